@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# vrnet-bpf: `make` builds build/vrnet-bpf; `make test`, `make demo`, `make install`.
+
+OUTPUT ?= build
+PREFIX ?= /usr/local
+DESTDIR ?=
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
+	  -Iinclude -Iloader -I$(OUTPUT)
+LDLIBS := -lbpf -lelf -lz -ljansson -lcares
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+	      -Iinclude -I$(OUTPUT)
+
+LIB_SRCS := $(filter-out loader/main.c,$(wildcard loader/*.c))
+LIB_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(LIB_SRCS))
+BPF_HDRS := $(wildcard bpf/*.h) include/vrnet_common.h
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all deps install uninstall test unit-test demo clean
+
+all: $(OUTPUT)/vrnet-bpf
+
+deps:
+	$(Q)./scripts/install-deps.sh
+
+$(OUTPUT) $(OUTPUT)/loader $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/vmlinux.h: | $(OUTPUT)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/vrnet_egress.bpf.o: bpf/vrnet_egress.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/vrnet_egress.skel.h: $(OUTPUT)/vrnet_egress.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name vrnet_egress > $@
+
+$(OUTPUT)/loader/%.o: loader/%.c $(wildcard loader/*.h) include/vrnet_common.h \
+		      $(OUTPUT)/vrnet_egress.skel.h | $(OUTPUT)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libvrnet.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/vrnet-bpf: $(OUTPUT)/loader/main.o $(OUTPUT)/libvrnet.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+include tests/tests.mk
+
+install: $(OUTPUT)/vrnet-bpf
+	install -D -m 0755 $(OUTPUT)/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf
+	install -D -m 0644 docs/vrnet-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
+	install -d $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies
+	install -m 0644 policies/*.json $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
+	rm -rf $(DESTDIR)$(PREFIX)/share/vrnet-bpf
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./scripts/demo.sh
+
+clean:
+	rm -rf $(OUTPUT)

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* BTF-defined maps, pinned by name so every attached device shares them. */
+#ifndef VRNET_BPF_MAPS_H
+#define VRNET_BPF_MAPS_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct vrnet_device);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_devices SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VRNET_MAX_PREFIXES_PER_FAMILY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_lpm4_key);
+	__type(value, struct vrnet_prefix_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_lpm4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VRNET_MAX_PREFIXES_PER_FAMILY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_lpm6_key);
+	__type(value, struct vrnet_prefix_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_lpm6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_PORTSETS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_portset_key);
+	__type(value, struct vrnet_portset);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_portsets SEC(".maps");
+
+/* Read by the loader only: the policy as written, for show and edits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_rule_key);
+	__type(value, struct vrnet_rule);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_NAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_rule_key);
+	__type(value, struct vrnet_name);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32); /* vrnet_device.slot */
+	__type(value, struct vrnet_stats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vrnet_config);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_config SEC(".maps");
+
+#endif

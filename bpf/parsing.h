@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Header parsing with a cursor: each parse_*() checks the bounds of the header
+ * it reads right next to the access and advances the cursor past it.
+ */
+#ifndef VRNET_BPF_PARSING_H
+#define VRNET_BPF_PARSING_H
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_ARP 0x0806
+
+#define IPPROTO_HOPOPTS 0
+#define IPPROTO_ROUTING 43
+#define IPPROTO_FRAGMENT 44
+#define IPPROTO_DSTOPTS 60
+#define IPPROTO_MH 135
+#define IPPROTO_ICMPV6 58
+#define IP_MF 0x2000
+#define IP_OFFSET 0x1FFF
+
+#define ICMPV6_ROUTER_SOLICIT 133
+#define ICMPV6_NEIGHBOUR_SOLICIT 135
+#define ICMPV6_NEIGHBOUR_ADVERT 136
+
+struct hdr_cursor {
+	void *pos;
+	void *end;
+};
+
+/* What the policy needs to know about a packet. */
+struct packet_info {
+	__u8 family;	   /* 4 or 6 */
+	__u8 l4_proto;	   /* IP protocol of the transport header */
+	__u8 has_l4;	   /* the transport header is in this packet */
+	__u8 has_port;	   /* TCP or UDP with its destination port */
+	__u16 dport;	   /* host byte order */
+	__u8 link_local;   /* ARP or neighbour discovery: always passed */
+	__u8 pad;
+	__u8 daddr[16];
+};
+
+/* Returns the ethertype in network byte order, or -1 if truncated. */
+static __always_inline int parse_ethhdr(struct hdr_cursor *c)
+{
+	struct ethhdr *eth = c->pos;
+
+	if ((void *)(eth + 1) > c->end)
+		return -1;
+	c->pos = eth + 1;
+	return eth->h_proto;
+}
+
+/* TCP and UDP both start with the source and destination port. */
+static __always_inline int parse_ports(struct hdr_cursor *c,
+				       struct packet_info *pkt)
+{
+	__be16 *ports = c->pos;
+
+	if ((void *)(ports + 2) > c->end)
+		return -1;
+	pkt->dport = bpf_ntohs(ports[1]);
+	pkt->has_port = 1;
+	return 0;
+}
+
+/*
+ * Reads what follows the IP header(s). A transport header that should be there
+ * but is cut short makes the packet malformed; the policy never guesses a port.
+ */
+static __always_inline int parse_l4(struct hdr_cursor *c, struct packet_info *pkt)
+{
+	pkt->has_l4 = 1;
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+		return parse_ports(c, pkt);
+	case IPPROTO_ICMPV6: {
+		struct icmp6hdr *icmp6 = c->pos;
+
+		if ((void *)(icmp6 + 1) > c->end)
+			return -1;
+		return icmp6->icmp6_type;
+	}
+	default:
+		return 0;
+	}
+}
+
+static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *pkt)
+{
+	struct iphdr *ip = c->pos;
+	__u32 hdrsize;
+
+	if ((void *)(ip + 1) > c->end)
+		return -1;
+	if (ip->version != 4 || ip->ihl < 5)
+		return -1;
+	hdrsize = ip->ihl * 4;
+	if (c->pos + hdrsize > c->end)
+		return -1;
+	c->pos += hdrsize;
+
+	pkt->family = 4;
+	pkt->l4_proto = ip->protocol;
+	__builtin_memcpy(pkt->daddr, &ip->daddr, 4);
+
+	/* A later fragment carries no transport header: address rules only. */
+	if (ip->frag_off & bpf_htons(IP_OFFSET))
+		return 0;
+	return parse_l4(c, pkt) < 0 ? -1 : 0;
+}
+
+struct ipv6_opt_hdr_min {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ipv6_rt_hdr_min {
+	__u8 nexthdr;
+	__u8 hdrlen;
+	__u8 type;
+	__u8 segments_left;
+};
+
+struct ipv6_frag_hdr_min {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+/*
+ * Walks the extension headers to the transport header. Returns 0 when done,
+ * -1 when malformed or too many headers, -2 for a routing header that would
+ * send the packet on to an address other than the one the policy checks.
+ */
+static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
+					  struct packet_info *pkt)
+{
+	__u8 next = pkt->l4_proto;
+	int i;
+
+	for (i = 0; i < VRNET_MAX_IPV6_EXT_HDRS; i++) {
+		switch (next) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_DSTOPTS:
+		case IPPROTO_MH: {
+			struct ipv6_opt_hdr_min *h = c->pos;
+
+			if ((void *)(h + 1) > c->end)
+				return -1;
+			next = h->nexthdr;
+			c->pos += (h->hdrlen + 1) * 8;
+			break;
+		}
+		case IPPROTO_ROUTING: {
+			struct ipv6_rt_hdr_min *h = c->pos;
+
+			if ((void *)(h + 1) > c->end)
+				return -1;
+			if (h->segments_left)
+				return -2;
+			next = h->nexthdr;
+			c->pos += (h->hdrlen + 1) * 8;
+			break;
+		}
+		case IPPROTO_FRAGMENT: {
+			struct ipv6_frag_hdr_min *h = c->pos;
+
+			if ((void *)(h + 1) > c->end)
+				return -1;
+			next = h->nexthdr;
+			c->pos = h + 1;
+			pkt->l4_proto = next;
+			/* A later fragment carries no transport header. */
+			if (h->frag_off & bpf_htons(0xFFF8))
+				return 0;
+			break;
+		}
+		default:
+			pkt->l4_proto = next;
+			return 1;
+		}
+		pkt->l4_proto = next;
+	}
+	return -1;
+}
+
+/*
+ * Router and neighbour solicitations and neighbour advertisements that stay on
+ * the link: hop limit 255 (RFC 4861) and a link-local or link-scope multicast
+ * destination, so the exemption cannot carry data to a routed address. Router
+ * advertisements and redirects from a sandbox are never exempt.
+ */
+static __always_inline int is_neighbour_discovery(struct ipv6hdr *ip6, int type)
+{
+	__u8 *dst = ip6->daddr.in6_u.u6_addr8;
+	int on_link = (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
+		      (dst[0] == 0xff && (dst[1] & 0x0f) == 0x02);
+
+	return ip6->hop_limit == 255 && on_link &&
+	       (type == ICMPV6_ROUTER_SOLICIT || type == ICMPV6_NEIGHBOUR_SOLICIT ||
+		type == ICMPV6_NEIGHBOUR_ADVERT);
+}
+
+static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *pkt)
+{
+	struct ipv6hdr *ip6 = c->pos;
+	int ret, type;
+
+	if ((void *)(ip6 + 1) > c->end)
+		return -1;
+	if (ip6->version != 6)
+		return -1;
+	c->pos = ip6 + 1;
+
+	pkt->family = 6;
+	pkt->l4_proto = ip6->nexthdr;
+	__builtin_memcpy(pkt->daddr, &ip6->daddr, 16);
+
+	ret = parse_ipv6_ext(c, pkt);
+	if (ret <= 0)
+		return ret; /* error, source route, or a later fragment */
+
+	type = parse_l4(c, pkt);
+	if (type < 0)
+		return -1;
+	if (pkt->l4_proto == IPPROTO_ICMPV6 && is_neighbour_discovery(ip6, type))
+		pkt->link_local = 1;
+	return 0;
+}
+
+#endif

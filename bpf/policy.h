@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Policy evaluation: one longest-prefix lookup finds the portset of every rule
+ * that covers the destination; a block entry that matches drops, else an allow
+ * entry that matches passes, else the device's default applies.
+ */
+#ifndef VRNET_BPF_POLICY_H
+#define VRNET_BPF_POLICY_H
+
+struct verdict {
+	int action;    /* enum vrnet_action */
+	__u32 reason;  /* enum vrnet_reason */
+	__u32 rule_id;
+};
+
+static __always_inline struct vrnet_prefix_value *
+lookup_prefix(__u32 policy_id, const struct packet_info *pkt)
+{
+	if (pkt->family == 4) {
+		struct vrnet_lpm4_key key = {
+			.prefixlen = 32 + 32,
+			.policy_id = policy_id,
+		};
+
+		__builtin_memcpy(key.addr, pkt->daddr, 4);
+		return bpf_map_lookup_elem(&vrnet_lpm4, &key);
+	} else {
+		struct vrnet_lpm6_key key = {
+			.prefixlen = 32 + 128,
+			.policy_id = policy_id,
+		};
+
+		__builtin_memcpy(key.addr, pkt->daddr, 16);
+		return bpf_map_lookup_elem(&vrnet_lpm6, &key);
+	}
+}
+
+/* Maps a packet's IP protocol to the rule protocol it can match. */
+static __always_inline __u8 rule_proto_of(const struct packet_info *pkt)
+{
+	if (pkt->l4_proto == IPPROTO_ICMP && pkt->family == 4)
+		return VRNET_PROTO_ICMP;
+	if (pkt->l4_proto == IPPROTO_ICMPV6 && pkt->family == 6)
+		return VRNET_PROTO_ICMP;
+	return pkt->l4_proto;
+}
+
+/*
+ * A packet without its transport header (a later fragment) matches only rules
+ * that name neither protocol nor port. A rule with ports matches only TCP and
+ * UDP packets whose destination port is in range.
+ */
+static __always_inline int entry_matches(const struct vrnet_port_entry *e,
+					 const struct packet_info *pkt, __u8 proto)
+{
+	if (!pkt->has_l4)
+		return e->proto == VRNET_PROTO_ANY && e->any_port;
+	if (e->proto != VRNET_PROTO_ANY && e->proto != proto)
+		return 0;
+	if (e->any_port)
+		return 1;
+	return pkt->has_port && pkt->dport >= e->port_lo && pkt->dport <= e->port_hi;
+}
+
+static __always_inline __u32 rule_of(const struct vrnet_port_entry *e,
+				      const struct vrnet_prefix_value *prefix)
+{
+	return e->rule_id == VRNET_RULE_ID_OWN ? prefix->rule_id : e->rule_id;
+}
+
+static __always_inline void evaluate_policy(const struct vrnet_device *dev,
+					    const struct packet_info *pkt,
+					    struct verdict *v)
+{
+	struct vrnet_portset_key set_key = { .policy_id = dev->policy_id };
+	struct vrnet_prefix_value *prefix;
+	struct vrnet_portset *set;
+	__u8 proto = rule_proto_of(pkt);
+	__u32 i, count;
+
+	v->action = dev->default_action;
+	v->reason = VRNET_REASON_DEFAULT;
+	v->rule_id = 0;
+
+	prefix = lookup_prefix(dev->policy_id, pkt);
+	if (!prefix)
+		return;
+	set_key.portset_id = prefix->portset_id;
+	set = bpf_map_lookup_elem(&vrnet_portsets, &set_key);
+	if (!set) {
+		/* The loader writes portsets before prefixes: never expected. */
+		v->action = VRNET_ACTION_DENY;
+		v->reason = VRNET_REASON_UNKNOWN_DEVICE_STATE;
+		return;
+	}
+
+	count = set->count;
+	for (i = 0; i < VRNET_MAX_PORTSET_ENTRIES; i++) {
+		const struct vrnet_port_entry *e = &set->entries[i];
+
+		if (i >= count)
+			break;
+		if (!entry_matches(e, pkt, proto))
+			continue;
+		if (e->action == VRNET_ACTION_DENY) {
+			v->action = VRNET_ACTION_DENY;
+			v->reason = VRNET_REASON_BLOCK_RULE;
+			v->rule_id = rule_of(e, prefix);
+			return;
+		}
+		if (v->reason != VRNET_REASON_ALLOW_RULE) {
+			v->action = VRNET_ACTION_ALLOW;
+			v->reason = VRNET_REASON_ALLOW_RULE;
+			v->rule_id = rule_of(e, prefix);
+		}
+	}
+}
+
+#endif

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Egress policy of a sandbox, attached to the tc ingress hook (clsact,
+ * cls_bpf direct action) of the sandbox's host-side tap or veth device: what
+ * the sandbox sends is what that device receives.
+ */
+#define __VRNET_BPF__
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "vrnet_common.h"
+#include "maps.h"
+#include "parsing.h"
+#include "policy.h"
+#include "stats.h"
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+
+SEC("tc")
+int vrnet_egress(struct __sk_buff *skb)
+{
+	struct hdr_cursor cur = {
+		.pos = (void *)(long)skb->data,
+		.end = (void *)(long)skb->data_end,
+	};
+	struct verdict v = { .action = VRNET_ACTION_DENY };
+	struct packet_info pkt = {};
+	struct vrnet_device *dev;
+	__u32 ifindex = skb->ifindex;
+	int eth_type, ret;
+
+	dev = bpf_map_lookup_elem(&vrnet_devices, &ifindex);
+	if (!dev || !dev->policy_id) {
+		v.reason = VRNET_REASON_NO_POLICY;
+		goto out;
+	}
+
+	/* Tags the kernel took off (802.1Q/802.1ad) never reach the policy. */
+	if (skb->vlan_present) {
+		v.reason = VRNET_REASON_ETHERTYPE;
+		goto out;
+	}
+
+	eth_type = parse_ethhdr(&cur);
+	if (eth_type == bpf_htons(ETH_P_ARP)) {
+		v.action = VRNET_ACTION_ALLOW;
+		v.reason = VRNET_REASON_LINK_LOCAL;
+		goto out;
+	} else if (eth_type == bpf_htons(ETH_P_IP)) {
+		ret = parse_ipv4(&cur, &pkt);
+	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
+		ret = parse_ipv6(&cur, &pkt);
+	} else {
+		v.reason = eth_type < 0 ? VRNET_REASON_MALFORMED : VRNET_REASON_ETHERTYPE;
+		goto out;
+	}
+
+	if (ret == -2) {
+		v.reason = VRNET_REASON_SOURCE_ROUTE;
+		goto out;
+	}
+	if (ret < 0) {
+		v.reason = VRNET_REASON_MALFORMED;
+		goto out;
+	}
+	if (pkt.link_local) {
+		v.action = VRNET_ACTION_ALLOW;
+		v.reason = VRNET_REASON_LINK_LOCAL;
+		goto out;
+	}
+
+	if (dev->internet != VRNET_INTERNET_POLICY) {
+		v.action = dev->internet == VRNET_INTERNET_ON ? VRNET_ACTION_ALLOW :
+								VRNET_ACTION_DENY;
+		v.reason = VRNET_REASON_INTERNET;
+		goto out;
+	}
+	evaluate_policy(dev, &pkt, &v);
+
+out:
+	skb->cb[0] = v.reason;
+	skb->cb[1] = v.rule_id;
+	count_packet(dev, skb, v.action);
+	return v.action == VRNET_ACTION_ALLOW ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

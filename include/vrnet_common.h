@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Types, limits and names shared by the datapath (bpf/) and the loader.
+ *
+ * A device's policy lives in the kernel under a policy id. The device entry
+ * names the policy id in force; an apply writes a whole new policy under a
+ * fresh id and then switches the device entry in one map update, so a packet
+ * sees the old policy or the new one, never a mix.
+ *
+ * Lookup: the destination address selects the longest matching prefix of the
+ * device's policy (vrnet_lpm4 / vrnet_lpm6). Each prefix points to a portset:
+ * every (protocol, port range, action) that applies to addresses in that
+ * prefix, already folded together with the entries of every shorter prefix
+ * that covers it. One lookup therefore yields all rules that can match.
+ */
+#ifndef VRNET_COMMON_H
+#define VRNET_COMMON_H
+
+#ifdef __VRNET_BPF__
+/* vmlinux.h provides the __u* types */
+#else
+#include <linux/types.h>
+#endif
+
+/* Map names: at most 15 characters so the kernel name equals the pin name. */
+#define VRNET_MAP_DEVICES "vrnet_devices"
+#define VRNET_MAP_LPM4 "vrnet_lpm4"
+#define VRNET_MAP_LPM6 "vrnet_lpm6"
+#define VRNET_MAP_PORTSETS "vrnet_portsets"
+#define VRNET_MAP_RULES "vrnet_rules"
+#define VRNET_MAP_NAMES "vrnet_names"
+#define VRNET_MAP_STATS "vrnet_stats"
+#define VRNET_MAP_CONFIG "vrnet_config"
+#define VRNET_PROG_PIN "vrnet_egress"
+
+/* Limits. The LPM and rule maps are not preallocated: memory follows use. */
+#define VRNET_MAX_DEVICES 16384
+#define VRNET_MAX_PORTSET_ENTRIES 64
+#define VRNET_MAX_PREFIXES_PER_FAMILY 4194304 /* host-wide, old+new during an apply */
+#define VRNET_MAX_POLICY_PREFIXES 1000000	 /* per policy and family */
+#define VRNET_MAX_RULES 4194304		 /* host-wide rule records */
+#define VRNET_MAX_POLICY_RULES 1000000	 /* per policy, incl. resolved addresses */
+#define VRNET_MAX_PORTSETS 1048576
+#define VRNET_MAX_NAMES 65536
+#define VRNET_MAX_NAME_LEN 256 /* a domain name is at most 253 characters */
+#define VRNET_MAX_IPV6_EXT_HDRS 8
+
+/* Actions of a portset entry and of a device's default. */
+enum vrnet_action {
+	VRNET_ACTION_DENY = 0,
+	VRNET_ACTION_ALLOW = 1,
+};
+
+/* Device-wide override set by `vrnet-bpf internet DEV on|off`. */
+enum vrnet_internet {
+	VRNET_INTERNET_POLICY = 0, /* rules and default decide */
+	VRNET_INTERNET_OFF = 1,	   /* every IP packet is dropped */
+	VRNET_INTERNET_ON = 2,	   /* every IP packet is passed */
+};
+
+/* Protocol selector of a rule; 0 means any protocol. */
+enum vrnet_proto {
+	VRNET_PROTO_ANY = 0,
+	VRNET_PROTO_ICMP = 1, /* ICMP for IPv4, ICMPv6 for IPv6 */
+	VRNET_PROTO_TCP = 6,
+	VRNET_PROTO_UDP = 17,
+};
+
+/*
+ * Why the program decided as it did. Written to skb->cb[0] (and the deciding
+ * rule id to skb->cb[1]) so `vrnet-bpf check` can explain a verdict; the audit
+ * trail will report the same codes.
+ */
+enum vrnet_reason {
+	VRNET_REASON_NONE = 0,
+	VRNET_REASON_BLOCK_RULE = 1,   /* a block rule matched */
+	VRNET_REASON_ALLOW_RULE = 2,   /* an allow rule matched, no block rule */
+	VRNET_REASON_DEFAULT = 3,      /* no rule matched: the policy default */
+	VRNET_REASON_INTERNET = 4,     /* the internet on/off override */
+	VRNET_REASON_LINK_LOCAL = 5,   /* ARP or IPv6 neighbour discovery */
+	VRNET_REASON_NO_POLICY = 6,    /* attached device without a policy entry */
+	VRNET_REASON_ETHERTYPE = 7,    /* VLAN, PPPoE or another ethertype */
+	VRNET_REASON_MALFORMED = 8,    /* truncated or invalid header */
+	VRNET_REASON_SOURCE_ROUTE = 9, /* IPv6 routing header with segments left */
+	VRNET_REASON_UNKNOWN_DEVICE_STATE = 10,
+};
+
+/* A probe run by `check` sets this mark: it is evaluated but not counted. */
+#define VRNET_PROBE_MARK 0x76726e74 /* "vrnt" */
+
+/* vrnet_devices: ifindex -> the device's policy and settings. */
+struct vrnet_device {
+	__u32 policy_id;	/* 0: none (the device drops everything) */
+	__u32 slot;		/* index into vrnet_stats */
+	__u8 default_action;	/* enum vrnet_action */
+	__u8 internet;		/* enum vrnet_internet */
+	__u8 created_qdisc;	/* the loader created the clsact qdisc */
+	__u8 pad;
+	__u32 rule_count;	/* records in vrnet_rules under policy_id */
+	__u32 portset_count;	/* portsets under policy_id: ids 0..count-1 */
+	__u32 dns_count;	/* rules that came from the policy's "dns" list */
+	__u64 applied_ns;	/* CLOCK_REALTIME of the last apply */
+	char ifname[16];
+};
+
+struct vrnet_lpm4_key {
+	__u32 prefixlen; /* 32 (policy id) + address bits */
+	__u32 policy_id;
+	__u8 addr[4];
+};
+
+struct vrnet_lpm6_key {
+	__u32 prefixlen; /* 32 (policy id) + address bits */
+	__u32 policy_id;
+	__u8 addr[16];
+};
+
+struct vrnet_prefix_value {
+	__u32 portset_id;
+	__u32 rule_id; /* the rule of entries marked VRNET_RULE_ID_OWN */
+};
+
+/*
+ * A portset entry whose rule is the prefix's own: many prefixes with one rule
+ * each (100,000 allowed addresses on 443/tcp) then share a single portset.
+ */
+#define VRNET_RULE_ID_OWN 0xffffffffu
+
+/* One (protocol, destination port range, action) with the rule it came from. */
+struct vrnet_port_entry {
+	__u16 port_lo;
+	__u16 port_hi;
+	__u8 proto;  /* enum vrnet_proto */
+	__u8 action; /* enum vrnet_action */
+	__u8 any_port; /* the rule names no port: matches packets without one */
+	__u8 pad;
+	__u32 rule_id;
+};
+
+struct vrnet_portset_key {
+	__u32 policy_id;
+	__u32 portset_id;
+};
+
+struct vrnet_portset {
+	__u32 count;
+	struct vrnet_port_entry entries[VRNET_MAX_PORTSET_ENTRIES];
+};
+
+/* Kinds of rule records kept so the policy can be shown and edited. */
+enum vrnet_rule_kind {
+	VRNET_RULE_CIDR = 1,	 /* an address or prefix written in the policy */
+	VRNET_RULE_DOMAIN = 2,	 /* a domain name; its name is in vrnet_names */
+	VRNET_RULE_RESOLVED = 3, /* an address the preceding domain resolved to */
+};
+
+/* Where a rule came from in the policy. */
+enum vrnet_rule_list {
+	VRNET_LIST_ALLOW = 1,
+	VRNET_LIST_BLOCK = 2,
+	VRNET_LIST_DNS = 3,
+};
+
+struct vrnet_rule_key {
+	__u32 policy_id;
+	__u32 rule_id;
+};
+
+struct vrnet_rule {
+	__u8 kind;	/* enum vrnet_rule_kind */
+	__u8 list;	/* enum vrnet_rule_list */
+	__u8 proto;	/* enum vrnet_proto */
+	__u8 family;	/* 4 or 6 for CIDR/RESOLVED, 0 for DOMAIN */
+	__u8 prefixlen;
+	__u8 any_port;
+	__u16 port_lo;
+	__u16 port_hi;
+	__u16 pad;
+	__u32 parent;	/* RESOLVED: rule id of its DOMAIN record */
+	__u8 addr[16];	/* IPv4 in the first 4 bytes */
+};
+
+struct vrnet_name {
+	char name[VRNET_MAX_NAME_LEN];
+};
+
+/* vrnet_stats: per-CPU counters, indexed by vrnet_device.slot. */
+struct vrnet_stats {
+	__u64 allowed_packets;
+	__u64 allowed_bytes;
+	__u64 dropped_packets;
+	__u64 dropped_bytes;
+};
+
+/* vrnet_config[0]: host-wide state of the loader. */
+struct vrnet_config {
+	__u32 next_policy_id;
+	__u32 pad;
+};
+
+#endif /* VRNET_COMMON_H */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Compilation of a policy into the map entries the datapath reads:
+ * rule records (for show/explain), prefixes per family and portsets.
+ * Pure computation: no maps, no root, so it is unit-tested directly.
+ */
+#ifndef VR_COMPILE_H
+#define VR_COMPILE_H
+
+#include <stddef.h>
+#include "policy.h"
+
+#define VR_MAX_ADDRS_PER_NAME 64
+
+struct vr_addr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t addr[16];
+};
+
+/*
+ * Gives the addresses a domain name stands for: fills at most @max into @out,
+ * returns how many, or a negative errno (the message in @err).
+ */
+typedef int (*vr_resolve_fn)(void *ctx, const char *name, struct vr_addr *out, int max,
+			     char *err, size_t errlen);
+
+struct vr_prefix {
+	uint8_t family;
+	uint8_t prefixlen;
+	uint8_t addr[16];
+	uint32_t portset_id;
+	uint32_t rule_id;
+};
+
+struct vr_compiled {
+	struct vrnet_rule *rules; /* index = rule id */
+	size_t rule_count;
+	struct vr_name_record {
+		uint32_t rule_id;
+		char name[VRNET_MAX_NAME_LEN];
+	} *names;
+	size_t name_count;
+	struct vr_prefix *prefixes; /* both families */
+	size_t prefix_count;
+	size_t prefix_count4;
+	struct vrnet_portset *portsets; /* index = portset id */
+	size_t portset_count;
+	uint32_t dns_count;
+};
+
+/*
+ * Compiles @p. Rule ids follow the policy: allow rules, then block rules,
+ * then DNS resolvers; each domain rule is followed by one record per address
+ * it resolved to. Returns 0, -EINVAL (limit exceeded or name unresolvable,
+ * message in @err) or -ENOMEM.
+ */
+int vr_compile(const struct vr_policy *p, vr_resolve_fn resolve, void *ctx,
+	       struct vr_compiled *out, char *err, size_t errlen);
+void vr_compiled_free(struct vr_compiled *c);
+
+#endif

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+#include "log.h"
+
+static bool log_json;
+static bool log_verbose;
+
+/* libbpf's own messages are hidden unless -v: they are for developers. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!log_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void vr_log_setup(bool json, bool verbose)
+{
+	log_json = json;
+	log_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+bool vr_log_json(void)
+{
+	return log_json;
+}
+
+void vr_log(enum vr_log_level level, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	if (level == VR_LOG_DEBUG && !log_verbose)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (level == VR_LOG_ERROR && log_json) {
+		json_t *obj = json_pack("{s:s}", "error", msg);
+		char *text = json_dumps(obj, JSON_COMPACT);
+
+		printf("%s\n", text);
+		fflush(stdout);
+		free(text);
+		json_decref(obj);
+		return;
+	}
+	switch (level) {
+	case VR_LOG_ERROR:
+		fprintf(stderr, "Error: %s\n", msg);
+		break;
+	case VR_LOG_WARN:
+		fprintf(stderr, "Warning: %s\n", msg);
+		break;
+	default:
+		fprintf(stderr, "%s\n", msg);
+	}
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* One logging module: errors to stderr (or {"error": ...} on stdout with -j). */
+#ifndef VR_LOG_H
+#define VR_LOG_H
+
+#include <stdbool.h>
+
+enum vr_log_level { VR_LOG_ERROR, VR_LOG_WARN, VR_LOG_INFO, VR_LOG_DEBUG };
+
+void vr_log_setup(bool json, bool verbose);
+bool vr_log_json(void);
+void vr_log(enum vr_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define vr_err(...) vr_log(VR_LOG_ERROR, __VA_ARGS__)
+#define vr_warn(...) vr_log(VR_LOG_WARN, __VA_ARGS__)
+#define vr_info(...) vr_log(VR_LOG_INFO, __VA_ARGS__)
+#define vr_debug(...) vr_log(VR_LOG_DEBUG, __VA_ARGS__)
+
+/* Exit codes of the CLI. */
+enum vr_exit {
+	VR_EXIT_OK = 0,
+	VR_EXIT_DENY = 1,   /* `check` said deny */
+	VR_EXIT_USAGE = 2,  /* invalid usage or input */
+	VR_EXIT_SYSTEM = 3, /* system or kernel failure */
+};
+
+#endif

@@ -1,0 +1,897 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * vrnet-bpf: host-side egress firewall for sandboxes. A table of commands,
+ * each with its own options; global options (-j, -p, -v, --pin-dir,
+ * --resolver) may stand anywhere.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
+#include "output.h"
+#include "probe.h"
+#include "resolve.h"
+#include "state.h"
+#include "tc.h"
+
+#define VRNET_VERSION "0.1.0"
+
+enum {
+	OPT_POLICY = 1 << 0,
+	OPT_FORCE = 1 << 1,
+};
+
+static struct {
+	const char *pin_dir;
+	bool json, pretty, verbose;
+	const char *policy;
+	bool force;
+	struct vr_resolver resolver;
+} opt = { .pin_dir = VR_DEFAULT_PIN_DIR };
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	int min_args, max_args; /* positional arguments; -1: no upper bound */
+	unsigned int options;	 /* OPT_* the command takes */
+	const char *usage;
+	const char *help;
+};
+
+static const struct cmd *find_cmd(const char *name);
+
+/* ---- shared steps ---- */
+
+static char errbuf[1024];
+
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vr_err("%s", msg);
+	return code;
+}
+
+/* An errno from the library as an exit code: bad input 2, the rest 3. */
+static int exit_of(int ret)
+{
+	return ret == -EINVAL || ret == -ENOENT || ret == -E2BIG || ret == -ENOSPC ?
+		       VR_EXIT_USAGE :
+		       VR_EXIT_SYSTEM;
+}
+
+static int device_index(const char *name, int *ifindex)
+{
+	if (strlen(name) >= IF_NAMESIZE)
+		return fail(VR_EXIT_USAGE, "device name \"%s\" is too long", name);
+	*ifindex = (int)if_nametoindex(name);
+	if (!*ifindex)
+		return fail(VR_EXIT_USAGE, "no such device: %s", name);
+	return 0;
+}
+
+static int open_state(struct vr_state *st, enum vr_open_mode mode)
+{
+	int ret = vr_state_open(st, opt.pin_dir, mode, errbuf, sizeof(errbuf));
+
+	if (ret)
+		return fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+	if (mode == VR_OPEN_CHANGE) {
+		ret = vr_gc(st);
+		if (ret < 0)
+			vr_warn("couldn't reclaim the state of deleted devices: %s", strerror(-ret));
+	}
+	return 0;
+}
+
+/* The device has our entry and our program on its hook. */
+static bool is_attached(struct vr_state *st, int ifindex)
+{
+	struct vrnet_device dev;
+
+	return !vr_device_get(st, ifindex, &dev) && vr_tc_is_attached(ifindex, st->prog_id) == 1;
+}
+
+static int require_attached(struct vr_state *st, int ifindex, const char *name)
+{
+	if (!is_attached(st, ifindex))
+		return fail(VR_EXIT_USAGE, "%s is not attached (vrnet-bpf attach %s)", name, name);
+	return 0;
+}
+
+/*
+ * Resolution for edits: names the policy already has keep the addresses they
+ * resolved to; only new names are looked up. `refresh` looks all up again.
+ */
+struct cached_resolver {
+	const struct vr_device_policy *dp;
+};
+
+static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int max,
+			  char *err, size_t errlen)
+{
+	const struct vr_device_policy *dp = ((struct cached_resolver *)ctx)->dp;
+
+	for (uint32_t i = 0; dp && i < dp->dev.rule_count; i++) {
+		int n = 0;
+
+		if (dp->rules[i].kind != VRNET_RULE_DOMAIN || strcmp(dp->names[i], name))
+			continue;
+		for (uint32_t k = i + 1; k < dp->dev.rule_count && n < max &&
+					 dp->rules[k].kind == VRNET_RULE_RESOLVED;
+		     k++) {
+			out[n].family = dp->rules[k].family;
+			memcpy(out[n].addr, dp->rules[k].addr, 16);
+			n++;
+		}
+		return n;
+	}
+	return vr_resolve(&opt.resolver, name, out, max, err, errlen);
+}
+
+static int apply_policy(struct vr_state *st, int ifindex, const char *name,
+			const struct vr_policy *p, vr_resolve_fn resolve, void *ctx)
+{
+	int ret = vr_apply(st, ifindex, name, p, resolve, ctx, errbuf, sizeof(errbuf));
+
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	return 0;
+}
+
+static int read_policy_arg(struct vr_policy *p)
+{
+	if (vr_policy_read_file(opt.policy, p, errbuf, sizeof(errbuf)))
+		return fail(VR_EXIT_USAGE, "%s", errbuf);
+	return 0;
+}
+
+static void print_device(struct vr_state *st, int ifindex, const char *verb)
+{
+	struct vr_device_policy dp;
+
+	if (vr_device_policy_read(st, ifindex, &dp))
+		return;
+	if (opt.json) {
+		json_t *obj = vr_device_json(st, ifindex, &dp, false);
+
+		json_object_set_new(obj, "result", json_string(verb));
+		vr_json_print(obj, opt.pretty);
+	} else {
+		uint32_t rules = 0;
+
+		for (uint32_t i = 0; i < dp.dev.rule_count; i++)
+			rules += dp.rules[i].kind != VRNET_RULE_RESOLVED;
+		printf("%s %s: internet %s, default %s, %u rules, policy %u\n", verb,
+		       dp.dev.ifname, vr_internet_name(dp.dev.internet),
+		       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", rules,
+		       dp.dev.policy_id);
+	}
+	vr_device_policy_free(&dp);
+}
+
+/* ---- commands ---- */
+
+static int do_attach(int argc, char **argv)
+{
+	struct vr_policy p;
+	struct vr_state st;
+	struct vrnet_device dev;
+	bool created = false;
+	int ifindex, ret;
+
+	if ((ret = device_index(argv[0], &ifindex)))
+		return ret;
+	if (vr_is_default_route_dev(ifindex) && !opt.force)
+		return fail(VR_EXIT_USAGE,
+			    "%s carries the host's default route; attaching would filter the host itself (use --force)",
+			    argv[0]);
+	vr_policy_init(&p); /* no policy: deny-all */
+	if (opt.policy && (ret = read_policy_arg(&p)))
+		return ret;
+	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
+
+	if (is_attached(&st, ifindex)) {
+		if (opt.policy)
+			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
+		if (!ret)
+			print_device(&st, ifindex, "attached");
+		goto close;
+	}
+	/* State left by a device that had this ifindex before is never inherited. */
+	if (!vr_device_get(&st, ifindex, &dev))
+		vr_device_forget(&st, ifindex);
+
+	/* The policy is in the maps before the program can see a packet. */
+	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
+	if (ret)
+		goto close;
+	ret = vr_tc_attach(ifindex, st.prog_fd, &created);
+	if (ret) {
+		vr_device_forget(&st, ifindex);
+		ret = fail(VR_EXIT_SYSTEM, "couldn't attach to %s: %s", argv[0], strerror(-ret));
+		goto close;
+	}
+	vr_set_created_qdisc(&st, ifindex, created);
+	print_device(&st, ifindex, "attached");
+close:
+	vr_state_close(&st);
+out:
+	vr_policy_free(&p);
+	return ret;
+}
+
+static int do_apply(int argc, char **argv)
+{
+	struct vr_policy p;
+	struct vr_state st;
+	int ifindex, ret;
+
+	if (!opt.policy)
+		return fail(VR_EXIT_USAGE, "apply needs --policy FILE (or - for standard input)");
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = read_policy_arg(&p)))
+		return ret;
+	if (!(ret = open_state(&st, VR_OPEN_CHANGE))) {
+		ret = require_attached(&st, ifindex, argv[0]);
+		if (!ret)
+			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
+		if (!ret)
+			print_device(&st, ifindex, "applied");
+		vr_state_close(&st);
+	}
+	vr_policy_free(&p);
+	return ret;
+}
+
+/* allow, block, unallow, unblock: an edit of the current policy, applied whole. */
+static int edit_rules(int argc, char **argv, int list, bool add)
+{
+	struct vr_rule *rules = calloc((size_t)argc, sizeof(*rules));
+	struct cached_resolver cache = { 0 };
+	struct vr_device_policy dp;
+	struct vr_policy p;
+	struct vr_state st;
+	int ifindex, ret;
+
+	if (!rules)
+		return fail(VR_EXIT_SYSTEM, "out of memory");
+	if ((ret = device_index(argv[0], &ifindex)))
+		goto out;
+	for (int i = 1; i < argc; i++) {
+		char why[256];
+
+		if (vr_rule_parse(argv[i], &rules[i], why, sizeof(why))) {
+			ret = fail(VR_EXIT_USAGE, "\"%s\": %s", argv[i], why);
+			goto out;
+		}
+	}
+	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
+	if ((ret = require_attached(&st, ifindex, argv[0])))
+		goto close;
+	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
+			   strerror(-ret));
+		goto close;
+	}
+	cache.dp = &dp;
+	ret = vr_device_policy_to_policy(&dp, &p);
+	for (int i = 1; !ret && i < argc; i++) {
+		ret = add ? vr_policy_add(&p, list, &rules[i]) :
+			    vr_policy_remove(&p, list, &rules[i]);
+		if (ret == -ENOENT)
+			ret = fail(VR_EXIT_USAGE, "\"%s\" is not in the %s list of %s", argv[i],
+				   list == VRNET_LIST_ALLOW ? "allow" : "block", argv[0]);
+		else if (ret == -E2BIG)
+			ret = fail(VR_EXIT_USAGE, "more than %d rules (the limit of one policy)",
+				   VRNET_MAX_POLICY_RULES);
+		else if (ret)
+			ret = fail(VR_EXIT_SYSTEM, "out of memory");
+	}
+	if (!ret)
+		ret = apply_policy(&st, ifindex, argv[0], &p, resolve_cached, &cache);
+	if (!ret)
+		print_device(&st, ifindex, "applied");
+	vr_policy_free(&p);
+	vr_device_policy_free(&dp);
+close:
+	vr_state_close(&st);
+out:
+	free(rules);
+	return ret;
+}
+
+static int do_allow(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_ALLOW, true);
+}
+
+static int do_block(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_BLOCK, true);
+}
+
+static int do_unallow(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_ALLOW, false);
+}
+
+static int do_unblock(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_BLOCK, false);
+}
+
+static int do_internet(int argc, char **argv)
+{
+	struct vr_state st;
+	int ifindex, ret, setting;
+
+	if (!strcmp(argv[1], "on"))
+		setting = VRNET_INTERNET_ON;
+	else if (!strcmp(argv[1], "off"))
+		setting = VRNET_INTERNET_OFF;
+	else if (!strcmp(argv[1], "policy"))
+		setting = VRNET_INTERNET_POLICY;
+	else
+		return fail(VR_EXIT_USAGE, "internet takes on, off or policy, not \"%s\"", argv[1]);
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+		return ret;
+	ret = require_attached(&st, ifindex, argv[0]);
+	if (!ret && (ret = vr_set_internet(&st, ifindex, setting)))
+		ret = fail(VR_EXIT_SYSTEM, "couldn't update %s: %s", argv[0], strerror(-ret));
+	if (!ret)
+		print_device(&st, ifindex, "internet");
+	vr_state_close(&st);
+	return ret;
+}
+
+static int do_detach(int argc, char **argv)
+{
+	struct vrnet_device dev;
+	struct vr_state st;
+	int ifindex, ret;
+	bool has_entry;
+
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+		return ret;
+	has_entry = !vr_device_get(&st, ifindex, &dev);
+	if (!has_entry && vr_tc_is_attached(ifindex, st.prog_id) != 1) {
+		ret = fail(VR_EXIT_USAGE, "%s is not attached", argv[0]);
+		goto out;
+	}
+	ret = vr_tc_detach(ifindex, has_entry && dev.created_qdisc);
+	if (ret) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0], strerror(-ret));
+		goto out;
+	}
+	if (has_entry && (ret = vr_device_forget(&st, ifindex)) && ret != -ENOENT) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't remove the state of %s: %s", argv[0],
+			   strerror(-ret));
+		goto out;
+	}
+	ret = 0;
+	if (opt.json)
+		vr_json_print(json_pack("{s:s,s:i,s:s}", "device", argv[0], "ifindex", ifindex,
+					"result", "detached"),
+			      opt.pretty);
+	else
+		printf("detached %s\n", argv[0]);
+out:
+	vr_state_close(&st);
+	return ret;
+}
+
+/* Devices that still exist, for show and list. */
+static int live_devices(struct vr_state *st, int **list, size_t *n)
+{
+	size_t kept = 0;
+	int ret = vr_device_list(st, list, n);
+
+	if (ret)
+		return fail(VR_EXIT_SYSTEM, "couldn't list devices: %s", strerror(-ret));
+	for (size_t i = 0; i < *n; i++) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname((unsigned int)(*list)[i], name))
+			(*list)[kept++] = (*list)[i];
+	}
+	*n = kept;
+	return 0;
+}
+
+static int show_devices(int argc, char **argv, bool rules)
+{
+	json_t *arr = json_array();
+	struct vr_state st;
+	int *list = NULL, one, ret;
+	size_t n = 0;
+
+	if (argc && (ret = device_index(argv[0], &one)))
+		goto out;
+	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
+	if (ret == -ENOENT && !argc) { /* nothing loaded: nothing to list */
+		ret = 0;
+		goto print;
+	}
+	if (ret) {
+		ret = fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		goto out;
+	}
+	if (argc) {
+		list = malloc(sizeof(*list));
+		list[0] = one;
+		n = 1;
+		if ((ret = require_attached(&st, one, argv[0])))
+			goto close;
+	} else if ((ret = live_devices(&st, &list, &n))) {
+		goto close;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vr_device_policy dp;
+
+		if (vr_device_policy_read(&st, list[i], &dp))
+			continue;
+		if (opt.json)
+			json_array_append_new(arr, vr_device_json(&st, list[i], &dp, rules));
+		else if (rules)
+			vr_device_print(&st, list[i], &dp);
+		else
+			printf("%-16s %7d  internet %-6s default %-5s %7u rules  policy %u\n",
+			       dp.dev.ifname, list[i], vr_internet_name(dp.dev.internet),
+			       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
+			       dp.dev.rule_count, dp.dev.policy_id);
+		vr_device_policy_free(&dp);
+	}
+close:
+	vr_state_close(&st);
+print:
+	if (!ret && opt.json) {
+		if (argc) /* one device: the object itself */
+			vr_json_print(json_incref(json_array_get(arr, 0)), opt.pretty);
+		else
+			vr_json_print(json_incref(arr), opt.pretty);
+	}
+out:
+	free(list);
+	json_decref(arr);
+	return ret;
+}
+
+static int do_show(int argc, char **argv)
+{
+	return show_devices(argc, argv, true);
+}
+
+static int do_list(int argc, char **argv)
+{
+	return show_devices(0, argv, false);
+}
+
+/* DEST is HOST[:PORT[/PROTO]]: a port without protocol means TCP, no port ICMP. */
+static int parse_destination(const char *text, struct vr_rule *r)
+{
+	char why[256];
+
+	if (vr_rule_parse(text, r, why, sizeof(why)))
+		return fail(VR_EXIT_USAGE, "\"%s\": %s", text, why);
+	if (r->kind == VRNET_RULE_CIDR && r->prefixlen != (r->family == 4 ? 32 : 128))
+		return fail(VR_EXIT_USAGE, "\"%s\": check needs one address, not a prefix", text);
+	if (!r->any_port && r->port_lo != r->port_hi)
+		return fail(VR_EXIT_USAGE, "\"%s\": check needs one port, not a range", text);
+	if (r->any_port && (r->proto == VRNET_PROTO_TCP || r->proto == VRNET_PROTO_UDP))
+		return fail(VR_EXIT_USAGE, "\"%s\": %s needs a port", text,
+			    vr_proto_name(r->proto));
+	if (r->proto == VRNET_PROTO_ANY)
+		r->proto = r->any_port ? VRNET_PROTO_ICMP : VRNET_PROTO_TCP;
+	return 0;
+}
+
+static int do_check(int argc, char **argv)
+{
+	struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
+	struct vr_device_policy dp = { 0 };
+	json_t *results = json_array();
+	struct vr_state st;
+	struct vr_rule dest;
+	bool all_allow = true;
+	int ifindex, ret, n = 1;
+
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = parse_destination(argv[1], &dest)))
+		goto out;
+	if (dest.kind == VRNET_RULE_DOMAIN) {
+		n = vr_resolve(&opt.resolver, dest.name, addrs, VR_MAX_ADDRS_PER_NAME, errbuf,
+			       sizeof(errbuf));
+		if (n < 0) {
+			ret = fail(VR_EXIT_USAGE, "%s: %s", dest.name, errbuf);
+			goto out;
+		}
+	} else {
+		addrs[0].family = dest.family;
+		memcpy(addrs[0].addr, dest.addr, 16);
+	}
+	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
+	if (ret) {
+		ret = fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		goto out;
+	}
+	if ((ret = require_attached(&st, ifindex, argv[0])))
+		goto close;
+	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
+			   strerror(-ret));
+		goto close;
+	}
+	for (int i = 0; i < n; i++) {
+		struct vr_probe probe = { .dst = addrs[i], .proto = dest.proto,
+					  .port = dest.port_lo };
+		char addr[64], rule[VR_RULE_TEXT_MAX + 80] = "";
+		uint8_t frame[128];
+		size_t len = vr_probe_frame(&probe, frame, sizeof(frame));
+		struct vr_verdict v;
+		json_t *r;
+
+		ret = vr_probe_run(st.prog_fd, ifindex, frame, len, &v);
+		if (ret) {
+			ret = fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));
+			goto close;
+		}
+		all_allow &= v.allow;
+		vr_addr_format(probe.dst.family, probe.dst.addr, probe.dst.family == 4 ? 32 : 128,
+			       addr, sizeof(addr));
+		r = json_pack("{s:s,s:s,s:s,s:s}", "address", addr, "protocol",
+			      vr_proto_name(probe.proto), "verdict", v.allow ? "allow" : "deny",
+			      "reason", vr_reason_key(v.reason));
+		if (probe.proto != VRNET_PROTO_ICMP)
+			json_object_set_new(r, "port", json_integer(probe.port));
+		if (v.reason == VRNET_REASON_ALLOW_RULE || v.reason == VRNET_REASON_BLOCK_RULE) {
+			vr_rule_record_text(&dp, v.rule_id, rule, sizeof(rule));
+			json_object_set_new(r, "rule_id", json_integer(v.rule_id));
+			json_object_set_new(r, "rule", json_string(rule));
+		}
+		json_array_append_new(results, r);
+		if (opt.json)
+			continue;
+		if (probe.proto == VRNET_PROTO_ICMP)
+			printf("%-5s %s icmp: %s", v.allow ? "allow" : "deny", addr,
+			       vr_reason_text(v.reason));
+		else
+			printf("%-5s %s%s%s:%u/%s: %s", v.allow ? "allow" : "deny",
+			       probe.dst.family == 6 ? "[" : "", addr,
+			       probe.dst.family == 6 ? "]" : "", probe.port,
+			       vr_proto_name(probe.proto), vr_reason_text(v.reason));
+		printf("%s%s\n", *rule ? " " : "", rule);
+	}
+	if (opt.json)
+		vr_json_print(json_pack("{s:s,s:s,s:s,s:O}", "device", argv[0], "destination",
+					argv[1], "verdict", all_allow ? "allow" : "deny",
+					"results", results),
+			      opt.pretty);
+close:
+	vr_device_policy_free(&dp);
+	vr_state_close(&st);
+out:
+	json_decref(results);
+	if (ret)
+		return ret;
+	return all_allow ? VR_EXIT_OK : VR_EXIT_DENY;
+}
+
+static int do_refresh(int argc, char **argv)
+{
+	json_t *arr = json_array();
+	struct vr_state st;
+	int *list = NULL, ret, worst = 0;
+	size_t n = 0;
+
+	if (argc) {
+		list = malloc(sizeof(*list));
+		n = 1;
+		if (!list) {
+			ret = fail(VR_EXIT_SYSTEM, "out of memory");
+			goto out;
+		}
+		if ((ret = device_index(argv[0], &list[0])))
+			goto out;
+	}
+	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
+	if (argc && (ret = require_attached(&st, list[0], argv[0])))
+		goto close;
+	if (!argc && (ret = live_devices(&st, &list, &n)))
+		goto close;
+	for (size_t i = 0; i < n; i++) {
+		struct vr_device_policy dp;
+		struct vr_policy p;
+		bool has_domain = false;
+
+		ret = 0;
+		if (vr_device_policy_read(&st, list[i], &dp))
+			continue;
+		for (uint32_t k = 0; k < dp.dev.rule_count; k++)
+			has_domain |= dp.rules[k].kind == VRNET_RULE_DOMAIN;
+		if (has_domain && !vr_device_policy_to_policy(&dp, &p)) {
+			/* a failure keeps the device's current policy: report, go on */
+			ret = apply_policy(&st, list[i], dp.dev.ifname, &p, vr_resolve,
+					   &opt.resolver);
+			if (ret > worst)
+				worst = ret;
+			vr_policy_free(&p);
+		}
+		if (opt.json)
+			json_array_append_new(arr, json_pack("{s:s,s:s}", "device", dp.dev.ifname,
+							     "result",
+							     !has_domain ? "no domain rules" :
+							     ret	 ? "failed" :
+									   "refreshed"));
+		else
+			printf("%s: %s\n", dp.dev.ifname,
+			       !has_domain ? "no domain rules" : ret ? "failed" : "refreshed");
+		vr_device_policy_free(&dp);
+	}
+	ret = worst;
+	if (opt.json)
+		vr_json_print(json_incref(arr), opt.pretty);
+close:
+	vr_state_close(&st);
+out:
+	free(list);
+	json_decref(arr);
+	return ret;
+}
+
+static int do_gc(int argc, char **argv)
+{
+	struct vr_state st;
+	int ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_CHANGE, errbuf, sizeof(errbuf));
+
+	if (ret)
+		return fail(VR_EXIT_SYSTEM, "%s", errbuf);
+	ret = vr_gc(&st);
+	vr_state_close(&st);
+	if (ret < 0)
+		return fail(VR_EXIT_SYSTEM, "gc: %s", strerror(-ret));
+	if (opt.json)
+		vr_json_print(json_pack("{s:i}", "reclaimed_devices", ret), opt.pretty);
+	else
+		printf("reclaimed the state of %d deleted device%s\n", ret, ret == 1 ? "" : "s");
+	return 0;
+}
+
+static int do_version(int argc, char **argv)
+{
+	if (opt.json)
+		vr_json_print(json_pack("{s:s}", "version", VRNET_VERSION), opt.pretty);
+	else
+		printf("vrnet-bpf %s\n", VRNET_VERSION);
+	return 0;
+}
+
+static int do_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "attach", do_attach, 1, 1, OPT_POLICY | OPT_FORCE, "DEV [--policy FILE|-] [--force]",
+	  "Load the program (once per host) and attach it to DEV's tc ingress hook, which\n"
+	  "sees everything the sandbox sends. Without --policy, DEV is deny-all. Attaching\n"
+	  "an attached device keeps its policy unless --policy is given. --force allows a\n"
+	  "device that carries the host's default route." },
+	{ "apply", do_apply, 1, 1, OPT_POLICY, "DEV --policy FILE|-",
+	  "Replace DEV's policy atomically: packets see the old policy or the new one,\n"
+	  "never a mix; on any error the old policy stays in force." },
+	{ "allow", do_allow, 2, -1, 0, "DEV RULE...", "Add RULEs to DEV's allow list (atomically)." },
+	{ "block", do_block, 2, -1, 0, "DEV RULE...", "Add RULEs to DEV's block list (atomically)." },
+	{ "unallow", do_unallow, 2, -1, 0, "DEV RULE...",
+	  "Remove RULEs from DEV's allow list (atomically)." },
+	{ "unblock", do_unblock, 2, -1, 0, "DEV RULE...",
+	  "Remove RULEs from DEV's block list (atomically)." },
+	{ "internet", do_internet, 2, 2, 0, "DEV on|off|policy",
+	  "off: drop every IP packet; on: pass every IP packet; policy: the rules decide.\n"
+	  "on and off override the rules without changing them." },
+	{ "detach", do_detach, 1, 1, 0, "DEV",
+	  "Remove the program from DEV and all of DEV's state; DEV is unfiltered again." },
+	{ "show", do_show, 0, 1, 0, "[DEV]",
+	  "The effective policy of DEV (or of every device): rules, the addresses domain\n"
+	  "rules resolved to, and counters of allowed and dropped packets and bytes." },
+	{ "list", do_list, 0, 0, 0, "", "One line per attached device." },
+	{ "check", do_check, 2, 2, 0, "DEV HOST[:PORT[/PROTO]]",
+	  "Run a packet from DEV to HOST through the live program and maps. PORT without\n"
+	  "PROTO means tcp; no PORT means an ICMP echo. Prints allow or deny and the rule\n"
+	  "that decided. Exit 0 for allow, 1 for deny (every address of a domain must pass)." },
+	{ "refresh", do_refresh, 0, 1, 0, "[DEV]",
+	  "Resolve the domain rules of DEV (or of every device) again and apply the\n"
+	  "result atomically. A name that no longer resolves keeps the old policy." },
+	{ "gc", do_gc, 0, 0, 0, "", "Reclaim the state of devices that no longer exist." },
+	{ "version", do_version, 0, 0, 0, "", "Print the version." },
+	{ "help", do_help, 0, 1, 0, "[COMMAND]", "Help on all commands or on one." },
+};
+
+#define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const char global_help[] =
+	"Global options:\n"
+	"  -j, --json            JSON output (errors as {\"error\": ...})\n"
+	"  -p, --pretty          pretty JSON (implies -j)\n"
+	"  -v, --verbose         show libbpf's messages and debug output\n"
+	"      --pin-dir DIR     bpffs directory of the program and maps (" VR_DEFAULT_PIN_DIR ")\n"
+	"      --resolver ADDRS  DNS servers for domain rules, e.g. 192.0.2.53 or\n"
+	"                        [2001:db8::53]:5353 (default: /etc/resolv.conf)\n"
+	"  -h, --help            help; -V, --version: the version\n"
+	"\n"
+	"RULE is HOST[:PORTS[/PROTO]]: HOST an IPv4/IPv6 address or CIDR (IPv6 in\n"
+	"brackets when a port follows) or a domain name; PORTS N, N-M or *; PROTO tcp,\n"
+	"udp, icmp or any (default any).\n"
+	"Exit codes: 0 success, 1 check said deny, 2 invalid usage or input,\n"
+	"3 system or kernel failure.\n";
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: vrnet-bpf [OPTIONS] COMMAND [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < N_CMDS; i++)
+		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].usage);
+	fprintf(f, "\n%s\nvrnet-bpf help COMMAND shows what a command does.\n", global_help);
+}
+
+static void cmd_help(const struct cmd *c)
+{
+	printf("Usage: vrnet-bpf [OPTIONS] %s %s\n\n%s\n\n%s", c->name, c->usage, c->help,
+	       global_help);
+}
+
+static int do_help(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	if (!argc) {
+		usage(stdout);
+		return 0;
+	}
+	c = find_cmd(argv[0]);
+	if (!c)
+		return fail(VR_EXIT_USAGE, "unknown command \"%s\"", argv[0]);
+	cmd_help(c);
+	return 0;
+}
+
+/* Exact name, or an unambiguous prefix (as bpftool does). */
+static const struct cmd *find_cmd(const char *name)
+{
+	const struct cmd *found = NULL;
+
+	for (size_t i = 0; i < N_CMDS; i++) {
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+		if (!strncmp(cmds[i].name, name, strlen(name))) {
+			if (found)
+				return NULL;
+			found = &cmds[i];
+		}
+	}
+	return found;
+}
+
+enum { LONG_PIN_DIR = 256, LONG_RESOLVER, LONG_POLICY, LONG_FORCE };
+
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "pretty", no_argument, NULL, 'p' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "pin-dir", required_argument, NULL, LONG_PIN_DIR },
+	{ "resolver", required_argument, NULL, LONG_RESOLVER },
+	{ "policy", required_argument, NULL, LONG_POLICY },
+	{ "force", no_argument, NULL, LONG_FORCE },
+	{ 0 },
+};
+
+/*
+ * Parses every option wherever it stands and leaves the positional arguments
+ * in order at the front of argv. Returns their count, or -1 on a bad option.
+ */
+static int parse_options(int argc, char **argv, bool *help, bool *version,
+			 unsigned int *seen)
+{
+	int c, n = 0;
+	char **pos = calloc((size_t)argc + 1, sizeof(*pos));
+
+	if (!pos)
+		return -1;
+	opterr = 0;
+	optind = 1;
+	while (optind < argc) {
+		c = getopt_long(argc, argv, "+jpvhV", long_opts, NULL);
+		if (c == -1) {
+			pos[n++] = argv[optind++];
+			continue;
+		}
+		switch (c) {
+		case 'j':
+			opt.json = true;
+			break;
+		case 'p':
+			opt.json = opt.pretty = true;
+			break;
+		case 'v':
+			opt.verbose = true;
+			break;
+		case 'h':
+			*help = true;
+			break;
+		case 'V':
+			*version = true;
+			break;
+		case LONG_PIN_DIR:
+			opt.pin_dir = optarg;
+			break;
+		case LONG_RESOLVER:
+			opt.resolver.servers = optarg;
+			break;
+		case LONG_POLICY:
+			opt.policy = optarg;
+			*seen |= OPT_POLICY;
+			break;
+		case LONG_FORCE:
+			opt.force = true;
+			*seen |= OPT_FORCE;
+			break;
+		default:
+			vr_log_setup(opt.json, opt.verbose);
+			if (optopt)
+				vr_err("unknown option -%c", optopt);
+			else
+				vr_err("unknown or incomplete option %s", argv[optind - 1]);
+			free(pos);
+			return -1;
+		}
+	}
+	memcpy(argv + 1, pos, (size_t)n * sizeof(*pos));
+	free(pos);
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	bool help = false, version = false;
+	unsigned int seen = 0;
+	const struct cmd *c;
+	int nargs;
+
+	nargs = parse_options(argc, argv, &help, &version, &seen);
+	if (nargs < 0)
+		return VR_EXIT_USAGE;
+	vr_log_setup(opt.json, opt.verbose);
+	if (version)
+		return do_version(0, NULL);
+	if (!nargs) {
+		if (help) {
+			usage(stdout);
+			return VR_EXIT_OK;
+		}
+		usage(stderr);
+		return VR_EXIT_USAGE;
+	}
+	c = find_cmd(argv[1]);
+	if (!c)
+		return fail(VR_EXIT_USAGE, "unknown or ambiguous command \"%s\" (vrnet-bpf help)",
+			    argv[1]);
+	if (help) {
+		cmd_help(c);
+		return VR_EXIT_OK;
+	}
+	if (seen & ~c->options)
+		return fail(VR_EXIT_USAGE, "%s does not take %s (vrnet-bpf help %s)", c->name,
+			    seen & OPT_POLICY ? "--policy" : "--force", c->name);
+	nargs--;
+	if (nargs < c->min_args || (c->max_args >= 0 && nargs > c->max_args))
+		return fail(VR_EXIT_USAGE, "usage: vrnet-bpf %s %s", c->name, c->usage);
+	return c->fn(nargs, argv + 2);
+}

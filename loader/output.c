@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "output.h"
+
+static const char *const list_names[] = {
+	[VRNET_LIST_ALLOW] = "allow",
+	[VRNET_LIST_BLOCK] = "block",
+	[VRNET_LIST_DNS] = "dns",
+};
+
+const char *vr_internet_name(int internet)
+{
+	return internet == VRNET_INTERNET_OFF ? "off" :
+	       internet == VRNET_INTERNET_ON  ? "on" :
+						"policy";
+}
+
+const char *vr_reason_key(uint32_t reason)
+{
+	static const char *const keys[] = {
+		[VRNET_REASON_NONE] = "none",
+		[VRNET_REASON_BLOCK_RULE] = "block_rule",
+		[VRNET_REASON_ALLOW_RULE] = "allow_rule",
+		[VRNET_REASON_DEFAULT] = "default",
+		[VRNET_REASON_INTERNET] = "internet",
+		[VRNET_REASON_LINK_LOCAL] = "link_local",
+		[VRNET_REASON_NO_POLICY] = "no_policy",
+		[VRNET_REASON_ETHERTYPE] = "ethertype",
+		[VRNET_REASON_MALFORMED] = "malformed",
+		[VRNET_REASON_SOURCE_ROUTE] = "source_route",
+		[VRNET_REASON_UNKNOWN_DEVICE_STATE] = "inconsistent_state",
+	};
+
+	return reason < sizeof(keys) / sizeof(keys[0]) ? keys[reason] : "unknown";
+}
+
+/* The rule as written in the policy (DNS resolvers as plain addresses). */
+static void record_rule_text(const struct vr_device_policy *dp, uint32_t id, char *buf,
+			     size_t len)
+{
+	const struct vrnet_rule *rec = &dp->rules[id];
+	struct vr_rule r = { .kind = rec->kind == VRNET_RULE_DOMAIN ? VRNET_RULE_DOMAIN :
+								       VRNET_RULE_CIDR,
+			     .family = rec->family,
+			     .prefixlen = rec->prefixlen,
+			     .proto = rec->proto,
+			     .any_port = rec->any_port,
+			     .port_lo = rec->port_lo,
+			     .port_hi = rec->port_hi };
+
+	memcpy(r.addr, rec->addr, 16);
+	if (rec->kind == VRNET_RULE_DOMAIN)
+		memcpy(r.name, dp->names[id], sizeof(r.name));
+	if (rec->list == VRNET_LIST_DNS) {
+		r.any_port = true;
+		r.proto = VRNET_PROTO_ANY;
+	}
+	vr_rule_format(&r, buf, len);
+}
+
+void vr_rule_record_text(const struct vr_device_policy *dp, uint32_t id, char *buf,
+			 size_t len)
+{
+	const struct vrnet_rule *rec;
+	char rule[VR_RULE_TEXT_MAX], addr[64];
+
+	if (id >= dp->dev.rule_count) {
+		snprintf(buf, len, "#%u (unknown)", id);
+		return;
+	}
+	rec = &dp->rules[id];
+	if (rec->kind != VRNET_RULE_RESOLVED || rec->parent >= dp->dev.rule_count) {
+		record_rule_text(dp, id, buf, len);
+		return;
+	}
+	record_rule_text(dp, rec->parent, rule, sizeof(rule));
+	vr_addr_format(rec->family, rec->addr, rec->prefixlen, addr, sizeof(addr));
+	snprintf(buf, len, "%s (%s)", rule, addr);
+}
+
+static json_t *stats_json(struct vr_state *st, uint32_t slot)
+{
+	struct vrnet_stats s;
+
+	vr_stats_read(st, slot, &s);
+	return json_pack("{s:I,s:I,s:I,s:I}", "allowed_packets", (json_int_t)s.allowed_packets,
+			 "allowed_bytes", (json_int_t)s.allowed_bytes, "dropped_packets",
+			 (json_int_t)s.dropped_packets, "dropped_bytes",
+			 (json_int_t)s.dropped_bytes);
+}
+
+static void time_text(uint64_t ns, char *buf, size_t len)
+{
+	time_t t = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_policy *dp,
+		       bool rules)
+{
+	const struct vrnet_device *d = &dp->dev;
+	char when[32];
+	json_t *obj;
+
+	time_text(d->applied_ns, when, sizeof(when));
+	obj = json_pack("{s:s,s:i,s:s,s:s,s:i,s:i,s:s,s:o}", "device", d->ifname, "ifindex",
+			ifindex, "internet", vr_internet_name(d->internet), "default",
+			d->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "policy_id",
+			(int)d->policy_id, "rule_count", (int)d->rule_count, "applied_at", when,
+			"counters", stats_json(st, d->slot));
+	if (!rules)
+		return obj;
+
+	json_object_set_new(obj, "allow", json_array());
+	json_object_set_new(obj, "block", json_array());
+	json_object_set_new(obj, "dns", json_array());
+	/* A domain's RESOLVED records follow it directly. */
+	json_t *domain_addrs = NULL;
+
+	for (uint32_t i = 0; i < d->rule_count; i++) {
+		const struct vrnet_rule *rec = &dp->rules[i];
+		char text[VR_RULE_TEXT_MAX], addr[64];
+		json_t *r;
+
+		if (rec->kind == VRNET_RULE_RESOLVED) {
+			vr_addr_format(rec->family, rec->addr, rec->prefixlen, addr, sizeof(addr));
+			if (domain_addrs)
+				json_array_append_new(domain_addrs, json_string(addr));
+			continue;
+		}
+		record_rule_text(dp, i, text, sizeof(text));
+		r = json_pack("{s:i,s:s}", "id", (int)i, "rule", text);
+		domain_addrs = NULL;
+		if (rec->kind == VRNET_RULE_DOMAIN) {
+			domain_addrs = json_array();
+			json_object_set_new(r, "addresses", domain_addrs);
+		}
+		json_array_append_new(json_object_get(obj, list_names[rec->list]), r);
+	}
+	return obj;
+}
+
+void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_policy *dp)
+{
+	json_t *obj = vr_device_json(st, ifindex, dp, true);
+	json_t *c = json_object_get(obj, "counters");
+	const char *lists[] = { "block", "allow", "dns" };
+
+	printf("%s (ifindex %d): internet %s, default %s, %zu rules, policy %u applied %s\n",
+	       dp->dev.ifname, ifindex, vr_internet_name(dp->dev.internet),
+	       json_string_value(json_object_get(obj, "default")),
+	       json_array_size(json_object_get(obj, "allow")) +
+		       json_array_size(json_object_get(obj, "block")) +
+		       json_array_size(json_object_get(obj, "dns")),
+	       dp->dev.policy_id, json_string_value(json_object_get(obj, "applied_at")));
+	if (dp->dev.internet != VRNET_INTERNET_POLICY)
+		printf("  (the internet switch overrides the rules below until `internet %s policy`)\n",
+		       dp->dev.ifname);
+	for (size_t l = 0; l < 3; l++) {
+		json_t *arr = json_object_get(obj, lists[l]), *r;
+		size_t i;
+
+		json_array_foreach(arr, i, r) {
+			json_t *addrs = json_object_get(r, "addresses"), *a;
+			size_t k;
+
+			printf("  %-5s #%-4lld %s", lists[l],
+			       json_integer_value(json_object_get(r, "id")),
+			       json_string_value(json_object_get(r, "rule")));
+			if (addrs) {
+				printf(" ->");
+				json_array_foreach(addrs, k, a)
+					printf("%s %s", k ? "," : "", json_string_value(a));
+				if (!json_array_size(addrs))
+					printf(" (no addresses)");
+			}
+			printf("\n");
+		}
+	}
+	printf("  counters: allowed %lld packets %lld bytes, dropped %lld packets %lld bytes\n",
+	       json_integer_value(json_object_get(c, "allowed_packets")),
+	       json_integer_value(json_object_get(c, "allowed_bytes")),
+	       json_integer_value(json_object_get(c, "dropped_packets")),
+	       json_integer_value(json_object_get(c, "dropped_bytes")));
+	json_decref(obj);
+}
+
+void vr_json_print(json_t *obj, bool pretty)
+{
+	char *text = json_dumps(obj, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+
+	if (text)
+		printf("%s\n", text);
+	free(text);
+	json_decref(obj);
+}

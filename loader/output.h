@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* How devices, policies and verdicts are shown: text, and JSON for -j. */
+#ifndef VR_OUTPUT_H
+#define VR_OUTPUT_H
+
+#include <jansson.h>
+#include "probe.h"
+#include "state.h"
+
+/* Text of rule record @id of @dp: "api.example.com:443/tcp (192.0.2.7)". */
+void vr_rule_record_text(const struct vr_device_policy *dp, uint32_t id, char *buf,
+			 size_t len);
+
+/* A device as JSON; with @rules, its rules (and their addresses) too. */
+json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_policy *dp,
+		       bool rules);
+void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_policy *dp);
+
+const char *vr_internet_name(int internet);
+const char *vr_reason_key(uint32_t reason);
+
+/* Prints @obj on stdout (pretty with -p) and releases it. */
+void vr_json_print(json_t *obj, bool pretty);
+
+#endif

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "policy.h"
+
+void vr_policy_init(struct vr_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->default_action = VRNET_ACTION_DENY;
+}
+
+void vr_policy_free(struct vr_policy *p)
+{
+	free(p->allow.rules);
+	free(p->block.rules);
+	free(p->dns.rules);
+	vr_policy_init(p);
+}
+
+size_t vr_policy_rule_count(const struct vr_policy *p)
+{
+	return p->allow.count + p->block.count + p->dns.count;
+}
+
+struct vr_rule_list *vr_policy_list(struct vr_policy *p, int list)
+{
+	switch (list) {
+	case VRNET_LIST_ALLOW:
+		return &p->allow;
+	case VRNET_LIST_BLOCK:
+		return &p->block;
+	default:
+		return &p->dns;
+	}
+}
+
+int vr_policy_add(struct vr_policy *p, int list, const struct vr_rule *rule)
+{
+	struct vr_rule_list *l = vr_policy_list(p, list);
+
+	if (vr_policy_rule_count(p) >= VRNET_MAX_POLICY_RULES)
+		return -E2BIG;
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct vr_rule *r = realloc(l->rules, cap * sizeof(*r));
+
+		if (!r)
+			return -ENOMEM;
+		l->rules = r;
+		l->cap = cap;
+	}
+	l->rules[l->count++] = *rule;
+	return 0;
+}
+
+int vr_policy_remove(struct vr_policy *p, int list, const struct vr_rule *rule)
+{
+	struct vr_rule_list *l = vr_policy_list(p, list);
+	size_t kept = 0;
+
+	for (size_t i = 0; i < l->count; i++)
+		if (!vr_rule_equal(&l->rules[i], rule))
+			l->rules[kept++] = l->rules[i];
+	if (kept == l->count)
+		return -ENOENT;
+	l->count = kept;
+	return 0;
+}
+
+int vr_dns_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t errlen)
+{
+	int ret = vr_rule_parse(text, rule, err, errlen);
+
+	if (ret)
+		return ret;
+	if (rule->kind != VRNET_RULE_CIDR ||
+	    rule->prefixlen != (rule->family == 4 ? 32 : 128) || !rule->any_port ||
+	    rule->proto != VRNET_PROTO_ANY) {
+		snprintf(err, errlen, "a DNS resolver must be a plain IPv4 or IPv6 address");
+		return -EINVAL;
+	}
+	/* Resolvers are reached on 53/udp and 53/tcp. */
+	rule->any_port = false;
+	rule->port_lo = rule->port_hi = 53;
+	return 0;
+}
+
+/*
+ * jansson keeps no positions for values, so an invalid rule is located by the
+ * first place its JSON-encoded text appears in the file: identical strings
+ * carry the identical error.
+ */
+static void locate(const char *text, size_t len, const char *value, int *line, int *col)
+{
+	json_t *s = json_string(value);
+	char *enc = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+	const char *hit = enc ? memmem(text, len, enc, strlen(enc)) : NULL;
+
+	*line = 1;
+	*col = 1;
+	for (const char *c = text; hit && c < hit; c++) {
+		if (*c == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+	free(enc);
+	json_decref(s);
+}
+
+static int parse_list(json_t *root, const char *key, int list, const char *text,
+		      size_t len, const char *source, struct vr_policy *p, char *err,
+		      size_t errlen)
+{
+	json_t *arr = json_object_get(root, key), *item;
+	char why[256];
+	size_t i;
+	int line, col, ret;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr)) {
+		snprintf(err, errlen, "%s: \"%s\" must be an array of strings", source, key);
+		return -EINVAL;
+	}
+	json_array_foreach(arr, i, item) {
+		struct vr_rule rule;
+		const char *s = json_string_value(item);
+
+		if (!s) {
+			snprintf(err, errlen, "%s: %s[%zu] must be a string", source, key, i);
+			return -EINVAL;
+		}
+		ret = list == VRNET_LIST_DNS ? vr_dns_rule_parse(s, &rule, why, sizeof(why)) :
+					       vr_rule_parse(s, &rule, why, sizeof(why));
+		if (ret) {
+			locate(text, len, s, &line, &col);
+			snprintf(err, errlen, "%s:%d:%d: %s[%zu] \"%.64s\": %s", source, line,
+				 col, key, i, s, why);
+			return ret;
+		}
+		ret = vr_policy_add(p, list, &rule);
+		if (ret == -E2BIG) {
+			snprintf(err, errlen, "%s: more than %d rules (the limit of one policy)",
+				 source, VRNET_MAX_POLICY_RULES);
+			return -EINVAL;
+		}
+		if (ret) {
+			snprintf(err, errlen, "%s: out of memory", source);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int vr_policy_parse(const char *text, size_t len, const char *source,
+		    struct vr_policy *p, char *err, size_t errlen)
+{
+	static const char *const known[] = { "default", "allow", "block", "dns", "comment" };
+	json_error_t jerr;
+	json_t *root, *v;
+	const char *key;
+	int ret = -EINVAL;
+
+	vr_policy_init(p);
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d:%d: %s", source, jerr.line, jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s: a policy must be a JSON object", source);
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		size_t k;
+
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (!strcmp(key, known[k]))
+				break;
+		if (k == sizeof(known) / sizeof(known[0])) {
+			int line, col;
+
+			locate(text, len, key, &line, &col);
+			snprintf(err, errlen,
+				 "%s:%d:%d: unknown key \"%.64s\" (known: default, allow, block, dns, comment)",
+				 source, line, col, key);
+			goto out;
+		}
+	}
+	v = json_object_get(root, "comment");
+	if (v && !json_is_string(v)) {
+		snprintf(err, errlen, "%s: \"comment\" must be a string", source);
+		goto out;
+	}
+	v = json_object_get(root, "default");
+	if (v) {
+		const char *d = json_string_value(v);
+
+		if (d && !strcmp(d, "deny")) {
+			p->default_action = VRNET_ACTION_DENY;
+		} else if (d && !strcmp(d, "allow")) {
+			p->default_action = VRNET_ACTION_ALLOW;
+		} else {
+			snprintf(err, errlen, "%s: \"default\" must be \"deny\" or \"allow\"", source);
+			goto out;
+		}
+	}
+	ret = parse_list(root, "allow", VRNET_LIST_ALLOW, text, len, source, p, err, errlen);
+	if (!ret)
+		ret = parse_list(root, "block", VRNET_LIST_BLOCK, text, len, source, p, err, errlen);
+	if (!ret)
+		ret = parse_list(root, "dns", VRNET_LIST_DNS, text, len, source, p, err, errlen);
+out:
+	json_decref(root);
+	if (ret)
+		vr_policy_free(p);
+	return ret;
+}
+
+int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t errlen)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *source = is_stdin ? "<stdin>" : path;
+	size_t len = 0, cap = 1 << 16;
+	char *text = NULL;
+	int fd, ret;
+
+	vr_policy_init(p);
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", source, strerror(errno));
+		return -EINVAL;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap || !text) {
+			char *t = realloc(text, cap = text ? cap * 2 : cap);
+
+			if (!t) {
+				ret = -ENOMEM;
+				snprintf(err, errlen, "%s: out of memory", source);
+				goto out;
+			}
+			text = t;
+		}
+		n = read(fd, text + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			snprintf(err, errlen, "%s: %s", source, strerror(errno));
+			ret = -EINVAL;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > VR_POLICY_FILE_MAX) {
+			snprintf(err, errlen, "%s: larger than the limit of %u MiB", source,
+				 VR_POLICY_FILE_MAX >> 20);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	ret = vr_policy_parse(text, len, source, p, err, errlen);
+out:
+	if (!is_stdin)
+		close(fd);
+	free(text);
+	return ret;
+}
+
+static json_t *list_to_json(const struct vr_rule_list *l, bool dns)
+{
+	json_t *arr = json_array();
+	char buf[VR_RULE_TEXT_MAX];
+
+	for (size_t i = 0; i < l->count; i++) {
+		struct vr_rule r = l->rules[i];
+
+		if (dns) { /* shown as written: a plain address */
+			r.any_port = true;
+			r.proto = VRNET_PROTO_ANY;
+		}
+		vr_rule_format(&r, buf, sizeof(buf));
+		json_array_append_new(arr, json_string(buf));
+	}
+	return arr;
+}
+
+json_t *vr_policy_to_json(const struct vr_policy *p)
+{
+	return json_pack("{s:s,s:o,s:o,s:o}", "default",
+			 p->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "allow",
+			 list_to_json(&p->allow, false), "block", list_to_json(&p->block, false),
+			 "dns", list_to_json(&p->dns, true));
+}

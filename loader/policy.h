@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A policy as written: a default action and lists of allow, block and DNS
+ * resolver rules. Policy files are JSON:
+ *   { "default": "deny", "allow": [RULE...], "block": [RULE...],
+ *     "dns": [ADDRESS...], "comment": "..." }
+ */
+#ifndef VR_POLICY_H
+#define VR_POLICY_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "rule.h"
+
+#define VR_POLICY_FILE_MAX (64u << 20)
+
+struct vr_rule_list {
+	struct vr_rule *rules;
+	size_t count;
+	size_t cap;
+};
+
+struct vr_policy {
+	uint8_t default_action; /* enum vrnet_action */
+	struct vr_rule_list allow;
+	struct vr_rule_list block;
+	struct vr_rule_list dns;
+};
+
+void vr_policy_init(struct vr_policy *p);
+void vr_policy_free(struct vr_policy *p);
+size_t vr_policy_rule_count(const struct vr_policy *p);
+struct vr_rule_list *vr_policy_list(struct vr_policy *p, int list);
+
+/* Appends @rule to @list (enum vrnet_rule_list); -E2BIG past the limit. */
+int vr_policy_add(struct vr_policy *p, int list, const struct vr_rule *rule);
+/* Removes every rule equal to @rule from @list; -ENOENT if there was none. */
+int vr_policy_remove(struct vr_policy *p, int list, const struct vr_rule *rule);
+
+/* A resolver address for the "dns" list: an IPv4 or IPv6 address, no port. */
+int vr_dns_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t errlen);
+
+/*
+ * Parses a JSON policy of @len bytes. Errors are -EINVAL with a message
+ * "SOURCE:LINE:COL: ..." in @err.
+ */
+int vr_policy_parse(const char *text, size_t len, const char *source,
+		    struct vr_policy *p, char *err, size_t errlen);
+/* Reads and parses a policy file; "-" reads standard input. */
+int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t errlen);
+
+json_t *vr_policy_to_json(const struct vr_policy *p);
+
+#endif

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "probe.h"
+
+/* Documentation addresses: the probe's source is never a real host. */
+static const uint8_t probe_src4[4] = { 192, 0, 2, 1 };
+static const uint8_t probe_src6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
+{
+	struct ethhdr *eth = (struct ethhdr *)buf;
+	size_t l3 = sizeof(*eth), l4, l4len;
+	uint8_t ip_proto;
+
+	if (probe->proto == VRNET_PROTO_TCP) {
+		ip_proto = IPPROTO_TCP;
+		l4len = sizeof(struct tcphdr);
+	} else if (probe->proto == VRNET_PROTO_UDP) {
+		ip_proto = IPPROTO_UDP;
+		l4len = sizeof(struct udphdr);
+	} else {
+		ip_proto = probe->dst.family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		l4len = 8;
+	}
+	l4 = l3 + (probe->dst.family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+	if (l4 + l4len > len)
+		return 0;
+	memset(buf, 0, l4 + l4len);
+
+	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
+	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
+	if (probe->dst.family == 4) {
+		struct iphdr *ip = (struct iphdr *)(buf + l3);
+
+		eth->h_proto = htons(ETH_P_IP);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->ttl = 64;
+		ip->protocol = ip_proto;
+		ip->tot_len = htons((uint16_t)(sizeof(*ip) + l4len));
+		memcpy(&ip->saddr, probe_src4, 4);
+		memcpy(&ip->daddr, probe->dst.addr, 4);
+	} else {
+		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + l3);
+
+		eth->h_proto = htons(ETH_P_IPV6);
+		ip6->version = 6;
+		ip6->hop_limit = 64;
+		ip6->nexthdr = ip_proto;
+		ip6->payload_len = htons((uint16_t)l4len);
+		memcpy(&ip6->saddr, probe_src6, 16);
+		memcpy(&ip6->daddr, probe->dst.addr, 16);
+	}
+	if (probe->proto == VRNET_PROTO_TCP) {
+		struct tcphdr *tcp = (struct tcphdr *)(buf + l4);
+
+		tcp->source = htons(40000);
+		tcp->dest = htons(probe->port);
+		tcp->doff = 5;
+		tcp->syn = 1;
+	} else if (probe->proto == VRNET_PROTO_UDP) {
+		struct udphdr *udp = (struct udphdr *)(buf + l4);
+
+		udp->source = htons(40000);
+		udp->dest = htons(probe->port);
+		udp->len = htons(sizeof(*udp));
+	} else {
+		buf[l4] = probe->dst.family == 4 ? ICMP_ECHO : ICMPV6_ECHO_REQUEST;
+	}
+	return l4 + l4len;
+}
+
+int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
+		 struct vr_verdict *v)
+{
+	struct __sk_buff ctx = { .ifindex = (__u32)ifindex, .mark = VRNET_PROBE_MARK };
+	struct __sk_buff ctx_out = { 0 };
+	uint8_t out[256];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
+		    .data_out = out, .data_size_out = sizeof(out), .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	v->allow = opts.retval == 0; /* TC_ACT_OK */
+	v->reason = ctx_out.cb[0];
+	v->rule_id = ctx_out.cb[1];
+	return 0;
+}
+
+const char *vr_reason_text(uint32_t reason)
+{
+	switch (reason) {
+	case VRNET_REASON_BLOCK_RULE:
+		return "block rule";
+	case VRNET_REASON_ALLOW_RULE:
+		return "allow rule";
+	case VRNET_REASON_DEFAULT:
+		return "default";
+	case VRNET_REASON_INTERNET:
+		return "internet switch";
+	case VRNET_REASON_LINK_LOCAL:
+		return "link-local (ARP/neighbour discovery)";
+	case VRNET_REASON_NO_POLICY:
+		return "no policy";
+	case VRNET_REASON_ETHERTYPE:
+		return "ethertype";
+	case VRNET_REASON_MALFORMED:
+		return "malformed";
+	case VRNET_REASON_SOURCE_ROUTE:
+		return "source route";
+	default:
+		return "unknown";
+	}
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * `check`: builds the packet a sandbox would send to a destination and runs it
+ * through the loaded program with BPF_PROG_TEST_RUN against the live maps.
+ */
+#ifndef VR_PROBE_H
+#define VR_PROBE_H
+
+#include <stdint.h>
+#include "compile.h"
+#include "state.h"
+
+struct vr_probe {
+	struct vr_addr dst;
+	uint8_t proto; /* VRNET_PROTO_TCP, _UDP or _ICMP */
+	uint16_t port;
+};
+
+struct vr_verdict {
+	bool allow;
+	uint32_t reason; /* enum vrnet_reason */
+	uint32_t rule_id;
+};
+
+/* Builds the frame for @probe into @buf; returns its length. */
+size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len);
+
+/* Runs @frame through @prog_fd as if received on @ifindex. */
+int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
+		 struct vr_verdict *v);
+
+const char *vr_reason_text(uint32_t reason);
+
+#endif

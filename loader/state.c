@@ -1,0 +1,763 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/membarrier.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "state.h"
+#include "vrnet_egress.skel.h"
+
+#define BPFFS_ROOT "/sys/fs/bpf"
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs s;
+
+	return !statfs(path, &s) && s.f_type == BPF_FS_MAGIC;
+}
+
+/* The pin directory must sit on bpffs; /sys/fs/bpf is mounted if it is not. */
+static int ensure_bpffs(const char *pin_dir, char *err, size_t errlen)
+{
+	char parent[4096];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent) {
+		snprintf(err, errlen, "pin directory %s must be inside a bpf filesystem", pin_dir);
+		return -EINVAL;
+	}
+	*slash = '\0';
+	if (is_bpffs(parent))
+		return 0;
+	if (!strcmp(parent, BPFFS_ROOT) && !mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
+		return 0;
+	snprintf(err, errlen, "%s is not a bpf filesystem (mount -t bpf bpf %s)", parent, parent);
+	return -ENOTDIR;
+}
+
+static int pin_path(const struct vr_state *st, const char *name, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/%s", st->pin_dir, name);
+
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+static int load_program(struct vr_state *st, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
+	struct vrnet_egress *skel;
+	struct vrnet_config cfg = { .next_policy_id = 1 };
+	char path[4200];
+	__u32 zero = 0;
+	int ret;
+
+	skel = vrnet_egress__open_opts(&opts);
+	if (!skel) {
+		snprintf(err, errlen, "couldn't open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	ret = vrnet_egress__load(skel);
+	if (ret) {
+		snprintf(err, errlen, "couldn't load the BPF program: %s (run with -v)",
+			 strerror(-ret));
+		goto out;
+	}
+	ret = pin_path(st, VRNET_PROG_PIN, path, sizeof(path));
+	if (!ret)
+		ret = bpf_program__pin(skel->progs.vrnet_egress, path);
+	if (ret) {
+		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(-ret));
+		goto out;
+	}
+	ret = bpf_map_update_elem(bpf_map__fd(skel->maps.vrnet_config), &zero, &cfg, BPF_ANY);
+	if (ret)
+		snprintf(err, errlen, "couldn't initialise %s: %s", VRNET_MAP_CONFIG,
+			 strerror(errno));
+out:
+	vrnet_egress__destroy(skel);
+	return ret;
+}
+
+static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err,
+		       size_t errlen)
+{
+	char path[4200];
+	int ret = pin_path(st, name, path, sizeof(path));
+
+	if (ret)
+		return ret;
+	*fd = bpf_obj_get(path);
+	if (*fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't open %s: %s", path, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
+		  char *err, size_t errlen)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	char path[4200];
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	st->dir_fd = st->prog_fd = st->devices_fd = st->lpm4_fd = st->lpm6_fd = -1;
+	st->portsets_fd = st->rules_fd = st->names_fd = st->stats_fd = st->config_fd = -1;
+	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
+
+	if (mode == VR_OPEN_CHANGE) {
+		ret = ensure_bpffs(pin_dir, err, errlen);
+		if (ret)
+			return ret;
+		if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+			ret = -errno;
+			snprintf(err, errlen, "couldn't create %s: %s", pin_dir, strerror(errno));
+			return ret;
+		}
+	}
+	st->dir_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->dir_fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", pin_dir,
+			 errno == ENOENT ? "nothing attached (no pin directory)" : strerror(errno));
+		return ret;
+	}
+	/* Changes are serialised; readers wait for a change to finish. */
+	if (flock(st->dir_fd, mode == VR_OPEN_CHANGE ? LOCK_EX : LOCK_SH)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't lock %s: %s", pin_dir, strerror(errno));
+		goto fail;
+	}
+
+	ret = pin_path(st, VRNET_PROG_PIN, path, sizeof(path));
+	if (ret)
+		goto fail;
+	if (access(path, F_OK)) {
+		if (mode != VR_OPEN_CHANGE) {
+			snprintf(err, errlen, "%s: nothing attached (program not loaded)", pin_dir);
+			ret = -ENOENT;
+			goto fail;
+		}
+		ret = load_program(st, err, errlen);
+		if (ret)
+			goto fail;
+	}
+	ret = open_pinned(st, VRNET_PROG_PIN, &st->prog_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_DEVICES, &st->devices_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_LPM4, &st->lpm4_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_LPM6, &st->lpm6_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_PORTSETS, &st->portsets_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_RULES, &st->rules_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_NAMES, &st->names_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_STATS, &st->stats_fd, err, errlen);
+	if (!ret)
+		ret = open_pinned(st, VRNET_MAP_CONFIG, &st->config_fd, err, errlen);
+	if (ret)
+		goto fail;
+	if (bpf_obj_get_info_by_fd(st->prog_fd, &info, &info_len)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't query the program: %s", strerror(errno));
+		goto fail;
+	}
+	st->prog_id = info.id;
+	return 0;
+fail:
+	vr_state_close(st);
+	return ret;
+}
+
+void vr_state_close(struct vr_state *st)
+{
+	int *fds[] = { &st->dir_fd,    &st->prog_fd,	 &st->devices_fd, &st->lpm4_fd,
+		       &st->lpm6_fd,   &st->portsets_fd, &st->rules_fd,	  &st->names_fd,
+		       &st->stats_fd,  &st->config_fd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}
+
+int vr_device_get(struct vr_state *st, int ifindex, struct vrnet_device *dev)
+{
+	__u32 key = (__u32)ifindex;
+
+	return bpf_map_lookup_elem(st->devices_fd, &key, dev) ? -errno : 0;
+}
+
+/*
+ * Batched map writes: one syscall for many elements. Falls back to single
+ * updates where the kernel has no batch operation for the map type.
+ */
+static int batch_update(int fd, const void *keys, size_t key_size, const void *values,
+			size_t value_size, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	const size_t chunk = 65536;
+
+	for (size_t done = 0; done < n;) {
+		__u32 count = (__u32)(n - done < chunk ? n - done : chunk);
+		const char *k = (const char *)keys + done * key_size;
+		const char *v = (const char *)values + done * value_size;
+
+		if (bpf_map_update_batch(fd, k, v, &count, &opts)) {
+			if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
+				return -errno;
+			for (__u32 i = 0; i < count; i++)
+				if (bpf_map_update_elem(fd, k + i * key_size, v + i * value_size,
+							BPF_ANY))
+					return -errno;
+		}
+		done += count;
+	}
+	return 0;
+}
+
+/* Deletes the keys that exist; a key already gone is not an error. */
+static int batch_delete(int fd, const void *keys, size_t key_size, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	size_t done = 0;
+
+	while (done < n) {
+		__u32 count = (__u32)(n - done);
+		const char *k = (const char *)keys + done * key_size;
+
+		if (!bpf_map_delete_batch(fd, k, &count, &opts)) {
+			done += count;
+			continue;
+		}
+		if (errno != ENOENT && errno != EINVAL && errno != ENOTSUP &&
+		    errno != EOPNOTSUPP)
+			return -errno;
+		/* count elements went; the next one is missing or batching is not there */
+		done += count;
+		if (done < n && bpf_map_delete_elem(fd, keys + done * key_size) &&
+		    errno != ENOENT)
+			return -errno;
+		done++;
+	}
+	return 0;
+}
+
+static void lpm4_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm4_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = 32 + plen;
+	k->policy_id = id;
+	memcpy(k->addr, addr, 4);
+}
+
+static void lpm6_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm6_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = 32 + plen;
+	k->policy_id = id;
+	memcpy(k->addr, addr, 16);
+}
+
+/*
+ * Removes everything stored under policy @id: prefixes (from the address
+ * records), portsets 0..@portset_count-1, rule records and names.
+ */
+static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
+			 size_t n, __u32 portset_count)
+{
+	struct vrnet_lpm4_key *k4 = calloc(n + 1, sizeof(*k4));
+	struct vrnet_lpm6_key *k6 = calloc(n + 1, sizeof(*k6));
+	struct vrnet_rule_key *rk = calloc(n + 1, sizeof(*rk));
+	struct vrnet_rule_key *nk = calloc(n + 1, sizeof(*nk));
+	struct vrnet_portset_key *pk = calloc(portset_count + 1, sizeof(*pk));
+	size_t n4 = 0, n6 = 0, nn = 0;
+	int ret = -ENOMEM;
+
+	if (!k4 || !k6 || !rk || !nk || !pk)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		rk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
+		if (recs[i].kind == VRNET_RULE_DOMAIN)
+			nk[nn++] = rk[i];
+		else if (recs[i].family == 4)
+			lpm4_key(id, recs[i].addr, recs[i].prefixlen, &k4[n4++]);
+		else
+			lpm6_key(id, recs[i].addr, recs[i].prefixlen, &k6[n6++]);
+	}
+	for (__u32 i = 0; i < portset_count; i++)
+		pk[i] = (struct vrnet_portset_key){ .policy_id = id, .portset_id = i };
+
+	/* Prefixes first: nothing may point at a portset that is gone. */
+	ret = batch_delete(st->lpm4_fd, k4, sizeof(*k4), n4);
+	if (!ret)
+		ret = batch_delete(st->lpm6_fd, k6, sizeof(*k6), n6);
+	if (!ret)
+		ret = batch_delete(st->portsets_fd, pk, sizeof(*pk), portset_count);
+	if (!ret)
+		ret = batch_delete(st->rules_fd, rk, sizeof(*rk), n);
+	if (!ret)
+		ret = batch_delete(st->names_fd, nk, sizeof(*nk), nn);
+out:
+	free(k4);
+	free(k6);
+	free(rk);
+	free(nk);
+	free(pk);
+	return ret;
+}
+
+static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled *c)
+{
+	size_t n6 = c->prefix_count - c->prefix_count4;
+	struct vrnet_rule_key *rk = calloc(c->rule_count + 1, sizeof(*rk));
+	struct vrnet_rule_key *nk = calloc(c->name_count + 1, sizeof(*nk));
+	struct vrnet_name *nv = calloc(c->name_count + 1, sizeof(*nv));
+	struct vrnet_portset_key *pk = calloc(c->portset_count + 1, sizeof(*pk));
+	struct vrnet_lpm4_key *k4 = calloc(c->prefix_count4 + 1, sizeof(*k4));
+	struct vrnet_lpm6_key *k6 = calloc(n6 + 1, sizeof(*k6));
+	struct vrnet_prefix_value *v4 = calloc(c->prefix_count4 + 1, sizeof(*v4));
+	struct vrnet_prefix_value *v6 = calloc(n6 + 1, sizeof(*v6));
+	size_t i4 = 0, i6 = 0;
+	int ret = -ENOMEM;
+
+	if (!rk || !nk || !nv || !pk || !k4 || !k6 || !v4 || !v6)
+		goto out;
+	for (size_t i = 0; i < c->rule_count; i++)
+		rk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
+	for (size_t i = 0; i < c->name_count; i++) {
+		nk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = c->names[i].rule_id };
+		memcpy(nv[i].name, c->names[i].name, sizeof(nv[i].name));
+	}
+	for (size_t i = 0; i < c->portset_count; i++)
+		pk[i] = (struct vrnet_portset_key){ .policy_id = id, .portset_id = (__u32)i };
+	for (size_t i = 0; i < c->prefix_count; i++) {
+		const struct vr_prefix *p = &c->prefixes[i];
+		struct vrnet_prefix_value v = { .portset_id = p->portset_id,
+						.rule_id = p->rule_id };
+
+		if (p->family == 4) {
+			lpm4_key(id, p->addr, p->prefixlen, &k4[i4]);
+			v4[i4++] = v;
+		} else {
+			lpm6_key(id, p->addr, p->prefixlen, &k6[i6]);
+			v6[i6++] = v;
+		}
+	}
+	ret = batch_update(st->names_fd, nk, sizeof(*nk), nv, sizeof(*nv), c->name_count);
+	if (!ret)
+		ret = batch_update(st->rules_fd, rk, sizeof(*rk), c->rules, sizeof(*c->rules),
+				   c->rule_count);
+	if (!ret)
+		ret = batch_update(st->portsets_fd, pk, sizeof(*pk), c->portsets,
+				   sizeof(*c->portsets), c->portset_count);
+	if (!ret)
+		ret = batch_update(st->lpm4_fd, k4, sizeof(*k4), v4, sizeof(*v4), i4);
+	if (!ret)
+		ret = batch_update(st->lpm6_fd, k6, sizeof(*k6), v6, sizeof(*v6), i6);
+out:
+	free(rk);
+	free(nk);
+	free(nv);
+	free(pk);
+	free(k4);
+	free(k6);
+	free(v4);
+	free(v6);
+	return ret;
+}
+
+static int alloc_policy_id(struct vr_state *st, __u32 *id)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+		return -errno;
+	*id = cfg.next_policy_id ? cfg.next_policy_id : 1;
+	cfg.next_policy_id = *id + 1 ? *id + 1 : 1;
+	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+int vr_device_list(struct vr_state *st, int **ifindexes, size_t *count)
+{
+	__u32 key, next, *prev = NULL;
+	size_t n = 0, cap = 64;
+	int *list = malloc(cap * sizeof(*list));
+
+	if (!list)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(st->devices_fd, prev, &next)) {
+		if (n == cap) {
+			int *l = realloc(list, (cap *= 2) * sizeof(*list));
+
+			if (!l) {
+				free(list);
+				return -ENOMEM;
+			}
+			list = l;
+		}
+		list[n++] = (int)next;
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 1; i < n; i++) /* insertion sort: lists are short */
+		for (size_t j = i; j > 0 && list[j - 1] > list[j]; j--) {
+			int t = list[j];
+
+			list[j] = list[j - 1];
+			list[j - 1] = t;
+		}
+	*ifindexes = list;
+	*count = n;
+	return 0;
+}
+
+static int zero_stats(struct vr_state *st, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vrnet_stats *zero = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*zero));
+	int ret;
+
+	if (!zero)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(st->stats_fd, &slot, zero, BPF_ANY) ? -errno : 0;
+	free(zero);
+	return ret;
+}
+
+static int alloc_slot(struct vr_state *st, __u32 *slot, char *err, size_t errlen)
+{
+	static bool used[VRNET_MAX_DEVICES];
+	int *list;
+	size_t n;
+	int ret = vr_device_list(st, &list, &n);
+
+	if (ret)
+		return ret;
+	memset(used, 0, sizeof(used));
+	for (size_t i = 0; i < n; i++) {
+		struct vrnet_device d;
+
+		if (!vr_device_get(st, list[i], &d) && d.slot < VRNET_MAX_DEVICES)
+			used[d.slot] = true;
+	}
+	free(list);
+	for (__u32 s = 0; s < VRNET_MAX_DEVICES; s++) {
+		if (!used[s]) {
+			*slot = s;
+			return zero_stats(st, s);
+		}
+	}
+	snprintf(err, errlen, "too many devices: the limit is %d per host", VRNET_MAX_DEVICES);
+	return -ENOSPC;
+}
+
+/*
+ * Waits until no program still runs with a device entry read before our
+ * update: tc programs run inside RCU read-side sections (softirq), and
+ * MEMBARRIER_CMD_GLOBAL returns only after an RCU grace period.
+ */
+static void wait_for_readers(void)
+{
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+		usleep(50000); /* no membarrier (nohz_full): a generous pause */
+}
+
+static int read_records(struct vr_state *st, __u32 id, __u32 n, struct vrnet_rule **out)
+{
+	struct vrnet_rule *recs = calloc(n + 1, sizeof(*recs));
+
+	if (!recs)
+		return -ENOMEM;
+	for (__u32 i = 0; i < n; i++) {
+		struct vrnet_rule_key k = { .policy_id = id, .rule_id = i };
+
+		if (bpf_map_lookup_elem(st->rules_fd, &k, &recs[i])) {
+			int ret = -errno;
+
+			free(recs);
+			return ret;
+		}
+	}
+	*out = recs;
+	return 0;
+}
+
+int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
+	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
+	     char *err, size_t errlen)
+{
+	struct vrnet_device dev = { 0 }, old;
+	struct vrnet_rule *old_recs = NULL;
+	struct vr_compiled c;
+	struct timespec now;
+	__u32 key = (__u32)ifindex, id = 0;
+	bool existed;
+	int ret;
+
+	ret = vr_compile(p, resolve, resolve_ctx, &c, err, errlen);
+	if (ret)
+		return ret;
+
+	existed = !vr_device_get(st, ifindex, &old);
+	if (existed) {
+		dev = old;
+		ret = read_records(st, old.policy_id, old.rule_count, &old_recs);
+		if (ret) {
+			snprintf(err, errlen, "couldn't read the current policy: %s", strerror(-ret));
+			goto out;
+		}
+	} else {
+		ret = alloc_slot(st, &dev.slot, err, errlen);
+		if (ret) {
+			if (ret != -ENOSPC)
+				snprintf(err, errlen, "couldn't set up counters: %s", strerror(-ret));
+			goto out;
+		}
+		snprintf(dev.ifname, sizeof(dev.ifname), "%s", ifname);
+	}
+
+	ret = alloc_policy_id(st, &id);
+	if (ret) {
+		snprintf(err, errlen, "couldn't allocate a policy id: %s", strerror(-ret));
+		goto out;
+	}
+	ret = write_policy(st, id, &c);
+	if (ret) {
+		snprintf(err, errlen, "couldn't write the policy into the maps: %s%s",
+			 strerror(-ret),
+			 ret == -E2BIG || ret == -ENOSPC ? " (host-wide map limit reached)" : "");
+		delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count);
+		goto out;
+	}
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	dev.policy_id = id;
+	dev.default_action = p->default_action;
+	dev.rule_count = (__u32)c.rule_count;
+	dev.portset_count = (__u32)c.portset_count;
+	dev.dns_count = c.dns_count;
+	dev.applied_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+
+	/* The switch: one element update, seen whole or not at all. */
+	if (bpf_map_update_elem(st->devices_fd, &key, &dev, BPF_ANY)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't switch the device to the new policy: %s",
+			 errno == E2BIG ? "too many devices" : strerror(errno));
+		delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count);
+		goto out;
+	}
+	if (existed) {
+		wait_for_readers();
+		ret = delete_policy(st, old.policy_id, old_recs, old.rule_count,
+				    old.portset_count);
+		if (ret) /* the new policy is in force; leftovers go with `gc` */
+			vr_warn("couldn't remove the previous policy %u: %s", old.policy_id,
+				strerror(-ret));
+		ret = 0;
+	}
+out:
+	free(old_recs);
+	vr_compiled_free(&c);
+	return ret;
+}
+
+static int update_device(struct vr_state *st, int ifindex, const struct vrnet_device *dev)
+{
+	__u32 key = (__u32)ifindex;
+
+	return bpf_map_update_elem(st->devices_fd, &key, dev, BPF_EXIST) ? -errno : 0;
+}
+
+int vr_set_internet(struct vr_state *st, int ifindex, int internet)
+{
+	struct vrnet_device dev;
+	int ret = vr_device_get(st, ifindex, &dev);
+
+	if (ret)
+		return ret;
+	dev.internet = (__u8)internet;
+	return update_device(st, ifindex, &dev);
+}
+
+int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created)
+{
+	struct vrnet_device dev;
+	int ret = vr_device_get(st, ifindex, &dev);
+
+	if (ret)
+		return ret;
+	dev.created_qdisc = created;
+	return update_device(st, ifindex, &dev);
+}
+
+int vr_device_forget(struct vr_state *st, int ifindex)
+{
+	struct vrnet_device dev;
+	struct vrnet_rule *recs = NULL;
+	__u32 key = (__u32)ifindex;
+	int ret = vr_device_get(st, ifindex, &dev);
+
+	if (ret)
+		return ret;
+	ret = read_records(st, dev.policy_id, dev.rule_count, &recs);
+	if (ret)
+		return ret;
+	if (bpf_map_delete_elem(st->devices_fd, &key) && errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	wait_for_readers();
+	ret = delete_policy(st, dev.policy_id, recs, dev.rule_count, dev.portset_count);
+	if (!ret)
+		ret = zero_stats(st, dev.slot);
+out:
+	free(recs);
+	return ret;
+}
+
+int vr_gc(struct vr_state *st)
+{
+	int *list, forgotten = 0;
+	size_t n;
+	int ret = vr_device_list(st, &list, &n);
+
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname((unsigned int)list[i], name))
+			continue;
+		ret = vr_device_forget(st, list[i]);
+		if (ret && ret != -ENOENT)
+			break;
+		vr_debug("forgot device with ifindex %d: it no longer exists", list[i]);
+		forgotten++;
+		ret = 0;
+	}
+	free(list);
+	return ret ? ret : forgotten;
+}
+
+int vr_device_policy_read(struct vr_state *st, int ifindex, struct vr_device_policy *dp)
+{
+	int ret;
+
+	memset(dp, 0, sizeof(*dp));
+	ret = vr_device_get(st, ifindex, &dp->dev);
+	if (ret)
+		return ret;
+	ret = read_records(st, dp->dev.policy_id, dp->dev.rule_count, &dp->rules);
+	if (ret)
+		return ret;
+	dp->names = calloc(dp->dev.rule_count + 1, sizeof(*dp->names));
+	if (!dp->names) {
+		vr_device_policy_free(dp);
+		return -ENOMEM;
+	}
+	for (__u32 i = 0; i < dp->dev.rule_count; i++) {
+		struct vrnet_rule_key k = { .policy_id = dp->dev.policy_id, .rule_id = i };
+		struct vrnet_name name;
+
+		if (dp->rules[i].kind != VRNET_RULE_DOMAIN)
+			continue;
+		if (bpf_map_lookup_elem(st->names_fd, &k, &name)) {
+			ret = -errno;
+			vr_device_policy_free(dp);
+			return ret;
+		}
+		memcpy(dp->names[i], name.name, sizeof(name.name));
+		dp->names[i][VRNET_MAX_NAME_LEN - 1] = '\0';
+	}
+	return 0;
+}
+
+void vr_device_policy_free(struct vr_device_policy *dp)
+{
+	free(dp->rules);
+	free(dp->names);
+	dp->rules = NULL;
+	dp->names = NULL;
+}
+
+int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_policy *p)
+{
+	vr_policy_init(p);
+	p->default_action = dp->dev.default_action;
+	for (__u32 i = 0; i < dp->dev.rule_count; i++) {
+		const struct vrnet_rule *rec = &dp->rules[i];
+		struct vr_rule r = { 0 };
+		int ret;
+
+		if (rec->kind == VRNET_RULE_RESOLVED)
+			continue;
+		r.kind = rec->kind;
+		r.family = rec->family;
+		r.prefixlen = rec->prefixlen;
+		r.proto = rec->proto;
+		r.any_port = rec->any_port;
+		r.port_lo = rec->port_lo;
+		r.port_hi = rec->port_hi;
+		memcpy(r.addr, rec->addr, 16);
+		if (rec->kind == VRNET_RULE_DOMAIN)
+			memcpy(r.name, dp->names[i], sizeof(r.name));
+		ret = vr_policy_add(p, rec->list, &r);
+		if (ret) {
+			vr_policy_free(p);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vrnet_stats *per_cpu;
+
+	memset(sum, 0, sizeof(*sum));
+	if (ncpu <= 0)
+		return -EINVAL;
+	per_cpu = calloc((size_t)ncpu, sizeof(*per_cpu));
+	if (!per_cpu)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(st->stats_fd, &slot, per_cpu)) {
+		int ret = -errno;
+
+		free(per_cpu);
+		return ret;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		sum->allowed_packets += per_cpu[i].allowed_packets;
+		sum->allowed_bytes += per_cpu[i].allowed_bytes;
+		sum->dropped_packets += per_cpu[i].dropped_packets;
+		sum->dropped_bytes += per_cpu[i].dropped_bytes;
+	}
+	free(per_cpu);
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The host's vrnet-bpf state in a bpffs pin directory: the program, its maps,
+ * and per device the policy in force. Everything here goes through the maps;
+ * the CLI keeps no other state.
+ */
+#ifndef VR_STATE_H
+#define VR_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "compile.h"
+#include "policy.h"
+
+#define VR_DEFAULT_PIN_DIR "/sys/fs/bpf/vrnet"
+
+struct vr_state {
+	char pin_dir[4096];
+	int dir_fd; /* holds the flock of state-changing commands */
+	int prog_fd;
+	unsigned int prog_id;
+	int devices_fd, lpm4_fd, lpm6_fd, portsets_fd, rules_fd, names_fd, stats_fd,
+		config_fd;
+};
+
+enum vr_open_mode {
+	VR_OPEN_READ,	/* fails with -ENOENT when nothing was loaded */
+	VR_OPEN_CHANGE, /* loads the program if needed; takes the lock */
+};
+
+int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
+		  char *err, size_t errlen);
+void vr_state_close(struct vr_state *st);
+
+/* A device's stored policy, with the rule records to explain verdicts. */
+struct vr_device_policy {
+	struct vrnet_device dev;
+	struct vrnet_rule *rules; /* dev.rule_count records, index = rule id */
+	char (*names)[VRNET_MAX_NAME_LEN]; /* per rule id; "" unless DOMAIN */
+};
+
+int vr_device_get(struct vr_state *st, int ifindex, struct vrnet_device *dev);
+int vr_device_policy_read(struct vr_state *st, int ifindex, struct vr_device_policy *dp);
+void vr_device_policy_free(struct vr_device_policy *dp);
+/* Turns stored records back into a policy as written (for edits). */
+int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_policy *p);
+
+/*
+ * Compiles @p and makes it @ifindex's policy in one map update: until then
+ * the old policy is in force, untouched, and on any error it stays so. A device
+ * without an entry gets one (with @ifname and internet "policy").
+ */
+int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
+	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
+	     char *err, size_t errlen);
+
+int vr_set_internet(struct vr_state *st, int ifindex, int internet);
+int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created);
+
+/* Deletes a device's entry, policy and counters (after it is detached). */
+int vr_device_forget(struct vr_state *st, int ifindex);
+
+/* Forgets devices that no longer exist. Returns how many, or <0. */
+int vr_gc(struct vr_state *st);
+
+/* Every device entry, ifindex ascending. */
+int vr_device_list(struct vr_state *st, int **ifindexes, size_t *count);
+
+int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum);
+
+#endif

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Installs the Debian packages vrnet-bpf needs to build, test and demo.
+# Idempotent: does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+	make gcc clang llvm pkg-config
+	libbpf-dev libelf-dev zlib1g-dev libxdp-dev bpftool
+	libjansson-dev libc-ares-dev libcmocka-dev
+	iproute2 nftables socat dnsmasq-base iputils-ping netcat-openbsd
+	python3 jq
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root to install)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

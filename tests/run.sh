@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Runs every suite and ends with one line: "N passed, N failed, N skipped".
+# cmocka suites report through their summary lines, shell suites print
+# "ok - NAME", "not ok - NAME" or "skip - NAME" per case.
+# Usage: tests/run.sh [SUITE-NAME-SUBSTRING...]
+set -u
+cd "$(dirname "$0")/.."
+build=${OUTPUT:-build}
+passed=0 failed=0 skipped=0
+failed_suites=()
+
+selected() {
+	[ -z "$filters" ] && return 0
+	for f in $filters; do [[ "$1" == *"$f"* ]] && return 0; done
+	return 1
+}
+filters="$*"
+
+count_cmocka() { # suite-name, log
+	local p f
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$2" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$2" | tail -1)
+	p=${p:-0} f=${f:-0}
+	if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi # crashed before its summary
+	passed=$((passed + p)) failed=$((failed + f))
+	[ "$f" -ne 0 ] && failed_suites+=("$1")
+}
+
+count_shell() { # suite-name, log, rc
+	local p f s
+	p=$(grep -c '^ok - ' "$2") f=$(grep -c '^not ok - ' "$2") s=$(grep -c '^skip - ' "$2")
+	if [ "$3" -ne 0 ] && [ "$3" -ne 77 ] && [ "$f" -eq 0 ]; then f=1; fi
+	if [ "$3" -eq 77 ] && [ "$s" -eq 0 ]; then s=1; fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" -ne 0 ] && failed_suites+=("$1")
+}
+
+logdir=$(mktemp -d /tmp/vrnet-test.XXXXXX)
+trap 'rm -rf "$logdir"' EXIT
+
+for bin in "$build"/tests/unit_* "$build"/tests/dp_*; do
+	[ -x "$bin" ] || continue
+	name=$(basename "$bin")
+	selected "$name" || continue
+	echo "=== $name"
+	"$bin" >"$logdir/$name.log" 2>&1
+	rc=$?
+	cat "$logdir/$name.log"
+	count_cmocka "$name" "$logdir/$name.log" "$rc"
+done
+
+for script in tests/integration/*.sh; do
+	[ -x "$script" ] || continue
+	name=$(basename "$script" .sh)
+	selected "$name" || continue
+	echo "=== $name"
+	VRNET_BIN="$PWD/$build/vrnet-bpf" VRNET_TOOLS="$PWD/$build/tests" \
+		timeout 300 "$script" >"$logdir/$name.log" 2>&1
+	rc=$?
+	cat "$logdir/$name.log"
+	count_shell "$name" "$logdir/$name.log" "$rc"
+done
+
+[ ${#failed_suites[@]} -ne 0 ] && echo "failed suites: ${failed_suites[*]}"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]

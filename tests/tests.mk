@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Test binaries: tests/unit/*.c and tests/datapath/*.c are cmocka suites linked
+# against the loader library; tests/tools/*.c are helpers the shell suites use.
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+DP_SRCS := $(wildcard tests/datapath/*.c)
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit_%,$(UNIT_SRCS)) \
+	     $(patsubst tests/datapath/%.c,$(OUTPUT)/tests/dp_%,$(DP_SRCS)) \
+	     $(patsubst tests/tools/%.c,$(OUTPUT)/tests/%,$(TOOL_SRCS))
+TEST_HDRS := $(wildcard tests/*.h tests/datapath/*.h tests/unit/*.h)
+
+$(OUTPUT)/tests/unit_%: tests/unit/%.c $(OUTPUT)/libvrnet.a $(TEST_HDRS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUTPUT)/libvrnet.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/dp_%: tests/datapath/%.c $(OUTPUT)/libvrnet.a $(TEST_HDRS) | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $< $(OUTPUT)/libvrnet.a $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+.PHONY: test-bins
+test-bins: $(OUTPUT)/vrnet-bpf $(TEST_BINS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)./tests/run.sh
