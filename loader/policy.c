@@ -90,28 +90,76 @@ int vr_dns_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t 
 }
 
 /*
- * jansson keeps no positions for values, so an invalid rule is located by the
- * first place its JSON-encoded text appears in the file: identical strings
- * carry the identical error.
+ * jansson keeps no positions for values, so a string is located in the text:
+ * @token is the JSON-encoded string; @as_key finds it only where a ':'
+ * follows (a key), otherwise the @nth place after @from where it stands as a
+ * value. Returns NULL when it is not found (written with other escapes).
  */
-static void locate(const char *text, size_t len, const char *value, int *line, int *col)
+static const char *find_token(const char *text, size_t len, const char *from,
+			      const char *token, bool as_key, size_t nth)
 {
-	json_t *s = json_string(value);
-	char *enc = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
-	const char *hit = enc ? memmem(text, len, enc, strlen(enc)) : NULL;
+	size_t tlen = strlen(token);
+	const char *end = text + len;
 
-	*line = 1;
-	*col = 1;
-	for (const char *c = text; hit && c < hit; c++) {
+	for (const char *hit = from; (hit = memmem(hit, (size_t)(end - hit), token, tlen));
+	     hit += tlen) {
+		const char *after = hit + tlen;
+
+		while (after < end && strchr(" \t\r\n", *after))
+			after++;
+		if ((after < end && *after == ':') != as_key)
+			continue;
+		if (!nth--)
+			return hit;
+	}
+	return NULL;
+}
+
+static char *encode(const char *s)
+{
+	json_t *j = json_string(s);
+	char *enc = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+
+	json_decref(j);
+	return enc;
+}
+
+/* "SOURCE:LINE:COL" of @pos, or "SOURCE" when @pos is NULL. */
+static void position(const char *text, const char *pos, const char *source, char *buf,
+		     size_t len)
+{
+	int line = 1, col = 1;
+
+	if (!pos) {
+		snprintf(buf, len, "%s", source);
+		return;
+	}
+	for (const char *c = text; c < pos; c++) {
 		if (*c == '\n') {
-			(*line)++;
-			*col = 1;
+			line++;
+			col = 1;
 		} else {
-			(*col)++;
+			col++;
 		}
 	}
-	free(enc);
-	json_decref(s);
+	snprintf(buf, len, "%s:%d:%d", source, line, col);
+}
+
+/* Where item @index (string @value) of the list under @key stands. */
+static void locate_item(const char *text, size_t len, json_t *arr, const char *key,
+			size_t index, const char *source, char *buf, size_t buflen)
+{
+	char *ekey = encode(key), *evalue = encode(json_string_value(json_array_get(arr, index)));
+	const char *at = NULL, *list = ekey ? find_token(text, len, text, ekey, true, 0) : NULL;
+	size_t same = 0;
+
+	for (size_t i = 0; i < index; i++)
+		same += json_equal(json_array_get(arr, i), json_array_get(arr, index));
+	if (list && evalue)
+		at = find_token(text, len, list, evalue, false, same);
+	position(text, at, source, buf, buflen);
+	free(ekey);
+	free(evalue);
 }
 
 static int parse_list(json_t *root, const char *key, int list, const char *text,
@@ -119,9 +167,9 @@ static int parse_list(json_t *root, const char *key, int list, const char *text,
 		      size_t errlen)
 {
 	json_t *arr = json_object_get(root, key), *item;
-	char why[256];
+	char why[256], where[512];
 	size_t i;
-	int line, col, ret;
+	int ret;
 
 	if (!arr)
 		return 0;
@@ -140,9 +188,8 @@ static int parse_list(json_t *root, const char *key, int list, const char *text,
 		ret = list == VRNET_LIST_DNS ? vr_dns_rule_parse(s, &rule, why, sizeof(why)) :
 					       vr_rule_parse(s, &rule, why, sizeof(why));
 		if (ret) {
-			locate(text, len, s, &line, &col);
-			snprintf(err, errlen, "%s:%d:%d: %s[%zu] \"%.64s\": %s", source, line,
-				 col, key, i, s, why);
+			locate_item(text, len, arr, key, i, source, where, sizeof(where));
+			snprintf(err, errlen, "%s: %s[%zu] \"%.64s\": %s", where, key, i, s, why);
 			return ret;
 		}
 		ret = vr_policy_add(p, list, &rule);
@@ -185,12 +232,14 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 			if (!strcmp(key, known[k]))
 				break;
 		if (k == sizeof(known) / sizeof(known[0])) {
-			int line, col;
+			char *ekey = encode(key), where[512];
 
-			locate(text, len, key, &line, &col);
+			position(text, ekey ? find_token(text, len, text, ekey, true, 0) : NULL,
+				 source, where, sizeof(where));
+			free(ekey);
 			snprintf(err, errlen,
-				 "%s:%d:%d: unknown key \"%.64s\" (known: default, allow, block, dns, comment)",
-				 source, line, col, key);
+				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, comment)",
+				 where, key);
 			goto out;
 		}
 	}
