@@ -41,10 +41,10 @@ struct {
 /* Read by the loader only: the policy as written, for show and edits. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, VRNET_MAX_RULES);
+	__uint(max_entries, VRNET_MAX_RULES / VRNET_RULES_PER_CHUNK);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct vrnet_rule_key);
-	__type(value, struct vrnet_rule);
+	__type(key, struct vrnet_chunk_key);
+	__type(value, struct vrnet_rule_chunk);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_rules SEC(".maps");
 

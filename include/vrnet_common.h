@@ -39,6 +39,7 @@
 #define VRNET_MAX_PREFIXES_PER_FAMILY 4194304 /* host-wide, old+new during an apply */
 #define VRNET_MAX_POLICY_PREFIXES 1000000	 /* per policy and family */
 #define VRNET_MAX_RULES 4194304		 /* host-wide rule records */
+#define VRNET_RULES_PER_CHUNK 32	 /* rule records per vrnet_rules value */
 #define VRNET_MAX_POLICY_RULES 1000000	 /* per policy, incl. resolved addresses */
 #define VRNET_MAX_PORTSETS 1048576
 #define VRNET_MAX_NAMES 65536
@@ -161,6 +162,7 @@ enum vrnet_rule_list {
 	VRNET_LIST_DNS = 3,
 };
 
+/* vrnet_names: the name of a DOMAIN record. */
 struct vrnet_rule_key {
 	__u32 policy_id;
 	__u32 rule_id;
@@ -178,6 +180,20 @@ struct vrnet_rule {
 	__u16 pad;
 	__u32 parent;	/* RESOLVED: rule id of its DOMAIN record */
 	__u8 addr[16];	/* IPv4 in the first 4 bytes */
+};
+
+/*
+ * vrnet_rules holds the records in chunks: record N of a policy is entry
+ * N % VRNET_RULES_PER_CHUNK of chunk N / VRNET_RULES_PER_CHUNK. Writing and
+ * removing 100,000 records is then a few thousand map operations.
+ */
+struct vrnet_chunk_key {
+	__u32 policy_id;
+	__u32 chunk;
+};
+
+struct vrnet_rule_chunk {
+	struct vrnet_rule rules[VRNET_RULES_PER_CHUNK];
 };
 
 struct vrnet_name {

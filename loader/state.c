@@ -266,6 +266,11 @@ static int batch_delete(int fd, const void *keys, size_t key_size, size_t n)
 	return 0;
 }
 
+static size_t chunk_count(size_t records)
+{
+	return (records + VRNET_RULES_PER_CHUNK - 1) / VRNET_RULES_PER_CHUNK;
+}
+
 static void lpm4_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm4_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -289,20 +294,22 @@ static void lpm6_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm6_ke
 static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
 			 size_t n, __u32 portset_count)
 {
+	size_t chunks = chunk_count(n);
 	struct vrnet_lpm4_key *k4 = calloc(n + 1, sizeof(*k4));
 	struct vrnet_lpm6_key *k6 = calloc(n + 1, sizeof(*k6));
-	struct vrnet_rule_key *rk = calloc(n + 1, sizeof(*rk));
+	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
 	struct vrnet_rule_key *nk = calloc(n + 1, sizeof(*nk));
 	struct vrnet_portset_key *pk = calloc(portset_count + 1, sizeof(*pk));
 	size_t n4 = 0, n6 = 0, nn = 0;
 	int ret = -ENOMEM;
 
-	if (!k4 || !k6 || !rk || !nk || !pk)
+	if (!k4 || !k6 || !ck || !nk || !pk)
 		goto out;
+	for (size_t i = 0; i < chunks; i++)
+		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
 	for (size_t i = 0; i < n; i++) {
-		rk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
 		if (recs[i].kind == VRNET_RULE_DOMAIN)
-			nk[nn++] = rk[i];
+			nk[nn++] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
 		else if (recs[i].family == 4)
 			lpm4_key(id, recs[i].addr, recs[i].prefixlen, &k4[n4++]);
 		else
@@ -318,13 +325,13 @@ static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule 
 	if (!ret)
 		ret = batch_delete(st->portsets_fd, pk, sizeof(*pk), portset_count);
 	if (!ret)
-		ret = batch_delete(st->rules_fd, rk, sizeof(*rk), n);
+		ret = batch_delete(st->rules_fd, ck, sizeof(*ck), chunks);
 	if (!ret)
 		ret = batch_delete(st->names_fd, nk, sizeof(*nk), nn);
 out:
 	free(k4);
 	free(k6);
-	free(rk);
+	free(ck);
 	free(nk);
 	free(pk);
 	return ret;
@@ -332,8 +339,9 @@ out:
 
 static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled *c)
 {
-	size_t n6 = c->prefix_count - c->prefix_count4;
-	struct vrnet_rule_key *rk = calloc(c->rule_count + 1, sizeof(*rk));
+	size_t n6 = c->prefix_count - c->prefix_count4, chunks = chunk_count(c->rule_count);
+	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
+	struct vrnet_rule_chunk *cv = calloc(chunks + 1, sizeof(*cv));
 	struct vrnet_rule_key *nk = calloc(c->name_count + 1, sizeof(*nk));
 	struct vrnet_name *nv = calloc(c->name_count + 1, sizeof(*nv));
 	struct vrnet_portset_key *pk = calloc(c->portset_count + 1, sizeof(*pk));
@@ -344,10 +352,12 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 	size_t i4 = 0, i6 = 0;
 	int ret = -ENOMEM;
 
-	if (!rk || !nk || !nv || !pk || !k4 || !k6 || !v4 || !v6)
+	if (!ck || !cv || !nk || !nv || !pk || !k4 || !k6 || !v4 || !v6)
 		goto out;
+	for (size_t i = 0; i < chunks; i++)
+		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
 	for (size_t i = 0; i < c->rule_count; i++)
-		rk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
+		cv[i / VRNET_RULES_PER_CHUNK].rules[i % VRNET_RULES_PER_CHUNK] = c->rules[i];
 	for (size_t i = 0; i < c->name_count; i++) {
 		nk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = c->names[i].rule_id };
 		memcpy(nv[i].name, c->names[i].name, sizeof(nv[i].name));
@@ -369,8 +379,7 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 	}
 	ret = batch_update(st->names_fd, nk, sizeof(*nk), nv, sizeof(*nv), c->name_count);
 	if (!ret)
-		ret = batch_update(st->rules_fd, rk, sizeof(*rk), c->rules, sizeof(*c->rules),
-				   c->rule_count);
+		ret = batch_update(st->rules_fd, ck, sizeof(*ck), cv, sizeof(*cv), chunks);
 	if (!ret)
 		ret = batch_update(st->portsets_fd, pk, sizeof(*pk), c->portsets,
 				   sizeof(*c->portsets), c->portset_count);
@@ -379,7 +388,8 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 	if (!ret)
 		ret = batch_update(st->lpm6_fd, k6, sizeof(*k6), v6, sizeof(*v6), i6);
 out:
-	free(rk);
+	free(ck);
+	free(cv);
 	free(nk);
 	free(nv);
 	free(pk);
@@ -487,21 +497,33 @@ static void wait_for_readers(void)
 		usleep(50000); /* no membarrier (nohz_full): a generous pause */
 }
 
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 static int read_records(struct vr_state *st, __u32 id, __u32 n, struct vrnet_rule **out)
 {
 	struct vrnet_rule *recs = calloc(n + 1, sizeof(*recs));
+	struct vrnet_rule_chunk chunk;
 
 	if (!recs)
 		return -ENOMEM;
-	for (__u32 i = 0; i < n; i++) {
-		struct vrnet_rule_key k = { .policy_id = id, .rule_id = i };
+	for (__u32 c = 0; c < chunk_count(n); c++) {
+		struct vrnet_chunk_key k = { .policy_id = id, .chunk = c };
+		__u32 first = c * VRNET_RULES_PER_CHUNK;
+		__u32 count = n - first < VRNET_RULES_PER_CHUNK ? n - first : VRNET_RULES_PER_CHUNK;
 
-		if (bpf_map_lookup_elem(st->rules_fd, &k, &recs[i])) {
+		if (bpf_map_lookup_elem(st->rules_fd, &k, &chunk)) {
 			int ret = -errno;
 
 			free(recs);
 			return ret;
 		}
+		memcpy(&recs[first], chunk.rules, count * sizeof(chunk.rules[0]));
 	}
 	*out = recs;
 	return 0;
@@ -516,12 +538,14 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	struct vr_compiled c;
 	struct timespec now;
 	__u32 key = (__u32)ifindex, id = 0;
+	double t0 = now_ms(), t1, t2, t3, t4;
 	bool existed;
 	int ret;
 
 	ret = vr_compile(p, resolve, resolve_ctx, &c, err, errlen);
 	if (ret)
 		return ret;
+	t1 = now_ms();
 
 	existed = !vr_device_get(st, ifindex, &old);
 	if (existed) {
@@ -546,7 +570,9 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		snprintf(err, errlen, "couldn't allocate a policy id: %s", strerror(-ret));
 		goto out;
 	}
+	t2 = now_ms();
 	ret = write_policy(st, id, &c);
+	t3 = now_ms();
 	if (ret) {
 		snprintf(err, errlen, "couldn't write the policy into the maps: %s%s",
 			 strerror(-ret),
@@ -580,6 +606,10 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 				strerror(-ret));
 		ret = 0;
 	}
+	t4 = now_ms();
+	vr_debug("apply: compile %.1f ms, read old %.1f ms, write %.1f ms, switch and remove old %.1f ms (%zu records, %zu prefixes, %zu portsets)",
+		 t1 - t0, t2 - t1, t3 - t2, t4 - t3, c.rule_count, c.prefix_count,
+		 c.portset_count);
 out:
 	free(old_recs);
 	vr_compiled_free(&c);
