@@ -3,6 +3,7 @@
  * Policy files: vr_policy_parse, vr_policy_read_file, vr_policy_add,
  * vr_policy_remove and vr_policy_to_json.
  */
+#include <glob.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -296,6 +297,25 @@ static void test_invalid_rule_escaped_has_no_position(void **state)
 	assert_contains(err, SRC ": allow[0] \"10.0.0.1/8\": host bits set");
 }
 
+/* The shipped examples parse (the suite runs from the repository root). */
+static void test_example_policies(void **state)
+{
+	glob_t g;
+
+	assert_int_equal(glob("policies/*.json", 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 4);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct vr_policy p;
+		char err[512] = "";
+
+		if (vr_policy_read_file(g.gl_pathv[i], &p, err, sizeof(err)))
+			fail_msg("%s: %s", g.gl_pathv[i], err);
+		assert_int_equal(p.default_action, VRNET_ACTION_DENY);
+		vr_policy_free(&p);
+	}
+	globfree(&g);
+}
+
 static void test_duplicate_keys(void **state)
 {
 	expect_error("{\"allow\": [\"10.0.0.1\"],\n \"allow\": [\"10.0.0.2\"]}", "duplicate");
@@ -565,6 +585,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_rule_location_repeated_in_list),
 		cmocka_unit_test(test_unknown_key_after_same_value),
 		cmocka_unit_test(test_invalid_rule_escaped_has_no_position),
+		cmocka_unit_test(test_example_policies),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_dns_entries),
 		cmocka_unit_test(test_read_file),
