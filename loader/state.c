@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <linux/membarrier.h>
 #include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,30 @@ out:
 	return ret;
 }
 
+/* What each pinned map must look like for this build to use it. */
+static const struct map_layout {
+	const char *name;
+	enum bpf_map_type type;
+	__u32 key_size, value_size;
+	size_t fd_offset;
+} map_layouts[] = {
+#define LAYOUT(n, t, k, v, fd) { n, t, sizeof(k), sizeof(v), offsetof(struct vr_state, fd) }
+	LAYOUT(VRNET_MAP_DEVICES, BPF_MAP_TYPE_HASH, __u32, struct vrnet_device, devices_fd),
+	LAYOUT(VRNET_MAP_LPM4, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_lpm4_key,
+	       struct vrnet_prefix_value, lpm4_fd),
+	LAYOUT(VRNET_MAP_LPM6, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_lpm6_key,
+	       struct vrnet_prefix_value, lpm6_fd),
+	LAYOUT(VRNET_MAP_PORTSETS, BPF_MAP_TYPE_HASH, struct vrnet_portset_key,
+	       struct vrnet_portset, portsets_fd),
+	LAYOUT(VRNET_MAP_RULES, BPF_MAP_TYPE_HASH, struct vrnet_chunk_key,
+	       struct vrnet_rule_chunk, rules_fd),
+	LAYOUT(VRNET_MAP_NAMES, BPF_MAP_TYPE_HASH, struct vrnet_rule_key, struct vrnet_name,
+	       names_fd),
+	LAYOUT(VRNET_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct vrnet_stats, stats_fd),
+	LAYOUT(VRNET_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_config, config_fd),
+#undef LAYOUT
+};
+
 static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err,
 		       size_t errlen)
 {
@@ -106,6 +131,37 @@ static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err
 		ret = -errno;
 		snprintf(err, errlen, "couldn't open %s: %s", path, strerror(errno));
 		return ret;
+	}
+	return 0;
+}
+
+/*
+ * Maps pinned by another build of vrnet-bpf may hold other structures: using
+ * them would misread every entry, so they are refused.
+ */
+static int open_maps(struct vr_state *st, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(map_layouts) / sizeof(map_layouts[0]); i++) {
+		const struct map_layout *l = &map_layouts[i];
+		int *fd = (int *)((char *)st + l->fd_offset);
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int ret = open_pinned(st, l->name, fd, err, errlen);
+
+		if (ret)
+			return ret;
+		if (bpf_obj_get_info_by_fd(*fd, &info, &len)) {
+			ret = -errno;
+			snprintf(err, errlen, "couldn't query %s: %s", l->name, strerror(errno));
+			return ret;
+		}
+		if (info.type != l->type || info.key_size != l->key_size ||
+		    info.value_size != l->value_size) {
+			snprintf(err, errlen,
+				 "%s/%s was made by another version of vrnet-bpf (detach every device and remove %s)",
+				 st->pin_dir, l->name, st->pin_dir);
+			return -EPROTO;
+		}
 	}
 	return 0;
 }
@@ -162,21 +218,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	}
 	ret = open_pinned(st, VRNET_PROG_PIN, &st->prog_fd, err, errlen);
 	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_DEVICES, &st->devices_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_LPM4, &st->lpm4_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_LPM6, &st->lpm6_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_PORTSETS, &st->portsets_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_RULES, &st->rules_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_NAMES, &st->names_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_STATS, &st->stats_fd, err, errlen);
-	if (!ret)
-		ret = open_pinned(st, VRNET_MAP_CONFIG, &st->config_fd, err, errlen);
+		ret = open_maps(st, err, errlen);
 	if (ret)
 		goto fail;
 	if (bpf_obj_get_info_by_fd(st->prog_fd, &info, &info_len)) {
