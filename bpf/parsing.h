@@ -130,10 +130,18 @@ struct ipv6_frag_hdr_min {
 	__be32 identification;
 };
 
+static __always_inline int is_ipv6_ext_hdr(__u8 next)
+{
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS || next == IPPROTO_MH ||
+	       next == IPPROTO_ROUTING || next == IPPROTO_FRAGMENT;
+}
+
 /*
- * Walks the extension headers to the transport header. Returns 0 when done,
- * -1 when malformed or too many headers, -2 for a routing header that would
- * send the packet on to an address other than the one the policy checks.
+ * Walks up to VRNET_MAX_IPV6_EXT_HDRS extension headers to the transport
+ * header. Returns 1 at the transport header, 0 for a later fragment (no
+ * transport header), -1 when malformed or when there are more extension
+ * headers, -2 for a routing header that would send the packet on to an
+ * address other than the one the policy checks.
  */
 static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 					  struct packet_info *pkt)
@@ -141,7 +149,9 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 	__u8 next = pkt->l4_proto;
 	int i;
 
-	for (i = 0; i < VRNET_MAX_IPV6_EXT_HDRS; i++) {
+	for (i = 0; i <= VRNET_MAX_IPV6_EXT_HDRS; i++) {
+		if (i == VRNET_MAX_IPV6_EXT_HDRS && is_ipv6_ext_hdr(next))
+			return -1;
 		switch (next) {
 		case IPPROTO_HOPOPTS:
 		case IPPROTO_DSTOPTS:
@@ -189,15 +199,14 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 
 /*
  * Router and neighbour solicitations and neighbour advertisements that stay on
- * the link: hop limit 255 (RFC 4861) and a link-local or link-scope multicast
- * destination, so the exemption cannot carry data to a routed address. Router
+ * the link: hop limit 255 (RFC 4861) and a destination in fe80::/10 or ff02::/16, so the exemption cannot carry data to a routed address. Router
  * advertisements and redirects from a sandbox are never exempt.
  */
 static __always_inline int is_neighbour_discovery(struct ipv6hdr *ip6, int type)
 {
 	__u8 *dst = ip6->daddr.in6_u.u6_addr8;
-	int on_link = (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) ||
-		      (dst[0] == 0xff && (dst[1] & 0x0f) == 0x02);
+	int on_link = (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) || /* fe80::/10 */
+		      (dst[0] == 0xff && dst[1] == 0x02);		   /* ff02::/16 */
 
 	return ip6->hop_limit == 255 && on_link &&
 	       (type == ICMPV6_ROUTER_SOLICIT || type == ICMPV6_NEIGHBOUR_SOLICIT ||

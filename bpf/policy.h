@@ -35,14 +35,24 @@ lookup_prefix(__u32 policy_id, const struct packet_info *pkt)
 	}
 }
 
-/* Maps a packet's IP protocol to the rule protocol it can match. */
+/*
+ * Maps a packet's IP protocol to the rule protocol it can match. ICMP is
+ * protocol 1 in IPv4 and 58 in IPv6: protocol 1 inside IPv6 is not ICMP.
+ */
 static __always_inline __u8 rule_proto_of(const struct packet_info *pkt)
 {
-	if (pkt->l4_proto == IPPROTO_ICMP && pkt->family == 4)
-		return VRNET_PROTO_ICMP;
-	if (pkt->l4_proto == IPPROTO_ICMPV6 && pkt->family == 6)
-		return VRNET_PROTO_ICMP;
-	return pkt->l4_proto;
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		return VRNET_PROTO_TCP;
+	case IPPROTO_UDP:
+		return VRNET_PROTO_UDP;
+	case IPPROTO_ICMP:
+		return pkt->family == 4 ? VRNET_PROTO_ICMP : VRNET_PROTO_OTHER;
+	case IPPROTO_ICMPV6:
+		return pkt->family == 6 ? VRNET_PROTO_ICMP : VRNET_PROTO_OTHER;
+	default:
+		return VRNET_PROTO_OTHER;
+	}
 }
 
 /*

@@ -65,6 +65,8 @@ enum vrnet_proto {
 	VRNET_PROTO_ICMP = 1, /* ICMP for IPv4, ICMPv6 for IPv6 */
 	VRNET_PROTO_TCP = 6,
 	VRNET_PROTO_UDP = 17,
+	/* a packet of any other protocol: only "any" rules match it */
+	VRNET_PROTO_OTHER = 255,
 };
 
 /*

@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Differential test: random policies over a small address universe (so rules
+ * overlap heavily) and random packets; the real program's verdict must equal
+ * a plain reference model of the documented semantics, packet by packet:
+ *
+ *   a packet is dropped if any block rule matches, else passed if any allow
+ *   rule (or DNS resolver, 53 over TCP/UDP) matches, else the default applies;
+ *   a rule matches when the destination is in its prefix and
+ *     - a later fragment: the rule names neither port nor protocol;
+ *     - else the protocol matches (icmp is ICMP for IPv4, ICMPv6 for IPv6)
+ *       and, if the rule has ports, the packet is TCP/UDP with its
+ *       destination port in range.
+ *
+ * The model is written from those sentences, not from loader/compile.c.
+ * The seed is printed; VRNET_SEED=N repeats a run.
+ */
+#include <time.h>
+#include "datapath/harness.h"
+
+#define N_POLICIES 300
+#define N_PACKETS 50
+#define MAX_RULES 40
+#define MAX_DNS 2
+#define MAX_MISMATCHES_SHOWN 5
+
+/* ---- PRNG: splitmix64, so a seed means the same run everywhere ---- */
+
+static uint64_t rng_state;
+
+static uint64_t rng_next(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint32_t rng_below(uint32_t n)
+{
+	return (uint32_t)(rng_next() % n);
+}
+
+static bool rng_chance(uint32_t percent)
+{
+	return rng_below(100) < percent;
+}
+
+#define PICK(arr) ((arr)[rng_below(ARRAY_SIZE(arr))])
+
+/* ---- the universe ---- */
+
+/* Rule addresses: few, close together. */
+static const char *const rule_addrs4[] = {
+	"203.0.113.0", "203.0.113.1", "203.0.113.2",  "203.0.113.3",  "203.0.113.4",
+	"203.0.113.5", "203.0.113.6", "203.0.113.7",  "203.0.113.8",  "203.0.113.9",
+	"203.0.113.12", "203.0.113.15", "198.51.100.0", "198.51.100.1", "198.51.100.3",
+};
+static const int plens4[] = { 0, 8, 16, 24, 24, 28, 29, 30, 31, 32, 32, 32 };
+
+static const char *const rule_addrs6[] = {
+	"2001:db8::",	"2001:db8::1",	"2001:db8::2",	 "2001:db8::3",	  "2001:db8::4",
+	"2001:db8::5",	"2001:db8::7",	"2001:db8::8",	 "2001:db8::c",	  "2001:db8::f",
+	"2001:db8:1::", "2001:db8:1::1", "2001:db8:1::3",
+};
+static const int plens6[] = { 0, 16, 32, 48, 64, 112, 124, 125, 126, 127, 128, 128, 128 };
+
+/* Packet destinations: the rule addresses, neighbours and outsiders. */
+static const char *const pkt_addrs4[] = {
+	"203.0.113.0",	"203.0.113.1",	"203.0.113.2",	"203.0.113.3",	 "203.0.113.4",
+	"203.0.113.5",	"203.0.113.6",	"203.0.113.7",	"203.0.113.8",	 "203.0.113.9",
+	"203.0.113.10", "203.0.113.12", "203.0.113.15", "203.0.113.16",	 "203.0.113.19",
+	"203.0.113.255", "198.51.100.0", "198.51.100.1", "198.51.100.2", "198.51.100.3",
+	"198.51.100.9", "203.0.114.1",	"192.0.2.1",
+};
+static const char *const pkt_addrs6[] = {
+	"2001:db8::",	 "2001:db8::1",	  "2001:db8::2",   "2001:db8::3",   "2001:db8::4",
+	"2001:db8::5",	 "2001:db8::6",	  "2001:db8::7",   "2001:db8::8",   "2001:db8::c",
+	"2001:db8::f",	 "2001:db8::10",  "2001:db8::13",  "2001:db8::1:0", "2001:db8:1::",
+	"2001:db8:1::1", "2001:db8:1::2", "2001:db8:1::3", "2001:db8:1::9", "2001:db8:ffff::1",
+};
+
+static const uint16_t ports[] = { 0,   1,    52,   53,   54,	79,    80,   81,
+				  442, 443,  444,  1023, 1024, 8080, 65534, 65535 };
+
+/* ---- reference model ---- */
+
+struct ref_rule {
+	int list; /* enum vrnet_rule_list */
+	int family;
+	int plen;
+	uint8_t addr[16];
+	uint8_t proto; /* enum vrnet_proto */
+	bool any_port;
+	uint16_t lo, hi;
+	char text[96];
+};
+
+struct ref_policy {
+	bool default_allow;
+	struct ref_rule rules[MAX_RULES + MAX_DNS]; /* index = rule id */
+	int n;
+};
+
+struct ref_verdict {
+	bool allow;
+	uint32_t reason;
+	uint64_t ids; /* bit per rule id that matches with the deciding action */
+};
+
+static bool in_prefix(const struct ref_rule *r, const uint8_t *dst)
+{
+	for (int bit = 0; bit < r->plen; bit++) {
+		uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+
+		if ((r->addr[bit / 8] & m) != (dst[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static bool ref_matches(const struct ref_rule *r, const struct dp_pkt *p, const uint8_t *dst)
+{
+	uint8_t icmp = p->family == 4 ? 1 : 58;
+	bool ported = p->proto == 6 || p->proto == 17;
+
+	if (r->family != p->family || !in_prefix(r, dst))
+		return false;
+	if (dp_is_later_fragment(p))
+		return r->any_port && r->proto == VRNET_PROTO_ANY;
+	if ((r->proto == VRNET_PROTO_TCP && p->proto != 6) ||
+	    (r->proto == VRNET_PROTO_UDP && p->proto != 17) ||
+	    (r->proto == VRNET_PROTO_ICMP && p->proto != icmp))
+		return false;
+	if (r->any_port)
+		return true;
+	return ported && p->dport >= r->lo && p->dport <= r->hi;
+}
+
+static struct ref_verdict ref_eval(const struct ref_policy *pol, const struct dp_pkt *p)
+{
+	struct ref_verdict v = { .allow = pol->default_allow, .reason = VRNET_REASON_DEFAULT };
+	uint64_t block = 0, allow = 0;
+	uint8_t dst[16] = { 0 };
+
+	assert_int_equal(inet_pton(p->family == 4 ? AF_INET : AF_INET6, p->dst, dst), 1);
+	for (int i = 0; i < pol->n; i++) {
+		if (!ref_matches(&pol->rules[i], p, dst))
+			continue;
+		if (pol->rules[i].list == VRNET_LIST_BLOCK)
+			block |= 1ull << i;
+		else
+			allow |= 1ull << i;
+	}
+	if (block) {
+		v.allow = false;
+		v.reason = VRNET_REASON_BLOCK_RULE;
+		v.ids = block;
+	} else if (allow) {
+		v.allow = true;
+		v.reason = VRNET_REASON_ALLOW_RULE;
+		v.ids = allow;
+	}
+	return v;
+}
+
+/* ---- random policies and packets ---- */
+
+static void random_cidr(struct ref_rule *r, int family)
+{
+	char a[INET6_ADDRSTRLEN];
+	int bytes = family == 4 ? 4 : 16;
+
+	r->family = family;
+	r->plen = family == 4 ? PICK(plens4) : PICK(plens6);
+	assert_int_equal(inet_pton(family == 4 ? AF_INET : AF_INET6,
+				   family == 4 ? PICK(rule_addrs4) : PICK(rule_addrs6), r->addr),
+			 1);
+	for (int bit = r->plen; bit < bytes * 8; bit++)
+		r->addr[bit / 8] &= (uint8_t)~(0x80 >> (bit % 8));
+	inet_ntop(family == 4 ? AF_INET : AF_INET6, r->addr, a, sizeof(a));
+	snprintf(r->text, sizeof(r->text), "%s%s/%d%s", family == 6 ? "[" : "", a, r->plen,
+		 family == 6 ? "]" : "");
+}
+
+/* Appends ":PORTS[/PROTO]" to r->text, or drops the brackets of a bare IPv6 rule. */
+static void random_ports(struct ref_rule *r)
+{
+	static const char *const proto_names[] = { "any", "icmp", "tcp", "udp" };
+	static const uint8_t protos[] = { VRNET_PROTO_ANY, VRNET_PROTO_ICMP, VRNET_PROTO_TCP,
+					  VRNET_PROTO_UDP };
+	size_t len = strlen(r->text);
+	int kind = (int)rng_below(4), pi = (int)rng_below(4);
+
+	r->any_port = true;
+	r->proto = VRNET_PROTO_ANY;
+	r->lo = 0;
+	r->hi = 65535;
+	if (kind == 0) { /* the address alone */
+		if (r->family == 6) {
+			memmove(r->text, r->text + 1, len - 2);
+			r->text[len - 2] = '\0';
+		}
+		return;
+	}
+	if (kind == 1 || protos[pi] == VRNET_PROTO_ICMP) { /* ":*" with a protocol */
+		r->proto = protos[pi];
+		snprintf(r->text + len, sizeof(r->text) - len, ":*/%s", proto_names[pi]);
+		return;
+	}
+	r->any_port = false;
+	r->lo = PICK(ports);
+	r->hi = kind == 2 ? r->lo : PICK(ports);
+	if (r->hi < r->lo) {
+		uint16_t t = r->lo;
+
+		r->lo = r->hi;
+		r->hi = t;
+	}
+	r->proto = protos[pi];
+	len += (size_t)snprintf(r->text + len, sizeof(r->text) - len, ":%u", r->lo);
+	if (r->hi != r->lo)
+		len += (size_t)snprintf(r->text + len, sizeof(r->text) - len, "-%u", r->hi);
+	/* "any" written or left out: both mean TCP or UDP */
+	if (r->proto != VRNET_PROTO_ANY || rng_chance(50))
+		snprintf(r->text + len, sizeof(r->text) - len, "/%s", proto_names[pi]);
+}
+
+static void random_policy(struct ref_policy *pol)
+{
+	int n = 1 + (int)rng_below(MAX_RULES), n_dns = rng_chance(20) ? 1 + (int)rng_below(MAX_DNS) : 0;
+	int n_block = (int)rng_below((uint32_t)n + 1);
+
+	memset(pol, 0, sizeof(*pol));
+	pol->default_allow = rng_chance(50);
+	/* rule ids: allow rules, then block rules, then resolvers */
+	for (int i = 0; i < n; i++) {
+		struct ref_rule *r = &pol->rules[pol->n++];
+
+		r->list = i < n - n_block ? VRNET_LIST_ALLOW : VRNET_LIST_BLOCK;
+		random_cidr(r, rng_chance(50) ? 4 : 6);
+		random_ports(r);
+	}
+	for (int i = 0; i < n_dns; i++) {
+		struct ref_rule *r = &pol->rules[pol->n++];
+		int family = rng_chance(50) ? 4 : 6;
+		char a[INET6_ADDRSTRLEN];
+
+		r->list = VRNET_LIST_DNS;
+		r->family = family;
+		r->plen = family == 4 ? 32 : 128;
+		assert_int_equal(inet_pton(family == 4 ? AF_INET : AF_INET6,
+					   family == 4 ? PICK(pkt_addrs4) : PICK(pkt_addrs6),
+					   r->addr),
+				 1);
+		inet_ntop(family == 4 ? AF_INET : AF_INET6, r->addr, a, sizeof(a));
+		snprintf(r->text, sizeof(r->text), "%s", a);
+		r->proto = VRNET_PROTO_ANY;
+		r->lo = r->hi = 53;
+	}
+}
+
+static void policy_json(const struct ref_policy *pol, char *buf, size_t len)
+{
+	static const char *const lists[] = { [VRNET_LIST_ALLOW] = "allow",
+					     [VRNET_LIST_BLOCK] = "block",
+					     [VRNET_LIST_DNS] = "dns" };
+	size_t n = (size_t)snprintf(buf, len, "{\"default\": \"%s\"",
+				    pol->default_allow ? "allow" : "deny");
+
+	for (int list = VRNET_LIST_ALLOW; list <= VRNET_LIST_DNS; list++) {
+		const char *sep = NULL;
+
+		for (int i = 0; i < pol->n; i++) {
+			if (pol->rules[i].list != list)
+				continue;
+			if (!sep)
+				n += (size_t)snprintf(buf + n, len - n, ", \"%s\": [", lists[list]);
+			n += (size_t)snprintf(buf + n, len - n, "%s\"%s\"", sep ? sep : "",
+					      pol->rules[i].text);
+			sep = ", ";
+			assert_true(n < len);
+		}
+		if (sep)
+			n += (size_t)snprintf(buf + n, len - n, "]");
+	}
+	n += (size_t)snprintf(buf + n, len - n, "}");
+	assert_true(n < len);
+}
+
+/* Protocols besides TCP, UDP and the family's ICMP: GRE, SCTP, the other ICMP. */
+static uint8_t other_proto(int family)
+{
+	static const uint8_t others[] = { 47, 132, 0 };
+	uint8_t p = PICK(others);
+
+	return p ? p : family == 4 ? 58 : 1;
+}
+
+static void random_packet(struct dp_pkt *p)
+{
+	uint32_t r = rng_below(100);
+
+	memset(p, 0, sizeof(*p));
+	p->family = rng_chance(50) ? 4 : 6;
+	p->dst = p->family == 4 ? PICK(pkt_addrs4) : PICK(pkt_addrs6);
+	p->proto = r < 35 ? 6 : r < 65 ? 17 : r < 80 ? (p->family == 4 ? 1 : 58) :
+							other_proto(p->family);
+	p->dport = rng_chance(90) ? PICK(ports) : (uint16_t)rng_below(65536);
+	if (p->family == 6 && rng_chance(15)) /* hop-by-hop first */
+		p->ext[p->n_ext++] = 0;
+	if (p->family == 6 && rng_chance(10)) /* destination options */
+		p->ext[p->n_ext++] = 60;
+	if (rng_chance(12)) { /* a later fragment */
+		p->frag = (uint16_t)(1 + rng_below(1000));
+		p->more_frags = rng_chance(50);
+	} else if (rng_chance(8)) { /* a first fragment */
+		p->more_frags = true;
+	}
+	if (p->family == 6 && (p->frag || p->more_frags))
+		p->ext[p->n_ext++] = 44;
+}
+
+/* ---- the test ---- */
+
+static const char *reason_short(uint32_t r)
+{
+	switch (r) {
+	case VRNET_REASON_BLOCK_RULE:
+		return "block_rule";
+	case VRNET_REASON_ALLOW_RULE:
+		return "allow_rule";
+	case VRNET_REASON_DEFAULT:
+		return "default";
+	default:
+		return vr_reason_text(r);
+	}
+}
+
+static uint64_t seed_from_env(void)
+{
+	const char *s = getenv("VRNET_SEED");
+	struct timespec t;
+
+	if (s && *s)
+		return strtoull(s, NULL, 0);
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000003u ^ (uint64_t)t.tv_nsec ^ (uint64_t)getpid();
+}
+
+static void show_mismatch(uint64_t seed, int pi, const char *json, const struct ref_policy *pol,
+			  const struct dp_pkt *p, const struct ref_verdict *want,
+			  const struct vr_verdict *got)
+{
+	char text[256];
+
+	dp_pkt_format(p, text, sizeof(text));
+	print_error("MISMATCH (seed %llu, policy %d)\n  policy: %s\n  packet: %s\n"
+		    "  reference: %s (%s)\n  program:   %s (%s, rule %u%s)\n",
+		    (unsigned long long)seed, pi, json, text, want->allow ? "allow" : "deny",
+		    reason_short(want->reason), got->allow ? "allow" : "deny",
+		    reason_short(got->reason), got->rule_id,
+		    got->rule_id < (uint32_t)pol->n ? "" : ", no such rule");
+	for (int i = 0; i < pol->n; i++)
+		if (want->ids & (1ull << i) || got->rule_id == (uint32_t)i)
+			print_error("  %s rule %d: %s %s\n",
+				    want->ids & (1ull << i) ? "matching" : "program's", i,
+				    pol->rules[i].list == VRNET_LIST_BLOCK ? "block" : "allow",
+				    pol->rules[i].text);
+}
+
+static void test_random_policies(void **state)
+{
+	static char json[16384];
+	uint64_t seed = seed_from_env();
+	long verdicts[2] = { 0 }, reasons[4] = { 0 };
+	int mismatches = 0, packets = 0;
+	struct timespec t0, t1;
+
+	dp_skip_unless_root();
+	print_message("seed %llu (VRNET_SEED=%llu repeats this run)\n",
+		      (unsigned long long)seed, (unsigned long long)seed);
+	rng_state = seed;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+
+	for (int pi = 0; pi < N_POLICIES; pi++) {
+		struct ref_policy pol;
+
+		random_policy(&pol);
+		policy_json(&pol, json, sizeof(json));
+		if (dp_apply(json))
+			fail_msg("seed %llu policy %d: couldn't apply %s",
+				 (unsigned long long)seed, pi, json);
+
+		for (int k = 0; k < N_PACKETS; k++) {
+			struct ref_verdict want;
+			struct vr_verdict got;
+			struct dp_frame f;
+			struct dp_pkt p;
+			int ret;
+
+			random_packet(&p);
+			want = ref_eval(&pol, &p);
+			dp_build(&p, &f);
+			ret = dp_run(&f, &got);
+			if (ret)
+				fail_msg("seed %llu: test run failed: %s", (unsigned long long)seed,
+					 strerror(-ret));
+			packets++;
+			verdicts[got.allow]++;
+			if (got.reason < ARRAY_SIZE(reasons))
+				reasons[got.reason]++;
+			/*
+			 * The verdict and its reason must agree; the rule the
+			 * program names must be one that matches with that action.
+			 */
+			if (got.allow == want.allow && got.reason == want.reason &&
+			    (want.reason == VRNET_REASON_DEFAULT ||
+			     (got.rule_id < 64 && (want.ids & (1ull << got.rule_id)))))
+				continue;
+			if (mismatches++ < MAX_MISMATCHES_SHOWN)
+				show_mismatch(seed, pi, json, &pol, &p, &want, &got);
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("%d policies, %d packets: %ld allowed, %ld denied (%ld block, %ld allow "
+		      "rule, %ld default) in %.1f s\n",
+		      N_POLICIES, packets, verdicts[1], verdicts[0],
+		      reasons[VRNET_REASON_BLOCK_RULE], reasons[VRNET_REASON_ALLOW_RULE],
+		      reasons[VRNET_REASON_DEFAULT],
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (mismatches)
+		fail_msg("%d of %d packets differ from the reference (seed %llu)", mismatches,
+			 packets, (unsigned long long)seed);
+	/* a generator that only ever hits one branch proves nothing */
+	assert_true(reasons[VRNET_REASON_BLOCK_RULE] > packets / 50);
+	assert_true(reasons[VRNET_REASON_ALLOW_RULE] > packets / 50);
+	assert_true(reasons[VRNET_REASON_DEFAULT] > packets / 50);
+}
+
+/* The reference itself, on cases whose answer is known. */
+static void test_reference_model(void **state)
+{
+	struct ref_policy pol = { .default_allow = false };
+	const struct dp_pkt web = { .family = 4, .dst = "203.0.113.5", .proto = 6, .dport = 443 },
+			    web80 = { .family = 4, .dst = "203.0.113.5", .proto = 6, .dport = 80 },
+			    frag = { .family = 4, .dst = "203.0.113.5", .proto = 6, .dport = 443,
+				     .frag = 9 },
+			    icmp6 = { .family = 6, .dst = "2001:db8::1", .proto = 58 },
+			    icmp4in6 = { .family = 6, .dst = "2001:db8::1", .proto = 1 },
+			    dns = { .family = 4, .dst = "192.0.2.53", .proto = 17, .dport = 53 };
+	struct ref_rule *r = pol.rules;
+
+	/* 0: allow 203.0.113.0/24:443/tcp, 1: allow [2001:db8::/32]:*\/icmp,
+	 * 2: allow 203.0.113.5, 3: block 203.0.113.5:80, 4: dns 192.0.2.53 */
+	r[0] = (struct ref_rule){ .list = VRNET_LIST_ALLOW, .family = 4, .plen = 24,
+				  .addr = { 203, 0, 113, 0 }, .proto = VRNET_PROTO_TCP,
+				  .lo = 443, .hi = 443 };
+	r[1] = (struct ref_rule){ .list = VRNET_LIST_ALLOW, .family = 6, .plen = 32,
+				  .addr = { 0x20, 0x01, 0x0d, 0xb8 }, .proto = VRNET_PROTO_ICMP,
+				  .any_port = true };
+	r[2] = (struct ref_rule){ .list = VRNET_LIST_ALLOW, .family = 4, .plen = 32,
+				  .addr = { 203, 0, 113, 5 }, .any_port = true };
+	r[3] = (struct ref_rule){ .list = VRNET_LIST_BLOCK, .family = 4, .plen = 32,
+				  .addr = { 203, 0, 113, 5 }, .lo = 80, .hi = 80 };
+	r[4] = (struct ref_rule){ .list = VRNET_LIST_DNS, .family = 4, .plen = 32,
+				  .addr = { 192, 0, 2, 53 }, .lo = 53, .hi = 53 };
+	pol.n = 5;
+
+	assert_true(ref_eval(&pol, &web).allow);
+	assert_int_equal(ref_eval(&pol, &web).ids, 0x5);
+	assert_false(ref_eval(&pol, &web80).allow);
+	assert_int_equal(ref_eval(&pol, &web80).reason, VRNET_REASON_BLOCK_RULE);
+	assert_int_equal(ref_eval(&pol, &frag).ids, 0x4); /* only the portless rule */
+	assert_true(ref_eval(&pol, &icmp6).allow);
+	assert_false(ref_eval(&pol, &icmp4in6).allow);
+	assert_true(ref_eval(&pol, &dns).allow);
+	pol.n = 2; /* without the portless allow, the later fragment gets the default */
+	assert_int_equal(ref_eval(&pol, &frag).reason, VRNET_REASON_DEFAULT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reference_model),
+		cmocka_unit_test(test_random_policies),
+	};
+
+	setvbuf(stdout, NULL, _IOLBF, 0); /* the seed and mismatches in order */
+	return cmocka_run_group_tests_name("datapath differential", tests, dp_group_setup,
+					   dp_group_teardown);
+}
