@@ -6,6 +6,8 @@
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VRNET_MAX_DEVICES);
+	/* an element replaced by an apply is freed after RCU, never reused under a reader */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32); /* ifindex */
 	__type(value, struct vrnet_device);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);

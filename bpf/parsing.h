@@ -36,7 +36,7 @@ struct packet_info {
 	__u8 has_port;	   /* TCP or UDP with its destination port */
 	__u16 dport;	   /* host byte order */
 	__u8 link_local;   /* ARP or neighbour discovery: always passed */
-	__u8 pad;
+	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
 	__u8 daddr[16];
 };
 
@@ -100,6 +100,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *
 	if (c->pos + hdrsize > c->end)
 		return -1;
 	c->pos += hdrsize;
+	pkt->ip_options_len = (__u8)(hdrsize - sizeof(*ip));
 
 	pkt->family = 4;
 	pkt->l4_proto = ip->protocol;

@@ -84,7 +84,7 @@ enum vrnet_reason {
 	VRNET_REASON_NO_POLICY = 6,    /* attached device without a policy entry */
 	VRNET_REASON_ETHERTYPE = 7,    /* VLAN, PPPoE or another ethertype */
 	VRNET_REASON_MALFORMED = 8,    /* truncated or invalid header */
-	VRNET_REASON_SOURCE_ROUTE = 9, /* IPv6 routing header with segments left */
+	VRNET_REASON_SOURCE_ROUTE = 9, /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
 	VRNET_REASON_UNKNOWN_DEVICE_STATE = 10,
 };
 

@@ -61,12 +61,10 @@ static int fail(int code, const char *fmt, ...)
 	return code;
 }
 
-/* An errno from the library as an exit code: bad input 2, the rest 3. */
+/* An errno from the library as an exit code: -EINVAL is bad input, the rest the system's. */
 static int exit_of(int ret)
 {
-	return ret == -EINVAL || ret == -ENOENT || ret == -E2BIG || ret == -ENOSPC ?
-		       VR_EXIT_USAGE :
-		       VR_EXIT_SYSTEM;
+	return ret == -EINVAL ? VR_EXIT_USAGE : VR_EXIT_SYSTEM;
 }
 
 static int device_index(const char *name, int *ifindex)
@@ -76,6 +74,29 @@ static int device_index(const char *name, int *ifindex)
 	*ifindex = (int)if_nametoindex(name);
 	if (!*ifindex)
 		return fail(VR_EXIT_USAGE, "no such device: %s", name);
+	return 0;
+}
+
+/*
+ * The program parses Ethernet frames: on a layer-3 device (tun, wireguard,
+ * ip tunnels) the packet starts at its IP header and would be misread.
+ */
+static int require_ethernet(const char *name)
+{
+	char path[128], type[16] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
+	f = fopen(path, "r");
+	if (f) {
+		if (!fgets(type, sizeof(type), f))
+			type[0] = '\0';
+		fclose(f);
+	}
+	if (atoi(type) != 1) /* ARPHRD_ETHER: tap, veth, macvtap */
+		return fail(VR_EXIT_USAGE,
+			    "%s is not an Ethernet device (link type %s): vrnet-bpf filters tap and veth devices",
+			    name, *type ? strtok(type, "\n") : "unknown");
 	return 0;
 }
 
@@ -189,7 +210,7 @@ static int do_attach(int argc, char **argv)
 	bool created = false;
 	int ifindex, ret;
 
-	if ((ret = device_index(argv[0], &ifindex)))
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = require_ethernet(argv[0])))
 		return ret;
 	if (vr_is_default_route_dev(ifindex) && !opt.force)
 		return fail(VR_EXIT_USAGE,
@@ -209,8 +230,11 @@ static int do_attach(int argc, char **argv)
 		goto close;
 	}
 	/* State left by a device that had this ifindex before is never inherited. */
-	if (!vr_device_get(&st, ifindex, &dev))
-		vr_device_forget(&st, ifindex);
+	if (!vr_device_get(&st, ifindex, &dev) && (ret = vr_device_forget(&st, ifindex))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't discard stale state under ifindex %d: %s",
+			   ifindex, strerror(-ret));
+		goto close;
+	}
 
 	/* The policy is in the maps before the program can see a packet. */
 	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
@@ -360,19 +384,28 @@ static int do_detach(int argc, char **argv)
 	struct vrnet_device dev;
 	struct vr_state st;
 	int ifindex, ret;
-	bool has_entry;
+	bool has_entry, has_filter;
 
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
 		return ret;
 	has_entry = !vr_device_get(&st, ifindex, &dev);
-	if (!has_entry && vr_tc_is_attached(ifindex, st.prog_id) != 1) {
+	has_filter = vr_tc_is_attached(ifindex, st.prog_id) == 1;
+	if (!has_filter && !has_entry) {
 		ret = fail(VR_EXIT_USAGE, "%s is not attached", argv[0]);
 		goto out;
 	}
-	ret = vr_tc_detach(ifindex, has_entry && dev.created_qdisc);
-	if (ret) {
-		ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0], strerror(-ret));
-		goto out;
+	/*
+	 * Only our own program comes off, and the qdisc only if we created it on
+	 * this device: an entry without our filter is state left by an earlier
+	 * device with this ifindex, and says nothing about this one's qdisc.
+	 */
+	if (has_filter) {
+		ret = vr_tc_detach(ifindex, has_entry && dev.created_qdisc);
+		if (ret) {
+			ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0],
+				   strerror(-ret));
+			goto out;
+		}
 	}
 	if (has_entry && (ret = vr_device_forget(&st, ifindex)) && ret != -ENOENT) {
 		ret = fail(VR_EXIT_SYSTEM, "couldn't remove the state of %s: %s", argv[0],
@@ -380,6 +413,8 @@ static int do_detach(int argc, char **argv)
 		goto out;
 	}
 	ret = 0;
+	if (!has_filter)
+		vr_warn("%s was not attached: removed state left by an earlier device", argv[0]);
 	if (opt.json)
 		vr_json_print(json_pack("{s:s,s:i,s:s}", "device", argv[0], "ifindex", ifindex,
 					"result", "detached"),
@@ -391,7 +426,7 @@ out:
 	return ret;
 }
 
-/* Devices that still exist, for show and list. */
+/* Devices that have our program on them, for show, list and refresh. */
 static int live_devices(struct vr_state *st, int **list, size_t *n)
 {
 	size_t kept = 0;
@@ -399,12 +434,9 @@ static int live_devices(struct vr_state *st, int **list, size_t *n)
 
 	if (ret)
 		return fail(VR_EXIT_SYSTEM, "couldn't list devices: %s", strerror(-ret));
-	for (size_t i = 0; i < *n; i++) {
-		char name[IF_NAMESIZE];
-
-		if (if_indextoname((unsigned int)(*list)[i], name))
+	for (size_t i = 0; i < *n; i++)
+		if (vr_tc_is_attached((*list)[i], st->prog_id) == 1)
 			(*list)[kept++] = (*list)[i];
-	}
 	*n = kept;
 	return 0;
 }
@@ -656,14 +688,24 @@ static int do_gc(int argc, char **argv)
 
 	if (ret)
 		return fail(VR_EXIT_SYSTEM, "%s", errbuf);
+	size_t swept = 0;
+
 	ret = vr_gc(&st);
+	if (ret >= 0) {
+		int sweep = vr_sweep(&st, &swept);
+
+		ret = sweep ? sweep : ret;
+	}
 	vr_state_close(&st);
 	if (ret < 0)
 		return fail(VR_EXIT_SYSTEM, "gc: %s", strerror(-ret));
 	if (opt.json)
-		vr_json_print(json_pack("{s:i}", "reclaimed_devices", ret), opt.pretty);
+		vr_json_print(json_pack("{s:i,s:I}", "reclaimed_devices", ret, "removed_entries",
+					(json_int_t)swept),
+			      opt.pretty);
 	else
-		printf("reclaimed the state of %d deleted device%s\n", ret, ret == 1 ? "" : "s");
+		printf("reclaimed the state of %d deleted device%s, removed %zu entries no policy uses\n",
+		       ret, ret == 1 ? "" : "s", swept);
 	return 0;
 }
 
@@ -709,7 +751,9 @@ static const struct cmd cmds[] = {
 	{ "refresh", do_refresh, 0, 1, 0, "[DEV]",
 	  "Resolve the domain rules of DEV (or of every device) again and apply the\n"
 	  "result atomically. A name that no longer resolves keeps the old policy." },
-	{ "gc", do_gc, 0, 0, 0, "", "Reclaim the state of devices that no longer exist." },
+	{ "gc", do_gc, 0, 0, 0, "",
+	  "Reclaim the state of devices that no longer exist, and remove map entries no\n"
+	  "device's policy uses (left by an apply that was killed half-way)." },
 	{ "version", do_version, 0, 0, 0, "", "Print the version." },
 	{ "help", do_help, 0, 1, 0, "[COMMAND]", "Help on all commands or on one." },
 };

@@ -62,9 +62,7 @@ static int load_program(struct vr_state *st, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
 	struct vrnet_egress *skel;
-	struct vrnet_config cfg = { .next_policy_id = 1 };
 	char path[4200];
-	__u32 zero = 0;
 	int ret;
 
 	skel = vrnet_egress__open_opts(&opts);
@@ -81,14 +79,12 @@ static int load_program(struct vr_state *st, char *err, size_t errlen)
 	ret = pin_path(st, VRNET_PROG_PIN, path, sizeof(path));
 	if (!ret)
 		ret = bpf_program__pin(skel->progs.vrnet_egress, path);
-	if (ret) {
-		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(-ret));
-		goto out;
-	}
-	ret = bpf_map_update_elem(bpf_map__fd(skel->maps.vrnet_config), &zero, &cfg, BPF_ANY);
+	/*
+	 * vrnet_config is left as it is: maps that outlived the program keep
+	 * their policies, and a new id must never collide with one in use.
+	 */
 	if (ret)
-		snprintf(err, errlen, "couldn't initialise %s: %s", VRNET_MAP_CONFIG,
-			 strerror(errno));
+		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(-ret));
 out:
 	vrnet_egress__destroy(skel);
 	return ret;
@@ -253,14 +249,22 @@ int vr_device_get(struct vr_state *st, int ifindex, struct vrnet_device *dev)
 	return bpf_map_lookup_elem(st->devices_fd, &key, dev) ? -errno : 0;
 }
 
+/* The kernel's ENOTSUPP (524) and its user-space names: no batch operation. */
+static bool no_batch_support(int err)
+{
+	return err == 524 || err == ENOTSUP || err == EOPNOTSUPP;
+}
+
 /*
- * Batched map writes: one syscall for many elements. Falls back to single
- * updates where the kernel has no batch operation for the map type.
+ * Batched map writes: one syscall for many elements (the kernel takes no
+ * BPF_NOEXIST in a batch: fresh policy ids are what keeps writes apart).
+ * Where the kernel has no batch operation for the map type, nothing was
+ * written and the elements go one by one.
  */
 static int batch_update(int fd, const void *keys, size_t key_size, const void *values,
 			size_t value_size, size_t n)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	const size_t chunk = 65536;
 
 	for (size_t done = 0; done < n;) {
@@ -268,15 +272,15 @@ static int batch_update(int fd, const void *keys, size_t key_size, const void *v
 		const char *k = (const char *)keys + done * key_size;
 		const char *v = (const char *)values + done * value_size;
 
-		if (bpf_map_update_batch(fd, k, v, &count, &opts)) {
-			if (errno != EINVAL && errno != ENOTSUP && errno != EOPNOTSUPP)
-				return -errno;
-			for (__u32 i = 0; i < count; i++)
-				if (bpf_map_update_elem(fd, k + i * key_size, v + i * value_size,
-							BPF_ANY))
-					return -errno;
+		if (!bpf_map_update_batch(fd, k, v, &count, &opts)) {
+			done += count;
+			continue;
 		}
-		done += count;
+		if (!no_batch_support(errno))
+			return -errno;
+		if (bpf_map_update_elem(fd, k, v, BPF_ANY))
+			return -errno;
+		done++;
 	}
 	return 0;
 }
@@ -285,25 +289,22 @@ static int batch_update(int fd, const void *keys, size_t key_size, const void *v
 static int batch_delete(int fd, const void *keys, size_t key_size, size_t n)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	size_t done = 0;
 
-	while (done < n) {
+	for (size_t done = 0; done < n;) {
 		__u32 count = (__u32)(n - done);
 		const char *k = (const char *)keys + done * key_size;
 
 		if (!bpf_map_delete_batch(fd, k, &count, &opts)) {
 			done += count;
-			continue;
+		} else if (errno == ENOENT) {
+			done += count + 1; /* count went, the next key is not there */
+		} else if (no_batch_support(errno)) {
+			if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+				return -errno;
+			done++;
+		} else {
+			return -errno;
 		}
-		if (errno != ENOENT && errno != EINVAL && errno != ENOTSUP &&
-		    errno != EOPNOTSUPP)
-			return -errno;
-		/* count elements went; the next one is missing or batching is not there */
-		done += count;
-		if (done < n && bpf_map_delete_elem(fd, keys + done * key_size) &&
-		    errno != ENOENT)
-			return -errno;
-		done++;
 	}
 	return 0;
 }
@@ -442,6 +443,21 @@ out:
 	return ret;
 }
 
+static bool policy_in_use(struct vr_state *st, __u32 id)
+{
+	__u32 key, next, *prev = NULL;
+	struct vrnet_device dev;
+
+	while (!bpf_map_get_next_key(st->devices_fd, prev, &next)) {
+		if (!bpf_map_lookup_elem(st->devices_fd, &next, &dev) && dev.policy_id == id)
+			return true;
+		key = next;
+		prev = &key;
+	}
+	return false;
+}
+
+/* A fresh policy id: never 0, never one a device uses. */
 static int alloc_policy_id(struct vr_state *st, __u32 *id)
 {
 	struct vrnet_config cfg;
@@ -449,8 +465,10 @@ static int alloc_policy_id(struct vr_state *st, __u32 *id)
 
 	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
 		return -errno;
-	*id = cfg.next_policy_id ? cfg.next_policy_id : 1;
-	cfg.next_policy_id = *id + 1 ? *id + 1 : 1;
+	do {
+		*id = cfg.next_policy_id ? cfg.next_policy_id : 1;
+		cfg.next_policy_id = *id + 1;
+	} while (policy_in_use(st, *id));
 	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
@@ -530,13 +548,31 @@ static int alloc_slot(struct vr_state *st, __u32 *slot, char *err, size_t errlen
 
 /*
  * Waits until no program still runs with a device entry read before our
- * update: tc programs run inside RCU read-side sections (softirq), and
- * MEMBARRIER_CMD_GLOBAL returns only after an RCU grace period.
+ * update. tc programs run inside RCU read-side sections, and an update of a
+ * map-in-map returns only after synchronize_rcu() (the kernel's
+ * maybe_wait_bpf_programs()), so one update of a throwaway array-of-maps is a
+ * grace period. Without map-in-map, MEMBARRIER_CMD_GLOBAL is the same wait
+ * where more than one CPU is online.
  */
 static void wait_for_readers(void)
 {
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
-		usleep(50000); /* no membarrier (nohz_full): a generous pause */
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int inner, outer = -1;
+	__u32 zero = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vrnet_rcu_in", 4, 4, 1, NULL);
+	if (inner >= 0) {
+		opts.inner_map_fd = (__u32)inner;
+		outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "vrnet_rcu", 4, 4, 1, &opts);
+	}
+	if (outer < 0 || bpf_map_update_elem(outer, &zero, &inner, BPF_ANY)) {
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			usleep(100000);
+	}
+	if (outer >= 0)
+		close(outer);
+	if (inner >= 0)
+		close(inner);
 }
 
 static double now_ms(void)
@@ -619,7 +655,10 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		snprintf(err, errlen, "couldn't write the policy into the maps: %s%s",
 			 strerror(-ret),
 			 ret == -E2BIG || ret == -ENOSPC ? " (host-wide map limit reached)" : "");
-		delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count);
+		/* A fresh id holds only what this apply wrote. */
+		if (delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count))
+			vr_warn("couldn't remove the partly written policy %u (run gc)", id);
+		ret = ret == -EINVAL ? -EIO : ret; /* the kernel's refusal, not bad input */
 		goto out;
 	}
 
@@ -643,9 +682,9 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		wait_for_readers();
 		ret = delete_policy(st, old.policy_id, old_recs, old.rule_count,
 				    old.portset_count);
-		if (ret) /* the new policy is in force; leftovers go with `gc` */
-			vr_warn("couldn't remove the previous policy %u: %s", old.policy_id,
-				strerror(-ret));
+		if (ret) /* the new policy is in force; `gc` sweeps what is left */
+			vr_warn("couldn't remove the previous policy %u: %s (run gc)",
+				old.policy_id, strerror(-ret));
 		ret = 0;
 	}
 	t4 = now_ms();
@@ -709,6 +748,94 @@ int vr_device_forget(struct vr_state *st, int ifindex)
 		ret = zero_stats(st, dev.slot);
 out:
 	free(recs);
+	return ret;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Deletes every key of @fd whose policy id (at @id_offset in the key) no
+ * device uses. Keys are collected first: deleting while walking a hash map
+ * restarts the walk.
+ */
+static int sweep_map(int fd, size_t key_size, size_t id_offset, const __u32 *used,
+		     size_t n_used, size_t *swept)
+{
+	size_t n = 0, cap = 0;
+	char *orphans = NULL, key[64], next[64];
+	void *prev = NULL;
+	int ret;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		__u32 id;
+
+		memcpy(&id, next + id_offset, sizeof(id));
+		if (!bsearch(&id, used, n_used, sizeof(*used), cmp_u32)) {
+			if (n == cap) {
+				char *o = realloc(orphans, (cap = cap ? cap * 2 : 1024) * key_size);
+
+				if (!o) {
+					free(orphans);
+					return -ENOMEM;
+				}
+				orphans = o;
+			}
+			memcpy(orphans + n++ * key_size, next, key_size);
+		}
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	ret = batch_delete(fd, orphans, key_size, n);
+	free(orphans);
+	*swept += n;
+	return ret;
+}
+
+int vr_sweep(struct vr_state *st, size_t *swept)
+{
+	__u32 *used;
+	size_t n_used = 0;
+	int *list, ret;
+	size_t n;
+
+	*swept = 0;
+	ret = vr_device_list(st, &list, &n);
+	if (ret)
+		return ret;
+	used = calloc(n + 1, sizeof(*used));
+	if (!used) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vrnet_device dev;
+
+		if (!vr_device_get(st, list[i], &dev))
+			used[n_used++] = dev.policy_id;
+	}
+	free(list);
+	qsort(used, n_used, sizeof(*used), cmp_u32);
+
+	ret = sweep_map(st->lpm4_fd, sizeof(struct vrnet_lpm4_key),
+			offsetof(struct vrnet_lpm4_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->lpm6_fd, sizeof(struct vrnet_lpm6_key),
+				offsetof(struct vrnet_lpm6_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->portsets_fd, sizeof(struct vrnet_portset_key),
+				offsetof(struct vrnet_portset_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->rules_fd, sizeof(struct vrnet_chunk_key),
+				offsetof(struct vrnet_chunk_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->names_fd, sizeof(struct vrnet_rule_key),
+				offsetof(struct vrnet_rule_key, policy_id), used, n_used, swept);
+	free(used);
 	return ret;
 }
 

@@ -63,6 +63,13 @@ int vr_device_forget(struct vr_state *st, int ifindex);
 /* Forgets devices that no longer exist. Returns how many, or <0. */
 int vr_gc(struct vr_state *st);
 
+/*
+ * Deletes map entries of policies no device uses (left by an apply that was
+ * killed or failed half-way); @swept tells how many. Walks every map: for
+ * `gc`, not for every command.
+ */
+int vr_sweep(struct vr_state *st, size_t *swept);
+
 /* Every device entry, ifindex ascending. */
 int vr_device_list(struct vr_state *st, int **ifindexes, size_t *count);
 

@@ -458,6 +458,7 @@ struct dp_pkt {
 	uint8_t icmp_type;
 	uint8_t ttl;		/* IPv4 TTL / IPv6 hop limit; 0: 64 */
 	uint8_t ihl;		/* IPv4 header words; 0: 5 */
+	uint8_t ip_opts[8];	/* IPv4 options at the start of the option space (rest NOPs) */
 	uint8_t version;	/* != 0: the IP header claims this version */
 	uint16_t frag;		/* fragment offset (8-byte units): IPv4 header or IPv6 fragment header */
 	bool more_frags;
@@ -540,6 +541,10 @@ static inline void dp_build(const struct dp_pkt *p, struct dp_frame *f)
 	if (p->family == 4) {
 		ip = dp_ipv4(f, p->dst, p->proto, ttl, p->ihl ? p->ihl : 5, p->frag,
 			     p->more_frags);
+		for (size_t i = 0; p->ihl > 5 && i < sizeof(p->ip_opts) &&
+				   DP_IP4_LEN + i < (size_t)p->ihl * 4; i++)
+			if (p->ip_opts[0])
+				f->data[ip + DP_IP4_LEN + i] = p->ip_opts[i];
 		dp_transport(f, p);
 		dp_put16(f->data + ip + 2, (uint16_t)(f->len - ip));
 		if (p->version)

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The loader's kernel state: policy ids, the atomic replacement of a policy,
+ * and what is left in the maps after failures. Real maps of a private pin
+ * directory; the devices are map entries only (nothing is attached).
+ */
+#include <stddef.h>
+#include "datapath/harness.h"
+
+/* An ifindex no device has: entries under it are map state only. */
+#define OTHER_IFINDEX 0x7ffffff0
+
+static size_t count_keys(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+static size_t count_entries(void)
+{
+	return count_keys(dp.st.lpm4_fd, sizeof(struct vrnet_lpm4_key)) +
+	       count_keys(dp.st.lpm6_fd, sizeof(struct vrnet_lpm6_key)) +
+	       count_keys(dp.st.portsets_fd, sizeof(struct vrnet_portset_key)) +
+	       count_keys(dp.st.rules_fd, sizeof(struct vrnet_chunk_key)) +
+	       count_keys(dp.st.names_fd, sizeof(struct vrnet_rule_key));
+}
+
+static int apply_to(int ifindex, const char *json)
+{
+	struct vr_policy p;
+	char err[512] = "";
+	int ret;
+
+	assert_int_equal(vr_policy_parse(json, strlen(json), "test", &p, err, sizeof(err)), 0);
+	ret = vr_apply(&dp.st, ifindex, "vrfake", &p, dp_resolve, NULL, err, sizeof(err));
+	if (ret)
+		print_error("apply: %s\n", err);
+	vr_policy_free(&p);
+	return ret;
+}
+
+static void forget_all(void)
+{
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	vr_device_forget(&dp.st, OTHER_IFINDEX);
+}
+
+static uint32_t policy_of(int ifindex)
+{
+	struct vrnet_device dev;
+
+	assert_int_equal(vr_device_get(&dp.st, ifindex, &dev), 0);
+	return dev.policy_id;
+}
+
+static struct vr_verdict probe_tcp4(const char *dst, uint16_t port)
+{
+	struct dp_pkt p = { .family = 4, .dst = dst, .proto = 6, .dport = port };
+	struct dp_frame f;
+	struct vr_verdict v;
+
+	dp_build(&p, &f);
+	assert_int_equal(dp_run(&f, &v), 0);
+	return v;
+}
+
+/*
+ * The program pin can go (an operator removes it, an upgrade) while the maps
+ * stay: loading it again must not restart policy ids and write a new policy
+ * over a live one.
+ */
+static void test_reload_keeps_policy_ids(void **state)
+{
+	char path[128], err[512] = "";
+	uint32_t first;
+
+	dp_skip_unless_root();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"default\": \"allow\", \"block\": [\"192.0.2.1\"]}"), 0);
+	first = policy_of(DP_IFINDEX);
+
+	snprintf(path, sizeof(path), "%s/%s", dp.pin_dir, VRNET_PROG_PIN);
+	assert_int_equal(unlink(path), 0);
+	vr_state_close(&dp.st);
+	dp.open = false;
+	assert_int_equal(vr_state_open(&dp.st, dp.pin_dir, VR_OPEN_CHANGE, err, sizeof(err)), 0);
+	dp.open = true;
+
+	assert_int_equal(apply_to(OTHER_IFINDEX, "{\"default\": \"allow\"}"), 0);
+	assert_int_not_equal(policy_of(OTHER_IFINDEX), first);
+	/* the first device's block rule still holds */
+	assert_false(probe_tcp4("192.0.2.1", 80).allow);
+	assert_true(probe_tcp4("192.0.2.2", 80).allow);
+	forget_all();
+}
+
+/* Replacing a policy leaves exactly the new one's entries. */
+static void test_replace_leaves_no_entries(void **state)
+{
+	size_t empty;
+
+	dp_skip_unless_root();
+	forget_all();
+	empty = count_entries();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
+	/*
+	 * 3 IPv4 prefixes (10/8 and the name's two addresses), 2 IPv6 (the /32
+	 * and the name's address inside it), 4 portsets (tcp 443; any; 53; any
+	 * plus the inherited 53), 1 chunk of records, 1 name.
+	 */
+	assert_int_equal(count_entries() - empty, 3 + 2 + 4 + 1 + 1);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(count_entries(), empty);
+}
+
+/*
+ * What an apply killed half-way leaves behind: entries under a policy id no
+ * device uses. vr_sweep() removes them and nothing else.
+ */
+static void test_sweep_removes_orphans_only(void **state)
+{
+	__u32 key = OTHER_IFINDEX;
+	size_t empty, live, orphaned, swept = 0;
+
+	dp_skip_unless_root();
+	forget_all();
+	empty = count_entries();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	live = count_entries();
+
+	/* an orphan: a policy whose device entry vanished before it was cleaned */
+	assert_int_equal(apply_to(OTHER_IFINDEX, "{\"allow\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"svc.example\"]}"), 0);
+	assert_int_equal(bpf_map_delete_elem(dp.st.devices_fd, &key), 0);
+	orphaned = count_entries() - live;
+	assert_true(orphaned > 0);
+
+	assert_int_equal(vr_sweep(&dp.st, &swept), 0);
+	assert_int_equal(swept, orphaned);
+	assert_int_equal(count_entries(), live);
+	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	assert_false(probe_tcp4("203.0.113.10", 80).allow);
+
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(count_entries(), empty);
+}
+
+/* A policy that fails to compile changes nothing. */
+static void test_failed_apply_changes_nothing(void **state)
+{
+	uint32_t before;
+	size_t entries;
+
+	dp_skip_unless_root();
+	forget_all();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	before = policy_of(DP_IFINDEX);
+	entries = count_entries();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"unknown.example\"]}"), -EINVAL);
+	assert_int_equal(policy_of(DP_IFINDEX), before);
+	assert_int_equal(count_entries(), entries);
+	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_reload_keeps_policy_ids),
+		cmocka_unit_test(test_replace_leaves_no_entries),
+		cmocka_unit_test(test_sweep_removes_orphans_only),
+		cmocka_unit_test(test_failed_apply_changes_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);
+}
