@@ -35,7 +35,8 @@ struct packet_info {
 	__u8 has_l4;	   /* the transport header is in this packet */
 	__u8 has_port;	   /* TCP or UDP with its destination port */
 	__u16 dport;	   /* host byte order */
-	__u8 link_local;   /* ARP or neighbour discovery: always passed */
+	__u8 link_local;   /* ARP, or neighbour discovery that stays on the link */
+	__u8 neighbour_discovery; /* RS, NS or NA with hop limit 255 */
 	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
 	__u8 daddr[16];
 };
@@ -199,19 +200,21 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 }
 
 /*
- * Router and neighbour solicitations and neighbour advertisements that stay on
- * the link: hop limit 255 (RFC 4861) and a destination in fe80::/10 or ff02::/16, so the exemption cannot carry data to a routed address. Router
- * advertisements and redirects from a sandbox are never exempt.
+ * Router and neighbour solicitations and neighbour advertisements: they must
+ * have hop limit 255 (RFC 4861). Router advertisements and redirects from a
+ * sandbox are never exempt.
  */
 static __always_inline int is_neighbour_discovery(struct ipv6hdr *ip6, int type)
 {
-	__u8 *dst = ip6->daddr.in6_u.u6_addr8;
-	int on_link = (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) || /* fe80::/10 */
-		      (dst[0] == 0xff && dst[1] == 0x02);		   /* ff02::/16 */
-
-	return ip6->hop_limit == 255 && on_link &&
+	return ip6->hop_limit == 255 &&
 	       (type == ICMPV6_ROUTER_SOLICIT || type == ICMPV6_NEIGHBOUR_SOLICIT ||
 		type == ICMPV6_NEIGHBOUR_ADVERT);
+}
+
+/* fe80::/10 and ff02::/16: addresses that never leave the link. */
+static __always_inline int is_link_scope(const __u8 *dst)
+{
+	return (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) || (dst[0] == 0xff && dst[1] == 0x02);
 }
 
 static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *pkt)
@@ -236,8 +239,10 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 	type = parse_l4(c, pkt);
 	if (type < 0)
 		return -1;
-	if (pkt->l4_proto == IPPROTO_ICMPV6 && is_neighbour_discovery(ip6, type))
-		pkt->link_local = 1;
+	if (pkt->l4_proto == IPPROTO_ICMPV6 && is_neighbour_discovery(ip6, type)) {
+		pkt->neighbour_discovery = 1;
+		pkt->link_local = is_link_scope(pkt->daddr);
+	}
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include "maps.h"
 #include "parsing.h"
 #include "ipv4_options.h"
+#include "neighbour.h"
 #include "policy.h"
 #include "stats.h"
 
@@ -71,6 +72,8 @@ int vrnet_egress(struct __sk_buff *skb)
 		v.reason = VRNET_REASON_MALFORMED;
 		goto out;
 	}
+	if (pkt.neighbour_discovery && !pkt.link_local)
+		pkt.link_local = is_host_address(ifindex, pkt.daddr);
 	if (pkt.link_local) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_LINK_LOCAL;

@@ -29,6 +29,7 @@
 #define VRNET_MAP_PORTSETS "vrnet_portsets"
 #define VRNET_MAP_RULES "vrnet_rules"
 #define VRNET_MAP_NAMES "vrnet_names"
+#define VRNET_MAP_HOSTADDRS "vrnet_hostaddrs"
 #define VRNET_MAP_STATS "vrnet_stats"
 #define VRNET_MAP_CONFIG "vrnet_config"
 #define VRNET_PROG_PIN "vrnet_egress"
@@ -45,6 +46,7 @@
 #define VRNET_MAX_NAMES 65536
 #define VRNET_MAX_NAME_LEN 256 /* a domain name is at most 253 characters */
 #define VRNET_MAX_IPV6_EXT_HDRS 8
+#define VRNET_MAX_HOST_ADDRS 65536 /* host IPv6 addresses on attached devices */
 
 /* Actions of a portset entry and of a device's default. */
 enum vrnet_action {
@@ -200,6 +202,12 @@ struct vrnet_rule_chunk {
 
 struct vrnet_name {
 	char name[VRNET_MAX_NAME_LEN];
+};
+
+/* vrnet_hostaddrs: an IPv6 address the host has on an attached device. */
+struct vrnet_hostaddr_key {
+	__u32 ifindex;
+	__u8 addr[16];
 };
 
 /* vrnet_stats: per-CPU counters, indexed by vrnet_device.slot. */

@@ -649,6 +649,8 @@ static int do_refresh(int argc, char **argv)
 		ret = 0;
 		if (vr_device_policy_read(&st, list[i], &dp))
 			continue;
+		if (vr_host_addrs_sync(&st, list[i]))
+			vr_warn("couldn't record the host's IPv6 addresses on %s", dp.dev.ifname);
 		for (uint32_t k = 0; k < dp.dev.rule_count; k++)
 			has_domain |= dp.rules[k].kind == VRNET_RULE_DOMAIN;
 		if (has_domain && !vr_device_policy_to_policy(&dp, &p)) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <linux/magic.h>
 #include <linux/membarrier.h>
 #include <net/if.h>
@@ -109,6 +111,8 @@ static const struct map_layout {
 	       struct vrnet_rule_chunk, rules_fd),
 	LAYOUT(VRNET_MAP_NAMES, BPF_MAP_TYPE_HASH, struct vrnet_rule_key, struct vrnet_name,
 	       names_fd),
+	LAYOUT(VRNET_MAP_HOSTADDRS, BPF_MAP_TYPE_HASH, struct vrnet_hostaddr_key, __u8,
+	       hostaddrs_fd),
 	LAYOUT(VRNET_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct vrnet_stats, stats_fd),
 	LAYOUT(VRNET_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_config, config_fd),
 #undef LAYOUT
@@ -172,7 +176,8 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 
 	memset(st, 0, sizeof(*st));
 	st->dir_fd = st->prog_fd = st->devices_fd = st->lpm4_fd = st->lpm6_fd = -1;
-	st->portsets_fd = st->rules_fd = st->names_fd = st->stats_fd = st->config_fd = -1;
+	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
+	st->stats_fd = st->config_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -231,9 +236,10 @@ fail:
 
 void vr_state_close(struct vr_state *st)
 {
-	int *fds[] = { &st->dir_fd,    &st->prog_fd,	 &st->devices_fd, &st->lpm4_fd,
-		       &st->lpm6_fd,   &st->portsets_fd, &st->rules_fd,	  &st->names_fd,
-		       &st->stats_fd,  &st->config_fd };
+	int *fds[] = { &st->dir_fd,	 &st->prog_fd,	     &st->devices_fd,
+		       &st->lpm4_fd,	 &st->lpm6_fd,	     &st->portsets_fd,
+		       &st->rules_fd,	 &st->names_fd,	     &st->hostaddrs_fd,
+		       &st->stats_fd,	 &st->config_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -607,6 +613,56 @@ static int read_records(struct vr_state *st, __u32 id, __u32 n, struct vrnet_rul
 	return 0;
 }
 
+/* Deletes the recorded host addresses of @ifindex. */
+static int host_addrs_clear(struct vr_state *st, int ifindex)
+{
+	struct vrnet_hostaddr_key key, next, *prev = NULL, gone[64];
+	int n, ret = 0;
+
+	do { /* collect, then delete: deleting while walking restarts the walk */
+		n = 0;
+		prev = NULL;
+		while (n < 64 && !bpf_map_get_next_key(st->hostaddrs_fd, prev, &next)) {
+			if (next.ifindex == (__u32)ifindex)
+				gone[n++] = next;
+			key = next;
+			prev = &key;
+		}
+		for (int i = 0; i < n; i++)
+			if (bpf_map_delete_elem(st->hostaddrs_fd, &gone[i]) && errno != ENOENT)
+				ret = -errno;
+	} while (n == 64 && !ret);
+	return ret;
+}
+
+int vr_host_addrs_sync(struct vr_state *st, int ifindex)
+{
+	struct ifaddrs *ifas, *ifa;
+	__u8 one = 1;
+	int ret = host_addrs_clear(st, ifindex);
+
+	if (ret)
+		return ret;
+	if (getifaddrs(&ifas))
+		return -errno;
+	for (ifa = ifas; ifa; ifa = ifa->ifa_next) {
+		struct vrnet_hostaddr_key key = { .ifindex = (__u32)ifindex };
+		const struct sockaddr_in6 *sin6 = (const void *)ifa->ifa_addr;
+
+		if (!sin6 || sin6->sin6_family != AF_INET6 ||
+		    (int)if_nametoindex(ifa->ifa_name) != ifindex ||
+		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+			continue;
+		memcpy(key.addr, &sin6->sin6_addr, 16);
+		if (bpf_map_update_elem(st->hostaddrs_fd, &key, &one, BPF_ANY)) {
+			ret = -errno;
+			break;
+		}
+	}
+	freeifaddrs(ifas);
+	return ret;
+}
+
 int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
 	     char *err, size_t errlen)
@@ -625,6 +681,10 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		return ret;
 	t1 = now_ms();
 
+	ret = vr_host_addrs_sync(st, ifindex);
+	if (ret)
+		vr_warn("couldn't record the host's IPv6 addresses on %s: %s", ifname,
+			strerror(-ret));
 	existed = !vr_device_get(st, ifindex, &old);
 	if (existed) {
 		dev = old;
@@ -746,6 +806,8 @@ int vr_device_forget(struct vr_state *st, int ifindex)
 	ret = delete_policy(st, dev.policy_id, recs, dev.rule_count, dev.portset_count);
 	if (!ret)
 		ret = zero_stats(st, dev.slot);
+	if (!ret)
+		ret = host_addrs_clear(st, ifindex);
 out:
 	free(recs);
 	return ret;

@@ -19,8 +19,8 @@ struct vr_state {
 	int dir_fd; /* holds the flock of state-changing commands */
 	int prog_fd;
 	unsigned int prog_id;
-	int devices_fd, lpm4_fd, lpm6_fd, portsets_fd, rules_fd, names_fd, stats_fd,
-		config_fd;
+	int devices_fd, lpm4_fd, lpm6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd,
+		stats_fd, config_fd;
 };
 
 enum vr_open_mode {
@@ -53,6 +53,12 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
 	     char *err, size_t errlen);
+
+/*
+ * Records the host's current IPv6 addresses on @ifindex, so neighbour
+ * discovery to them passes (bpf/neighbour.h). Every apply does this.
+ */
+int vr_host_addrs_sync(struct vr_state *st, int ifindex);
 
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created);

@@ -293,6 +293,12 @@ static const struct verdict_case cases[] = {
 	  -1 },
 	{ "NS to a global address", POL_DENY, ND6(135, "2001:db8::1", 255), DENY, R_DEFAULT,
 	  -1 },
+	/* the harness's device is lo: the loader records its address ::1 as the host's */
+	{ "NA to the host's own address on the device", POL_DENY, ND6(136, "::1", 255), ALLOW,
+	  R_LL, -1 },
+	{ "NA to the host's own address, hop limit 64", POL_DENY, ND6(136, "::1", 64), DENY,
+	  R_DEFAULT, -1 },
+	{ "RA to the host's own address", POL_DENY, ND6(134, "::1", 255), DENY, R_DEFAULT, -1 },
 	{ "NS to ff12:: (not ff02::/16)", POL_DENY, ND6(135, "ff12::1:ff00:1", 255), DENY,
 	  R_DEFAULT, -1 },
 	{ "RA to ff02::1", POL_DENY, ND6(134, "ff02::1", 255), DENY, R_DEFAULT, -1 },

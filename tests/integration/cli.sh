@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The CLI as a user meets it, without traffic: help, errors, JSON, check's exit
+# codes, idempotent attach, policies from stdin, a large policy, domain rules
+# through a resolver of our own.
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+vr_init dnsmasq
+
+vr_veth_sandbox
+dev=$VR_DEV
+vr_add_link "vrx$VR_ID" type veth peer name "vry$VR_ID" netns "$VR_SBX" # never attached
+
+# ---- help and usage ----
+expect "--help" vr --help
+expect "help" vr help
+bad_help=
+for c in attach apply allow block unallow unblock internet detach show list check refresh gc version help; do
+	vr help "$c" >/dev/null 2>&1 || bad_help="$bad_help $c"
+	vr "$c" --help >/dev/null 2>&1 || bad_help="$bad_help $c--help"
+done
+if [ -z "$bad_help" ]; then
+	ok "help COMMAND and COMMAND --help exit 0 for every command"
+else
+	not_ok "help failed for:$bad_help"
+fi
+expect_rc "help of an unknown command" 2 vr help frobnicate
+expect_rc "no command" 2 vr
+expect_rc "unknown command" 2 vr frobnicate
+expect_rc "unknown option" 2 vr --frobnicate list
+expect_rc "an option the command does not take" 2 vr show --force
+expect_rc "too few arguments" 2 vr attach
+expect_rc "too many arguments" 2 vr detach "$dev" "$dev"
+expect_rc "ambiguous prefix" 2 vr a "$dev"
+
+# A layer-3 device (tun) has no Ethernet header to parse: refused.
+ip tuntap add "vru$VR_ID" mode tun || vr_fatal "ip tuntap add vru$VR_ID"
+vr_links+=("vru$VR_ID")
+expect_rc "attach to a tun device: exit 2" 2 vr attach "vru$VR_ID"
+if tc qdisc show dev "vru$VR_ID" | grep -q clsact; then
+	not_ok "attach to a tun device left a clsact qdisc"
+else
+	ok "attach to a tun device left no qdisc"
+fi
+
+# ---- JSON errors: {"error": ...} on standard output ----
+# expect_json_error NAME CMD...: exit 2 and one JSON object with an error text.
+expect_json_error() {
+	local name=$1 rc
+	shift
+	"$@" >"$VR_TMP/out" 2>/dev/null </dev/null
+	rc=$?
+	if [ "$rc" -eq 2 ] && jq -e '(keys == ["error"]) and (.error | type == "string" and length > 0)' \
+		"$VR_TMP/out" >/dev/null 2>&1; then
+		ok "-j error: $name"
+	else
+		not_ok "-j error: $name (exit $rc, stdout: $(head -c 200 "$VR_TMP/out"))"
+	fi
+}
+expect_json_error "unknown command" vr -j frobnicate
+expect_json_error "unknown option" vr -j --frobnicate list
+expect_json_error "no such device" vr -j attach "vrnone$VR_ID"
+expect_json_error "invalid rule" vr -j check "$dev" 203.0.113.0/33
+expect_json_error "not attached" vr -j show "$dev"
+
+# ---- attach, show, list, prefixes ----
+policy=$(vr_policy p1 '{"default": "deny", "allow": ["203.0.113.10:443/tcp", "[2001:db8::10]:443/tcp"],
+	"block": ["203.0.113.10:8443/tcp"], "dns": ["198.51.100.7"]}')
+expect "attach with a policy" vr attach "$dev" --policy "$policy"
+ifindex=$(cat "/sys/class/net/$dev/ifindex")
+if vr -j list | jq -e --arg d "$dev" --argjson i "$ifindex" \
+	'type == "array" and ([.[] | select(.device == $d and .ifindex == $i and .default == "deny")] | length == 1)' >/dev/null; then
+	ok "list -j has $dev with its ifindex"
+else
+	not_ok "list -j: $(vr -j list)"
+fi
+if vr -j show "$dev" | jq -e --arg d "$dev" '.device == $d and
+	([.allow[].rule] == ["203.0.113.10:443/tcp", "[2001:db8::10]:443/tcp"]) and
+	([.block[].rule] == ["203.0.113.10:8443/tcp"]) and ([.dns[].rule] == ["198.51.100.7"]) and
+	(.counters | has("allowed_packets") and has("dropped_packets"))' >/dev/null; then
+	ok "show -j $dev has the policy as written"
+else
+	not_ok "show -j $dev: $(vr -j show "$dev")"
+fi
+if vr -j show | jq -e --arg d "$dev" 'type == "array" and any(.[]; .device == $d)' >/dev/null; then
+	ok "show -j of every device is an array with $dev"
+else
+	not_ok "show -j: $(vr -j show)"
+fi
+# (the counters may move: the sandbox's kernel sends neighbour discovery and MLD)
+vr show "$dev" 2>&1 | sed '/counters:/d' >"$VR_TMP/show"
+if vr sh "$dev" 2>&1 | sed '/counters:/d' | cmp -s - "$VR_TMP/show"; then
+	ok "prefix: sh is show"
+else
+	not_ok "prefix: sh differs from show"
+fi
+if [ "$(vr -j li | jq -c 'map(del(.counters))')" = "$(vr -j list | jq -c 'map(del(.counters))')" ]; then
+	ok "prefix: li is list"
+else
+	not_ok "prefix: li differs from list"
+fi
+
+# ---- check ----
+expect_rc "check an allowed destination: exit 0" 0 vr check "$dev" 203.0.113.10:443
+expect_rc "check an IPv6 allowed destination: exit 0" 0 vr check "$dev" "[2001:db8::10]:443/tcp"
+expect_rc "check another port: exit 1" 1 vr check "$dev" 203.0.113.10:80
+expect_rc "check udp on an allowed tcp port: exit 1" 1 vr check "$dev" 203.0.113.10:443/udp
+expect_rc "check a blocked port: exit 1" 1 vr check "$dev" 203.0.113.10:8443
+expect_rc "check the resolver: exit 0" 0 vr check "$dev" 198.51.100.7:53/udp
+expect_rc "check icmp: exit 1" 1 vr check "$dev" 203.0.113.10
+expect_rc "check a port range: exit 2" 2 vr check "$dev" 203.0.113.10:1-2
+expect_rc "check a device not attached: exit 2" 2 vr check "vrx$VR_ID" 203.0.113.10:443
+vr -j check "$dev" 203.0.113.10:443 >"$VR_TMP/out"
+if jq -e '.verdict == "allow" and .results[0].reason == "allow_rule" and
+	.results[0].rule == "203.0.113.10:443/tcp" and .results[0].port == 443' "$VR_TMP/out" >/dev/null; then
+	ok "check -j names the allow rule"
+else
+	not_ok "check -j: $(cat "$VR_TMP/out")"
+fi
+vr -j check "$dev" 203.0.113.10:8443 >"$VR_TMP/out"
+if jq -e '.verdict == "deny" and .results[0].reason == "block_rule"' "$VR_TMP/out" >/dev/null; then
+	ok "check -j names the block rule"
+else
+	not_ok "check -j: $(cat "$VR_TMP/out")"
+fi
+
+# ---- attach is idempotent ----
+vr_state() { # the device's policy as show -j reports it, without counters
+	vr -j show "$dev" | jq -S 'del(.counters)'
+}
+vr_filters() { # our filters on the device's ingress
+	tc -j filter show dev "$dev" ingress | jq '[.[] | select(.kind == "bpf" and .options != null)] | length'
+}
+vr_state >"$VR_TMP/before"
+expect "attach again without a policy" vr attach "$dev"
+expect "attach a third time" vr attach "$dev"
+vr_state >"$VR_TMP/after"
+if cmp -s "$VR_TMP/before" "$VR_TMP/after"; then
+	ok "attach twice keeps the policy"
+else
+	not_ok "attach twice changed the policy: $(diff "$VR_TMP/before" "$VR_TMP/after" | tr '\n' ' ')"
+fi
+if [ "$(vr_filters)" = 1 ]; then
+	ok "attach twice: one filter on $dev ingress"
+else
+	not_ok "attach twice: $(vr_filters) filters on $dev ingress"
+fi
+
+# ---- a policy from standard input ----
+expect "detach" vr detach "$dev"
+if [ "$(vr_filters)" = 0 ]; then
+	ok "detach: no filter left on $dev ingress"
+else
+	not_ok "detach: $(vr_filters) filters left on $dev ingress"
+fi
+echo '{"default": "allow", "block": ["198.51.100.0/24"]}' |
+	vr attach "$dev" --policy - >"$VR_TMP/out" 2>"$VR_TMP/err"
+rc=$?
+if [ "$rc" -eq 0 ] && vr -j show "$dev" |
+	jq -e '.default == "allow" and ([.block[].rule] == ["198.51.100.0/24"])' >/dev/null; then
+	ok "attach --policy - reads standard input"
+else
+	not_ok "attach --policy -: exit $rc: $(cat "$VR_TMP/err")"
+fi
+echo '{"default": "deny"' | vr apply "$dev" --policy - >/dev/null 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && [ "$(vr_show_field "$dev" .default)" = allow ]; then
+	ok "apply --policy - with invalid JSON: exit 2, policy kept"
+else
+	not_ok "apply --policy - with invalid JSON: exit $rc, default $(vr_show_field "$dev" .default)"
+fi
+
+# ---- a large policy ----
+"$VR_PY" -c '
+import json, sys
+rules = ["100.%d.%d.%d:443/tcp" % (64 + (i >> 16), (i >> 8) & 255, i & 255) for i in range(100000)]
+json.dump({"default": "deny", "allow": rules}, open(sys.argv[1], "w"))
+' "$VR_TMP/big.json"
+start=$(vr_now)
+vr apply "$dev" --policy "$VR_TMP/big.json" >/dev/null 2>"$VR_TMP/err"
+rc=$? took=$(vr_elapsed "$start")
+if [ "$rc" -eq 0 ] && awk -v t="$took" 'BEGIN { exit !(t < 5) }'; then
+	ok "apply 100000 rules ($took s)"
+else
+	not_ok "apply 100000 rules: exit $rc in $took s, want 0 in < 5 s: $(head -c 200 "$VR_TMP/err")"
+fi
+if [ "$(vr_show_field "$dev" .rule_count)" = 100000 ]; then
+	ok "100000 rules: show -j counts them"
+else
+	not_ok "100000 rules: rule_count $(vr_show_field "$dev" .rule_count)"
+fi
+expect_rc "100000 rules: the last one allows" 0 vr check "$dev" 100.65.134.159:443
+expect_rc "100000 rules: one past the last denies" 1 vr check "$dev" 100.65.134.160:443
+expect_rc "100000 rules: another port denies" 1 vr check "$dev" 100.64.0.0:80
+start=$(vr_now)
+vr apply "$dev" --policy "$policy" >/dev/null 2>&1
+rc=$? took=$(vr_elapsed "$start")
+n4=$(bpftool -j map dump pinned "$VR_PIN/vrnet_lpm4" 2>/dev/null | jq length)
+if [ "$rc" -eq 0 ] && [ "${n4:-x}" -lt 10 ] 2>/dev/null; then
+	ok "replacing 100000 rules ($took s) frees their prefixes ($n4 left)"
+else
+	not_ok "replacing 100000 rules: exit $rc, $n4 IPv4 prefixes left"
+fi
+
+# ---- domain rules through a resolver of our own ----
+dns_addr=10.231.$VR_NET.1
+VR_DNSMASQ_PID=
+vr_dnsmasq() { # ADDRESS-OPTIONS...: (re)start dnsmasq on our device's address
+	[ -n "$VR_DNSMASQ_PID" ] && vr_stop_pid "$VR_DNSMASQ_PID"
+	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --port 53 \
+		--listen-address="$dns_addr" --bind-interfaces --pid-file="$VR_TMP/dnsmasq.pid" \
+		"$@" 2>>"$VR_TMP/dnsmasq.log" &
+	VR_DNSMASQ_PID=$!
+	vr_pids+=("$VR_DNSMASQ_PID")
+	vr_wait_for 3 vr_dns_answers || vr_fatal "dnsmasq: $(tail -c 300 "$VR_TMP/dnsmasq.log")"
+}
+vr_dns_answers() { # dnsmasq answers (anything) on its address
+	"$VR_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+s.sendto(bytes.fromhex("abcd01000001000000000000") + b"\x02vr\x00\x00\x01\x00\x01", (sys.argv[1], 53))
+s.recv(512)
+' "$dns_addr" 2>/dev/null
+}
+vr_domain_addrs() { # the addresses show -j lists for api.vrtest:443/tcp, sorted
+	vr -j show "$dev" | jq -r '[.allow[] | select(.rule == "api.vrtest:443/tcp") | .addresses[]] | sort | join(" ")'
+}
+resolver=(--resolver "$dns_addr")
+
+vr_dnsmasq --address=/api.vrtest/"$VR_WEB4B" --address=/api.vrtest/"$VR_WEB6B"
+expect "allow a domain" vr "${resolver[@]}" allow "$dev" api.vrtest:443/tcp
+if [ "$(vr_domain_addrs)" = "$VR_WEB6B $VR_WEB4B" ]; then
+	ok "show -j: the domain resolved to both addresses"
+else
+	not_ok "show -j: the domain resolved to \"$(vr_domain_addrs)\""
+fi
+vr show "$dev" >"$VR_TMP/out" 2>&1
+if grep -F "api.vrtest:443/tcp" "$VR_TMP/out" | grep -qF "$VR_WEB4B" &&
+	grep -F "api.vrtest:443/tcp" "$VR_TMP/out" | grep -qF "$VR_WEB6B"; then
+	ok "show: the domain rule with both addresses"
+else
+	not_ok "show: $(grep -F api.vrtest "$VR_TMP/out")"
+fi
+expect_rc "check the domain: exit 0" 0 vr "${resolver[@]}" check "$dev" api.vrtest:443
+expect_rc "check its IPv6 address: exit 0" 0 vr check "$dev" "[$VR_WEB6B]:443"
+
+vr_dnsmasq --address=/api.vrtest/"$VR_WEB4" --address=/api.vrtest/"$VR_WEB6"
+expect "refresh" vr "${resolver[@]}" refresh "$dev"
+if [ "$(vr_domain_addrs)" = "$VR_WEB6 $VR_WEB4" ]; then
+	ok "refresh picked up the changed answer"
+else
+	not_ok "refresh: the domain resolves to \"$(vr_domain_addrs)\""
+fi
+expect_rc "refresh: the new address allows" 0 vr check "$dev" "$VR_WEB4:443"
+expect_rc "refresh: the old address denies" 1 vr check "$dev" "$VR_WEB4B:443"
+
+vr_dnsmasq --address=/other.vrtest/"$VR_WEB4"
+vr "${resolver[@]}" refresh "$dev" >/dev/null 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$(vr_domain_addrs)" = "$VR_WEB6 $VR_WEB4" ]; then
+	ok "refresh of a name that no longer resolves: exit $rc, old addresses kept"
+else
+	not_ok "refresh of a name that no longer resolves: exit $rc, addresses \"$(vr_domain_addrs)\""
+fi
+vr_stop_pid "$VR_DNSMASQ_PID"
