@@ -170,6 +170,50 @@ static void test_failed_apply_changes_nothing(void **state)
 	vr_device_forget(&dp.st, DP_IFINDEX);
 }
 
+/* Probes (what `check` runs) carry VRNET_PROBE_MARK and are not counted. */
+static void test_probes_are_not_counted(void **state)
+{
+	struct vrnet_stats before, after;
+	struct vrnet_device dev;
+
+	dp_skip_unless_root();
+	forget_all();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	assert_int_equal(vr_stats_read(&dp.st, dev.slot, &before), 0);
+	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	assert_false(probe_tcp4("203.0.113.10", 80).allow);
+	assert_int_equal(vr_stats_read(&dp.st, dev.slot, &after), 0);
+	assert_memory_equal(&before, &after, sizeof(before));
+	vr_device_forget(&dp.st, DP_IFINDEX);
+}
+
+/* The same packets without the mark are counted: the test above can fail. */
+static void test_unmarked_packets_are_counted(void **state)
+{
+	struct dp_pkt p = { .family = 4, .dst = "203.0.113.10", .proto = 6, .dport = 80 };
+	struct __sk_buff ctx = { .ifindex = DP_IFINDEX };
+	struct vrnet_stats st;
+	struct vrnet_device dev;
+	struct dp_frame f;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .repeat = 1);
+
+	dp_skip_unless_root();
+	forget_all();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	dp_build(&p, &f);
+	opts.data_in = f.data;
+	opts.data_size_in = (__u32)f.len;
+	assert_int_equal(bpf_prog_test_run_opts(dp.st.prog_fd, &opts), 0);
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	assert_int_equal(vr_stats_read(&dp.st, dev.slot, &st), 0);
+	assert_int_equal(st.dropped_packets, 1);
+	assert_int_equal(st.dropped_bytes, f.len);
+	assert_int_equal(st.allowed_packets, 0);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +221,8 @@ int main(void)
 		cmocka_unit_test(test_replace_leaves_no_entries),
 		cmocka_unit_test(test_sweep_removes_orphans_only),
 		cmocka_unit_test(test_failed_apply_changes_nothing),
+		cmocka_unit_test(test_probes_are_not_counted),
+		cmocka_unit_test(test_unmarked_packets_are_counted),
 	};
 
 	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);
