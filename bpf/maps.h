@@ -85,4 +85,36 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_config SEC(".maps");
 
+/* Events of blocked (and audited, or logged allowed) attempts. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, VRNET_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32); /* vrnet_device.slot */
+	__type(value, struct vrnet_limiter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_limits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_MAX_FLOWS);
+	__type(key, struct vrnet_flow_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VRNET_MAX_RULE_COUNTERS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_rulehit_key);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_rulehits SEC(".maps");
+
 #endif

@@ -35,11 +35,19 @@ struct packet_info {
 	__u8 has_l4;	   /* the transport header is in this packet */
 	__u8 has_port;	   /* TCP or UDP with its destination port */
 	__u16 dport;	   /* host byte order */
+	__u16 sport;
+	__u8 tcp_flags;	   /* of a TCP header long enough to hold them, else 0 */
+	__u8 icmp_type;
 	__u8 link_local;   /* ARP, or neighbour discovery that stays on the link */
 	__u8 neighbour_discovery; /* RS, NS or NA with hop limit 255 */
 	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
 	__u8 daddr[16];
+	__u8 saddr[16];
 };
+
+#define TCP_FLAGS_OFFSET 13
+#define TCP_FLAG_SYN 0x02
+#define TCP_FLAG_ACK 0x10
 
 /* Returns the ethertype in network byte order, or -1 if truncated. */
 static __always_inline int parse_ethhdr(struct hdr_cursor *c)
@@ -60,6 +68,7 @@ static __always_inline int parse_ports(struct hdr_cursor *c,
 
 	if ((void *)(ports + 2) > c->end)
 		return -1;
+	pkt->sport = bpf_ntohs(ports[0]);
 	pkt->dport = bpf_ntohs(ports[1]);
 	pkt->has_port = 1;
 	return 0;
@@ -73,14 +82,22 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet_info *pk
 {
 	pkt->has_l4 = 1;
 	switch (pkt->l4_proto) {
-	case IPPROTO_TCP:
+	case IPPROTO_TCP: {
+		__u8 *flags = c->pos + TCP_FLAGS_OFFSET;
+
+		if ((void *)(flags + 1) <= c->end)
+			pkt->tcp_flags = *flags;
+		return parse_ports(c, pkt);
+	}
 	case IPPROTO_UDP:
 		return parse_ports(c, pkt);
+	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6: {
-		struct icmp6hdr *icmp6 = c->pos;
+		struct icmp6hdr *icmp6 = c->pos; /* the type comes first in both */
 
 		if ((void *)(icmp6 + 1) > c->end)
 			return -1;
+		pkt->icmp_type = icmp6->icmp6_type;
 		return icmp6->icmp6_type;
 	}
 	default:
@@ -106,6 +123,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *
 	pkt->family = 4;
 	pkt->l4_proto = ip->protocol;
 	__builtin_memcpy(pkt->daddr, &ip->daddr, 4);
+	__builtin_memcpy(pkt->saddr, &ip->saddr, 4);
 
 	/* A later fragment carries no transport header: address rules only. */
 	if (ip->frag_off & bpf_htons(IP_OFFSET))
@@ -231,6 +249,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 	pkt->family = 6;
 	pkt->l4_proto = ip6->nexthdr;
 	__builtin_memcpy(pkt->daddr, &ip6->daddr, 16);
+	__builtin_memcpy(pkt->saddr, &ip6->saddr, 16);
 
 	ret = parse_ipv6_ext(c, pkt);
 	if (ret <= 0)

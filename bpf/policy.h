@@ -8,10 +8,27 @@
 #define VRNET_BPF_POLICY_H
 
 struct verdict {
-	int action;    /* enum vrnet_action */
+	int action;    /* enum vrnet_action: what happens to the packet */
 	__u32 reason;  /* enum vrnet_reason */
 	__u32 rule_id;
+	int enforce_action; /* what enforce mode does */
+	__u8 audit;    /* passed only because the policy is in audit mode */
 };
+
+/*
+ * Audit mode passes what the policy (its rules and default) would drop. The
+ * structural drops (ethertypes, malformed packets, source routes) and the
+ * internet switch stay enforced.
+ */
+static __always_inline void apply_mode(const struct vrnet_device *dev, struct verdict *v)
+{
+	v->enforce_action = v->action;
+	if (dev->mode == VRNET_MODE_AUDIT && v->action == VRNET_ACTION_DENY &&
+	    (v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_DEFAULT)) {
+		v->action = VRNET_ACTION_ALLOW;
+		v->audit = 1;
+	}
+}
 
 static __always_inline struct vrnet_prefix_value *
 lookup_prefix(__u32 policy_id, const struct packet_info *pkt)

@@ -3,25 +3,45 @@
 #ifndef VRNET_BPF_STATS_H
 #define VRNET_BPF_STATS_H
 
-static __always_inline void count_packet(const struct vrnet_device *dev,
-					 struct __sk_buff *skb, int action)
+/* Counts the packet on its device; returns the device's counters for more. */
+static __always_inline struct vrnet_stats *count_packet(const struct vrnet_device *dev,
+							 struct __sk_buff *skb,
+							 const struct verdict *v)
 {
 	struct vrnet_stats *st;
-	__u32 slot;
+	__u32 slot = dev->slot;
 
-	if (!dev || skb->mark == VRNET_PROBE_MARK)
-		return;
-	slot = dev->slot;
 	st = bpf_map_lookup_elem(&vrnet_stats, &slot);
 	if (!st)
-		return;
-	if (action == VRNET_ACTION_ALLOW) {
+		return NULL;
+	if (v->action == VRNET_ACTION_ALLOW) {
 		st->allowed_packets++;
 		st->allowed_bytes += skb->len;
 	} else {
 		st->dropped_packets++;
 		st->dropped_bytes += skb->len;
 	}
+	if (v->audit) {
+		st->audited_packets++;
+		st->audited_bytes += skb->len;
+	}
+	return st;
+}
+
+/* Packets each rule decided, per policy and rule id. */
+static __always_inline void count_rule_hit(const struct vrnet_device *dev,
+					   const struct verdict *v)
+{
+	struct vrnet_rulehit_key key = { .policy_id = dev->policy_id, .rule_id = v->rule_id };
+	__u64 one = 1, *hits;
+
+	if (v->reason != VRNET_REASON_ALLOW_RULE && v->reason != VRNET_REASON_BLOCK_RULE)
+		return;
+	hits = bpf_map_lookup_elem(&vrnet_rulehits, &key);
+	if (hits)
+		(*hits)++;
+	else /* full: the hit is not counted; per-device counters still are */
+		bpf_map_update_elem(&vrnet_rulehits, &key, &one, BPF_NOEXIST);
 }
 
 #endif

@@ -15,6 +15,7 @@
 #include "neighbour.h"
 #include "policy.h"
 #include "stats.h"
+#include "events.h"
 
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
@@ -89,9 +90,19 @@ int vrnet_egress(struct __sk_buff *skb)
 	evaluate_policy(dev, &pkt, &v);
 
 out:
-	skb->cb[0] = v.reason;
-	skb->cb[1] = v.rule_id;
-	count_packet(dev, skb, v.action);
+	if (dev)
+		apply_mode(dev, &v);
+	else
+		v.enforce_action = v.action;
+	skb->cb[VRNET_CB_REASON] = v.reason;
+	skb->cb[VRNET_CB_RULE] = v.rule_id;
+	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
+	if (dev && skb->mark != VRNET_PROBE_MARK) {
+		struct vrnet_stats *st = count_packet(dev, skb, &v);
+
+		count_rule_hit(dev, &v);
+		emit_event(skb, dev, &pkt, &v, st);
+	}
 	return v.action == VRNET_ACTION_ALLOW ? TC_ACT_OK : TC_ACT_SHOT;
 }
 

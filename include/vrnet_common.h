@@ -19,7 +19,7 @@
 #ifdef __VRNET_BPF__
 /* vmlinux.h provides the __u* types */
 #else
-#include <linux/types.h>
+#include <linux/bpf.h> /* struct bpf_spin_lock, the __u* types */
 #endif
 
 /* Map names: at most 15 characters so the kernel name equals the pin name. */
@@ -32,6 +32,10 @@
 #define VRNET_MAP_HOSTADDRS "vrnet_hostaddrs"
 #define VRNET_MAP_STATS "vrnet_stats"
 #define VRNET_MAP_CONFIG "vrnet_config"
+#define VRNET_MAP_EVENTS "vrnet_events"
+#define VRNET_MAP_LIMITS "vrnet_limits"
+#define VRNET_MAP_FLOWS "vrnet_flows"
+#define VRNET_MAP_RULEHITS "vrnet_rulehits"
 #define VRNET_PROG_PIN "vrnet_egress"
 
 /* Limits. The LPM and rule maps are not preallocated: memory follows use. */
@@ -47,6 +51,13 @@
 #define VRNET_MAX_NAME_LEN 256 /* a domain name is at most 253 characters */
 #define VRNET_MAX_IPV6_EXT_HDRS 8
 #define VRNET_MAX_HOST_ADDRS 65536 /* host IPv6 addresses on attached devices */
+#define VRNET_EVENTS_BYTES (8u << 20)	     /* ring buffer of events */
+#define VRNET_MAX_FLOWS 65536		     /* recently seen UDP/ICMP flows (LRU) */
+#define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
+#define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
+#define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
+#define VRNET_DEFAULT_EVENT_BURST 1000
+#define VRNET_MAX_EVENT_RATE 1000000
 
 /* Actions of a portset entry and of a device's default. */
 enum vrnet_action {
@@ -90,6 +101,21 @@ enum vrnet_reason {
 	VRNET_REASON_UNKNOWN_DEVICE_STATE = 10,
 };
 
+/* What a policy does with the packets it would drop. */
+enum vrnet_mode {
+	VRNET_MODE_ENFORCE = 0, /* drop them */
+	VRNET_MODE_AUDIT = 1,	/* pass them, count them and log them */
+};
+
+/*
+ * skb->cb words the program writes for `check`: the reason, the deciding
+ * rule, and what enforce mode does (an audit-mode policy passes packets it
+ * would drop).
+ */
+#define VRNET_CB_REASON 0
+#define VRNET_CB_RULE 1
+#define VRNET_CB_ENFORCE_ACTION 2
+
 /* A probe run by `check` sets this mark: it is evaluated but not counted. */
 #define VRNET_PROBE_MARK 0x76726e74 /* "vrnt" */
 
@@ -100,12 +126,19 @@ struct vrnet_device {
 	__u8 default_action;	/* enum vrnet_action */
 	__u8 internet;		/* enum vrnet_internet */
 	__u8 created_qdisc;	/* the loader created the clsact qdisc */
-	__u8 pad;
+	__u8 mode;		/* enum vrnet_mode */
 	__u32 rule_count;	/* records in vrnet_rules under policy_id */
 	__u32 portset_count;	/* portsets under policy_id: ids 0..count-1 */
 	__u32 dns_count;	/* rules that came from the policy's "dns" list */
 	__u64 applied_ns;	/* CLOCK_REALTIME of the last apply */
 	char ifname[16];
+	/* events: a token bucket of event_rate per second, event_burst deep */
+	__u32 event_rate;	/* 0: no events */
+	__u32 event_burst;
+	__u64 event_interval_ns; /* 1e9 / event_rate */
+	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
+	__u8 log_allowed;	/* allowed flows produce events too */
+	__u8 pad2[7];
 };
 
 struct vrnet_lpm4_key {
@@ -212,10 +245,62 @@ struct vrnet_hostaddr_key {
 
 /* vrnet_stats: per-CPU counters, indexed by vrnet_device.slot. */
 struct vrnet_stats {
-	__u64 allowed_packets;
+	__u64 allowed_packets; /* passed, audited ones included */
 	__u64 allowed_bytes;
 	__u64 dropped_packets;
 	__u64 dropped_bytes;
+	__u64 audited_packets; /* passed only because the policy is in audit mode */
+	__u64 audited_bytes;
+	__u64 events_lost;     /* the ring buffer was full */
+};
+
+/* vrnet_limits: the event token bucket of a device, indexed by its slot. */
+struct vrnet_limiter {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tat;		/* theoretical arrival time of the next event (GCRA) */
+	__u64 suppressed;	/* events held back by the rate limit, ever */
+};
+
+/* vrnet_flows: when a UDP/ICMP flow was last seen (ktime ns). */
+struct vrnet_flow_key {
+	__u32 ifindex;
+	__u8 family;
+	__u8 proto;
+	__u16 sport;
+	__u16 dport;
+	__u16 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/* vrnet_rulehits (per CPU): packets decided by a rule. */
+struct vrnet_rulehit_key {
+	__u32 policy_id;
+	__u32 rule_id;
+};
+
+/* One blocked (or audited, or logged allowed) attempt, in vrnet_events. */
+struct vrnet_event {
+	__u64 timestamp_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 suppressed_total;	 /* the device's suppressed events so far */
+	__u32 ifindex;
+	__u32 policy_id;
+	__u32 rule_id;
+	__u32 reason;		 /* enum vrnet_reason */
+	__u32 len;
+	__u16 sport;
+	__u16 dport;
+	__u8 family;		 /* 4, 6, or 0 for a frame that is not IP */
+	__u8 l4_proto;		 /* IP protocol */
+	__u8 has_ports;
+	__u8 tcp_flags;
+	__u8 icmp_type;
+	__u8 action;		 /* enum vrnet_action: what happened to the packet */
+	__u8 audit;		 /* passed only because of audit mode */
+	__u8 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 /* vrnet_config[0]: host-wide state of the loader. */

@@ -577,12 +577,14 @@ static int do_check(int argc, char **argv)
 			ret = fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));
 			goto close;
 		}
-		all_allow &= v.allow;
+		/* the verdict is enforce mode's: audit mode passes what it would drop */
+		all_allow &= v.enforce_allow;
 		vr_addr_format(probe.dst.family, probe.dst.addr, probe.dst.family == 4 ? 32 : 128,
 			       addr, sizeof(addr));
-		r = json_pack("{s:s,s:s,s:s,s:s}", "address", addr, "protocol",
-			      vr_proto_name(probe.proto), "verdict", v.allow ? "allow" : "deny",
-			      "reason", vr_reason_key(v.reason));
+		r = json_pack("{s:s,s:s,s:s,s:s,s:b}", "address", addr, "protocol",
+			      vr_proto_name(probe.proto), "verdict",
+			      v.enforce_allow ? "allow" : "deny", "reason", vr_reason_key(v.reason),
+			      "audit_passes", v.allow != v.enforce_allow);
 		if (probe.proto != VRNET_PROTO_ICMP)
 			json_object_set_new(r, "port", json_integer(probe.port));
 		if (v.reason == VRNET_REASON_ALLOW_RULE || v.reason == VRNET_REASON_BLOCK_RULE) {
@@ -594,14 +596,15 @@ static int do_check(int argc, char **argv)
 		if (opt.json)
 			continue;
 		if (probe.proto == VRNET_PROTO_ICMP)
-			printf("%-5s %s icmp: %s", v.allow ? "allow" : "deny", addr,
+			printf("%-5s %s icmp: %s", v.enforce_allow ? "allow" : "deny", addr,
 			       vr_reason_text(v.reason));
 		else
-			printf("%-5s %s%s%s:%u/%s: %s", v.allow ? "allow" : "deny",
+			printf("%-5s %s%s%s:%u/%s: %s", v.enforce_allow ? "allow" : "deny",
 			       probe.dst.family == 6 ? "[" : "", addr,
 			       probe.dst.family == 6 ? "]" : "", probe.port,
 			       vr_proto_name(probe.proto), vr_reason_text(v.reason));
-		printf("%s%s\n", *rule ? " " : "", rule);
+		printf("%s%s%s\n", *rule ? " " : "", rule,
+		       v.allow != v.enforce_allow ? " (audit mode: passed and logged)" : "");
 	}
 	if (opt.json)
 		vr_json_print(json_pack("{s:s,s:s,s:s,s:O}", "device", argv[0], "destination",

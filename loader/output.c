@@ -85,10 +85,15 @@ static json_t *stats_json(struct vr_state *st, uint32_t slot)
 	struct vrnet_stats s;
 
 	vr_stats_read(st, slot, &s);
-	return json_pack("{s:I,s:I,s:I,s:I}", "allowed_packets", (json_int_t)s.allowed_packets,
-			 "allowed_bytes", (json_int_t)s.allowed_bytes, "dropped_packets",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "allowed_packets",
+			 (json_int_t)s.allowed_packets, "allowed_bytes",
+			 (json_int_t)s.allowed_bytes, "dropped_packets",
 			 (json_int_t)s.dropped_packets, "dropped_bytes",
-			 (json_int_t)s.dropped_bytes);
+			 (json_int_t)s.dropped_bytes, "audited_packets",
+			 (json_int_t)s.audited_packets, "audited_bytes",
+			 (json_int_t)s.audited_bytes, "events_suppressed",
+			 (json_int_t)vr_suppressed_read(st, slot), "events_lost",
+			 (json_int_t)s.events_lost);
 }
 
 static void time_text(uint64_t ns, char *buf, size_t len)
@@ -108,34 +113,42 @@ json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_
 	json_t *obj;
 
 	time_text(d->applied_ns, when, sizeof(when));
-	obj = json_pack("{s:s,s:i,s:s,s:s,s:i,s:i,s:s,s:o}", "device", d->ifname, "ifindex",
-			ifindex, "internet", vr_internet_name(d->internet), "default",
-			d->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "policy_id",
+	obj = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:i,s:s,s:{s:i,s:i,s:b},s:o}", "device",
+			d->ifname, "ifindex", ifindex, "internet", vr_internet_name(d->internet),
+			"default", d->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
+			"mode", d->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "policy_id",
 			(int)d->policy_id, "rule_count", (int)d->rule_count, "applied_at", when,
-			"counters", stats_json(st, d->slot));
+			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
+			d->log_allowed, "counters", stats_json(st, d->slot));
 	if (!rules)
 		return obj;
 
 	json_object_set_new(obj, "allow", json_array());
 	json_object_set_new(obj, "block", json_array());
 	json_object_set_new(obj, "dns", json_array());
-	/* A domain's RESOLVED records follow it directly. */
-	json_t *domain_addrs = NULL;
+	/* A domain's RESOLVED records follow it directly; its hits are theirs. */
+	json_t *domain_addrs = NULL, *domain = NULL;
 
 	for (uint32_t i = 0; i < d->rule_count; i++) {
 		const struct vrnet_rule *rec = &dp->rules[i];
 		char text[VR_RULE_TEXT_MAX], addr[64];
 		json_t *r;
 
+		json_int_t hits = (json_int_t)vr_rule_hits_read(st, d->policy_id, i);
+
 		if (rec->kind == VRNET_RULE_RESOLVED) {
 			vr_addr_format(rec->family, rec->addr, rec->prefixlen, addr, sizeof(addr));
-			if (domain_addrs)
+			if (domain_addrs) {
 				json_array_append_new(domain_addrs, json_string(addr));
+				json_object_set_new(domain, "hits",
+						    json_integer(json_integer_value(json_object_get(domain, "hits")) + hits));
+			}
 			continue;
 		}
 		record_rule_text(dp, i, text, sizeof(text));
-		r = json_pack("{s:i,s:s}", "id", (int)i, "rule", text);
+		r = json_pack("{s:i,s:s,s:I}", "id", (int)i, "rule", text, "hits", hits);
 		domain_addrs = NULL;
+		domain = r;
 		if (rec->kind == VRNET_RULE_DOMAIN) {
 			domain_addrs = json_array();
 			json_object_set_new(r, "addresses", domain_addrs);
@@ -151,13 +164,16 @@ void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_po
 	json_t *c = json_object_get(obj, "counters");
 	const char *lists[] = { "block", "allow", "dns" };
 
-	printf("%s (ifindex %d): internet %s, default %s, %zu rules, policy %u applied %s\n",
+	printf("%s (ifindex %d): internet %s, default %s, %s mode, %zu rules, policy %u applied %s\n",
 	       dp->dev.ifname, ifindex, vr_internet_name(dp->dev.internet),
 	       json_string_value(json_object_get(obj, "default")),
+	       json_string_value(json_object_get(obj, "mode")),
 	       json_array_size(json_object_get(obj, "allow")) +
 		       json_array_size(json_object_get(obj, "block")) +
 		       json_array_size(json_object_get(obj, "dns")),
 	       dp->dev.policy_id, json_string_value(json_object_get(obj, "applied_at")));
+	if (dp->dev.mode == VRNET_MODE_AUDIT)
+		printf("  AUDIT MODE: packets the policy would drop are passed and logged\n");
 	if (dp->dev.internet != VRNET_INTERNET_POLICY)
 		printf("  (the internet switch overrides the rules below until `internet %s policy`)\n",
 		       dp->dev.ifname);
@@ -169,9 +185,10 @@ void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_po
 			json_t *addrs = json_object_get(r, "addresses"), *a;
 			size_t k;
 
-			printf("  %-5s #%-4lld %s", lists[l],
+			printf("  %-5s #%-4lld %s  [%lld hits]", lists[l],
 			       json_integer_value(json_object_get(r, "id")),
-			       json_string_value(json_object_get(r, "rule")));
+			       json_string_value(json_object_get(r, "rule")),
+			       json_integer_value(json_object_get(r, "hits")));
 			if (addrs) {
 				printf(" ->");
 				json_array_foreach(addrs, k, a)
@@ -187,6 +204,14 @@ void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_po
 	       json_integer_value(json_object_get(c, "allowed_bytes")),
 	       json_integer_value(json_object_get(c, "dropped_packets")),
 	       json_integer_value(json_object_get(c, "dropped_bytes")));
+	if (dp->dev.mode == VRNET_MODE_AUDIT || json_integer_value(json_object_get(c, "audited_packets")))
+		printf("  audited (would be dropped): %lld packets %lld bytes\n",
+		       json_integer_value(json_object_get(c, "audited_packets")),
+		       json_integer_value(json_object_get(c, "audited_bytes")));
+	printf("  events: %d/s, burst %d%s; suppressed %lld, lost %lld\n", (int)dp->dev.event_rate,
+	       (int)dp->dev.event_burst, dp->dev.log_allowed ? ", allowed flows too" : "",
+	       json_integer_value(json_object_get(c, "events_suppressed")),
+	       json_integer_value(json_object_get(c, "events_lost")));
 	json_decref(obj);
 }
 

@@ -11,6 +11,9 @@ void vr_policy_init(struct vr_policy *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->default_action = VRNET_ACTION_DENY;
+	p->mode = VRNET_MODE_ENFORCE;
+	p->event_rate = VRNET_DEFAULT_EVENT_RATE;
+	p->event_burst = VRNET_DEFAULT_EVENT_BURST;
 }
 
 void vr_policy_free(struct vr_policy *p)
@@ -206,10 +209,45 @@ static int parse_list(json_t *root, const char *key, int list, const char *text,
 	return 0;
 }
 
+/* "log": { "rate": N, "burst": N, "allowed": bool }, every key optional. */
+static int parse_log(json_t *log, const char *source, struct vr_policy *p, char *err,
+		     size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (!log)
+		return 0;
+	if (!json_is_object(log)) {
+		snprintf(err, errlen, "%s: \"log\" must be an object", source);
+		return -EINVAL;
+	}
+	json_object_foreach(log, key, v) {
+		json_int_t n = json_integer_value(v);
+
+		if (!strcmp(key, "allowed") && json_is_boolean(v)) {
+			p->log_allowed = json_is_true(v);
+		} else if (!strcmp(key, "rate") && json_is_integer(v) && n >= 0 &&
+			   n <= VRNET_MAX_EVENT_RATE) {
+			p->event_rate = (uint32_t)n;
+		} else if (!strcmp(key, "burst") && json_is_integer(v) && n >= 1 &&
+			   n <= VRNET_MAX_EVENT_RATE) {
+			p->event_burst = (uint32_t)n;
+		} else {
+			snprintf(err, errlen,
+				 "%s: log.%.32s: \"rate\" takes 0-%d events per second, \"burst\" 1-%d, \"allowed\" true or false",
+				 source, key, VRNET_MAX_EVENT_RATE, VRNET_MAX_EVENT_RATE);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen)
 {
-	static const char *const known[] = { "default", "allow", "block", "dns", "comment" };
+	static const char *const known[] = { "default", "allow", "block", "dns",
+					     "mode",	"log",	 "comment" };
 	json_error_t jerr;
 	json_t *root, *v;
 	const char *key;
@@ -238,7 +276,7 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 				 source, where, sizeof(where));
 			free(ekey);
 			snprintf(err, errlen,
-				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, comment)",
+				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, mode, log, comment)",
 				 where, key);
 			goto out;
 		}
@@ -261,6 +299,21 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 			goto out;
 		}
 	}
+	v = json_object_get(root, "mode");
+	if (v) {
+		const char *m = json_string_value(v);
+
+		if (m && !strcmp(m, "enforce")) {
+			p->mode = VRNET_MODE_ENFORCE;
+		} else if (m && !strcmp(m, "audit")) {
+			p->mode = VRNET_MODE_AUDIT;
+		} else {
+			snprintf(err, errlen, "%s: \"mode\" must be \"enforce\" or \"audit\"", source);
+			goto out;
+		}
+	}
+	if (parse_log(json_object_get(root, "log"), source, p, err, errlen))
+		goto out;
 	ret = parse_list(root, "allow", VRNET_LIST_ALLOW, text, len, source, p, err, errlen);
 	if (!ret)
 		ret = parse_list(root, "block", VRNET_LIST_BLOCK, text, len, source, p, err, errlen);
@@ -346,8 +399,10 @@ static json_t *list_to_json(const struct vr_rule_list *l, bool dns)
 
 json_t *vr_policy_to_json(const struct vr_policy *p)
 {
-	return json_pack("{s:s,s:o,s:o,s:o}", "default",
-			 p->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "allow",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:i,s:i,s:b}}", "default",
+			 p->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "mode",
+			 p->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "allow",
 			 list_to_json(&p->allow, false), "block", list_to_json(&p->block, false),
-			 "dns", list_to_json(&p->dns, true));
+			 "dns", list_to_json(&p->dns, true), "log", "rate", (int)p->event_rate,
+			 "burst", (int)p->event_burst, "allowed", p->log_allowed);
 }

@@ -3,7 +3,8 @@
  * A policy as written: a default action and lists of allow, block and DNS
  * resolver rules. Policy files are JSON:
  *   { "default": "deny", "allow": [RULE...], "block": [RULE...],
- *     "dns": [ADDRESS...], "comment": "..." }
+ *     "dns": [ADDRESS...], "mode": "enforce"|"audit",
+ *     "log": { "rate": N, "burst": N, "allowed": false }, "comment": "..." }
  */
 #ifndef VR_POLICY_H
 #define VR_POLICY_H
@@ -22,6 +23,10 @@ struct vr_rule_list {
 
 struct vr_policy {
 	uint8_t default_action; /* enum vrnet_action */
+	uint8_t mode;		/* enum vrnet_mode */
+	bool log_allowed;	/* allowed flows produce events too */
+	uint32_t event_rate;	/* events per second and device; 0: none */
+	uint32_t event_burst;
 	struct vr_rule_list allow;
 	struct vr_rule_list block;
 	struct vr_rule_list dns;

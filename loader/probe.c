@@ -95,8 +95,9 @@ int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
 	v->allow = opts.retval == 0; /* TC_ACT_OK */
-	v->reason = ctx_out.cb[0];
-	v->rule_id = ctx_out.cb[1];
+	v->reason = ctx_out.cb[VRNET_CB_REASON];
+	v->rule_id = ctx_out.cb[VRNET_CB_RULE];
+	v->enforce_allow = ctx_out.cb[VRNET_CB_ENFORCE_ACTION] == VRNET_ACTION_ALLOW;
 	return 0;
 }
 

@@ -17,8 +17,9 @@ struct vr_probe {
 };
 
 struct vr_verdict {
-	bool allow;
-	uint32_t reason; /* enum vrnet_reason */
+	bool allow;	    /* what happens to the packet */
+	bool enforce_allow; /* what enforce mode does (audit mode passes drops) */
+	uint32_t reason;    /* enum vrnet_reason */
 	uint32_t rule_id;
 };
 

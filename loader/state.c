@@ -115,7 +115,13 @@ static const struct map_layout {
 	       hostaddrs_fd),
 	LAYOUT(VRNET_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct vrnet_stats, stats_fd),
 	LAYOUT(VRNET_MAP_CONFIG, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_config, config_fd),
+	LAYOUT(VRNET_MAP_LIMITS, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_limiter, limits_fd),
+	LAYOUT(VRNET_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_flow_key, __u64, flows_fd),
+	LAYOUT(VRNET_MAP_RULEHITS, BPF_MAP_TYPE_PERCPU_HASH, struct vrnet_rulehit_key, __u64,
+	       rulehits_fd),
 #undef LAYOUT
+	/* a ring buffer has neither key nor value */
+	{ VRNET_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0, offsetof(struct vr_state, events_fd) },
 };
 
 static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err,
@@ -177,7 +183,8 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	memset(st, 0, sizeof(*st));
 	st->dir_fd = st->prog_fd = st->devices_fd = st->lpm4_fd = st->lpm6_fd = -1;
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
-	st->stats_fd = st->config_fd = -1;
+	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = -1;
+	st->flows_fd = st->rulehits_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -239,7 +246,8 @@ void vr_state_close(struct vr_state *st)
 	int *fds[] = { &st->dir_fd,	 &st->prog_fd,	     &st->devices_fd,
 		       &st->lpm4_fd,	 &st->lpm6_fd,	     &st->portsets_fd,
 		       &st->rules_fd,	 &st->names_fd,	     &st->hostaddrs_fd,
-		       &st->stats_fd,	 &st->config_fd };
+		       &st->stats_fd,	 &st->config_fd,     &st->events_fd,
+		       &st->limits_fd,	 &st->flows_fd,	     &st->rulehits_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -348,12 +356,15 @@ static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule 
 	struct vrnet_lpm6_key *k6 = calloc(n + 1, sizeof(*k6));
 	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
 	struct vrnet_rule_key *nk = calloc(n + 1, sizeof(*nk));
+	struct vrnet_rulehit_key *hk = calloc(n + 1, sizeof(*hk));
 	struct vrnet_portset_key *pk = calloc(portset_count + 1, sizeof(*pk));
 	size_t n4 = 0, n6 = 0, nn = 0;
 	int ret = -ENOMEM;
 
-	if (!k4 || !k6 || !ck || !nk || !pk)
+	if (!k4 || !k6 || !ck || !nk || !hk || !pk)
 		goto out;
+	for (size_t i = 0; i < n; i++)
+		hk[i] = (struct vrnet_rulehit_key){ .policy_id = id, .rule_id = (__u32)i };
 	for (size_t i = 0; i < chunks; i++)
 		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
 	for (size_t i = 0; i < n; i++) {
@@ -377,11 +388,14 @@ static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule 
 		ret = batch_delete(st->rules_fd, ck, sizeof(*ck), chunks);
 	if (!ret)
 		ret = batch_delete(st->names_fd, nk, sizeof(*nk), nn);
+	if (!ret)
+		ret = batch_delete(st->rulehits_fd, hk, sizeof(*hk), n);
 out:
 	free(k4);
 	free(k6);
 	free(ck);
 	free(nk);
+	free(hk);
 	free(pk);
 	return ret;
 }
@@ -512,15 +526,19 @@ int vr_device_list(struct vr_state *st, int **ifindexes, size_t *count)
 	return 0;
 }
 
-static int zero_stats(struct vr_state *st, __u32 slot)
+/* A device's slot starts afresh: counters and event rate limiter at zero. */
+static int reset_slot(struct vr_state *st, __u32 slot)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct vrnet_stats *zero = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*zero));
+	struct vrnet_limiter lim = { 0 };
 	int ret;
 
 	if (!zero)
 		return -ENOMEM;
 	ret = bpf_map_update_elem(st->stats_fd, &slot, zero, BPF_ANY) ? -errno : 0;
+	if (!ret && bpf_map_update_elem(st->limits_fd, &slot, &lim, BPF_ANY))
+		ret = -errno;
 	free(zero);
 	return ret;
 }
@@ -545,7 +563,7 @@ static int alloc_slot(struct vr_state *st, __u32 *slot, char *err, size_t errlen
 	for (__u32 s = 0; s < VRNET_MAX_DEVICES; s++) {
 		if (!used[s]) {
 			*slot = s;
-			return zero_stats(st, s);
+			return reset_slot(st, s);
 		}
 	}
 	snprintf(err, errlen, "too many devices: the limit is %d per host", VRNET_MAX_DEVICES);
@@ -725,6 +743,12 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	clock_gettime(CLOCK_REALTIME, &now);
 	dev.policy_id = id;
 	dev.default_action = p->default_action;
+	dev.mode = p->mode;
+	dev.log_allowed = p->log_allowed;
+	dev.event_rate = p->event_rate;
+	dev.event_burst = p->event_burst;
+	dev.event_interval_ns = p->event_rate ? 1000000000ull / p->event_rate : 0;
+	dev.event_tolerance_ns = dev.event_interval_ns * (p->event_burst - 1);
 	dev.rule_count = (__u32)c.rule_count;
 	dev.portset_count = (__u32)c.portset_count;
 	dev.dns_count = c.dns_count;
@@ -805,7 +829,7 @@ int vr_device_forget(struct vr_state *st, int ifindex)
 	wait_for_readers();
 	ret = delete_policy(st, dev.policy_id, recs, dev.rule_count, dev.portset_count);
 	if (!ret)
-		ret = zero_stats(st, dev.slot);
+		ret = reset_slot(st, dev.slot);
 	if (!ret)
 		ret = host_addrs_clear(st, ifindex);
 out:
@@ -897,6 +921,9 @@ int vr_sweep(struct vr_state *st, size_t *swept)
 	if (!ret)
 		ret = sweep_map(st->names_fd, sizeof(struct vrnet_rule_key),
 				offsetof(struct vrnet_rule_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->rulehits_fd, sizeof(struct vrnet_rulehit_key),
+				offsetof(struct vrnet_rulehit_key, policy_id), used, n_used, swept);
 	free(used);
 	return ret;
 }
@@ -970,6 +997,10 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 {
 	vr_policy_init(p);
 	p->default_action = dp->dev.default_action;
+	p->mode = dp->dev.mode;
+	p->log_allowed = dp->dev.log_allowed;
+	p->event_rate = dp->dev.event_rate;
+	p->event_burst = dp->dev.event_burst;
 	for (__u32 i = 0; i < dp->dev.rule_count; i++) {
 		const struct vrnet_rule *rec = &dp->rules[i];
 		struct vr_rule r = { 0 };
@@ -1018,7 +1049,32 @@ int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum)
 		sum->allowed_bytes += per_cpu[i].allowed_bytes;
 		sum->dropped_packets += per_cpu[i].dropped_packets;
 		sum->dropped_bytes += per_cpu[i].dropped_bytes;
+		sum->audited_packets += per_cpu[i].audited_packets;
+		sum->audited_bytes += per_cpu[i].audited_bytes;
+		sum->events_lost += per_cpu[i].events_lost;
 	}
 	free(per_cpu);
 	return 0;
+}
+
+uint64_t vr_suppressed_read(struct vr_state *st, uint32_t slot)
+{
+	struct vrnet_limiter lim;
+
+	if (bpf_map_lookup_elem_flags(st->limits_fd, &slot, &lim, BPF_F_LOCK))
+		return 0;
+	return lim.suppressed;
+}
+
+uint64_t vr_rule_hits_read(struct vr_state *st, uint32_t policy_id, uint32_t rule_id)
+{
+	struct vrnet_rulehit_key key = { .policy_id = policy_id, .rule_id = rule_id };
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 per_cpu[ncpu > 0 ? ncpu : 1], sum = 0;
+
+	if (ncpu <= 0 || bpf_map_lookup_elem(st->rulehits_fd, &key, per_cpu))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += per_cpu[i];
+	return sum;
 }

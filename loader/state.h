@@ -20,7 +20,7 @@ struct vr_state {
 	int prog_fd;
 	unsigned int prog_id;
 	int devices_fd, lpm4_fd, lpm6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd,
-		stats_fd, config_fd;
+		stats_fd, config_fd, events_fd, limits_fd, flows_fd, rulehits_fd;
 };
 
 enum vr_open_mode {
@@ -80,5 +80,9 @@ int vr_sweep(struct vr_state *st, size_t *swept);
 int vr_device_list(struct vr_state *st, int **ifindexes, size_t *count);
 
 int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum);
+/* Events the rate limit held back on the device of @slot, ever. */
+uint64_t vr_suppressed_read(struct vr_state *st, uint32_t slot);
+/* Packets rule @rule_id of policy @policy_id decided (summed over CPUs). */
+uint64_t vr_rule_hits_read(struct vr_state *st, uint32_t policy_id, uint32_t rule_id);
 
 #endif

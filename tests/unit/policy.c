@@ -297,6 +297,40 @@ static void test_invalid_rule_escaped_has_no_position(void **state)
 	assert_contains(err, SRC ": allow[0] \"10.0.0.1/8\": host bits set");
 }
 
+static void test_mode_and_log(void **state)
+{
+	struct vr_policy p;
+	char err[512] = "";
+
+	assert_int_equal(parse("{\"mode\": \"audit\", \"log\": {\"rate\": 5, \"burst\": 7, \"allowed\": true}}",
+			       &p, err, sizeof(err)), 0);
+	assert_int_equal(p.mode, VRNET_MODE_AUDIT);
+	assert_int_equal(p.event_rate, 5);
+	assert_int_equal(p.event_burst, 7);
+	assert_true(p.log_allowed);
+	vr_policy_free(&p);
+
+	assert_int_equal(parse("{}", &p, err, sizeof(err)), 0);
+	assert_int_equal(p.mode, VRNET_MODE_ENFORCE);
+	assert_int_equal(p.event_rate, VRNET_DEFAULT_EVENT_RATE);
+	assert_int_equal(p.event_burst, VRNET_DEFAULT_EVENT_BURST);
+	assert_false(p.log_allowed);
+	vr_policy_free(&p);
+
+	assert_int_equal(parse("{\"log\": {\"rate\": 0}}", &p, err, sizeof(err)), 0);
+	assert_int_equal(p.event_rate, 0);
+	vr_policy_free(&p);
+
+	expect_error("{\"mode\": \"monitor\"}", "\"mode\" must be \"enforce\" or \"audit\"");
+	expect_error("{\"mode\": 1}", "\"mode\" must be");
+	expect_error("{\"log\": []}", "\"log\" must be an object");
+	expect_error("{\"log\": {\"rate\": -1}}", "log.rate");
+	expect_error("{\"log\": {\"rate\": 1000001}}", "log.rate");
+	expect_error("{\"log\": {\"burst\": 0}}", "log.burst");
+	expect_error("{\"log\": {\"allowed\": \"yes\"}}", "log.allowed");
+	expect_error("{\"log\": {\"speed\": 1}}", "log.speed");
+}
+
 /* The shipped examples parse (the suite runs from the repository root). */
 static void test_example_policies(void **state)
 {
@@ -537,8 +571,11 @@ static void test_to_json(void **state)
 	if (!parsed)
 		fail_msg("%s: %s", dumped, jerr.text);
 	assert_true(json_is_object(parsed));
-	assert_int_equal(json_object_size(parsed), 4);
+	assert_int_equal(json_object_size(parsed), 6);
 	assert_string_equal(json_string_value(json_object_get(parsed, "default")), "allow");
+	assert_string_equal(json_string_value(json_object_get(parsed, "mode")), "enforce");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(parsed, "log"), "rate")),
+			 VRNET_DEFAULT_EVENT_RATE);
 	assert_json_strings(json_object_get(parsed, "allow"), allow, 2);
 	assert_json_strings(json_object_get(parsed, "block"), block, 1);
 	assert_json_strings(json_object_get(parsed, "dns"), dns, 2);
@@ -586,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_after_same_value),
 		cmocka_unit_test(test_invalid_rule_escaped_has_no_position),
 		cmocka_unit_test(test_example_policies),
+		cmocka_unit_test(test_mode_and_log),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_dns_entries),
 		cmocka_unit_test(test_read_file),

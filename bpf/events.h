@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Events of attempts the policy blocked: one per attempt that starts
+ * something (a TCP SYN, the first packet of a UDP/ICMP flow after it was idle
+ * VRNET_FLOW_WINDOW_NS, any other dropped packet), through a ring buffer, held
+ * to the device's rate by a token bucket so a flooding sandbox cannot starve
+ * the buffer or other sandboxes' events. What the bucket holds back is
+ * counted, and every event carries the device's running total.
+ */
+#ifndef VRNET_BPF_EVENTS_H
+#define VRNET_BPF_EVENTS_H
+
+/* Whether a UDP/ICMP flow is new, or was idle for the window; notes it seen. */
+static __always_inline int flow_is_new(__u32 ifindex, const struct packet_info *pkt, __u64 now)
+{
+	struct vrnet_flow_key key = {
+		.ifindex = ifindex,
+		.family = pkt->family,
+		.proto = pkt->l4_proto,
+		.sport = pkt->sport,
+		.dport = pkt->dport,
+	};
+	__u64 *last;
+
+	__builtin_memcpy(key.saddr, pkt->saddr, 16);
+	__builtin_memcpy(key.daddr, pkt->daddr, 16);
+	last = bpf_map_lookup_elem(&vrnet_flows, &key);
+	if (last && now - *last < VRNET_FLOW_WINDOW_NS) {
+		*last = now;
+		return 0;
+	}
+	bpf_map_update_elem(&vrnet_flows, &key, &now, BPF_ANY);
+	return 1;
+}
+
+static __always_inline int starts_attempt(__u32 ifindex, const struct packet_info *pkt,
+					  __u64 now)
+{
+	if (!pkt->family || !pkt->has_l4)
+		return 1; /* not IP, malformed, or a later fragment */
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		return (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return flow_is_new(ifindex, pkt, now);
+	default:
+		return 1;
+	}
+}
+
+/*
+ * GCRA token bucket: an event may go when the theoretical arrival time is at
+ * most event_tolerance_ns ahead of now. @suppressed gets the running total.
+ */
+static __always_inline int take_event_token(const struct vrnet_device *dev, __u64 now,
+					    __u64 *suppressed)
+{
+	__u32 slot = dev->slot;
+	struct vrnet_limiter *lim = bpf_map_lookup_elem(&vrnet_limits, &slot);
+	int ok = 0;
+	__u64 tat;
+
+	if (!lim)
+		return 0;
+	bpf_spin_lock(&lim->lock);
+	tat = lim->tat > now ? lim->tat : now;
+	if (tat - now <= dev->event_tolerance_ns) {
+		lim->tat = tat + dev->event_interval_ns;
+		ok = 1;
+	} else {
+		lim->suppressed++;
+	}
+	*suppressed = lim->suppressed;
+	bpf_spin_unlock(&lim->lock);
+	return ok;
+}
+
+static __always_inline int wants_event(const struct vrnet_device *dev,
+				       const struct verdict *v)
+{
+	if (!dev->event_rate || v->reason == VRNET_REASON_LINK_LOCAL)
+		return 0;
+	return v->action == VRNET_ACTION_DENY || v->audit || dev->log_allowed;
+}
+
+static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet_device *dev,
+				       const struct packet_info *pkt, const struct verdict *v,
+				       struct vrnet_stats *st)
+{
+	__u64 now = bpf_ktime_get_ns(), suppressed = 0;
+	struct vrnet_event *e;
+
+	if (!wants_event(dev, v) || !starts_attempt(skb->ifindex, pkt, now) ||
+	    !take_event_token(dev, now, &suppressed))
+		return;
+	e = bpf_ringbuf_reserve(&vrnet_events, sizeof(*e), 0);
+	if (!e) {
+		if (st)
+			st->events_lost++;
+		return;
+	}
+	e->timestamp_ns = now;
+	e->suppressed_total = suppressed;
+	e->ifindex = skb->ifindex;
+	e->policy_id = dev->policy_id;
+	e->rule_id = v->rule_id;
+	e->reason = v->reason;
+	e->len = skb->len;
+	e->sport = pkt->sport;
+	e->dport = pkt->dport;
+	e->family = pkt->family;
+	e->l4_proto = pkt->l4_proto;
+	e->has_ports = pkt->has_port;
+	e->tcp_flags = pkt->tcp_flags;
+	e->icmp_type = pkt->icmp_type;
+	e->action = (__u8)v->action;
+	e->audit = v->audit;
+	e->pad = 0;
+	__builtin_memcpy(e->saddr, pkt->saddr, 16);
+	__builtin_memcpy(e->daddr, pkt->daddr, 16);
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif
