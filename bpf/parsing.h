@@ -19,6 +19,10 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 
+#define ICMPV6_MLD_QUERY 130
+#define ICMPV6_MLD_REPORT 131
+#define ICMPV6_MLD_DONE 132
+#define ICMPV6_MLD2_REPORT 143
 #define ICMPV6_ROUTER_SOLICIT 133
 #define ICMPV6_NEIGHBOUR_SOLICIT 135
 #define ICMPV6_NEIGHBOUR_ADVERT 136
@@ -229,6 +233,19 @@ static __always_inline int is_neighbour_discovery(struct ipv6hdr *ip6, int type)
 		type == ICMPV6_NEIGHBOUR_ADVERT);
 }
 
+/*
+ * Multicast listener messages: hop limit 1 to ff02::/16 (RFC 2710, 3810), so
+ * they never leave the link either.
+ */
+static __always_inline int is_multicast_listener(struct ipv6hdr *ip6, int type)
+{
+	__u8 *dst = ip6->daddr.in6_u.u6_addr8;
+
+	return ip6->hop_limit == 1 && dst[0] == 0xff && dst[1] == 0x02 &&
+	       (type == ICMPV6_MLD_QUERY || type == ICMPV6_MLD_REPORT ||
+		type == ICMPV6_MLD_DONE || type == ICMPV6_MLD2_REPORT);
+}
+
 /* fe80::/10 and ff02::/16: addresses that never leave the link. */
 static __always_inline int is_link_scope(const __u8 *dst)
 {
@@ -261,6 +278,8 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 	if (pkt->l4_proto == IPPROTO_ICMPV6 && is_neighbour_discovery(ip6, type)) {
 		pkt->neighbour_discovery = 1;
 		pkt->link_local = is_link_scope(pkt->daddr);
+	} else if (pkt->l4_proto == IPPROTO_ICMPV6 && is_multicast_listener(ip6, type)) {
+		pkt->link_local = 1;
 	}
 	return 0;
 }

@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
+#include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "output.h"
 #include "probe.h"
 #include "resolve.h"
@@ -23,6 +26,9 @@
 enum {
 	OPT_POLICY = 1 << 0,
 	OPT_FORCE = 1 << 1,
+	OPT_SINCE = 1 << 2,
+	OPT_COUNT = 1 << 3,
+	OPT_SUMMARY = 1 << 4,
 };
 
 static struct {
@@ -31,6 +37,9 @@ static struct {
 	const char *policy;
 	bool force;
 	struct vr_resolver resolver;
+	const char *since;
+	const char *count;
+	const char *summary;
 } opt = { .pin_dir = VR_DEFAULT_PIN_DIR };
 
 struct cmd {
@@ -686,6 +695,98 @@ out:
 	return ret;
 }
 
+/* Parses DEV... into ifindexes; none named: every attached device. */
+static int devices_arg(struct vr_state *st, int argc, char **argv, int **list, size_t *n)
+{
+	int ret;
+
+	if (!argc)
+		return live_devices(st, list, n);
+	*list = calloc((size_t)argc, sizeof(**list));
+	if (!*list)
+		return fail(VR_EXIT_SYSTEM, "out of memory");
+	*n = (size_t)argc;
+	for (int i = 0; i < argc; i++)
+		if ((ret = device_index(argv[i], &(*list)[i])) ||
+		    (ret = require_attached(st, (*list)[i], argv[i])))
+			return ret;
+	return 0;
+}
+
+static int parse_count(const char *text, const char *what, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(text, &end, 10);
+	if (errno || *end || *out < 0 || *out > max)
+		return fail(VR_EXIT_USAGE, "%s must be a number 0-%ld, not \"%s\"", what, max, text);
+	return 0;
+}
+
+static int do_log(int argc, char **argv)
+{
+	struct vr_log_opts o = { .json = opt.json, .summary_interval_ms = 10000 };
+	struct vr_state st;
+	long count = 0, summary = 10;
+	int *list = NULL, ret;
+	size_t n = 0;
+
+	if (opt.since && vr_parse_since(opt.since, &o.since_ns))
+		return fail(VR_EXIT_USAGE,
+			    "--since takes 30s, 10m, 2h, 1d or YYYY-MM-DDTHH:MM:SS (UTC), not \"%s\"",
+			    opt.since);
+	if ((opt.count && (ret = parse_count(opt.count, "--count", 1000000000, &count))) ||
+	    (opt.summary && (ret = parse_count(opt.summary, "--summary-interval", 86400, &summary))))
+		return ret;
+	o.max_events = (uint64_t)count;
+	o.summary_interval_ms = (int)summary * 1000;
+	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
+	if (ret)
+		return fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+	if (argc && (ret = devices_arg(&st, argc, argv, &list, &n)))
+		goto out;
+	o.ifindexes = list;
+	o.ifindex_count = n;
+	/* streaming for hours must not hold off the commands that change policies */
+	flock(st.dir_fd, LOCK_UN);
+	ret = vr_log_run(&st, &o);
+	if (ret)
+		ret = fail(VR_EXIT_SYSTEM, "reading events: %s", strerror(-ret));
+out:
+	free(list);
+	vr_state_close(&st);
+	return ret;
+}
+
+static int do_metrics(int argc, char **argv)
+{
+	struct vr_state st;
+	int *list = NULL, ret;
+	size_t n = 0;
+
+	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
+	if (ret == -ENOENT && !argc) { /* nothing loaded: no devices */
+		if (opt.json)
+			vr_json_print(vr_metrics_json(NULL, NULL, 0), opt.pretty);
+		else
+			vr_metrics_write(NULL, NULL, 0, stdout);
+		return 0;
+	}
+	if (ret)
+		return fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+	ret = devices_arg(&st, argc, argv, &list, &n);
+	if (!ret) {
+		if (opt.json)
+			vr_json_print(vr_metrics_json(&st, list, n), opt.pretty);
+		else if (vr_metrics_write(&st, list, n, stdout))
+			ret = fail(VR_EXIT_SYSTEM, "writing metrics: %s", strerror(errno));
+	}
+	free(list);
+	vr_state_close(&st);
+	return ret;
+}
+
 static int do_gc(int argc, char **argv)
 {
 	struct vr_state st;
@@ -756,6 +857,18 @@ static const struct cmd cmds[] = {
 	{ "refresh", do_refresh, 0, 1, 0, "[DEV]",
 	  "Resolve the domain rules of DEV (or of every device) again and apply the\n"
 	  "result atomically. A name that no longer resolves keeps the old policy." },
+	{ "log", do_log, 0, -1, OPT_SINCE | OPT_COUNT | OPT_SUMMARY,
+	  "[DEV...] [--since WHEN] [--count N] [--summary-interval SECONDS]",
+	  "Stream the events of blocked attempts (and audited or logged allowed ones) of\n"
+	  "DEVs (default: all): one line each, or one JSON object per line with -j. The\n"
+	  "rate limit's suppressed events are reported in the next event (\"suppressed\")\n"
+	  "and every --summary-interval (default 10 s) while none comes. --since shows only\n"
+	  "buffered events from then on (30s, 10m, 2h, 1d or YYYY-MM-DDTHH:MM:SS UTC).\n"
+	  "--count stops after N events. Runs until SIGINT/SIGTERM. The ring buffer has\n"
+	  "one reader: run one log at a time (the systemd unit, or by hand)." },
+	{ "metrics", do_metrics, 0, -1, 0, "[DEV...]",
+	  "Counters in the Prometheus text format (node_exporter textfile collector):\n"
+	  "packets and bytes per verdict, hits per rule, suppressed and lost events." },
 	{ "gc", do_gc, 0, 0, 0, "",
 	  "Reclaim the state of devices that no longer exist, and remove map entries no\n"
 	  "device's policy uses (left by an apply that was killed half-way)." },
@@ -827,7 +940,15 @@ static const struct cmd *find_cmd(const char *name)
 	return found;
 }
 
-enum { LONG_PIN_DIR = 256, LONG_RESOLVER, LONG_POLICY, LONG_FORCE };
+enum {
+	LONG_PIN_DIR = 256,
+	LONG_RESOLVER,
+	LONG_POLICY,
+	LONG_FORCE,
+	LONG_SINCE,
+	LONG_COUNT,
+	LONG_SUMMARY,
+};
 
 static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
@@ -839,6 +960,9 @@ static const struct option long_opts[] = {
 	{ "resolver", required_argument, NULL, LONG_RESOLVER },
 	{ "policy", required_argument, NULL, LONG_POLICY },
 	{ "force", no_argument, NULL, LONG_FORCE },
+	{ "since", required_argument, NULL, LONG_SINCE },
+	{ "count", required_argument, NULL, LONG_COUNT },
+	{ "summary-interval", required_argument, NULL, LONG_SUMMARY },
 	{ 0 },
 };
 
@@ -892,6 +1016,18 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.force = true;
 			*seen |= OPT_FORCE;
 			break;
+		case LONG_SINCE:
+			opt.since = optarg;
+			*seen |= OPT_SINCE;
+			break;
+		case LONG_COUNT:
+			opt.count = optarg;
+			*seen |= OPT_COUNT;
+			break;
+		case LONG_SUMMARY:
+			opt.summary = optarg;
+			*seen |= OPT_SUMMARY;
+			break;
 		default:
 			vr_log_setup(opt.json, opt.verbose);
 			if (optopt)
@@ -905,6 +1041,15 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 	memcpy(argv + 1, pos, (size_t)n * sizeof(*pos));
 	free(pos);
 	return n;
+}
+
+static const char *option_name(unsigned int bits)
+{
+	return bits & OPT_POLICY  ? "--policy" :
+	       bits & OPT_FORCE	  ? "--force" :
+	       bits & OPT_SINCE	  ? "--since" :
+	       bits & OPT_COUNT	  ? "--count" :
+				    "--summary-interval";
 }
 
 int main(int argc, char **argv)
@@ -938,7 +1083,7 @@ int main(int argc, char **argv)
 	}
 	if (seen & ~c->options)
 		return fail(VR_EXIT_USAGE, "%s does not take %s (vrnet-bpf help %s)", c->name,
-			    seen & OPT_POLICY ? "--policy" : "--force", c->name);
+			    option_name(seen & ~c->options), c->name);
 	nargs--;
 	if (nargs < c->min_args || (c->max_args >= 0 && nargs > c->max_args))
 		return fail(VR_EXIT_USAGE, "usage: vrnet-bpf %s %s", c->name, c->usage);

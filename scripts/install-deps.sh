@@ -9,7 +9,7 @@ packages=(
 	libbpf-dev libelf-dev zlib1g-dev libxdp-dev bpftool
 	libjansson-dev libc-ares-dev libcmocka-dev
 	iproute2 nftables iptables socat dnsmasq-base iputils-ping netcat-openbsd
-	python3 jq
+	python3 jq prometheus
 )
 
 missing=()

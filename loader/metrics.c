@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdlib.h>
+#include <string.h>
+#include "metrics.h"
+#include "output.h"
+
+/* One metric family: its samples are added while walking the devices. */
+struct family {
+	const char *name, *type, *help;
+	json_t *samples; /* [{"labels": {...}, "value": N}] */
+};
+
+enum {
+	M_PACKETS, M_BYTES, M_RULE_HITS, M_SUPPRESSED, M_LOST, M_RULES, M_AUDIT, M_INTERNET,
+	M_COUNT
+};
+
+static void init_families(struct family *f)
+{
+	static const struct family defs[M_COUNT] = {
+		[M_PACKETS] = { "vrnet_packets_total", "counter",
+				"Packets the sandbox sent, by verdict (audited: passed, would be dropped)." },
+		[M_BYTES] = { "vrnet_bytes_total", "counter",
+			      "Bytes the sandbox sent, by verdict (audited: passed, would be dropped)." },
+		[M_RULE_HITS] = { "vrnet_rule_hits_total", "counter",
+				  "Packets each rule of the current policy decided." },
+		[M_SUPPRESSED] = { "vrnet_events_suppressed_total", "counter",
+				   "Events of blocked attempts held back by the rate limit." },
+		[M_LOST] = { "vrnet_events_lost_total", "counter",
+			     "Events lost because the ring buffer was full." },
+		[M_RULES] = { "vrnet_policy_rules", "gauge", "Rules in the device's policy." },
+		[M_AUDIT] = { "vrnet_audit_mode", "gauge",
+			      "1 if the policy is in audit mode (drops are passed and logged)." },
+		[M_INTERNET] = { "vrnet_internet_override", "gauge",
+				 "The internet switch: 0 policy, 1 off (drop all), 2 on (pass all)." },
+	};
+
+	for (int i = 0; i < M_COUNT; i++) {
+		f[i] = defs[i];
+		f[i].samples = json_array();
+	}
+}
+
+static void add(struct family *f, json_t *labels, json_int_t value)
+{
+	json_array_append_new(f->samples, json_pack("{s:o,s:I}", "labels", labels, "value", value));
+}
+
+static void collect(struct vr_state *st, int ifindex, struct family *f)
+{
+	struct vr_device_policy dp;
+	struct vrnet_stats s;
+	const char *dev;
+	static const char *const lists[] = { "", "allow", "block", "dns" };
+	uint32_t rules = 0;
+
+	if (vr_device_policy_read(st, ifindex, &dp))
+		return;
+	dev = dp.dev.ifname;
+	vr_stats_read(st, dp.dev.slot, &s);
+	add(&f[M_PACKETS], json_pack("{s:s,s:s}", "device", dev, "verdict", "allowed"),
+	    (json_int_t)s.allowed_packets);
+	add(&f[M_PACKETS], json_pack("{s:s,s:s}", "device", dev, "verdict", "dropped"),
+	    (json_int_t)s.dropped_packets);
+	add(&f[M_PACKETS], json_pack("{s:s,s:s}", "device", dev, "verdict", "audited"),
+	    (json_int_t)s.audited_packets);
+	add(&f[M_BYTES], json_pack("{s:s,s:s}", "device", dev, "verdict", "allowed"),
+	    (json_int_t)s.allowed_bytes);
+	add(&f[M_BYTES], json_pack("{s:s,s:s}", "device", dev, "verdict", "dropped"),
+	    (json_int_t)s.dropped_bytes);
+	add(&f[M_BYTES], json_pack("{s:s,s:s}", "device", dev, "verdict", "audited"),
+	    (json_int_t)s.audited_bytes);
+	add(&f[M_SUPPRESSED], json_pack("{s:s}", "device", dev),
+	    (json_int_t)vr_suppressed_read(st, dp.dev.slot));
+	add(&f[M_LOST], json_pack("{s:s}", "device", dev), (json_int_t)s.events_lost);
+	add(&f[M_AUDIT], json_pack("{s:s}", "device", dev), dp.dev.mode == VRNET_MODE_AUDIT);
+	add(&f[M_INTERNET], json_pack("{s:s}", "device", dev), dp.dev.internet);
+
+	/* a domain rule's hits are those of the addresses it resolved to */
+	for (uint32_t i = 0; i < dp.dev.rule_count;) {
+		const struct vrnet_rule *rec = &dp.rules[i];
+		json_int_t hits = (json_int_t)vr_rule_hits_read(st, dp.dev.policy_id, i);
+		char text[VR_RULE_TEXT_MAX + 80], id[16];
+		uint32_t k = i + 1;
+
+		for (; k < dp.dev.rule_count && dp.rules[k].kind == VRNET_RULE_RESOLVED; k++)
+			hits += (json_int_t)vr_rule_hits_read(st, dp.dev.policy_id, k);
+		vr_rule_record_text(&dp, i, text, sizeof(text));
+		snprintf(id, sizeof(id), "%u", i);
+		add(&f[M_RULE_HITS],
+		    json_pack("{s:s,s:s,s:s,s:s}", "device", dev, "list",
+			      rec->list <= VRNET_LIST_DNS ? lists[rec->list] : "", "rule_id", id,
+			      "rule", text),
+		    hits);
+		rules++;
+		i = k;
+	}
+	add(&f[M_RULES], json_pack("{s:s}", "device", dev), rules);
+	vr_device_policy_free(&dp);
+}
+
+static void print_label_value(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(out, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+}
+
+int vr_metrics_write(struct vr_state *st, const int *ifindexes, size_t n, FILE *out)
+{
+	struct family f[M_COUNT];
+
+	init_families(f);
+	for (size_t i = 0; i < n; i++)
+		collect(st, ifindexes[i], f);
+	fprintf(out, "# HELP vrnet_devices Devices with vrnet-bpf attached.\n"
+		     "# TYPE vrnet_devices gauge\nvrnet_devices %zu\n", n);
+	for (int i = 0; i < M_COUNT; i++) {
+		json_t *sample;
+		size_t k;
+
+		fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", f[i].name, f[i].help, f[i].name,
+			f[i].type);
+		json_array_foreach(f[i].samples, k, sample) {
+			json_t *labels = json_object_get(sample, "labels"), *v;
+			const char *key;
+			bool first = true;
+
+			fprintf(out, "%s{", f[i].name);
+			json_object_foreach(labels, key, v) {
+				fprintf(out, "%s%s=\"", first ? "" : ",", key);
+				print_label_value(out, json_string_value(v));
+				fputc('"', out);
+				first = false;
+			}
+			fprintf(out, "} %lld\n", json_integer_value(json_object_get(sample, "value")));
+		}
+		json_decref(f[i].samples);
+	}
+	return fflush(out) ? -1 : 0;
+}
+
+json_t *vr_metrics_json(struct vr_state *st, const int *ifindexes, size_t n)
+{
+	struct family f[M_COUNT];
+	json_t *all = json_array();
+
+	init_families(f);
+	for (size_t i = 0; i < n; i++)
+		collect(st, ifindexes[i], f);
+	json_array_append_new(all, json_pack("{s:s,s:{},s:I}", "name", "vrnet_devices", "labels",
+					     "value", (json_int_t)n));
+	for (int i = 0; i < M_COUNT; i++) {
+		json_t *sample;
+		size_t k;
+
+		json_array_foreach(f[i].samples, k, sample)
+			json_array_append_new(all, json_pack("{s:s,s:O,s:O}", "name", f[i].name,
+							     "labels", json_object_get(sample, "labels"),
+							     "value", json_object_get(sample, "value")));
+		json_decref(f[i].samples);
+	}
+	return all;
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * `metrics`: counters in the Prometheus text exposition format, for the
+ * node_exporter textfile collector (or any scraper that reads a file).
+ */
+#ifndef VR_METRICS_H
+#define VR_METRICS_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include "state.h"
+
+/* Writes the metrics of devices @ifindexes (those with our program) to @f. */
+int vr_metrics_write(struct vr_state *st, const int *ifindexes, size_t n, FILE *f);
+/* The same samples as JSON: [{"name", "labels": {...}, "value"}]. */
+json_t *vr_metrics_json(struct vr_state *st, const int *ifindexes, size_t n);
+
+#endif
