@@ -89,11 +89,13 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 				       const struct packet_info *pkt, const struct verdict *v,
 				       struct vrnet_stats *st)
 {
-	__u64 now = bpf_ktime_get_ns(), suppressed = 0;
+	__u64 now, suppressed = 0;
 	struct vrnet_event *e;
 
-	if (!wants_event(dev, v) || !starts_attempt(skb->ifindex, pkt, now) ||
-	    !take_event_token(dev, now, &suppressed))
+	if (!wants_event(dev, v))
+		return; /* before the clock: most packets stop here */
+	now = bpf_ktime_get_ns();
+	if (!starts_attempt(skb->ifindex, pkt, now) || !take_event_token(dev, now, &suppressed))
 		return;
 	e = bpf_ringbuf_reserve(&vrnet_events, sizeof(*e), 0);
 	if (!e) {
