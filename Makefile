@@ -71,10 +71,16 @@ install: $(OUTPUT)/vrnet-bpf
 	install -D -m 0644 docs/vrnet-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
 	install -d $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies
 	install -m 0644 policies/*.json $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	for unit in scripts/systemd/*; do \
+		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$unit > \
+			$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit); \
+	done
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
 	rm -rf $(DESTDIR)$(PREFIX)/share/vrnet-bpf
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/systemd/system/,$(notdir $(wildcard scripts/systemd/*)))
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
