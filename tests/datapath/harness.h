@@ -407,14 +407,15 @@ static inline void dp_ipv6_ext(struct dp_frame *f, uint8_t type, uint8_t next,
 	}
 }
 
-static inline void dp_tcp(struct dp_frame *f, uint16_t dport)
+/* A TCP header with @flags (0: a SYN). */
+static inline void dp_tcp(struct dp_frame *f, uint16_t dport, uint8_t flags)
 {
 	uint8_t *p = dp_put(f, 20);
 
 	dp_put16(p, 40000);
 	dp_put16(p + 2, dport);
 	p[12] = 5 << 4;
-	p[13] = 0x02; /* SYN */
+	p[13] = flags ? flags : 0x02;
 }
 
 static inline void dp_udp(struct dp_frame *f, uint16_t dport)
@@ -455,6 +456,7 @@ struct dp_pkt {
 	const char *dst;
 	uint8_t proto;		/* IP protocol of the transport header */
 	uint16_t dport;		/* TCP/UDP */
+	uint8_t tcp_flags;	/* 0: SYN */
 	uint8_t icmp_type;
 	uint8_t ttl;		/* IPv4 TTL / IPv6 hop limit; 0: 64 */
 	uint8_t ihl;		/* IPv4 header words; 0: 5 */
@@ -490,7 +492,7 @@ static inline void dp_transport(struct dp_frame *f, const struct dp_pkt *p)
 	}
 	switch (p->proto) {
 	case 6:
-		dp_tcp(f, p->dport);
+		dp_tcp(f, p->dport, p->tcp_flags);
 		break;
 	case 17:
 		dp_udp(f, p->dport);
