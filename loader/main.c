@@ -450,6 +450,23 @@ static int live_devices(struct vr_state *st, int **list, size_t *n)
 	return 0;
 }
 
+/* One device of `list`: what decides, and how much passed and dropped. */
+static void print_list_line(struct vr_state *st, int ifindex, const struct vr_device_policy *dp)
+{
+	struct vrnet_stats c;
+	uint32_t rules = 0;
+
+	for (uint32_t i = 0; i < dp->dev.rule_count; i++)
+		rules += dp->rules[i].kind != VRNET_RULE_RESOLVED;
+	vr_stats_read(st, dp->dev.slot, &c);
+	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s\n",
+	       dp->dev.ifname, ifindex, vr_internet_name(dp->dev.internet),
+	       dp->dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
+	       dp->dev.mode == VRNET_MODE_AUDIT ? "audit" : "enforce", rules,
+	       (unsigned long long)c.allowed_packets, (unsigned long long)c.dropped_packets,
+	       c.audited_packets ? "  (audited: passed, would drop)" : "");
+}
+
 static int show_devices(int argc, char **argv, bool rules)
 {
 	json_t *arr = json_array();
@@ -487,10 +504,7 @@ static int show_devices(int argc, char **argv, bool rules)
 		else if (rules)
 			vr_device_print(&st, list[i], &dp);
 		else
-			printf("%-16s %7d  internet %-6s default %-5s %7u rules  policy %u\n",
-			       dp.dev.ifname, list[i], vr_internet_name(dp.dev.internet),
-			       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
-			       dp.dev.rule_count, dp.dev.policy_id);
+			print_list_line(&st, list[i], &dp);
 		vr_device_policy_free(&dp);
 	}
 close:
