@@ -58,18 +58,23 @@ static void collect(struct vr_state *st, int ifindex, struct family *f)
 		return;
 	dev = dp.dev.ifname;
 	vr_stats_read(st, dp.dev.slot, &s);
-	add(&f[M_PACKETS], json_pack("{s:s,s:s}", "device", dev, "verdict", "allowed"),
-	    (json_int_t)s.allowed_packets);
-	add(&f[M_PACKETS], json_pack("{s:s,s:s}", "device", dev, "verdict", "dropped"),
-	    (json_int_t)s.dropped_packets);
-	add(&f[M_PACKETS], json_pack("{s:s,s:s}", "device", dev, "verdict", "audited"),
-	    (json_int_t)s.audited_packets);
-	add(&f[M_BYTES], json_pack("{s:s,s:s}", "device", dev, "verdict", "allowed"),
-	    (json_int_t)s.allowed_bytes);
-	add(&f[M_BYTES], json_pack("{s:s,s:s}", "device", dev, "verdict", "dropped"),
-	    (json_int_t)s.dropped_bytes);
-	add(&f[M_BYTES], json_pack("{s:s,s:s}", "device", dev, "verdict", "audited"),
-	    (json_int_t)s.audited_bytes);
+	const struct {
+		const char *verdict;
+		__u64 packets, bytes;
+	} by_verdict[] = {
+		{ "allowed", s.allowed_packets, s.allowed_bytes },
+		{ "dropped", s.dropped_packets, s.dropped_bytes },
+		{ "audited", s.audited_packets, s.audited_bytes },
+	};
+
+	for (size_t i = 0; i < sizeof(by_verdict) / sizeof(by_verdict[0]); i++) {
+		add(&f[M_PACKETS],
+		    json_pack("{s:s,s:s}", "device", dev, "verdict", by_verdict[i].verdict),
+		    (json_int_t)by_verdict[i].packets);
+		add(&f[M_BYTES],
+		    json_pack("{s:s,s:s}", "device", dev, "verdict", by_verdict[i].verdict),
+		    (json_int_t)by_verdict[i].bytes);
+	}
 	add(&f[M_SUPPRESSED], json_pack("{s:s}", "device", dev),
 	    (json_int_t)vr_suppressed_read(st, dp.dev.slot));
 	add(&f[M_LOST], json_pack("{s:s}", "device", dev), (json_int_t)s.events_lost);
