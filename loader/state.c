@@ -690,7 +690,7 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	struct vr_compiled c;
 	struct timespec now;
 	__u32 key = (__u32)ifindex, id = 0;
-	double t0 = now_ms(), t1, t2, t3, t4;
+	double t0 = now_ms(), t1, t2, t3, t4, t_switch;
 	bool existed;
 	int ret;
 
@@ -762,6 +762,7 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count);
 		goto out;
 	}
+	t_switch = now_ms();
 	if (existed) {
 		wait_for_readers();
 		ret = delete_policy(st, old.policy_id, old_recs, old.rule_count,
@@ -775,6 +776,8 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	vr_debug("apply: compile %.1f ms, read old %.1f ms, write %.1f ms, switch and remove old %.1f ms (%zu records, %zu prefixes, %zu portsets)",
 		 t1 - t0, t2 - t1, t3 - t2, t4 - t3, c.rule_count, c.prefix_count,
 		 c.portset_count);
+	/* for benchmarks: when packets saw the new policy, when the command was done */
+	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t0, t4 - t0);
 out:
 	free(old_recs);
 	vr_compiled_free(&c);
@@ -826,7 +829,11 @@ int vr_device_forget(struct vr_state *st, int ifindex)
 		ret = -errno;
 		goto out;
 	}
-	wait_for_readers();
+	/*
+	 * No grace period: the device is detached or gone, so a packet still in
+	 * the program when its policy goes is one the device would pass anyway
+	 * without vrnet-bpf. (An apply waits: there the old policy must hold.)
+	 */
 	ret = delete_policy(st, dev.policy_id, recs, dev.rule_count, dev.portset_count);
 	if (!ret)
 		ret = reset_slot(st, dev.slot);
