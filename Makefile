@@ -29,7 +29,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps install uninstall test unit-test demo clean
+.PHONY: all deps install uninstall test demo bench clean
 
 all: $(OUTPUT)/vrnet-bpf
 
@@ -65,6 +65,13 @@ $(OUTPUT)/vrnet-bpf: $(OUTPUT)/loader/main.o $(OUTPUT)/libvrnet.a
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 include tests/tests.mk
+include bench/bench.mk
+include bench/wire.mk
+
+bench: deps
+	$(Q)./scripts/install-deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all bench-bins bench-wire-bins
+	$(Q)./bench/run.sh
 
 install: $(OUTPUT)/vrnet-bpf
 	install -D -m 0755 $(OUTPUT)/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf

@@ -306,7 +306,7 @@ struct vrnet_event {
 /* vrnet_config[0]: host-wide state of the loader. */
 struct vrnet_config {
 	__u32 next_policy_id;
-	__u32 pad;
+	__u32 wrapped; /* next_policy_id went past 2^32-1: ids may be in use */
 };
 
 #endif /* VRNET_COMMON_H */

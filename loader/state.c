@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <linux/magic.h>
 #include <linux/membarrier.h>
@@ -477,7 +476,11 @@ static bool policy_in_use(struct vr_state *st, __u32 id)
 	return false;
 }
 
-/* A fresh policy id: never 0, never one a device uses. */
+/*
+ * A fresh policy id: never 0, never one a device uses. Ids only grow, so a
+ * device can hold one only after the counter wrapped: only then are the
+ * devices scanned (an O(devices) step every attach would be at 1,000 taps).
+ */
 static int alloc_policy_id(struct vr_state *st, __u32 *id)
 {
 	struct vrnet_config cfg;
@@ -488,7 +491,9 @@ static int alloc_policy_id(struct vr_state *st, __u32 *id)
 	do {
 		*id = cfg.next_policy_id ? cfg.next_policy_id : 1;
 		cfg.next_policy_id = *id + 1;
-	} while (policy_in_use(st, *id));
+		if (!cfg.next_policy_id)
+			cfg.wrapped = 1;
+	} while (cfg.wrapped && policy_in_use(st, *id));
 	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 }
 
@@ -653,31 +658,37 @@ static int host_addrs_clear(struct vr_state *st, int ifindex)
 	return ret;
 }
 
+/*
+ * /proc/net/if_inet6 lists every IPv6 address with its ifindex, one line
+ * each: cheaper than getifaddrs(), which dumps every link of the host as well.
+ */
 int vr_host_addrs_sync(struct vr_state *st, int ifindex)
 {
-	struct ifaddrs *ifas, *ifa;
+	char line[256], hex[33];
+	unsigned int idx, plen, scope, flags;
 	__u8 one = 1;
+	FILE *f;
 	int ret = host_addrs_clear(st, ifindex);
 
 	if (ret)
 		return ret;
-	if (getifaddrs(&ifas))
-		return -errno;
-	for (ifa = ifas; ifa; ifa = ifa->ifa_next) {
+	f = fopen("/proc/net/if_inet6", "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno; /* no IPv6 on this host */
+	while (!ret && fgets(line, sizeof(line), f)) {
 		struct vrnet_hostaddr_key key = { .ifindex = (__u32)ifindex };
-		const struct sockaddr_in6 *sin6 = (const void *)ifa->ifa_addr;
 
-		if (!sin6 || sin6->sin6_family != AF_INET6 ||
-		    (int)if_nametoindex(ifa->ifa_name) != ifindex ||
-		    IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+		if (sscanf(line, "%32s %x %x %x %x", hex, &idx, &plen, &scope, &flags) != 5 ||
+		    (int)idx != ifindex || strlen(hex) != 32)
 			continue;
-		memcpy(key.addr, &sin6->sin6_addr, 16);
-		if (bpf_map_update_elem(st->hostaddrs_fd, &key, &one, BPF_ANY)) {
+		for (int i = 0; i < 16; i++)
+			sscanf(hex + 2 * i, "%2hhx", &key.addr[i]);
+		if (key.addr[0] == 0xfe && (key.addr[1] & 0xc0) == 0x80)
+			continue; /* link-local: exempt anyway */
+		if (bpf_map_update_elem(st->hostaddrs_fd, &key, &one, BPF_ANY))
 			ret = -errno;
-			break;
-		}
 	}
-	freeifaddrs(ifas);
+	fclose(f);
 	return ret;
 }
 

@@ -11,6 +11,8 @@ packages=(
 	iproute2 nftables iptables socat dnsmasq-base iputils-ping netcat-openbsd
 	python3 jq prometheus
 )
+# `install-deps.sh bench`: what make bench needs besides
+[ "${1:-}" = bench ] && packages=(gnuplot-nox bc iptables nftables)
 
 missing=()
 for p in "${packages[@]}"; do

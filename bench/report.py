@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+"""Turns bench/results/results.json into results.md and PNG plots (gnuplot)."""
+import json
+import os
+import subprocess
+import sys
+
+out = sys.argv[1] if len(sys.argv) > 1 else "bench/results"
+r = json.load(open(os.path.join(out, "results.json")))
+md = []
+
+
+def table(header, rows):
+    md.append("| " + " | ".join(header) + " |")
+    md.append("|" + "---|" * len(header))
+    for row in rows:
+        md.append("| " + " | ".join(str(c) for c in row) + " |")
+    md.append("")
+
+
+def fmt(x, digits=1):
+    return f"{x:,.{digits}f}" if isinstance(x, float) else f"{x:,}"
+
+
+def plot(name, title, xlabel, ylabel, series, logy=False):
+    """series: {label: [(x, y, ymin, ymax), ...]} -> NAME.png with error bars"""
+    data = os.path.join(out, name + ".dat")
+    with open(data, "w") as f:
+        for label, points in series.items():
+            f.write(f'"{label}"\n')
+            for p in sorted(points):
+                f.write(" ".join(str(v) for v in p) + "\n")
+            f.write("\n\n")
+    plots = ", ".join(
+        f"'{data}' index {i} using 1:2:3:4 with yerrorlines title columnheader(1)"
+        for i in range(len(series)))
+    script = f"""
+set terminal pngcairo size 900,540 font ',11'
+set output '{os.path.join(out, name + ".png")}'
+set title '{title}'
+set xlabel '{xlabel}'
+set ylabel '{ylabel}'
+set logscale x
+{"set logscale y" if logy else "set yrange [0:*]"}
+set key outside right
+set grid
+plot {plots}
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    md.append(f"![{title}]({name}.png)")
+    md.append("")
+
+
+m = r.get("machine", {})
+md.append("# vrnet-bpf benchmark results")
+md.append("")
+md.append(f"Machine: {m.get('cpu', '?')}, {m.get('nproc', '?')} CPUs, kernel {m.get('kernel', '?')}, "
+          f"{m.get('date', '?')}, mode `{m.get('mode', '?')}`. Figures are medians with min–max; "
+          "the machine is shared and noisy, so compare ratios within one run.")
+md.append("")
+
+if "verdict" in r:
+    v = r["verdict"]
+    md.append("## Verdict cost (BPF_PROG_TEST_RUN, ns per packet)")
+    md.append("")
+    md.append(f"Cold runs time each frame alone and include the kernel's timer overhead "
+              f"(about {fmt(float(r.get('timer_overhead_ns', 0)))} ns).")
+    md.append("")
+    rows = [(e["prefixes"], f"IPv{e['family']}", e["verdict"], e["mode"],
+             fmt(float(e["ns_median"])), f"{fmt(float(e['ns_min']))}–{fmt(float(e['ns_max']))}")
+            for e in v]
+    table(["prefixes", "family", "verdict", "mode", "ns (median)", "min–max"], rows)
+    series = {}
+    for e in v:
+        if e["prefixes"] == 0:
+            continue
+        label = f"IPv{e['family']} {e['verdict']} {e['mode']}"
+        series.setdefault(label, []).append(
+            (e["prefixes"], e["ns_median"], e["ns_min"], e["ns_max"]))
+    plot("verdict", "Verdict cost vs policy size", "prefixes in the policy", "ns per packet",
+         series)
+
+if "wire" in r:
+    w = r["wire"]
+    md.append("## Wire throughput (64-byte UDP, sandbox veth to host)")
+    md.append("")
+    rows = [(e["firewall"], fmt(e["rules"]), e.get("destinations", ""),
+             fmt(float(e["pps_median"]), 0),
+             f"{fmt(float(e['pps_min']), 0)}–{fmt(float(e['pps_max']), 0)}",
+             f"{float(e['ratio_to_none']):.3f}") for e in w]
+    table(["firewall", "rules", "destinations", "pps (median)", "min–max",
+           "ratio to no filter (same destinations)"], rows)
+    series = {}
+    for e in w:
+        if e["firewall"] == "none":
+            continue
+        series.setdefault(e["firewall"], []).append(
+            (e["rules"], e["pps_median"], e["pps_min"], e["pps_max"]))
+    plot("wire", "Packets per second vs rules", "rules", "packets per second", series)
+
+if "policy" in r:
+    p = r["policy"]
+    md.append("## Policy change cost (ms, whole command)")
+    md.append("")
+    rows = [(e["tool"], e["what"], fmt(e["rules"]), fmt(float(e["ms_median"])),
+             f"{fmt(float(e['ms_min']))}–{fmt(float(e['ms_max']))}",
+             fmt(float(e["visible_ms_median"])) if "visible_ms_median" in e else "")
+            for e in p]
+    table(["tool", "what", "rules", "ms (median)", "min–max", "visible to packets after (ms)"],
+          rows)
+    series = {}
+    for e in p:
+        if e["what"] == "install":
+            series.setdefault(e["tool"], []).append(
+                (e["rules"], e["ms_median"], e["ms_min"], e["ms_max"]))
+    plot("policy", "Time to install N rules", "rules", "ms", series, logy=True)
+
+if "scale" in r:
+    s = r["scale"]
+    md.append("## Scale (tap devices)")
+    md.append("")
+    table(["devices", "rules each", "attach total", "per device", "detach total",
+           "per device", "kernel memory, one device", "per further device"],
+          [(s["devices"], s["rules_per_device"], f"{s['attach_total_ms']} ms",
+            f"{s['attach_ms_per_device']} ms", f"{s['detach_total_ms']} ms",
+            f"{s['detach_ms_per_device']} ms",
+            f"{s['memlock_bytes_one_device'] / 1048576:.1f} MiB",
+            f"{s['memlock_bytes_per_device'] / 1024:.1f} KiB")])
+
+open(os.path.join(out, "results.md"), "w").write("\n".join(md))

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The wire benchmark's traffic generator (bench/wire.sh): `make bench-wire-bins`.
+# Guarded, so that `make -f Makefile -f bench/wire.mk` works too when the
+# Makefile includes this file already.
+
+ifndef VRNET_WIRE_MK
+VRNET_WIRE_MK := 1
+
+.PHONY: bench-wire-bins
+bench-wire-bins: $(OUTPUT)/bench/udpflood
+
+$(OUTPUT)/bench/udpflood: bench/udpflood.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+endif

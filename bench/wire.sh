@@ -1,0 +1,414 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#
+# Wire benchmark: packets per second of 64-byte UDP frames from a sandbox
+# namespace through its host-side veth, unfiltered and behind vrnet-bpf,
+# an nftables netdev-ingress set and iptables in the sandbox, at several rule
+# counts. Every figure is also a ratio to the unfiltered rate of this run.
+#
+#   BENCH=quick bench/wire.sh   # default: 3 s a run, 1 round, about 70 s
+#   BENCH=full  bench/wire.sh   # 5 s a run, 3 rounds (median, min, max), ~4.5 min
+#
+# Needs root, ip, nft, iptables-restore (in the sandbox namespace only),
+# python3, $VRNET_BIN (build/vrnet-bpf) and $UDPFLOOD (build/bench/udpflood,
+# `make bench-wire-bins`).
+# One JSON document on stdout, progress on stderr.
+#
+# Topology (that of tests/integration): namespace vrbs$$ holds the sandbox
+# end of a veth whose host end vrbh$$ sits in the root namespace with
+# 10.232.0.1/24 and 256 /32s of 198.18.0.0/15 (RFC 2544's benchmarking range)
+# as the destinations: the sandbox's packets cross the host device's tc/netdev
+# ingress and are delivered locally to the receiver bound to 0.0.0.0:47000.
+# Nothing is forwarded, nothing leaves the machine. Everything created carries
+# the PID and is removed on every exit path.
+
+set -u
+
+ID=$$
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VRNET_BIN=${VRNET_BIN:-$TOP/build/vrnet-bpf}
+UDPFLOOD=${UDPFLOOD:-$TOP/build/bench/udpflood}
+BENCH=${BENCH:-quick}
+
+case $BENCH in
+quick) D=3 R=1 ;;
+full) D=5 R=3 ;;
+*)
+	echo "wire.sh: BENCH must be quick or full" >&2
+	exit 2
+	;;
+esac
+
+NS=vrbs$ID
+HOST=vrbh$ID
+PEER=vrbp$ID
+PIN=/sys/fs/bpf/vrbench$ID
+NFT=vrbench$ID
+PORT=47000
+NDST=256
+PROBE=198.19.255.254 # local, never in an allow set: the filter must drop it
+CHECK_S=0.3          # seconds of the quick flow checks
+TMP=''
+pids=()
+have_ns=0 have_link=0 have_pin=0 have_nft=0
+
+log() {
+	printf '[wire %s] %s\n' "$(date +%T)" "$*" >&2
+}
+
+die() {
+	log "error: $*"
+	exit 1
+}
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT INT TERM
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null && sleep 0.2 && kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	if [ "$have_pin" = 1 ] && [ -d "$PIN" ]; then
+		ip link show dev "$HOST" >/dev/null 2>&1 &&
+			"$VRNET_BIN" --pin-dir "$PIN" detach "$HOST" >/dev/null 2>&1
+	fi
+	[ "$have_nft" = 1 ] && nft delete table netdev "$NFT" 2>/dev/null
+	if [ "$have_ns" = 1 ]; then
+		# whatever still runs in our own namespace is ours
+		for pid in $(ip netns pids "$NS" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
+		ip netns del "$NS" 2>/dev/null
+	fi
+	[ "$have_link" = 1 ] && ip link del dev "$HOST" 2>/dev/null
+	case $PIN in /sys/fs/bpf/vrbench[0-9]*) rm -rf "$PIN" ;; esac
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	exit "$rc"
+}
+
+# ---- preconditions ----
+
+[ "$(id -u)" -eq 0 ] || die "needs root"
+for t in ip nft iptables-restore python3 timeout "$VRNET_BIN" "$UDPFLOOD"; do
+	command -v "$t" >/dev/null 2>&1 || die "missing: $t"
+done
+if [ -n "$(ip -4 addr show to 10.232.0.0/24)$(ip -4 addr show to 198.18.0.0/15)" ] ||
+	[ -n "$(ip -4 route show 10.232.0.0/24)" ]; then
+	die "10.232.0.0/24 or 198.18.0.0/15 already in use on this host (another run?)"
+fi
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+TMP=$(mktemp -d /tmp/vrbench.XXXXXX) || exit 1
+
+# Sender and receiver on CPUs of their own when there are two; the sender's
+# CPU also runs the softirq that takes the frame through veth, the filter and
+# the local UDP stack, so it is the one the filter's cost shows on.
+SEND_CPU='' RECV_CPU=''
+if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null 2>&1; then
+	SEND_CPU="taskset -c 1" RECV_CPU="taskset -c 0"
+fi
+
+# ---- addresses ----
+
+# n-th address after BASE (dotted quad), IPv4 arithmetic.
+addr_list() { # BASE FIRST COUNT
+	awk -v b="$1" -v f="$2" -v n="$3" 'BEGIN {
+		split(b, o, "."); base = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4]
+		for (i = f; i < f + n; i++) {
+			a = base + i
+			printf "%d.%d.%d.%d\n", int(a / 16777216), int(a / 65536) % 256,
+				int(a / 256) % 256, a % 256
+		}
+	}'
+}
+
+# destinations 198.18.0.1..198.18.1.0, fillers from 198.18.2.0 (up to
+# 198.19.137.x for 100,000 rules; the probe address lies beyond)
+addr_list 198.18.0.0 1 "$NDST" >"$TMP/dst_all"
+addr_list 198.18.2.0 0 100000 >"$TMP/filler_all"
+head -n 10 "$TMP/dst_all" >"$TMP/dst_10"
+head -n 100 "$TMP/dst_all" >"$TMP/dst_100"
+echo "$PROBE" >"$TMP/dst_probe"
+printf '%s\n%s\n' "$PROBE" "$(head -n1 "$TMP/dst_all")" >"$TMP/dst_check"
+
+dst_file() { # RULES: the destinations measured at this size
+	if [ "$1" -lt "$NDST" ]; then
+		[ -e "$TMP/dst_$1" ] || head -n "$1" "$TMP/dst_all" >"$TMP/dst_$1"
+		echo "$TMP/dst_$1"
+	else
+		echo "$TMP/dst_all"
+	fi
+}
+
+# The RULES addresses of a filter: its destinations, then fillers.
+rule_addrs() { # RULES
+	local d
+	d=$(dst_file "$1")
+	cat "$d"
+	head -n $(($1 - $(wc -l <"$d"))) "$TMP/filler_all"
+}
+
+# ---- topology ----
+
+log "mode $BENCH: $D s a run, $R round(s); sandbox $NS, host device $HOST"
+ip netns add "$NS" || die "ip netns add $NS"
+have_ns=1
+ip link add "$HOST" type veth peer name "$PEER" netns "$NS" || die "ip link add $HOST"
+have_link=1
+sysctl -qw "net.ipv6.conf.$HOST.disable_ipv6=1"
+ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+	net.ipv6.conf.default.disable_ipv6=1
+{
+	echo "addr add 10.232.0.1/24 dev $HOST"
+	sed "s|.*|addr add &/32 dev $HOST|" "$TMP/dst_all"
+	echo "addr add $PROBE/32 dev $HOST"
+	echo "link set $HOST up"
+} >"$TMP/host.batch"
+ip -batch "$TMP/host.batch" || die "addresses on $HOST"
+ip -n "$NS" link set lo up || die "lo in $NS"
+ip -n "$NS" addr add 10.232.0.2/24 dev "$PEER" || die "address in $NS"
+ip -n "$NS" link set "$PEER" up || die "link up in $NS"
+ip -n "$NS" route add default via 10.232.0.1 || die "route in $NS"
+
+# ---- traffic ----
+
+# run_pair DSTFILE SECONDS: receiver in the root namespace, sender in the
+# sandbox; leaves recv.json and send.json in $TMP.
+run_pair() {
+	local dsts=$1 secs=$2 rpid spid
+	rm -f "$TMP/recv.json" "$TMP/send.json" "$TMP/recv.err"
+	# shellcheck disable=SC2086 # RECV_CPU is a command or nothing
+	timeout 60 $RECV_CPU "$UDPFLOOD" recv 0.0.0.0 "$PORT" "$secs" \
+		>"$TMP/recv.json" 2>"$TMP/recv.err" &
+	rpid=$!
+	pids+=("$rpid")
+	for _ in $(seq 50); do
+		grep -q receiving "$TMP/recv.err" 2>/dev/null && break
+		kill -0 "$rpid" 2>/dev/null || break
+		sleep 0.02
+	done
+	grep -q receiving "$TMP/recv.err" || die "receiver: $(cat "$TMP/recv.err")"
+	# shellcheck disable=SC2086
+	timeout 60 ip netns exec "$NS" $SEND_CPU "$UDPFLOOD" send "$dsts" "$PORT" "$secs" \
+		>"$TMP/send.json" 2>"$TMP/send.err" &
+	spid=$!
+	pids+=("$spid")
+	wait "$spid"
+	wait "$rpid"
+	pids=("${pids[@]:0:${#pids[@]}-2}")
+}
+
+json_field() { # FILE FIELD
+	sed -n "s/.*\"$2\": \([0-9.]*\).*/\1/p" "$1"
+}
+
+# flows DSTFILE: FLOWS, the packets received in a short run.
+FLOWS=0
+flows() {
+	run_pair "$1" "$CHECK_S"
+	FLOWS=$(json_field "$TMP/recv.json" packets)
+	FLOWS=${FLOWS:-0}
+}
+
+# The filter in force must pass the destinations and drop the probe.
+verify_filter() { # NAME RULES
+	flows "$(dst_file "$2")"
+	[ "$FLOWS" -gt 0 ] || die "$1 with $2 rules: benchmark traffic does not pass"
+	flows "$TMP/dst_probe"
+	[ "$FLOWS" -eq 0 ] || die "$1 with $2 rules: $FLOWS packets to $PROBE passed"
+}
+
+# With no filter both the destinations and the probe must get through.
+verify_open() { # AFTER
+	flows "$TMP/dst_check"
+	[ "$FLOWS" -gt 0 ] || die "no traffic after removing $1"
+}
+
+# measure FIREWALL RULES DSTFILE ROUND: one run, one result line.
+measure() {
+	local fw=$1 rules=$2 dsts=$3 round=$4 rx tx
+	run_pair "$dsts" "$D"
+	rx=$(json_field "$TMP/recv.json" pps)
+	tx=$(json_field "$TMP/send.json" pps)
+	if [ -z "$rx" ] || [ -z "$tx" ]; then
+		die "$fw $rules: no result ($(cat "$TMP/send.err" "$TMP/recv.err"))"
+	fi
+	log "round $round/$R: $fw, $rules rules, $(wc -l <"$dsts") destinations: received $rx pps, sent $tx pps"
+	echo "$fw $rules $(wc -l <"$dsts") $rx $tx" >>"$TMP/results"
+}
+
+# ---- filters ----
+
+vr() {
+	"$VRNET_BIN" --pin-dir "$PIN" "$@"
+}
+
+vrnet_on() { # RULES
+	local t
+	rule_addrs "$1" | python3 -c '
+import json, sys
+rules = [l.strip() + ":'"$PORT"'/udp" for l in sys.stdin if l.strip()]
+json.dump({"default": "deny", "allow": rules}, sys.stdout)' >"$TMP/policy.json"
+	t=$(date +%s.%N)
+	have_pin=1
+	vr attach "$HOST" --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach"
+	log "vrnet-bpf: attached with $1 rules in $(awk -v s="$t" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s"
+}
+
+vrnet_off() {
+	vr detach "$HOST" >/dev/null || die "vrnet-bpf detach"
+}
+
+nft_on() { # RULES
+	local t
+	{
+		echo "table netdev $NFT {"
+		echo "	set allowed {"
+		echo "		type ipv4_addr"
+		printf '\t\telements = { '
+		rule_addrs "$1" | paste -sd, -
+		echo "		}"
+		echo "	}"
+		echo "	chain ingress {"
+		echo "		type filter hook ingress device \"$HOST\" priority 0; policy drop;"
+		echo "		meta protocol arp accept"
+		echo "		ip daddr @allowed udp dport $PORT accept"
+		echo "	}"
+		echo "}"
+	} >"$TMP/ruleset.nft"
+	t=$(date +%s.%N)
+	have_nft=1
+	nft -f "$TMP/ruleset.nft" || die "nft -f"
+	log "nftables: table with a $1-element set in $(awk -v s="$t" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s"
+}
+
+nft_off() {
+	nft delete table netdev "$NFT" || die "nft delete table"
+	have_nft=0
+}
+
+# iptables in the sandbox, as the usual recipe has it: loopback, then RULES
+# accept rules (the destinations spread evenly among fillers), then DROP.
+ipt_on() { # RULES
+	local t
+	rule_addrs "$1" | awk -v n="$1" -v k="$(wc -l <"$(dst_file "$1")")" -v port="$PORT" '
+		{ a[NR - 1] = $1 }
+		END {
+			print "*filter"
+			print ":INPUT ACCEPT [0:0]"
+			print ":FORWARD ACCEPT [0:0]"
+			print ":OUTPUT ACCEPT [0:0]"
+			print "-A OUTPUT -o lo -j ACCEPT"
+			# slot of destination j: (j + 0.5) * n / k
+			for (j = 0; j < k; j++)
+				slot[int((j + 0.5) * n / k)] = j
+			f = k
+			for (i = 0; i < n; i++) {
+				addr = (i in slot) ? a[slot[i]] : a[f++]
+				printf "-A OUTPUT -d %s/32 -p udp -m udp --dport %d -j ACCEPT\n", addr, port
+			}
+			print "-A OUTPUT -j DROP"
+			print "COMMIT"
+		}' >"$TMP/iptables.rules"
+	t=$(date +%s.%N)
+	ip netns exec "$NS" iptables-restore <"$TMP/iptables.rules" || die "iptables-restore"
+	log "iptables: $1 rules in the sandbox in $(awk -v s="$t" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s"
+}
+
+ipt_off() {
+	ip netns exec "$NS" iptables -F OUTPUT || die "iptables -F"
+	# iptables-nft leaves its (now empty) table hooked in: remove it, so
+	# that the next configuration is measured without it
+	ip netns exec "$NS" nft delete table ip filter 2>/dev/null
+}
+
+# ---- the benchmark ----
+
+# R rounds, each the unfiltered baseline for every destination list in use
+# (10, 100, 256), then every filter, applied afresh: drift of the shared
+# machine spreads over all configurations instead of biasing the last ones.
+# A filter is compared with the baseline of its own destination list.
+: >"$TMP/results"
+flows "$TMP/dst_probe" # unfiltered the probe must pass, or its check proves nothing
+[ "$FLOWS" -gt 0 ] || die "no traffic to $PROBE without a filter"
+verify_open "nothing"
+log "warm-up"
+run_pair "$TMP/dst_all" 1
+
+for round in $(seq "$R"); do
+	for n in 10 100 "$NDST"; do
+		measure none 0 "$(dst_file "$n")" "$round"
+	done
+	for n in 10 1000 100000; do
+		vrnet_on "$n"
+		verify_filter vrnet-bpf "$n"
+		measure vrnet-bpf "$n" "$(dst_file "$n")" "$round"
+		vrnet_off
+		verify_open "vrnet-bpf"
+	done
+	for n in 10 1000 100000; do
+		nft_on "$n"
+		verify_filter nftables-set "$n"
+		measure nftables-set "$n" "$(dst_file "$n")" "$round"
+		nft_off
+		verify_open "the nftables table"
+	done
+	for n in 100 1000 10000; do
+		ipt_on "$n"
+		verify_filter iptables "$n"
+		measure iptables "$n" "$(dst_file "$n")" "$round"
+		ipt_off
+		verify_open "the iptables rules"
+	done
+done
+
+# the unfiltered rate once more: how far the machine drifted during the run
+run_pair "$TMP/dst_all" "$D"
+END_PPS=$(json_field "$TMP/recv.json" pps)
+log "none again at the end: $END_PPS pps"
+
+python3 - "$TMP/results" "$D" "$R" "${END_PPS:-0}" "$BENCH" <<'EOF'
+import json, statistics, sys
+
+path, dur, runs, end_pps, mode = sys.argv[1:6]
+rows, order = {}, []
+for line in open(path):
+    fw, rules, ndst, rx, tx = line.split()
+    key = (fw, int(rules), int(ndst))
+    if key not in rows:
+        rows[key] = {"rx": [], "tx": []}
+        order.append(key)
+    rows[key]["rx"].append(float(rx))
+    rows[key]["tx"].append(float(tx))
+
+none = {k[2]: statistics.median(v["rx"]) for k, v in rows.items() if k[0] == "none"}
+layout = {
+    "none": "no filter",
+    "vrnet-bpf": "tc ingress on the host device: ADDR/32:47000/udp allow rules, default deny",
+    "nftables-set": "netdev ingress chain on the host device, policy drop: "
+                    "arp accept, ip daddr @allowed udp dport 47000 accept (hash set)",
+    "iptables": "OUTPUT in the sandbox: -o lo ACCEPT, then one -d ADDR/32 udp dport 47000 "
+                "ACCEPT rule per address with the destinations spread evenly among "
+                "the fillers, then DROP",
+}
+out = []
+for key in order:
+    fw, rules, ndst = key
+    r = rows[key]
+    med = statistics.median(r["rx"])
+    out.append({"firewall": fw, "rules": rules,
+                "pps_median": round(med), "pps_min": round(min(r["rx"])),
+                "pps_max": round(max(r["rx"])),
+                "ratio_to_none": round(med / none[ndst], 3),
+                "destinations": ndst,
+                "sent_pps_median": round(statistics.median(r["tx"])),
+                "layout": layout[fw]})
+doc = {"wire": out, "duration_s": int(dur), "runs": int(runs),
+       "wire_info": {"mode": mode, "frame_bytes": 64, "udp_payload_bytes": 18,
+                     "ratio_to_none": "pps_median over the median unfiltered rate of "
+                                      "this run with the same destination list",
+                     "none_at_end_pps": round(float(end_pps))}}
+print(json.dumps(doc, indent=1))
+EOF
