@@ -95,30 +95,28 @@ static __always_inline __u32 rule_of(const struct vrnet_port_entry *e,
 	return e->rule_id == VRNET_RULE_ID_OWN ? prefix->rule_id : e->rule_id;
 }
 
-static __always_inline void evaluate_policy(const struct vrnet_device *dev,
-					    const struct packet_info *pkt,
-					    struct verdict *v)
+/*
+ * Scans the entries of @policy_id that cover the packet's destination into
+ * @v. Returns 1 when the verdict is final (a block rule matched).
+ */
+static __always_inline int scan_policy(__u32 policy_id, const struct packet_info *pkt,
+				       __u8 proto, struct verdict *v)
 {
-	struct vrnet_portset_key set_key = { .policy_id = dev->policy_id };
+	struct vrnet_portset_key set_key = { .policy_id = policy_id };
 	struct vrnet_prefix_value *prefix;
 	struct vrnet_portset *set;
-	__u8 proto = rule_proto_of(pkt);
 	__u32 i, count;
 
-	v->action = dev->default_action;
-	v->reason = VRNET_REASON_DEFAULT;
-	v->rule_id = 0;
-
-	prefix = lookup_prefix(dev->policy_id, pkt);
+	prefix = lookup_prefix(policy_id, pkt);
 	if (!prefix)
-		return;
+		return 0;
 	set_key.portset_id = prefix->portset_id;
 	set = bpf_map_lookup_elem(&vrnet_portsets, &set_key);
 	if (!set) {
 		/* The loader writes portsets before prefixes: never expected. */
 		v->action = VRNET_ACTION_DENY;
 		v->reason = VRNET_REASON_UNKNOWN_DEVICE_STATE;
-		return;
+		return 1;
 	}
 
 	count = set->count;
@@ -133,7 +131,7 @@ static __always_inline void evaluate_policy(const struct vrnet_device *dev,
 			v->action = VRNET_ACTION_DENY;
 			v->reason = VRNET_REASON_BLOCK_RULE;
 			v->rule_id = rule_of(e, prefix);
-			return;
+			return 1;
 		}
 		if (v->reason != VRNET_REASON_ALLOW_RULE) {
 			v->action = VRNET_ACTION_ALLOW;
@@ -141,6 +139,26 @@ static __always_inline void evaluate_policy(const struct vrnet_device *dev,
 			v->rule_id = rule_of(e, prefix);
 		}
 	}
+	return 0;
+}
+
+/*
+ * The device's base policy, then its overlay of edits: the rules of both are
+ * one union, so a block in either drops, else an allow in either passes.
+ */
+static __always_inline void evaluate_policy(const struct vrnet_device *dev,
+					    const struct packet_info *pkt,
+					    struct verdict *v)
+{
+	__u8 proto = rule_proto_of(pkt);
+
+	v->action = dev->default_action;
+	v->reason = VRNET_REASON_DEFAULT;
+	v->rule_id = 0;
+	if (scan_policy(dev->policy_id, pkt, proto, v))
+		return;
+	if (dev->overlay_id)
+		scan_policy(dev->overlay_id, pkt, proto, v);
 }
 
 #endif

@@ -47,6 +47,7 @@
 #define VRNET_RULES_PER_CHUNK 32	 /* rule records per vrnet_rules value */
 #define VRNET_MAX_POLICY_RULES 1000000	 /* per policy, incl. resolved addresses */
 #define VRNET_MAX_PORTSETS 1048576
+#define VRNET_MAX_OVERLAY_RULES 1024 /* edits kept apart before a full re-apply */
 #define VRNET_MAX_NAMES 65536
 #define VRNET_MAX_NAME_LEN 256 /* a domain name is at most 253 characters */
 #define VRNET_MAX_IPV6_EXT_HDRS 8
@@ -138,7 +139,15 @@ struct vrnet_device {
 	__u64 event_interval_ns; /* 1e9 / event_rate */
 	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
 	__u8 log_allowed;	/* allowed flows produce events too */
-	__u8 pad2[7];
+	__u8 pad2[3];
+	/*
+	 * Edits (allow/block) go into an overlay: a second, small policy whose
+	 * rules are unioned with the base policy's, rule ids continuing after
+	 * the base's. 0: none. An apply folds it into a new base.
+	 */
+	__u32 overlay_id;
+	__u32 overlay_rule_count;
+	__u32 overlay_portset_count;
 };
 
 struct vrnet_lpm4_key {

@@ -21,6 +21,7 @@ struct builder {
 	/* open-addressing index of portsets by content */
 	uint32_t *set_index;
 	size_t set_index_cap, set_cap;
+	uint32_t first_rule_id;
 	char *err;
 	size_t errlen;
 };
@@ -76,7 +77,7 @@ static int add_leaf(struct builder *b, const struct vrnet_rule *rec, uint32_t id
 	l->entry.port_lo = rec->port_lo;
 	l->entry.port_hi = rec->port_hi;
 	l->entry.action = rec->list == VRNET_LIST_BLOCK ? VRNET_ACTION_DENY : VRNET_ACTION_ALLOW;
-	l->entry.rule_id = id;
+	l->entry.rule_id = b->first_rule_id + id;
 	return 0;
 }
 
@@ -403,7 +404,14 @@ out:
 int vr_compile(const struct vr_policy *p, vr_resolve_fn resolve, void *ctx,
 	       struct vr_compiled *out, char *err, size_t errlen)
 {
-	struct builder b = { .out = out, .err = err, .errlen = errlen };
+	return vr_compile_from(p, 0, resolve, ctx, out, err, errlen);
+}
+
+int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolve_fn resolve,
+		    void *ctx, struct vr_compiled *out, char *err, size_t errlen)
+{
+	struct builder b = { .out = out, .first_rule_id = first_rule_id, .err = err,
+			     .errlen = errlen };
 	int ret;
 
 	memset(out, 0, sizeof(*out));

@@ -56,6 +56,13 @@ struct vr_compiled {
  */
 int vr_compile(const struct vr_policy *p, vr_resolve_fn resolve, void *ctx,
 	       struct vr_compiled *out, char *err, size_t errlen);
+/*
+ * The same, with the datapath's rule ids starting at @first_rule_id (an
+ * overlay's rules continue after its base policy's). Records keep their own
+ * indices: rule id = @first_rule_id + index.
+ */
+int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolve_fn resolve,
+		    void *ctx, struct vr_compiled *out, char *err, size_t errlen);
 void vr_compiled_free(struct vr_compiled *c);
 
 #endif

@@ -93,9 +93,11 @@ static struct log_device *device_of(struct log_ctx *c, int ifindex)
 }
 
 /* Reads the device's current policy if the cached one is not @policy_id. */
-static void refresh_policy(struct log_ctx *c, struct log_device *d, uint32_t policy_id)
+/* The overlay's rules come after the base's: a new edit means a rule id past the cache. */
+static void refresh_policy(struct log_ctx *c, struct log_device *d, uint32_t policy_id,
+			   uint32_t rule_id)
 {
-	if (d->dp.dev.policy_id == policy_id && d->dp.rules)
+	if (d->dp.dev.policy_id == policy_id && d->dp.rules && rule_id < d->dp.count)
 		return;
 	vr_device_policy_free(&d->dp);
 	memset(&d->dp, 0, sizeof(d->dp));
@@ -256,7 +258,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	when = (int64_t)e->timestamp_ns + c->mono_to_real_ns;
 	if (c->o->since_ns && when < c->o->since_ns)
 		return 0;
-	refresh_policy(c, d, e->policy_id);
+	refresh_policy(c, d, e->policy_id, e->rule_id);
 	print_event(c, e, d, when, suppressed);
 	if (c->o->max_events && ++c->events >= c->o->max_events)
 		stop = 1;
@@ -310,7 +312,7 @@ int vr_log_run(struct vr_state *st, const struct vr_log_opts *o)
 
 			if (!selected(o, list[i]) || !(d = device_of(&c, list[i])))
 				continue;
-			refresh_policy(&c, d, 0);
+			refresh_policy(&c, d, 0, 0);
 			if (d->dp.rules)
 				d->suppressed_seen = vr_suppressed_read(st, d->dp.dev.slot);
 		}

@@ -149,23 +149,9 @@ struct cached_resolver {
 static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int max,
 			  char *err, size_t errlen)
 {
-	const struct vr_device_policy *dp = ((struct cached_resolver *)ctx)->dp;
+	int n = vr_device_policy_addresses(((struct cached_resolver *)ctx)->dp, name, out, max);
 
-	for (uint32_t i = 0; dp && i < dp->dev.rule_count; i++) {
-		int n = 0;
-
-		if (dp->rules[i].kind != VRNET_RULE_DOMAIN || strcmp(dp->names[i], name))
-			continue;
-		for (uint32_t k = i + 1; k < dp->dev.rule_count && n < max &&
-					 dp->rules[k].kind == VRNET_RULE_RESOLVED;
-		     k++) {
-			out[n].family = dp->rules[k].family;
-			memcpy(out[n].addr, dp->rules[k].addr, 16);
-			n++;
-		}
-		return n;
-	}
-	return vr_resolve(&opt.resolver, name, out, max, err, errlen);
+	return n != -ENOENT ? n : vr_resolve(&opt.resolver, name, out, max, err, errlen);
 }
 
 static int apply_policy(struct vr_state *st, int ifindex, const char *name,
@@ -199,7 +185,7 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 	} else {
 		uint32_t rules = 0;
 
-		for (uint32_t i = 0; i < dp.dev.rule_count; i++)
+		for (uint32_t i = 0; i < dp.count; i++)
 			rules += dp.rules[i].kind != VRNET_RULE_RESOLVED;
 		printf("%s %s: internet %s, default %s, %u rules, policy %u\n", verb,
 		       dp.dev.ifname, vr_internet_name(dp.dev.internet),
@@ -312,6 +298,21 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 		goto out;
 	if ((ret = require_attached(&st, ifindex, argv[0])))
 		goto close;
+	/* Additions go into the device's overlay without touching its base policy. */
+	if (add) {
+		ret = vr_edit_add(&st, ifindex, list, rules + 1, (size_t)argc - 1, vr_resolve,
+				  &opt.resolver, errbuf, sizeof(errbuf));
+		if (!ret) {
+			print_device(&st, ifindex, "applied");
+			goto close;
+		}
+		if (ret != -EAGAIN) {
+			ret = fail(ret == -E2BIG ? VR_EXIT_USAGE : exit_of(ret), "%s: %s", argv[0],
+				   ret == -E2BIG ? "too many rules" : errbuf);
+			goto close;
+		}
+		/* the overlay is full: apply everything as a new base policy */
+	}
 	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
 		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
 			   strerror(-ret));
@@ -456,7 +457,7 @@ static void print_list_line(struct vr_state *st, int ifindex, const struct vr_de
 	struct vrnet_stats c;
 	uint32_t rules = 0;
 
-	for (uint32_t i = 0; i < dp->dev.rule_count; i++)
+	for (uint32_t i = 0; i < dp->count; i++)
 		rules += dp->rules[i].kind != VRNET_RULE_RESOLVED;
 	vr_stats_read(st, dp->dev.slot, &c);
 	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s\n",
@@ -677,7 +678,7 @@ static int do_refresh(int argc, char **argv)
 			continue;
 		if (vr_host_addrs_sync(&st, list[i]))
 			vr_warn("couldn't record the host's IPv6 addresses on %s", dp.dev.ifname);
-		for (uint32_t k = 0; k < dp.dev.rule_count; k++)
+		for (uint32_t k = 0; k < dp.count; k++)
 			has_domain |= dp.rules[k].kind == VRNET_RULE_DOMAIN;
 		if (has_domain && !vr_device_policy_to_policy(&dp, &p)) {
 			/* a failure keeps the device's current policy: report, go on */

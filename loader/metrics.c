@@ -82,13 +82,13 @@ static void collect(struct vr_state *st, int ifindex, struct family *f)
 	add(&f[M_INTERNET], json_pack("{s:s}", "device", dev), dp.dev.internet);
 
 	/* a domain rule's hits are those of the addresses it resolved to */
-	for (uint32_t i = 0; i < dp.dev.rule_count;) {
+	for (uint32_t i = 0; i < dp.count;) {
 		const struct vrnet_rule *rec = &dp.rules[i];
 		json_int_t hits = (json_int_t)vr_rule_hits_read(st, dp.dev.policy_id, i);
 		char text[VR_RULE_TEXT_MAX + 80], id[16];
 		uint32_t k = i + 1;
 
-		for (; k < dp.dev.rule_count && dp.rules[k].kind == VRNET_RULE_RESOLVED; k++)
+		for (; k < dp.count && dp.rules[k].kind == VRNET_RULE_RESOLVED; k++)
 			hits += (json_int_t)vr_rule_hits_read(st, dp.dev.policy_id, k);
 		vr_rule_record_text(&dp, i, text, sizeof(text));
 		snprintf(id, sizeof(id), "%u", i);

@@ -66,12 +66,12 @@ void vr_rule_record_text(const struct vr_device_policy *dp, uint32_t id, char *b
 	const struct vrnet_rule *rec;
 	char rule[VR_RULE_TEXT_MAX], addr[64];
 
-	if (id >= dp->dev.rule_count) {
+	if (id >= dp->count) {
 		snprintf(buf, len, "#%u (unknown)", id);
 		return;
 	}
 	rec = &dp->rules[id];
-	if (rec->kind != VRNET_RULE_RESOLVED || rec->parent >= dp->dev.rule_count) {
+	if (rec->kind != VRNET_RULE_RESOLVED || rec->parent >= dp->count) {
 		record_rule_text(dp, id, buf, len);
 		return;
 	}
@@ -117,7 +117,7 @@ json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_
 			d->ifname, "ifindex", ifindex, "internet", vr_internet_name(d->internet),
 			"default", d->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 			"mode", d->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "policy_id",
-			(int)d->policy_id, "rule_count", (int)d->rule_count, "applied_at", when,
+			(int)d->policy_id, "rule_count", (int)dp->count, "applied_at", when,
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
 	if (!rules)
@@ -129,7 +129,7 @@ json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_
 	/* A domain's RESOLVED records follow it directly; its hits are theirs. */
 	json_t *domain_addrs = NULL, *domain = NULL;
 
-	for (uint32_t i = 0; i < d->rule_count; i++) {
+	for (uint32_t i = 0; i < dp->count; i++) {
 		const struct vrnet_rule *rec = &dp->rules[i];
 		char text[VR_RULE_TEXT_MAX], addr[64];
 		json_t *r;

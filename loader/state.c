@@ -346,9 +346,12 @@ static void lpm6_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm6_ke
 /*
  * Removes everything stored under policy @id: prefixes (from the address
  * records), portsets 0..@portset_count-1, rule records and names.
+ * Rule hits are keyed by the device's base policy: @hits_policy, rule ids
+ * from @first_rule_id (0 to keep them, for an overlay that is replaced).
  */
-static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
-			 size_t n, __u32 portset_count)
+static int delete_policy_hits(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
+			      size_t n, __u32 portset_count, __u32 hits_policy,
+			      __u32 first_rule_id)
 {
 	size_t chunks = chunk_count(n);
 	struct vrnet_lpm4_key *k4 = calloc(n + 1, sizeof(*k4));
@@ -363,7 +366,8 @@ static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule 
 	if (!k4 || !k6 || !ck || !nk || !hk || !pk)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		hk[i] = (struct vrnet_rulehit_key){ .policy_id = id, .rule_id = (__u32)i };
+		hk[i] = (struct vrnet_rulehit_key){ .policy_id = hits_policy,
+						    .rule_id = first_rule_id + (__u32)i };
 	for (size_t i = 0; i < chunks; i++)
 		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
 	for (size_t i = 0; i < n; i++) {
@@ -387,7 +391,7 @@ static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule 
 		ret = batch_delete(st->rules_fd, ck, sizeof(*ck), chunks);
 	if (!ret)
 		ret = batch_delete(st->names_fd, nk, sizeof(*nk), nn);
-	if (!ret)
+	if (!ret && hits_policy)
 		ret = batch_delete(st->rulehits_fd, hk, sizeof(*hk), n);
 out:
 	free(k4);
@@ -397,6 +401,13 @@ out:
 	free(hk);
 	free(pk);
 	return ret;
+}
+
+/* A base policy: its rule hits go with it. */
+static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
+			 size_t n, __u32 portset_count)
+{
+	return delete_policy_hits(st, id, recs, n, portset_count, id, 0);
 }
 
 static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled *c)
@@ -468,7 +479,8 @@ static bool policy_in_use(struct vr_state *st, __u32 id)
 	struct vrnet_device dev;
 
 	while (!bpf_map_get_next_key(st->devices_fd, prev, &next)) {
-		if (!bpf_map_lookup_elem(st->devices_fd, &next, &dev) && dev.policy_id == id)
+		if (!bpf_map_lookup_elem(st->devices_fd, &next, &dev) &&
+		    (dev.policy_id == id || dev.overlay_id == id))
 			return true;
 		key = next;
 		prev = &key;
@@ -692,12 +704,90 @@ int vr_host_addrs_sync(struct vr_state *st, int ifindex)
 	return ret;
 }
 
+/* Reads the names of the DOMAIN records of policy @id into @names. */
+static int read_names(struct vr_state *st, __u32 id, const struct vrnet_rule *recs, __u32 n,
+		      char (*names)[VRNET_MAX_NAME_LEN])
+{
+	for (__u32 i = 0; i < n; i++) {
+		struct vrnet_rule_key k = { .policy_id = id, .rule_id = i };
+		struct vrnet_name name;
+
+		if (recs[i].kind != VRNET_RULE_DOMAIN)
+			continue;
+		if (bpf_map_lookup_elem(st->names_fd, &k, &name))
+			return -errno;
+		memcpy(names[i], name.name, sizeof(name.name));
+		names[i][VRNET_MAX_NAME_LEN - 1] = '\0';
+	}
+	return 0;
+}
+
+/* The records a device's entry references: its base policy's and its overlay's. */
+struct device_records {
+	struct vrnet_rule *base, *overlay;
+};
+
+static int read_device_records(struct vr_state *st, const struct vrnet_device *dev,
+			       struct device_records *r)
+{
+	int ret = read_records(st, dev->policy_id, dev->rule_count, &r->base);
+
+	r->overlay = NULL;
+	if (!ret && dev->overlay_id) {
+		ret = read_records(st, dev->overlay_id, dev->overlay_rule_count, &r->overlay);
+		if (ret)
+			free(r->base);
+	}
+	return ret;
+}
+
+static void free_device_records(struct device_records *r)
+{
+	free(r->base);
+	free(r->overlay);
+}
+
+/* Deletes the base policy and the overlay of @dev, with every rule's hits. */
+static int delete_device_policies(struct vr_state *st, const struct vrnet_device *dev,
+				  const struct device_records *r)
+{
+	int ret = delete_policy(st, dev->policy_id, r->base, dev->rule_count,
+				dev->portset_count);
+
+	if (!ret && dev->overlay_id)
+		ret = delete_policy_hits(st, dev->overlay_id, r->overlay, dev->overlay_rule_count,
+					 dev->overlay_portset_count, dev->policy_id,
+					 dev->rule_count);
+	return ret;
+}
+
+/* Writes @c under a fresh policy id (@id); on error removes what it wrote. */
+static int install_compiled(struct vr_state *st, const struct vr_compiled *c, __u32 *id,
+			    char *err, size_t errlen)
+{
+	int ret = alloc_policy_id(st, id);
+
+	if (ret) {
+		snprintf(err, errlen, "couldn't allocate a policy id: %s", strerror(-ret));
+		return ret;
+	}
+	ret = write_policy(st, *id, c);
+	if (!ret)
+		return 0;
+	snprintf(err, errlen, "couldn't write the policy into the maps: %s%s", strerror(-ret),
+		 ret == -E2BIG || ret == -ENOSPC ? " (host-wide map limit reached)" : "");
+	/* A fresh id holds only what this apply wrote. */
+	if (delete_policy(st, *id, c->rules, c->rule_count, (__u32)c->portset_count))
+		vr_warn("couldn't remove the partly written policy %u (run gc)", *id);
+	return ret == -EINVAL ? -EIO : ret; /* the kernel's refusal, not bad input */
+}
+
 int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
 	     char *err, size_t errlen)
 {
 	struct vrnet_device dev = { 0 }, old;
-	struct vrnet_rule *old_recs = NULL;
+	struct device_records old_recs = { 0 };
 	struct vr_compiled c;
 	struct timespec now;
 	__u32 key = (__u32)ifindex, id = 0;
@@ -717,7 +807,7 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	existed = !vr_device_get(st, ifindex, &old);
 	if (existed) {
 		dev = old;
-		ret = read_records(st, old.policy_id, old.rule_count, &old_recs);
+		ret = read_device_records(st, &old, &old_recs);
 		if (ret) {
 			snprintf(err, errlen, "couldn't read the current policy: %s", strerror(-ret));
 			goto out;
@@ -732,24 +822,11 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		snprintf(dev.ifname, sizeof(dev.ifname), "%s", ifname);
 	}
 
-	ret = alloc_policy_id(st, &id);
-	if (ret) {
-		snprintf(err, errlen, "couldn't allocate a policy id: %s", strerror(-ret));
-		goto out;
-	}
 	t2 = now_ms();
-	ret = write_policy(st, id, &c);
+	ret = install_compiled(st, &c, &id, err, errlen);
 	t3 = now_ms();
-	if (ret) {
-		snprintf(err, errlen, "couldn't write the policy into the maps: %s%s",
-			 strerror(-ret),
-			 ret == -E2BIG || ret == -ENOSPC ? " (host-wide map limit reached)" : "");
-		/* A fresh id holds only what this apply wrote. */
-		if (delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count))
-			vr_warn("couldn't remove the partly written policy %u (run gc)", id);
-		ret = ret == -EINVAL ? -EIO : ret; /* the kernel's refusal, not bad input */
+	if (ret)
 		goto out;
-	}
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	dev.policy_id = id;
@@ -763,6 +840,9 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	dev.rule_count = (__u32)c.rule_count;
 	dev.portset_count = (__u32)c.portset_count;
 	dev.dns_count = c.dns_count;
+	dev.overlay_id = 0; /* the new base has every rule */
+	dev.overlay_rule_count = 0;
+	dev.overlay_portset_count = 0;
 	dev.applied_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
 
 	/* The switch: one element update, seen whole or not at all. */
@@ -776,8 +856,7 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	t_switch = now_ms();
 	if (existed) {
 		wait_for_readers();
-		ret = delete_policy(st, old.policy_id, old_recs, old.rule_count,
-				    old.portset_count);
+		ret = delete_device_policies(st, &old, &old_recs);
 		if (ret) /* the new policy is in force; `gc` sweeps what is left */
 			vr_warn("couldn't remove the previous policy %u: %s (run gc)",
 				old.policy_id, strerror(-ret));
@@ -790,8 +869,129 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	/* for benchmarks: when packets saw the new policy, when the command was done */
 	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t0, t4 - t0);
 out:
-	free(old_recs);
+	free_device_records(&old_recs);
 	vr_compiled_free(&c);
+	return ret;
+}
+
+int vr_device_policy_addresses(const struct vr_device_policy *dp, const char *name,
+			       struct vr_addr *out, int max)
+{
+	for (uint32_t i = 0; dp && i < dp->count; i++) {
+		int n = 0;
+
+		if (dp->rules[i].kind != VRNET_RULE_DOMAIN || strcmp(dp->names[i], name))
+			continue;
+		for (uint32_t k = i + 1; k < dp->count && n < max &&
+					 dp->rules[k].kind == VRNET_RULE_RESOLVED;
+		     k++) {
+			out[n].family = dp->rules[k].family;
+			memcpy(out[n].addr, dp->rules[k].addr, 16);
+			n++;
+		}
+		return n;
+	}
+	return -ENOENT;
+}
+
+/* Names the overlay has keep their addresses; new ones go to @next. */
+struct overlay_resolver {
+	const struct vr_device_policy *overlay;
+	vr_resolve_fn next;
+	void *next_ctx;
+};
+
+static int resolve_overlay(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
+			   size_t errlen)
+{
+	const struct overlay_resolver *r = ctx;
+	int n = vr_device_policy_addresses(r->overlay, name, out, max);
+
+	if (n != -ENOENT)
+		return n;
+	if (!r->next) {
+		snprintf(err, errlen, "domain rules need a resolver");
+		return -EINVAL;
+	}
+	return r->next(r->next_ctx, name, out, max, err, errlen);
+}
+
+int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
+		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen)
+{
+	struct vrnet_rule *old_recs = NULL;
+	struct vrnet_device dev, next;
+	struct vr_device_policy ov = { 0 };
+	struct vr_policy p;
+	struct vr_compiled c = { 0 };
+	__u32 key = (__u32)ifindex, id;
+	double t0 = now_ms();
+	int ret;
+
+	ret = vr_device_get(st, ifindex, &dev);
+	if (ret)
+		return ret;
+	/* the overlay as a policy of its own: its records and names only */
+	if (dev.overlay_id) {
+		ret = read_records(st, dev.overlay_id, dev.overlay_rule_count, &old_recs);
+		if (ret)
+			return ret;
+		ov.dev = dev;
+		ov.count = dev.overlay_rule_count;
+		ov.rules = old_recs;
+		ov.names = calloc(ov.count + 1, sizeof(*ov.names));
+		if (!ov.names) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = read_names(st, dev.overlay_id, old_recs, ov.count, ov.names);
+		if (ret)
+			goto out;
+	}
+	ret = vr_device_policy_to_policy(&ov, &p);
+	if (ret)
+		goto out;
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = vr_policy_add(&p, list, &rules[i]);
+	if (!ret && vr_policy_rule_count(&p) > VRNET_MAX_OVERLAY_RULES)
+		ret = -EAGAIN;
+	if (!ret) {
+		struct overlay_resolver r = { .overlay = &ov, .next = resolve,
+					      .next_ctx = resolve_ctx };
+
+		ret = vr_compile_from(&p, dev.rule_count, resolve_overlay, &r, &c, err, errlen);
+	}
+	vr_policy_free(&p);
+	if (ret)
+		goto out;
+	ret = install_compiled(st, &c, &id, err, errlen);
+	if (ret)
+		goto out;
+
+	next = dev;
+	next.overlay_id = id;
+	next.overlay_rule_count = (__u32)c.rule_count;
+	next.overlay_portset_count = (__u32)c.portset_count;
+	/* The switch: one element update, as for an apply. */
+	if (bpf_map_update_elem(st->devices_fd, &key, &next, BPF_EXIST)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't switch the device to the new rules: %s",
+			 strerror(errno));
+		delete_policy(st, id, c.rules, c.rule_count, (__u32)c.portset_count);
+		goto out;
+	}
+	vr_debug("apply: visible_ms=%.3f (overlay of %zu records)", now_ms() - t0, c.rule_count);
+	if (dev.overlay_id) {
+		wait_for_readers();
+		/* the rules keep their ids in the new overlay, and so their hits */
+		if (delete_policy_hits(st, dev.overlay_id, old_recs, dev.overlay_rule_count,
+				       dev.overlay_portset_count, 0, 0))
+			vr_warn("couldn't remove the previous overlay %u (run gc)", dev.overlay_id);
+	}
+out:
+	vr_compiled_free(&c);
+	free(old_recs);
+	free(ov.names);
 	return ret;
 }
 
@@ -827,13 +1027,13 @@ int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created)
 int vr_device_forget(struct vr_state *st, int ifindex)
 {
 	struct vrnet_device dev;
-	struct vrnet_rule *recs = NULL;
+	struct device_records recs = { 0 };
 	__u32 key = (__u32)ifindex;
 	int ret = vr_device_get(st, ifindex, &dev);
 
 	if (ret)
 		return ret;
-	ret = read_records(st, dev.policy_id, dev.rule_count, &recs);
+	ret = read_device_records(st, &dev, &recs);
 	if (ret)
 		return ret;
 	if (bpf_map_delete_elem(st->devices_fd, &key) && errno != ENOENT) {
@@ -845,13 +1045,13 @@ int vr_device_forget(struct vr_state *st, int ifindex)
 	 * the program when its policy goes is one the device would pass anyway
 	 * without vrnet-bpf. (An apply waits: there the old policy must hold.)
 	 */
-	ret = delete_policy(st, dev.policy_id, recs, dev.rule_count, dev.portset_count);
+	ret = delete_device_policies(st, &dev, &recs);
 	if (!ret)
 		ret = reset_slot(st, dev.slot);
 	if (!ret)
 		ret = host_addrs_clear(st, ifindex);
 out:
-	free(recs);
+	free_device_records(&recs);
 	return ret;
 }
 
@@ -911,7 +1111,7 @@ int vr_sweep(struct vr_state *st, size_t *swept)
 	ret = vr_device_list(st, &list, &n);
 	if (ret)
 		return ret;
-	used = calloc(n + 1, sizeof(*used));
+	used = calloc(2 * n + 1, sizeof(*used));
 	if (!used) {
 		free(list);
 		return -ENOMEM;
@@ -919,8 +1119,11 @@ int vr_sweep(struct vr_state *st, size_t *swept)
 	for (size_t i = 0; i < n; i++) {
 		struct vrnet_device dev;
 
-		if (!vr_device_get(st, list[i], &dev))
-			used[n_used++] = dev.policy_id;
+		if (vr_device_get(st, list[i], &dev))
+			continue;
+		used[n_used++] = dev.policy_id;
+		if (dev.overlay_id)
+			used[n_used++] = dev.overlay_id;
 	}
 	free(list);
 	qsort(used, n_used, sizeof(*used), cmp_u32);
@@ -970,37 +1173,47 @@ int vr_gc(struct vr_state *st)
 	return ret ? ret : forgotten;
 }
 
+/*
+ * The base policy's records, then the overlay's: the overlay's rule ids
+ * continue after the base's, so index = rule id throughout.
+ */
 int vr_device_policy_read(struct vr_state *st, int ifindex, struct vr_device_policy *dp)
 {
+	struct device_records r;
+	__u32 n, m;
 	int ret;
 
 	memset(dp, 0, sizeof(*dp));
 	ret = vr_device_get(st, ifindex, &dp->dev);
 	if (ret)
 		return ret;
-	ret = read_records(st, dp->dev.policy_id, dp->dev.rule_count, &dp->rules);
+	ret = read_device_records(st, &dp->dev, &r);
 	if (ret)
 		return ret;
-	dp->names = calloc(dp->dev.rule_count + 1, sizeof(*dp->names));
-	if (!dp->names) {
-		vr_device_policy_free(dp);
+	n = dp->dev.rule_count;
+	m = dp->dev.overlay_id ? dp->dev.overlay_rule_count : 0;
+	dp->count = n + m;
+	dp->rules = realloc(r.base, (dp->count + 1) * sizeof(*dp->rules));
+	dp->names = calloc(dp->count + 1, sizeof(*dp->names));
+	if (!dp->rules || !dp->names) {
+		free(dp->rules ? dp->rules : r.base);
+		free(r.overlay);
+		free(dp->names);
+		memset(dp, 0, sizeof(*dp));
 		return -ENOMEM;
 	}
-	for (__u32 i = 0; i < dp->dev.rule_count; i++) {
-		struct vrnet_rule_key k = { .policy_id = dp->dev.policy_id, .rule_id = i };
-		struct vrnet_name name;
-
-		if (dp->rules[i].kind != VRNET_RULE_DOMAIN)
-			continue;
-		if (bpf_map_lookup_elem(st->names_fd, &k, &name)) {
-			ret = -errno;
-			vr_device_policy_free(dp);
-			return ret;
-		}
-		memcpy(dp->names[i], name.name, sizeof(name.name));
-		dp->names[i][VRNET_MAX_NAME_LEN - 1] = '\0';
+	for (__u32 k = 0; k < m; k++) {
+		dp->rules[n + k] = r.overlay[k];
+		if (r.overlay[k].kind == VRNET_RULE_RESOLVED)
+			dp->rules[n + k].parent += n;
 	}
-	return 0;
+	free(r.overlay);
+	ret = read_names(st, dp->dev.policy_id, dp->rules, n, dp->names);
+	if (!ret && m)
+		ret = read_names(st, dp->dev.overlay_id, dp->rules + n, m, dp->names + n);
+	if (ret)
+		vr_device_policy_free(dp);
+	return ret;
 }
 
 void vr_device_policy_free(struct vr_device_policy *dp)
@@ -1019,7 +1232,7 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 	p->log_allowed = dp->dev.log_allowed;
 	p->event_rate = dp->dev.event_rate;
 	p->event_burst = dp->dev.event_burst;
-	for (__u32 i = 0; i < dp->dev.rule_count; i++) {
+	for (__u32 i = 0; i < dp->count; i++) {
 		const struct vrnet_rule *rec = &dp->rules[i];
 		struct vr_rule r = { 0 };
 		int ret;

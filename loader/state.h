@@ -35,7 +35,8 @@ void vr_state_close(struct vr_state *st);
 /* A device's stored policy, with the rule records to explain verdicts. */
 struct vr_device_policy {
 	struct vrnet_device dev;
-	struct vrnet_rule *rules; /* dev.rule_count records, index = rule id */
+	uint32_t count;		  /* records: the base policy's, then the overlay's */
+	struct vrnet_rule *rules; /* index = rule id */
 	char (*names)[VRNET_MAX_NAME_LEN]; /* per rule id; "" unless DOMAIN */
 };
 
@@ -59,6 +60,19 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
  * discovery to them passes (bpf/neighbour.h). Every apply does this.
  */
 int vr_host_addrs_sync(struct vr_state *st, int ifindex);
+
+/* The addresses domain @name of @dp resolved to; -ENOENT if it has no such rule. */
+int vr_device_policy_addresses(const struct vr_device_policy *dp, const char *name,
+			       struct vr_addr *out, int max);
+
+/*
+ * Adds @rules to @list of @ifindex's policy without touching its base policy:
+ * the device's overlay (at most VRNET_MAX_OVERLAY_RULES rules) is rebuilt with
+ * them and switched in with one update, as an apply does. -EAGAIN when the
+ * overlay would be full: apply the whole policy instead (which folds it in).
+ */
+int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
+		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen);
 
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created);

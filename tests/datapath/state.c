@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include "datapath/harness.h"
+#include "output.h"
 
 /* An ifindex no device has: entries under it are map state only. */
 #define OTHER_IFINDEX 0x7ffffff0
@@ -214,6 +215,109 @@ static void test_unmarked_packets_are_counted(void **state)
 	vr_device_forget(&dp.st, DP_IFINDEX);
 }
 
+static struct vr_rule rule_of(const char *text)
+{
+	struct vr_rule r;
+	char err[256];
+
+	if (vr_rule_parse(text, &r, err, sizeof(err)))
+		fail_msg("%s: %s", text, err);
+	return r;
+}
+
+/*
+ * Edits go into the overlay: unioned with the base (a block in either wins),
+ * rule ids continuing after the base's, folded away by the next apply.
+ */
+static void test_overlay_edits(void **state)
+{
+	struct vr_rule allow[2] = { rule_of("203.0.113.20:80/tcp"), rule_of("svc.example:8443/tcp") };
+	struct vr_rule block = rule_of("203.0.113.0/24:22/tcp");
+	struct vr_device_policy merged;
+	struct vrnet_device dev;
+	struct dp_frame f;
+	struct vr_verdict v;
+	struct dp_pkt ssh = { .family = 4, .dst = "203.0.113.10", .proto = 6, .dport = 22 };
+	char err[512] = "", text[VR_RULE_TEXT_MAX + 80];
+	size_t empty, base_entries;
+	uint32_t base;
+
+	dp_skip_unless_root();
+	forget_all();
+	empty = count_entries();
+	/* base: ids 0 (.10:443), 1 (.10:22) */
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\", \"203.0.113.10:22/tcp\"]}"), 0);
+	base = policy_of(DP_IFINDEX);
+	base_entries = count_entries();
+	assert_false(probe_tcp4("203.0.113.20", 80).allow);
+
+	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, allow, 2, dp_resolve,
+				     NULL, err, sizeof(err)), 0);
+	assert_int_equal(policy_of(DP_IFINDEX), base); /* the base is untouched */
+	assert_true(probe_tcp4("203.0.113.20", 80).allow);
+	assert_true(probe_tcp4("198.51.100.11", 8443).allow);
+	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	dp_build(&ssh, &f);
+	assert_int_equal(dp_run(&f, &v), 0);
+	assert_true(v.allow);
+	assert_int_equal(v.rule_id, 1);
+
+	/* a block in the overlay beats an allow in the base */
+	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_BLOCK, &block, 1, dp_resolve,
+				     NULL, err, sizeof(err)), 0);
+	assert_int_equal(dp_run(&f, &v), 0);
+	assert_false(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_BLOCK_RULE);
+	assert_true(probe_tcp4("203.0.113.20", 80).allow); /* the first edit still holds */
+
+	/* ids continue after the base; the merged read explains them */
+	assert_int_equal(vr_device_policy_read(&dp.st, DP_IFINDEX, &merged), 0);
+	assert_int_equal(merged.count, 2 + 1 + 1 + 3 + 1);
+	assert_int_equal(v.rule_id, 7);
+	vr_rule_record_text(&merged, v.rule_id, text, sizeof(text));
+	assert_string_equal(text, "203.0.113.0/24:22/tcp");
+	vr_rule_record_text(&merged, 4, text, sizeof(text));
+	assert_string_equal(text, "svc.example:8443/tcp (198.51.100.10)");
+	vr_device_policy_free(&merged);
+
+	/* an apply folds the overlay in and leaves none of its entries */
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	assert_int_not_equal(dev.overlay_id, 0);
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\", \"203.0.113.10:22/tcp\"]}"), 0);
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	assert_int_equal(dev.overlay_id, 0);
+	assert_int_equal(count_entries(), base_entries);
+	assert_false(probe_tcp4("203.0.113.20", 80).allow);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(count_entries(), empty);
+}
+
+/* Past VRNET_MAX_OVERLAY_RULES the caller must apply the whole policy. */
+static void test_overlay_full(void **state)
+{
+	static struct vr_rule many[VRNET_MAX_OVERLAY_RULES + 1];
+	char err[512] = "", text[64];
+	size_t empty;
+
+	dp_skip_unless_root();
+	forget_all();
+	empty = count_entries();
+	assert_int_equal(apply_to(DP_IFINDEX, "{}"), 0);
+	for (int i = 0; i <= VRNET_MAX_OVERLAY_RULES; i++) {
+		snprintf(text, sizeof(text), "10.1.%d.%d", i >> 8, i & 255);
+		many[i] = rule_of(text);
+	}
+	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, many,
+				     VRNET_MAX_OVERLAY_RULES + 1, dp_resolve, NULL, err, sizeof(err)),
+			 -EAGAIN);
+	assert_false(probe_tcp4("10.1.0.1", 80).allow); /* nothing changed */
+	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, many,
+				     VRNET_MAX_OVERLAY_RULES, dp_resolve, NULL, err, sizeof(err)), 0);
+	assert_true(probe_tcp4("10.1.0.1", 80).allow);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(count_entries(), empty);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +327,8 @@ int main(void)
 		cmocka_unit_test(test_failed_apply_changes_nothing),
 		cmocka_unit_test(test_probes_are_not_counted),
 		cmocka_unit_test(test_unmarked_packets_are_counted),
+		cmocka_unit_test(test_overlay_edits),
+		cmocka_unit_test(test_overlay_full),
 	};
 
 	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);
