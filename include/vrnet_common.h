@@ -148,6 +148,8 @@ struct vrnet_device {
 	__u32 overlay_id;
 	__u32 overlay_rule_count;
 	__u32 overlay_portset_count;
+	__u32 source_rules;	/* rules as written (records less resolved addresses) */
+	__u32 overlay_source_rules;
 };
 
 struct vrnet_lpm4_key {

@@ -171,28 +171,26 @@ static int read_policy_arg(struct vr_policy *p)
 	return 0;
 }
 
+/* What a change left in force: from the device entry alone, so it costs nothing. */
 static void print_device(struct vr_state *st, int ifindex, const char *verb)
 {
-	struct vr_device_policy dp;
+	struct vr_device_policy dp = { 0 };
 
-	if (vr_device_policy_read(st, ifindex, &dp))
+	if (vr_device_get(st, ifindex, &dp.dev))
 		return;
+	dp.count = dp.dev.rule_count + (dp.dev.overlay_id ? dp.dev.overlay_rule_count : 0);
 	if (opt.json) {
 		json_t *obj = vr_device_json(st, ifindex, &dp, false);
 
 		json_object_set_new(obj, "result", json_string(verb));
 		vr_json_print(obj, opt.pretty);
 	} else {
-		uint32_t rules = 0;
-
-		for (uint32_t i = 0; i < dp.count; i++)
-			rules += dp.rules[i].kind != VRNET_RULE_RESOLVED;
 		printf("%s %s: internet %s, default %s, %u rules, policy %u\n", verb,
 		       dp.dev.ifname, vr_internet_name(dp.dev.internet),
-		       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", rules,
+		       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
+		       dp.dev.source_rules + (dp.dev.overlay_id ? dp.dev.overlay_source_rules : 0),
 		       dp.dev.policy_id);
 	}
-	vr_device_policy_free(&dp);
 }
 
 /* ---- commands ---- */

@@ -840,6 +840,8 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	dev.rule_count = (__u32)c.rule_count;
 	dev.portset_count = (__u32)c.portset_count;
 	dev.dns_count = c.dns_count;
+	dev.source_rules = (__u32)vr_policy_rule_count(p);
+	dev.overlay_source_rules = 0;
 	dev.overlay_id = 0; /* the new base has every rule */
 	dev.overlay_rule_count = 0;
 	dev.overlay_portset_count = 0;
@@ -931,6 +933,7 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	ret = vr_device_get(st, ifindex, &dev);
 	if (ret)
 		return ret;
+	next = dev;
 	/* the overlay as a policy of its own: its records and names only */
 	if (dev.overlay_id) {
 		ret = read_records(st, dev.overlay_id, dev.overlay_rule_count, &old_recs);
@@ -955,6 +958,7 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 		ret = vr_policy_add(&p, list, &rules[i]);
 	if (!ret && vr_policy_rule_count(&p) > VRNET_MAX_OVERLAY_RULES)
 		ret = -EAGAIN;
+	next.overlay_source_rules = (__u32)vr_policy_rule_count(&p);
 	if (!ret) {
 		struct overlay_resolver r = { .overlay = &ov, .next = resolve,
 					      .next_ctx = resolve_ctx };
@@ -968,7 +972,6 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	if (ret)
 		goto out;
 
-	next = dev;
 	next.overlay_id = id;
 	next.overlay_rule_count = (__u32)c.rule_count;
 	next.overlay_portset_count = (__u32)c.portset_count;
