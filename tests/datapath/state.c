@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "datapath/harness.h"
 #include "output.h"
+#include "rule_of.h"
 
 /* An ifindex no device has: entries under it are map state only. */
 #define OTHER_IFINDEX 0x7ffffff0
@@ -213,16 +214,6 @@ static void test_unmarked_packets_are_counted(void **state)
 	assert_int_equal(st.dropped_bytes, f.len);
 	assert_int_equal(st.allowed_packets, 0);
 	vr_device_forget(&dp.st, DP_IFINDEX);
-}
-
-static struct vr_rule rule_of(const char *text)
-{
-	struct vr_rule r;
-	char err[256];
-
-	if (vr_rule_parse(text, &r, err, sizeof(err)))
-		fail_msg("%s: %s", text, err);
-	return r;
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "policy.h"
+#include "rule_of.h"
 
 #define assert_contains(s, sub)                                              \
 	do {                                                                 \
@@ -51,16 +52,6 @@ static void assert_rule_text(const struct vr_rule *r, const char *want)
 
 	vr_rule_format(r, buf, sizeof(buf));
 	assert_string_equal(buf, want);
-}
-
-static struct vr_rule rule_of(const char *text)
-{
-	struct vr_rule r;
-	char err[256];
-
-	if (vr_rule_parse(text, &r, err, sizeof(err)))
-		fail_msg("%s: %s", text, err);
-	return r;
 }
 
 /* Writes @len bytes of @text to a new temporary file; returns its path. */
