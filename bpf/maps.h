@@ -33,6 +33,24 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_HOSTS_PER_FAMILY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_host4_key);
+	__type(value, struct vrnet_prefix_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_host4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_HOSTS_PER_FAMILY);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_host6_key);
+	__type(value, struct vrnet_prefix_value);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_host6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VRNET_MAX_PORTSETS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct vrnet_portset_key);

@@ -30,23 +30,36 @@ static __always_inline void apply_mode(const struct vrnet_device *dev, struct ve
 	}
 }
 
+/* The longest prefix of @policy_id holding the destination: the host hash, then the trie. */
 static __always_inline struct vrnet_prefix_value *
 lookup_prefix(__u32 policy_id, const struct packet_info *pkt)
 {
+	struct vrnet_prefix_value *v;
+
 	if (pkt->family == 4) {
+		struct vrnet_host4_key host = { .policy_id = policy_id };
 		struct vrnet_lpm4_key key = {
 			.prefixlen = 32 + 32,
 			.policy_id = policy_id,
 		};
 
+		__builtin_memcpy(host.addr, pkt->daddr, 4);
+		v = bpf_map_lookup_elem(&vrnet_host4, &host);
+		if (v)
+			return v;
 		__builtin_memcpy(key.addr, pkt->daddr, 4);
 		return bpf_map_lookup_elem(&vrnet_lpm4, &key);
 	} else {
+		struct vrnet_host6_key host = { .policy_id = policy_id };
 		struct vrnet_lpm6_key key = {
 			.prefixlen = 32 + 128,
 			.policy_id = policy_id,
 		};
 
+		__builtin_memcpy(host.addr, pkt->daddr, 16);
+		v = bpf_map_lookup_elem(&vrnet_host6, &host);
+		if (v)
+			return v;
 		__builtin_memcpy(key.addr, pkt->daddr, 16);
 		return bpf_map_lookup_elem(&vrnet_lpm6, &key);
 	}
@@ -97,16 +110,20 @@ static __always_inline __u32 rule_of(const struct vrnet_port_entry *e,
 
 /*
  * Scans the entries of @policy_id that cover the packet's destination into
- * @v. Returns 1 when the verdict is final (a block rule matched).
+ * @v. Returns 1 when the verdict is final (a block rule matched). A global
+ * function: the verifier checks its loop once, not once per path of the
+ * caller (it runs for the base policy and the overlay).
  */
-static __always_inline int scan_policy(__u32 policy_id, const struct packet_info *pkt,
-				       __u8 proto, struct verdict *v)
+__noinline int vrnet_scan_policy(__u32 policy_id, const struct packet_info *pkt, __u32 proto,
+				 struct verdict *v)
 {
 	struct vrnet_portset_key set_key = { .policy_id = policy_id };
 	struct vrnet_prefix_value *prefix;
 	struct vrnet_portset *set;
 	__u32 i, count;
 
+	if (!pkt || !v)
+		return 1;
 	prefix = lookup_prefix(policy_id, pkt);
 	if (!prefix)
 		return 0;
@@ -125,7 +142,7 @@ static __always_inline int scan_policy(__u32 policy_id, const struct packet_info
 
 		if (i >= count)
 			break;
-		if (!entry_matches(e, pkt, proto))
+		if (!entry_matches(e, pkt, (__u8)proto))
 			continue;
 		if (e->action == VRNET_ACTION_DENY) {
 			v->action = VRNET_ACTION_DENY;
@@ -155,10 +172,10 @@ static __always_inline void evaluate_policy(const struct vrnet_device *dev,
 	v->action = dev->default_action;
 	v->reason = VRNET_REASON_DEFAULT;
 	v->rule_id = 0;
-	if (scan_policy(dev->policy_id, pkt, proto, v))
+	if (vrnet_scan_policy(dev->policy_id, pkt, proto, v))
 		return;
 	if (dev->overlay_id)
-		scan_policy(dev->overlay_id, pkt, proto, v);
+		vrnet_scan_policy(dev->overlay_id, pkt, proto, v);
 }
 
 #endif

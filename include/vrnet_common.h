@@ -26,6 +26,8 @@
 #define VRNET_MAP_DEVICES "vrnet_devices"
 #define VRNET_MAP_LPM4 "vrnet_lpm4"
 #define VRNET_MAP_LPM6 "vrnet_lpm6"
+#define VRNET_MAP_HOST4 "vrnet_host4"
+#define VRNET_MAP_HOST6 "vrnet_host6"
 #define VRNET_MAP_PORTSETS "vrnet_portsets"
 #define VRNET_MAP_RULES "vrnet_rules"
 #define VRNET_MAP_NAMES "vrnet_names"
@@ -43,6 +45,7 @@
 #define VRNET_MAX_PORTSET_ENTRIES 64
 #define VRNET_MAX_PREFIXES_PER_FAMILY 4194304 /* host-wide, old+new during an apply */
 #define VRNET_MAX_POLICY_PREFIXES 1000000	 /* per policy and family */
+#define VRNET_MAX_HOSTS_PER_FAMILY 1048576	 /* host-wide; beyond, hosts stay in the trie */
 #define VRNET_MAX_RULES 4194304		 /* host-wide rule records */
 #define VRNET_RULES_PER_CHUNK 32	 /* rule records per vrnet_rules value */
 #define VRNET_MAX_POLICY_RULES 1000000	 /* per policy, incl. resolved addresses */
@@ -160,6 +163,22 @@ struct vrnet_lpm4_key {
 
 struct vrnet_lpm6_key {
 	__u32 prefixlen; /* 32 (policy id) + address bits */
+	__u32 policy_id;
+	__u8 addr[16];
+};
+
+/*
+ * vrnet_host4/6: full-length prefixes (/32, /128), looked up before the trie.
+ * An exact match is the longest match there can be, and a hash lookup costs
+ * the same at a million addresses as at ten; the trie then holds only the
+ * shorter prefixes (and hosts that did not fit the hash).
+ */
+struct vrnet_host4_key {
+	__u32 policy_id;
+	__u8 addr[4];
+};
+
+struct vrnet_host6_key {
 	__u32 policy_id;
 	__u8 addr[16];
 };

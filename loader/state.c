@@ -104,6 +104,10 @@ static const struct map_layout {
 	       struct vrnet_prefix_value, lpm4_fd),
 	LAYOUT(VRNET_MAP_LPM6, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_lpm6_key,
 	       struct vrnet_prefix_value, lpm6_fd),
+	LAYOUT(VRNET_MAP_HOST4, BPF_MAP_TYPE_HASH, struct vrnet_host4_key,
+	       struct vrnet_prefix_value, host4_fd),
+	LAYOUT(VRNET_MAP_HOST6, BPF_MAP_TYPE_HASH, struct vrnet_host6_key,
+	       struct vrnet_prefix_value, host6_fd),
 	LAYOUT(VRNET_MAP_PORTSETS, BPF_MAP_TYPE_HASH, struct vrnet_portset_key,
 	       struct vrnet_portset, portsets_fd),
 	LAYOUT(VRNET_MAP_RULES, BPF_MAP_TYPE_HASH, struct vrnet_chunk_key,
@@ -181,6 +185,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 
 	memset(st, 0, sizeof(*st));
 	st->dir_fd = st->prog_fd = st->devices_fd = st->lpm4_fd = st->lpm6_fd = -1;
+	st->host4_fd = st->host6_fd = -1;
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = -1;
 	st->flows_fd = st->rulehits_fd = -1;
@@ -243,7 +248,8 @@ fail:
 void vr_state_close(struct vr_state *st)
 {
 	int *fds[] = { &st->dir_fd,	 &st->prog_fd,	     &st->devices_fd,
-		       &st->lpm4_fd,	 &st->lpm6_fd,	     &st->portsets_fd,
+		       &st->lpm4_fd,	 &st->lpm6_fd,	     &st->host4_fd,
+		       &st->host6_fd,	 &st->portsets_fd,
 		       &st->rules_fd,	 &st->names_fd,	     &st->hostaddrs_fd,
 		       &st->stats_fd,	 &st->config_fd,     &st->events_fd,
 		       &st->limits_fd,	 &st->flows_fd,	     &st->rulehits_fd };
@@ -274,13 +280,15 @@ static bool no_batch_support(int err)
  * Where the kernel has no batch operation for the map type, nothing was
  * written and the elements go one by one.
  */
-static int batch_update(int fd, const void *keys, size_t key_size, const void *values,
-			size_t value_size, size_t n)
+static int batch_update_some(int fd, const void *keys, size_t key_size, const void *values,
+			     size_t value_size, size_t n, size_t *written)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	const size_t chunk = 65536;
+	size_t done = 0;
+	int ret = 0;
 
-	for (size_t done = 0; done < n;) {
+	while (done < n) {
 		__u32 count = (__u32)(n - done < chunk ? n - done : chunk);
 		const char *k = (const char *)keys + done * key_size;
 		const char *v = (const char *)values + done * value_size;
@@ -289,13 +297,26 @@ static int batch_update(int fd, const void *keys, size_t key_size, const void *v
 			done += count;
 			continue;
 		}
-		if (!no_batch_support(errno))
-			return -errno;
-		if (bpf_map_update_elem(fd, k, v, BPF_ANY))
-			return -errno;
+		if (!no_batch_support(errno)) {
+			ret = -errno;
+			done += count; /* written before the one that failed */
+			break;
+		}
+		if (bpf_map_update_elem(fd, k, v, BPF_ANY)) {
+			ret = -errno;
+			break;
+		}
 		done++;
 	}
-	return 0;
+	if (written)
+		*written = done;
+	return ret;
+}
+
+static int batch_update(int fd, const void *keys, size_t key_size, const void *values,
+			size_t value_size, size_t n)
+{
+	return batch_update_some(fd, keys, key_size, values, value_size, n, NULL);
 }
 
 /* Deletes the keys that exist; a key already gone is not an error. */
@@ -335,6 +356,25 @@ static void lpm4_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm4_ke
 	memcpy(k->addr, addr, 4);
 }
 
+static bool is_host(int family, int prefixlen)
+{
+	return prefixlen == (family == 4 ? 32 : 128);
+}
+
+static void host4_key(__u32 id, const __u8 *addr, struct vrnet_host4_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->policy_id = id;
+	memcpy(k->addr, addr, 4);
+}
+
+static void host6_key(__u32 id, const __u8 *addr, struct vrnet_host6_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->policy_id = id;
+	memcpy(k->addr, addr, 16);
+}
+
 static void lpm6_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm6_key *k)
 {
 	memset(k, 0, sizeof(*k));
@@ -356,14 +396,16 @@ static int delete_policy_hits(struct vr_state *st, __u32 id, const struct vrnet_
 	size_t chunks = chunk_count(n);
 	struct vrnet_lpm4_key *k4 = calloc(n + 1, sizeof(*k4));
 	struct vrnet_lpm6_key *k6 = calloc(n + 1, sizeof(*k6));
+	struct vrnet_host4_key *h4 = calloc(n + 1, sizeof(*h4));
+	struct vrnet_host6_key *h6 = calloc(n + 1, sizeof(*h6));
 	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
 	struct vrnet_rule_key *nk = calloc(n + 1, sizeof(*nk));
 	struct vrnet_rulehit_key *hk = calloc(n + 1, sizeof(*hk));
 	struct vrnet_portset_key *pk = calloc(portset_count + 1, sizeof(*pk));
-	size_t n4 = 0, n6 = 0, nn = 0;
+	size_t n4 = 0, n6 = 0, nh4 = 0, nh6 = 0, nn = 0;
 	int ret = -ENOMEM;
 
-	if (!k4 || !k6 || !ck || !nk || !hk || !pk)
+	if (!k4 || !k6 || !h4 || !h6 || !ck || !nk || !hk || !pk)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		hk[i] = (struct vrnet_rulehit_key){ .policy_id = hits_policy,
@@ -371,18 +413,30 @@ static int delete_policy_hits(struct vr_state *st, __u32 id, const struct vrnet_
 	for (size_t i = 0; i < chunks; i++)
 		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
 	for (size_t i = 0; i < n; i++) {
-		if (recs[i].kind == VRNET_RULE_DOMAIN)
+		if (recs[i].kind == VRNET_RULE_DOMAIN) {
 			nk[nn++] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
-		else if (recs[i].family == 4)
+			continue;
+		}
+		/* a host address is in the hash or, if that was full, in the trie */
+		if (recs[i].family == 4) {
 			lpm4_key(id, recs[i].addr, recs[i].prefixlen, &k4[n4++]);
-		else
+			if (is_host(4, recs[i].prefixlen))
+				host4_key(id, recs[i].addr, &h4[nh4++]);
+		} else {
 			lpm6_key(id, recs[i].addr, recs[i].prefixlen, &k6[n6++]);
+			if (is_host(6, recs[i].prefixlen))
+				host6_key(id, recs[i].addr, &h6[nh6++]);
+		}
 	}
 	for (__u32 i = 0; i < portset_count; i++)
 		pk[i] = (struct vrnet_portset_key){ .policy_id = id, .portset_id = i };
 
 	/* Prefixes first: nothing may point at a portset that is gone. */
-	ret = batch_delete(st->lpm4_fd, k4, sizeof(*k4), n4);
+	ret = batch_delete(st->host4_fd, h4, sizeof(*h4), nh4);
+	if (!ret)
+		ret = batch_delete(st->host6_fd, h6, sizeof(*h6), nh6);
+	if (!ret)
+		ret = batch_delete(st->lpm4_fd, k4, sizeof(*k4), n4);
 	if (!ret)
 		ret = batch_delete(st->lpm6_fd, k6, sizeof(*k6), n6);
 	if (!ret)
@@ -396,6 +450,8 @@ static int delete_policy_hits(struct vr_state *st, __u32 id, const struct vrnet_
 out:
 	free(k4);
 	free(k6);
+	free(h4);
+	free(h6);
 	free(ck);
 	free(nk);
 	free(hk);
@@ -410,22 +466,45 @@ static int delete_policy(struct vr_state *st, __u32 id, const struct vrnet_rule 
 	return delete_policy_hits(st, id, recs, n, portset_count, id, 0);
 }
 
+/*
+ * Host addresses go to the hash of their family; what does not fit (the hash
+ * is full host-wide) goes to the trie, which finds them just as well.
+ */
+static int write_hosts(int host_fd, int lpm_fd, const void *host_keys, size_t host_key_size,
+		       const void *lpm_keys, size_t lpm_key_size,
+		       const struct vrnet_prefix_value *values, size_t n)
+{
+	size_t written = 0;
+	int ret = batch_update_some(host_fd, host_keys, host_key_size, values, sizeof(*values), n,
+				    &written);
+
+	if (ret != -E2BIG && ret != -ENOSPC)
+		return ret;
+	vr_debug("the host hash is full: %zu host prefixes go to the trie", n - written);
+	return batch_update(lpm_fd, (const char *)lpm_keys + written * lpm_key_size,
+			    lpm_key_size, values + written, sizeof(*values), n - written);
+}
+
 static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled *c)
 {
-	size_t n6 = c->prefix_count - c->prefix_count4, chunks = chunk_count(c->rule_count);
+	size_t n = c->prefix_count + 1, chunks = chunk_count(c->rule_count);
 	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
 	struct vrnet_rule_chunk *cv = calloc(chunks + 1, sizeof(*cv));
 	struct vrnet_rule_key *nk = calloc(c->name_count + 1, sizeof(*nk));
 	struct vrnet_name *nv = calloc(c->name_count + 1, sizeof(*nv));
 	struct vrnet_portset_key *pk = calloc(c->portset_count + 1, sizeof(*pk));
-	struct vrnet_lpm4_key *k4 = calloc(c->prefix_count4 + 1, sizeof(*k4));
-	struct vrnet_lpm6_key *k6 = calloc(n6 + 1, sizeof(*k6));
-	struct vrnet_prefix_value *v4 = calloc(c->prefix_count4 + 1, sizeof(*v4));
-	struct vrnet_prefix_value *v6 = calloc(n6 + 1, sizeof(*v6));
-	size_t i4 = 0, i6 = 0;
+	/* per family: trie keys and values, then host keys (both forms) and values */
+	struct vrnet_lpm4_key *k4 = calloc(n, sizeof(*k4)), *hl4 = calloc(n, sizeof(*hl4));
+	struct vrnet_lpm6_key *k6 = calloc(n, sizeof(*k6)), *hl6 = calloc(n, sizeof(*hl6));
+	struct vrnet_host4_key *h4 = calloc(n, sizeof(*h4));
+	struct vrnet_host6_key *h6 = calloc(n, sizeof(*h6));
+	struct vrnet_prefix_value *v4 = calloc(n, sizeof(*v4)), *v6 = calloc(n, sizeof(*v6));
+	struct vrnet_prefix_value *hv4 = calloc(n, sizeof(*hv4)), *hv6 = calloc(n, sizeof(*hv6));
+	size_t i4 = 0, i6 = 0, ih4 = 0, ih6 = 0;
 	int ret = -ENOMEM;
 
-	if (!ck || !cv || !nk || !nv || !pk || !k4 || !k6 || !v4 || !v6)
+	if (!ck || !cv || !nk || !nv || !pk || !k4 || !hl4 || !k6 || !hl6 || !h4 || !h6 ||
+	    !v4 || !v6 || !hv4 || !hv6)
 		goto out;
 	for (size_t i = 0; i < chunks; i++)
 		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
@@ -442,9 +521,17 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 		struct vrnet_prefix_value v = { .portset_id = p->portset_id,
 						.rule_id = p->rule_id };
 
-		if (p->family == 4) {
+		if (p->family == 4 && is_host(4, p->prefixlen)) {
+			host4_key(id, p->addr, &h4[ih4]);
+			lpm4_key(id, p->addr, p->prefixlen, &hl4[ih4]);
+			hv4[ih4++] = v;
+		} else if (p->family == 4) {
 			lpm4_key(id, p->addr, p->prefixlen, &k4[i4]);
 			v4[i4++] = v;
+		} else if (is_host(6, p->prefixlen)) {
+			host6_key(id, p->addr, &h6[ih6]);
+			lpm6_key(id, p->addr, p->prefixlen, &hl6[ih6]);
+			hv6[ih6++] = v;
 		} else {
 			lpm6_key(id, p->addr, p->prefixlen, &k6[i6]);
 			v6[i6++] = v;
@@ -460,6 +547,12 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 		ret = batch_update(st->lpm4_fd, k4, sizeof(*k4), v4, sizeof(*v4), i4);
 	if (!ret)
 		ret = batch_update(st->lpm6_fd, k6, sizeof(*k6), v6, sizeof(*v6), i6);
+	if (!ret)
+		ret = write_hosts(st->host4_fd, st->lpm4_fd, h4, sizeof(*h4), hl4, sizeof(*hl4),
+				  hv4, ih4);
+	if (!ret)
+		ret = write_hosts(st->host6_fd, st->lpm6_fd, h6, sizeof(*h6), hl6, sizeof(*hl6),
+				  hv6, ih6);
 out:
 	free(ck);
 	free(cv);
@@ -467,9 +560,15 @@ out:
 	free(nv);
 	free(pk);
 	free(k4);
+	free(hl4);
 	free(k6);
+	free(hl6);
+	free(h4);
+	free(h6);
 	free(v4);
 	free(v6);
+	free(hv4);
+	free(hv6);
 	return ret;
 }
 
@@ -1131,7 +1230,13 @@ int vr_sweep(struct vr_state *st, size_t *swept)
 	free(list);
 	qsort(used, n_used, sizeof(*used), cmp_u32);
 
-	ret = sweep_map(st->lpm4_fd, sizeof(struct vrnet_lpm4_key),
+	ret = sweep_map(st->host4_fd, sizeof(struct vrnet_host4_key),
+			offsetof(struct vrnet_host4_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->host6_fd, sizeof(struct vrnet_host6_key),
+				offsetof(struct vrnet_host6_key, policy_id), used, n_used, swept);
+	if (!ret)
+		ret = sweep_map(st->lpm4_fd, sizeof(struct vrnet_lpm4_key),
 			offsetof(struct vrnet_lpm4_key, policy_id), used, n_used, swept);
 	if (!ret)
 		ret = sweep_map(st->lpm6_fd, sizeof(struct vrnet_lpm6_key),

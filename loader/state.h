@@ -19,7 +19,7 @@ struct vr_state {
 	int dir_fd; /* holds the flock of state-changing commands */
 	int prog_fd;
 	unsigned int prog_id;
-	int devices_fd, lpm4_fd, lpm6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd,
+	int devices_fd, lpm4_fd, lpm6_fd, host4_fd, host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd,
 		stats_fd, config_fd, events_fd, limits_fd, flows_fd, rulehits_fd;
 };
 

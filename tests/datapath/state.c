@@ -30,6 +30,8 @@ static size_t count_entries(void)
 {
 	return count_keys(dp.st.lpm4_fd, sizeof(struct vrnet_lpm4_key)) +
 	       count_keys(dp.st.lpm6_fd, sizeof(struct vrnet_lpm6_key)) +
+	       count_keys(dp.st.host4_fd, sizeof(struct vrnet_host4_key)) +
+	       count_keys(dp.st.host6_fd, sizeof(struct vrnet_host6_key)) +
 	       count_keys(dp.st.portsets_fd, sizeof(struct vrnet_portset_key)) +
 	       count_keys(dp.st.rules_fd, sizeof(struct vrnet_chunk_key)) +
 	       count_keys(dp.st.names_fd, sizeof(struct vrnet_rule_key));

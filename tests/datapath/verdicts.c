@@ -488,7 +488,7 @@ static int count_keys(int fd, size_t key_size, size_t id_off, uint32_t id)
 }
 
 struct policy_keys {
-	int lpm4, lpm6, portsets, rules /* chunks */, names;
+	int lpm4, lpm6, host4, host6, portsets, rules /* chunks */, names;
 };
 
 static struct policy_keys keys_of(uint32_t id)
@@ -498,6 +498,10 @@ static struct policy_keys keys_of(uint32_t id)
 				   offsetof(struct vrnet_lpm4_key, policy_id), id),
 		.lpm6 = count_keys(dp.st.lpm6_fd, sizeof(struct vrnet_lpm6_key),
 				   offsetof(struct vrnet_lpm6_key, policy_id), id),
+		.host4 = count_keys(dp.st.host4_fd, sizeof(struct vrnet_host4_key),
+				    offsetof(struct vrnet_host4_key, policy_id), id),
+		.host6 = count_keys(dp.st.host6_fd, sizeof(struct vrnet_host6_key),
+				    offsetof(struct vrnet_host6_key, policy_id), id),
 		.portsets = count_keys(dp.st.portsets_fd, sizeof(struct vrnet_portset_key),
 				       offsetof(struct vrnet_portset_key, policy_id), id),
 		.rules = count_keys(dp.st.rules_fd, sizeof(struct vrnet_chunk_key),
@@ -550,8 +554,11 @@ static void test_apply_replaces_policy(void **state)
 	expect(&blocked, DENY, R_DEFAULT);
 	/* the check below can see the entries it wants gone */
 	k = keys_of(d1.policy_id);
-	assert_int_equal(k.lpm4, 2);
-	assert_int_equal(k.lpm6, 1);
+	/* host addresses live in the host hashes, not the tries */
+	assert_int_equal(k.lpm4, 0);
+	assert_int_equal(k.lpm6, 0);
+	assert_int_equal(k.host4, 2);
+	assert_int_equal(k.host6, 1);
 	assert_true(k.portsets >= 1);
 	assert_int_equal(k.rules, 1); /* one chunk holds the 4 records */
 	assert_int_equal(k.names, 1);
@@ -566,13 +573,14 @@ static void test_apply_replaces_policy(void **state)
 	expect(&blocked, DENY, R_BLOCK);
 
 	k = keys_of(d1.policy_id);
-	if (k.lpm4 || k.lpm6 || k.portsets || k.rules || k.names)
-		fail_msg("policy %u left behind: %d lpm4, %d lpm6, %d portsets, %d rules, "
-			 "%d names",
-			 d1.policy_id, k.lpm4, k.lpm6, k.portsets, k.rules, k.names);
+	if (k.lpm4 || k.lpm6 || k.host4 || k.host6 || k.portsets || k.rules || k.names)
+		fail_msg("policy %u left behind: %d lpm4, %d lpm6, %d host4, %d host6, "
+			 "%d portsets, %d rules, %d names",
+			 d1.policy_id, k.lpm4, k.lpm6, k.host4, k.host6, k.portsets, k.rules,
+			 k.names);
 	k = keys_of(d2.policy_id);
-	assert_int_equal(k.lpm4, 2);
-	assert_int_equal(k.lpm6, 0);
+	assert_int_equal(k.host4, 2);
+	assert_int_equal(k.lpm4 + k.lpm6 + k.host6, 0);
 	assert_int_equal(k.rules, 1);
 }
 
