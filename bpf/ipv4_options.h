@@ -49,4 +49,22 @@ __noinline int vrnet_ipv4_source_route(struct __sk_buff *skb, __u64 off, __u64 l
 	return 0;
 }
 
+/*
+ * The source-route check for a parsed IPv4 packet whose options end at @cur:
+ * 0 to go on, -2 for a source route, -1 for malformed options.
+ */
+static __always_inline int check_ipv4_options(struct __sk_buff *skb,
+					      const struct hdr_cursor *cur,
+					      const struct packet_info *pkt)
+{
+	__u32 off;
+	int ret;
+
+	if (!pkt->ip_options_len)
+		return 0;
+	off = (__u32)(cur->pos - (void *)(long)skb->data) - pkt->ip_options_len;
+	ret = vrnet_ipv4_source_route(skb, off, pkt->ip_options_len);
+	return ret > 0 ? -2 : ret;
+}
+
 #endif

@@ -59,12 +59,8 @@ int vrnet_egress(struct __sk_buff *skb)
 		goto out;
 	}
 
-	if (ret == 0 && pkt.ip_options_len) {
-		__u32 off = (__u32)(cur.pos - (void *)(long)skb->data) - pkt.ip_options_len;
-
-		ret = vrnet_ipv4_source_route(skb, off, pkt.ip_options_len);
-		ret = ret > 0 ? -2 : ret;
-	}
+	if (ret == 0)
+		ret = check_ipv4_options(skb, &cur, &pkt);
 	if (ret == -2) {
 		v.reason = VRNET_REASON_SOURCE_ROUTE;
 		goto out;

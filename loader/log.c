@@ -23,11 +23,6 @@ void vr_log_setup(bool json, bool verbose)
 	libbpf_set_print(libbpf_print);
 }
 
-bool vr_log_json(void)
-{
-	return log_json;
-}
-
 void vr_log(enum vr_log_level level, const char *fmt, ...)
 {
 	char msg[1024];

@@ -8,7 +8,6 @@
 enum vr_log_level { VR_LOG_ERROR, VR_LOG_WARN, VR_LOG_INFO, VR_LOG_DEBUG };
 
 void vr_log_setup(bool json, bool verbose);
-bool vr_log_json(void);
 void vr_log(enum vr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -674,10 +674,11 @@ static int do_refresh(int argc, char **argv)
 		ret = 0;
 		if (vr_device_policy_read(&st, list[i], &dp))
 			continue;
-		if (vr_host_addrs_sync(&st, list[i]))
-			vr_warn("couldn't record the host's IPv6 addresses on %s", dp.dev.ifname);
 		for (uint32_t k = 0; k < dp.count; k++)
 			has_domain |= dp.rules[k].kind == VRNET_RULE_DOMAIN;
+		/* an apply records the host's addresses itself */
+		if (!has_domain && vr_host_addrs_sync(&st, list[i]))
+			vr_warn("couldn't record the host's IPv6 addresses on %s", dp.dev.ifname);
 		if (has_domain && !vr_device_policy_to_policy(&dp, &p)) {
 			/* a failure keeps the device's current policy: report, go on */
 			ret = apply_policy(&st, list[i], dp.dev.ifname, &p, vr_resolve,
