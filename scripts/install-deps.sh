@@ -10,6 +10,7 @@ packages=(
 	libjansson-dev libc-ares-dev libcmocka-dev
 	iproute2 nftables iptables socat dnsmasq-base iputils-ping netcat-openbsd
 	python3 jq prometheus
+	qemu-system-x86 busybox-static cpio binutils xz-utils
 )
 # `install-deps.sh bench`: what make bench needs besides
 [ "${1:-}" = bench ] && packages=(gnuplot-nox bc iptables nftables)

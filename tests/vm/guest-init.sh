@@ -1,0 +1,39 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# /init of a kernel-matrix guest (tests/vm/mkinitramfs.sh builds the image).
+# Runs the datapath suites through BPF_PROG_TEST_RUN and the traffic checks
+# on this kernel, prints "ok - ..." / "not ok - ..." lines on the console,
+# then "vrguest: done", and powers the machine off.
+/bin/busybox --install -s /bin
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs run /run
+mount -t tmpfs tmp /tmp
+mount -t bpf bpf /sys/fs/bpf
+/usr/sbin/ip link set lo up
+echo "vrguest: kernel $(uname -r)"
+
+for m in $(cat /vr/modules); do
+	insmod "/lib/modules/$(uname -r)/$m.ko" || echo "not ok - insmod $m"
+done
+
+# Every cmocka suite as one line; its whole log only when it failed.
+for t in /vr/tests/dp_*; do
+	name=${t##*/}
+	"$t" >"/tmp/$name.log" 2>&1
+	rc=$?
+	passed=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "/tmp/$name.log" | tail -1)
+	failed=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "/tmp/$name.log" | tail -1)
+	if [ "$rc" -eq 0 ] && [ -z "$failed" ] && [ -n "$passed" ]; then
+		echo "ok - $name: ${passed} tests passed"
+	else
+		echo "not ok - $name: exit $rc, ${failed:-?} tests failed"
+		sed 's/^/# /' "/tmp/$name.log" | tail -60
+	fi
+done
+
+/vr/guest-traffic.sh
+echo "vrguest: done"
+poweroff -f

@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Real traffic through the filter on a matrix guest's kernel: a sandbox
+# namespace behind a veth, socat servers on fake internet addresses of the
+# host-side device (tests/integration/lib.sh's topology). Every probe is run
+# unfiltered first, so a "blocked" result shows the filter, not the probe.
+# Prints "ok - ..." / "not ok - ..." lines. Runs as the guest's /init child.
+# busybox's shell prefers its own applets; the real ip has "netns" and "-n".
+ip() { /usr/sbin/ip "$@"; }
+vr() { /vr/vrnet-bpf --pin-dir /sys/fs/bpf/vrvm "$@"; }
+ok() { echo "ok - traffic: $*"; }
+not_ok() { echo "not ok - traffic: $*"; }
+SBX=vrsbx DEV=vrh
+WEB4=203.0.113.10 WEB6=2001:db8::10
+
+setup() {
+	ip netns add $SBX &&
+		ip -n $SBX link set lo up &&
+		ip link add $DEV type veth peer name vrs netns $SBX &&
+		ip addr add 10.231.1.1/24 dev $DEV &&
+		ip addr add $WEB4/32 dev $DEV &&
+		ip -6 addr add fd00:231:1::1/64 dev $DEV nodad &&
+		ip -6 addr add $WEB6/128 dev $DEV nodad &&
+		ip link set $DEV up &&
+		ip -n $SBX addr add 10.231.1.2/24 dev vrs &&
+		ip -n $SBX -6 addr add fd00:231:1::2/64 dev vrs nodad &&
+		ip -n $SBX link set vrs up &&
+		ip -n $SBX route add default via 10.231.1.1 &&
+		ip -n $SBX -6 route add default via fd00:231:1::1
+}
+
+# TCP servers answer "vr", UDP servers echo.
+serve() {
+	for port in 8080 9090; do
+		socat TCP4-LISTEN:$port,bind=$WEB4,reuseaddr,fork SYSTEM:'echo vr' &
+		socat TCP6-LISTEN:$port,bind=[$WEB6],reuseaddr,fork SYSTEM:'echo vr' &
+	done
+	socat UDP4-RECVFROM:7777,bind=$WEB4,fork SYSTEM:'echo vr' &
+	socat UDP6-RECVFROM:7777,bind=[$WEB6],fork SYSTEM:'echo vr' &
+	sleep 1
+}
+
+probe() { # tcp4|tcp6|udp4|udp6 ADDR PORT, or icmp ADDR: 0 when answered
+	case $1 in
+	icmp) ip netns exec $SBX ping -c1 -W2 "$2" >/dev/null 2>&1 ;;
+	tcp4 | tcp6)
+		echo | ip netns exec $SBX timeout 5 socat -T2 - "TCP:$2:$3,connect-timeout=2" 2>/dev/null |
+			grep -q vr ;;
+	udp4 | udp6)
+		echo x | ip netns exec $SBX timeout 5 socat -T2 - "UDP:$2:$3" 2>/dev/null | grep -q vr ;;
+	esac
+}
+
+expect_reach() { # LABEL PROBE-ARGS...: three tries, the first may wait for neighbours
+	label=$1
+	shift
+	for i in 1 2 3; do
+		probe "$@" && { ok "$label: $* reached"; return 0; }
+	done
+	not_ok "$label: $* not reached"
+}
+
+expect_blocked() { # LABEL PROBE-ARGS...
+	label=$1
+	shift
+	if probe "$@"; then not_ok "$label: $* answered"; else ok "$label: $* blocked"; fi
+}
+
+expect_cmd() { # LABEL CMD...
+	label=$1
+	shift
+	if out=$("$@" 2>&1); then ok "$label"; else not_ok "$label: $out"; fi
+}
+
+setup || { not_ok "setup failed"; exit 0; }
+serve
+
+probes="tcp4 $WEB4 8080|tcp4 $WEB4 9090|udp4 $WEB4 7777|icmp $WEB4|tcp6 [$WEB6] 8080|tcp6 [$WEB6] 9090|udp6 [$WEB6] 7777|icmp $WEB6"
+IFS='|'
+for p in $probes; do
+	IFS=' '
+	# shellcheck disable=SC2086 # a probe is several words
+	expect_reach unfiltered $p
+	IFS='|'
+done
+IFS=' '
+
+policy=/tmp/vrpolicy.json
+cat >$policy <<JSON
+{"default": "deny", "allow": ["$WEB4:8080/tcp", "[$WEB6]:8080/tcp"]}
+JSON
+expect_cmd "attach with a policy" vr attach $DEV --policy $policy
+expect_reach "policy" tcp4 $WEB4 8080
+expect_reach "policy" tcp6 "[$WEB6]" 8080
+expect_blocked "policy" tcp4 $WEB4 9090
+expect_blocked "policy" tcp6 "[$WEB6]" 9090
+expect_blocked "policy" udp4 $WEB4 7777
+expect_blocked "policy" udp6 "[$WEB6]" 7777
+expect_blocked "policy" icmp $WEB4
+expect_blocked "policy" icmp $WEB6
+expect_cmd "check says allow" vr check $DEV $WEB4:8080/tcp
+if vr check $DEV "[$WEB6]:9090/tcp" >/dev/null 2>&1; then
+	not_ok "check says deny: [$WEB6]:9090/tcp allowed"
+else
+	ok "check says deny"
+fi
+expect_cmd "show" vr -j show $DEV
+
+expect_cmd "internet off" vr internet $DEV off
+expect_blocked "internet off" tcp4 $WEB4 8080
+expect_blocked "internet off" tcp6 "[$WEB6]" 8080
+expect_cmd "internet policy" vr internet $DEV policy
+
+expect_cmd "detach" vr detach $DEV
+expect_reach "detached" tcp4 $WEB4 9090
+expect_reach "detached" tcp6 "[$WEB6]" 9090

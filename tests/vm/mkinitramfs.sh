@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Builds the initramfs a matrix guest boots: busybox, iproute2's ip, socat,
+# the project's CLI and datapath test binaries with their shared libraries,
+# the guest scripts, and the kernel modules the filter needs (veth, clsact,
+# cls_bpf) with the modules they depend on, taken from the unpacked kernel.
+# Usage: tests/vm/mkinitramfs.sh KERNEL-DIR BUILD-DIR OUT.cpio.gz
+set -euo pipefail
+kdir=$(realpath "$1") build=$(realpath "$2") out=$(realpath -m "$3")
+here=$(cd "$(dirname "$0")" && pwd)
+release=$(basename "$kdir")
+moddir=$kdir/lib/modules/$release
+root=$(mktemp -d /tmp/vrinitrd.XXXXXX)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,var,vr/tests,lib/modules/"$release"}
+ln -s ../run "$root/var/run"
+cp /bin/busybox "$root/bin/busybox"
+
+# A binary and every shared library it loads, at the same paths as here.
+copy_elf() { # SRC DEST-IN-ROOT
+	local lib
+	install -D -m 0755 "$1" "$root$2"
+	for lib in $(ldd "$1" | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+copy_elf "$(command -v ip)" /usr/sbin/ip
+copy_elf "$(command -v socat)" /usr/bin/socat
+copy_elf "$build/vrnet-bpf" /vr/vrnet-bpf
+for t in "$build"/tests/dp_*; do
+	copy_elf "$t" "/vr/tests/$(basename "$t")"
+done
+install -m 0755 "$here/guest-init.sh" "$root/init"
+install -m 0755 "$here/guest-traffic.sh" "$root/vr/guest-traffic.sh"
+
+# Modules, uncompressed, dependencies first, in the order /vr/modules lists.
+add_module() { # NAME
+	local f deps d
+	grep -qx "$1" "$root/vr/modules" 2>/dev/null && return 0
+	f=$(find "$moddir/kernel" -name "$1.ko" -o -name "$1.ko.xz" | head -1)
+	[ -n "$f" ] || return 0 # built into this kernel
+	case $f in
+	*.xz) xz -dc "$f" >"$root/lib/modules/$release/$1.ko" ;;
+	*) cp "$f" "$root/lib/modules/$release/$1.ko" ;;
+	esac
+	deps=$(strings "$root/lib/modules/$release/$1.ko" | sed -n 's/^depends=//p' | tr ',' ' ')
+	for d in $deps; do add_module "$d"; done
+	echo "$1" >>"$root/vr/modules"
+}
+touch "$root/vr/modules"
+for m in veth sch_ingress cls_bpf; do add_module "$m"; done
+
+(cd "$root" && find . | cpio --quiet -o -H newc | gzip -1) >"$out.tmp"
+mv "$out.tmp" "$out"
