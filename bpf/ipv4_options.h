@@ -16,35 +16,49 @@
  * A global function, so the verifier checks its loop once on its own rather
  * than once per path of the caller. Reads the @len bytes of options at @off.
  * Returns 1 for a source route, -1 for malformed options, 0 otherwise.
+ *
+ * Written for the oldest verifier supported (Linux 6.1) as much as the newest:
+ * - 6.1 learns a register's range only from a test of that very register, and
+ *   clang turns "len == 0 || len > 40" into one range test on a copy of len.
+ *   So the size is tested as @last = len - 1 and passed on as last + 1, and
+ *   barrier_var() keeps clang from folding last + 1 back into len. A test of
+ *   "len != 0" would not give the size a lower bound on 6.1 either.
+ * - The loop walks every position @pos and decodes only where the next option
+ *   starts (@next). Indexing by the loop counter keeps each iteration's state
+ *   exact; indexing by an offset that the options' own lengths move made the
+ *   6.12 verifier explore every sum of lengths, past its 1M-instruction limit.
  */
 __noinline int vrnet_ipv4_source_route(struct __sk_buff *skb, __u64 off, __u64 len)
 {
-	__u8 opts[IPV4_MAX_OPTIONS_LEN];
-	__u64 i = 0;
-	int n;
+	/* one byte past the longest options: the loop may read opts[pos + 1] */
+	__u8 opts[IPV4_MAX_OPTIONS_LEN + 1] = {};
+	__u64 last = len - 1, next = 0;
+	int pos;
 
-	/* 64-bit arguments: the checks bound the very register passed on */
-	if (!skb || len == 0 || len > IPV4_MAX_OPTIONS_LEN)
+	if (!skb || last >= IPV4_MAX_OPTIONS_LEN)
 		return len ? -1 : 0;
-	if (bpf_skb_load_bytes(skb, off, opts, len))
+	barrier_var(last);
+	if (bpf_skb_load_bytes(skb, off, opts, last + 1))
 		return -1;
-	for (n = 0; n < IPV4_MAX_OPTIONS_LEN && i < len; n++) {
-		__u8 type;
+	for (pos = 0; pos < IPV4_MAX_OPTIONS_LEN && pos < len; pos++) {
+		__u8 type = opts[pos], optlen;
 
-		if (i >= IPV4_MAX_OPTIONS_LEN)
-			return -1;
-		type = opts[i];
+		if (pos != next)
+			continue;
 		if (type == IPOPT_END)
 			return 0;
 		if (type == IPOPT_NOOP) {
-			i++;
+			next = pos + 1;
 			continue;
 		}
 		if (type == IPOPT_LSRR || type == IPOPT_SSRR)
 			return 1;
-		if (i + 1 >= len || i + 1 >= IPV4_MAX_OPTIONS_LEN || opts[i + 1] < 2)
+		if (pos + 1 >= len)
 			return -1;
-		i += opts[i + 1];
+		optlen = opts[pos + 1];
+		next = pos + optlen;
+		if (optlen < 2 || next > len)
+			return -1; /* as the kernel's own option parser has it */
 	}
 	return 0;
 }

@@ -460,7 +460,7 @@ struct dp_pkt {
 	uint8_t icmp_type;
 	uint8_t ttl;		/* IPv4 TTL / IPv6 hop limit; 0: 64 */
 	uint8_t ihl;		/* IPv4 header words; 0: 5 */
-	uint8_t ip_opts[8];	/* IPv4 options at the start of the option space (rest NOPs) */
+	uint8_t ip_opts[40];	/* IPv4 options at the start of the option space (rest NOPs) */
 	uint8_t version;	/* != 0: the IP header claims this version */
 	uint16_t frag;		/* fragment offset (8-byte units): IPv4 header or IPv6 fragment header */
 	bool more_frags;
