@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include "events.h"
+#include "kernel.h"
 #include "log.h"
 #include "metrics.h"
 #include "output.h"
@@ -838,6 +840,50 @@ static int do_version(int argc, char **argv)
 	return 0;
 }
 
+static int do_features(int argc, char **argv)
+{
+	bool present[VR_KERNEL_MAX_FEATURES];
+	char why[1024] = "";
+	struct utsname u;
+	int ret;
+
+	if (uname(&u))
+		return fail(VR_EXIT_SYSTEM, "uname: %s", strerror(errno));
+	vr_kernel_probe(present);
+	ret = vr_kernel_supported(why, sizeof(why));
+	if (opt.json) {
+		json_t *features = json_array();
+
+		for (size_t i = 0; i < vr_kernel_n_features; i++) {
+			const struct vr_kernel_feature *f = &vr_kernel_features[i];
+			char since[16];
+
+			snprintf(since, sizeof(since), "%d.%d", f->major, f->minor);
+			json_array_append_new(features,
+					      json_pack("{s:s,s:s,s:s,s:b,s:s}", "key", f->key,
+							"name", f->name, "since", since,
+							"present", present[i], "used_for",
+							f->used_for));
+		}
+		vr_json_print(json_pack("{s:s,s:s,s:b,s:s?,s:o}", "kernel", u.release, "floor",
+					VR_KERNEL_FLOOR, "supported", !ret, "reason",
+					ret ? why : NULL, "features", features),
+			      opt.pretty);
+	} else {
+		printf("Linux %s: %s\n", u.release, ret ? why : "supported");
+		printf("%-40s %-6s %-8s %s\n", "FEATURE", "SINCE", "PRESENT", "USED FOR");
+		for (size_t i = 0; i < vr_kernel_n_features; i++) {
+			const struct vr_kernel_feature *f = &vr_kernel_features[i];
+			char since[16];
+
+			snprintf(since, sizeof(since), "%d.%d", f->major, f->minor);
+			printf("%-40s %-6s %-8s %s\n", f->name, since, present[i] ? "yes" : "NO",
+			       f->used_for);
+		}
+	}
+	return ret ? VR_EXIT_SYSTEM : VR_EXIT_OK;
+}
+
 static int do_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
@@ -886,6 +932,10 @@ static const struct cmd cmds[] = {
 	{ "gc", do_gc, 0, 0, 0, "",
 	  "Reclaim the state of devices that no longer exist, and remove map entries no\n"
 	  "device's policy uses (left by an apply that was killed half-way)." },
+	{ "features", do_features, 0, 0, 0, "",
+	  "Probe the running kernel for every BPF feature vrnet-bpf uses and say whether\n"
+	  "it can run here (Linux " VR_KERNEL_FLOOR " or newer, nothing missing). Exit 0 if so,\n"
+	  "3 if not, naming what is missing; attach refuses such a kernel the same way." },
 	{ "version", do_version, 0, 0, 0, "", "Print the version." },
 	{ "help", do_help, 0, 1, 0, "[COMMAND]", "Help on all commands or on one." },
 };

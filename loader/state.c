@@ -14,12 +14,15 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "kernel.h"
 #include "log.h"
 #include "state.h"
+#include "verifier_log.h"
 #include "vrnet_egress.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
@@ -59,22 +62,48 @@ static int pin_path(const struct vr_state *st, const char *name, char *buf, size
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * A load failure names the kernel, the function the verifier rejected and its
+ * last word; -v shows the whole log (libbpf prints it).
+ */
+static void load_error(const char *log, int ret, char *err, size_t errlen)
+{
+	char summary[512];
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "?");
+	if (log && !vr_verifier_summary(log, "vrnet_egress", summary, sizeof(summary)))
+		snprintf(err, errlen,
+			 "the verifier of Linux %s rejected the BPF program: %s (-v shows its log)",
+			 u.release, summary);
+	else
+		snprintf(err, errlen, "couldn't load the BPF program on Linux %s: %s (run with -v)",
+			 u.release, strerror(-ret));
+}
+
 static int load_program(struct vr_state *st, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
 	struct vrnet_egress *skel;
-	char path[4200];
+	char path[4200], *log;
 	int ret;
 
+	ret = vr_kernel_supported(err, errlen);
+	if (ret)
+		return ret;
 	skel = vrnet_egress__open_opts(&opts);
 	if (!skel) {
 		snprintf(err, errlen, "couldn't open the BPF object: %s", strerror(errno));
 		return -errno;
 	}
+	/* libbpf asks for the log only when a load fails, then into this buffer */
+	log = calloc(1, VR_VERIFIER_LOG_SIZE);
+	if (log)
+		bpf_program__set_log_buf(skel->progs.vrnet_egress, log, VR_VERIFIER_LOG_SIZE);
 	ret = vrnet_egress__load(skel);
 	if (ret) {
-		snprintf(err, errlen, "couldn't load the BPF program: %s (run with -v)",
-			 strerror(-ret));
+		load_error(log, ret, err, errlen);
 		goto out;
 	}
 	ret = pin_path(st, VRNET_PROG_PIN, path, sizeof(path));
@@ -88,6 +117,7 @@ static int load_program(struct vr_state *st, char *err, size_t errlen)
 		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(-ret));
 out:
 	vrnet_egress__destroy(skel);
+	free(log);
 	return ret;
 }
 

@@ -16,7 +16,7 @@ vr_add_link "vrx$VR_ID" type veth peer name "vry$VR_ID" netns "$VR_SBX" # never 
 expect "--help" vr --help
 expect "help" vr help
 bad_help=
-for c in attach apply allow block unallow unblock internet detach show list check refresh gc version help; do
+for c in attach apply allow block unallow unblock internet detach show list check refresh gc features version help; do
 	vr help "$c" >/dev/null 2>&1 || bad_help="$bad_help $c"
 	vr "$c" --help >/dev/null 2>&1 || bad_help="$bad_help $c--help"
 done
@@ -33,6 +33,22 @@ expect_rc "an option the command does not take" 2 vr show --force
 expect_rc "too few arguments" 2 vr attach
 expect_rc "too many arguments" 2 vr detach "$dev" "$dev"
 expect_rc "ambiguous prefix" 2 vr a "$dev"
+
+# ---- the kernel: this one has every feature, and features -j says so ----
+if vr -j features >"$VR_TMP/features.json" &&
+	jq -e --arg r "$(uname -r)" '.kernel == $r and .floor == "6.1" and .supported == true
+		and (.features | length >= 9) and (.features | all(.present == true))' \
+		"$VR_TMP/features.json" >/dev/null; then
+	ok "features -j: $(uname -r) supported, every feature present"
+else
+	not_ok "features -j: $(cat "$VR_TMP/features.json")"
+fi
+expect "features (text)" vr features
+if grep -q "^Linux $(uname -r): supported$" "$VR_TMP/out"; then
+	ok "features (text) names the kernel"
+else
+	not_ok "features (text): $(head -1 "$VR_TMP/out")"
+fi
 
 # A layer-3 device (tun) has no Ethernet header to parse: refused.
 ip tuntap add "vru$VR_ID" mode tun || vr_fatal "ip tuntap add vru$VR_ID"

@@ -19,6 +19,12 @@ for m in $(cat /vr/modules); do
 	insmod "/lib/modules/$(uname -r)/$m.ko" || echo "not ok - insmod $m"
 done
 
+if out=$(/vr/vrnet-bpf features 2>&1); then
+	echo "ok - features: supported, every feature present"
+else
+	echo "not ok - features: $out"
+fi
+
 # Every cmocka suite as one line; its whole log only when it failed.
 for t in /vr/tests/dp_*; do
 	name=${t##*/}

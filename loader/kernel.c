@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "kernel.h"
+
+static int probe_btf(const struct vr_kernel_feature *f)
+{
+	return !access("/sys/kernel/btf/vmlinux", R_OK);
+}
+
+static int probe_prog_type(const struct vr_kernel_feature *f)
+{
+	return libbpf_probe_bpf_prog_type((enum bpf_prog_type)f->arg, NULL) == 1;
+}
+
+static int probe_map_type(const struct vr_kernel_feature *f)
+{
+	return libbpf_probe_bpf_map_type((enum bpf_map_type)f->arg, NULL) == 1;
+}
+
+static int probe_tc_helper(const struct vr_kernel_feature *f)
+{
+	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, (enum bpf_func_id)f->arg, NULL) == 1;
+}
+
+/*
+ * What can be probed without a device. What cannot (bounded loops 5.3, global
+ * functions 5.6, BPF_PROG_TEST_RUN naming a device 5.10, clsact 4.5) is below
+ * the floor, which the kernel matrix tests; the README lists it all.
+ */
+const struct vr_kernel_feature vr_kernel_features[] = {
+	{ "kernel_btf", "kernel BTF (/sys/kernel/btf/vmlinux)",
+	  "CO-RE: the program's view of kernel structures", 5, 4, probe_btf, 0 },
+	{ "tc_programs", "BPF tc classifier programs", "the filter", 4, 1, probe_prog_type,
+	  BPF_PROG_TYPE_SCHED_CLS },
+	{ "lpm_trie", "LPM trie maps", "prefix rules", 4, 11, probe_map_type,
+	  BPF_MAP_TYPE_LPM_TRIE },
+	{ "lru_hash", "LRU hash maps", "recent flows, for what starts an attempt", 4, 10,
+	  probe_map_type, BPF_MAP_TYPE_LRU_HASH },
+	{ "percpu_hash", "per-CPU hash maps", "per-rule hit counters", 4, 6, probe_map_type,
+	  BPF_MAP_TYPE_PERCPU_HASH },
+	{ "array_of_maps", "array-of-maps", "the grace period before a replaced policy is freed",
+	  4, 12, probe_map_type, BPF_MAP_TYPE_ARRAY_OF_MAPS },
+	{ "ringbuf", "BPF ring buffer", "the audit trail (log)", 5, 8, probe_map_type,
+	  BPF_MAP_TYPE_RINGBUF },
+	{ "spin_lock", "BPF spin locks", "the per-device event rate limit", 5, 1,
+	  probe_tc_helper, BPF_FUNC_spin_lock },
+	{ "skb_load_bytes", "bpf_skb_load_bytes()", "IPv4 option checks", 4, 5, probe_tc_helper,
+	  BPF_FUNC_skb_load_bytes },
+};
+const size_t vr_kernel_n_features = sizeof(vr_kernel_features) / sizeof(vr_kernel_features[0]);
+_Static_assert(sizeof(vr_kernel_features) / sizeof(vr_kernel_features[0]) <= VR_KERNEL_MAX_FEATURES,
+	       "VR_KERNEL_MAX_FEATURES is too small");
+
+int vr_kernel_parse_release(const char *release, int *major, int *minor)
+{
+	char dot;
+
+	if (sscanf(release, "%d%c%d", major, &dot, minor) != 3 || dot != '.' || *major < 0 ||
+	    *minor < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int vr_kernel_check(const char *release, const struct vr_kernel_feature *const *missing,
+		    size_t n_missing, char *err, size_t errlen)
+{
+	int major, minor;
+	bool below = vr_kernel_parse_release(release, &major, &minor) ||
+		     major < VR_KERNEL_FLOOR_MAJOR ||
+		     (major == VR_KERNEL_FLOOR_MAJOR && minor < VR_KERNEL_FLOOR_MINOR);
+	size_t used;
+
+	if (!below && !n_missing)
+		return 0;
+	if (below)
+		used = (size_t)snprintf(err, errlen,
+					"Linux %s is older than %d.%d, the oldest kernel vrnet-bpf runs on",
+					release, VR_KERNEL_FLOOR_MAJOR, VR_KERNEL_FLOOR_MINOR);
+	else
+		used = (size_t)snprintf(err, errlen, "Linux %s lacks what vrnet-bpf needs", release);
+	for (size_t i = 0; i < n_missing && used < errlen; i++)
+		used += (size_t)snprintf(err + used, errlen - used, "%s %s (Linux %d.%d+, for %s)",
+					 i ? ";" : ":", missing[i]->name, missing[i]->major,
+					 missing[i]->minor, missing[i]->used_for);
+	return -ENOTSUP;
+}
+
+size_t vr_kernel_probe(bool *present)
+{
+	size_t absent = 0;
+
+	for (size_t i = 0; i < vr_kernel_n_features; i++) {
+		present[i] = vr_kernel_features[i].probe(&vr_kernel_features[i]) == 1;
+		absent += !present[i];
+	}
+	return absent;
+}
+
+int vr_kernel_supported(char *err, size_t errlen)
+{
+	const struct vr_kernel_feature *missing[VR_KERNEL_MAX_FEATURES];
+	bool present[VR_KERNEL_MAX_FEATURES];
+	struct utsname u;
+	size_t n = 0;
+
+	if (uname(&u))
+		return -errno;
+	vr_kernel_probe(present);
+	for (size_t i = 0; i < vr_kernel_n_features; i++)
+		if (!present[i])
+			missing[n++] = &vr_kernel_features[i];
+	return vr_kernel_check(u.release, missing, n, err, errlen);
+}
