@@ -32,7 +32,7 @@ for t in "$build"/tests/dp_*; do
 	copy_elf "$t" "/vr/tests/$(basename "$t")"
 done
 install -m 0755 "$here/guest-init.sh" "$root/init"
-install -m 0755 "$here/guest-traffic.sh" "$root/vr/guest-traffic.sh"
+install -m 0755 "$here/guest-traffic.sh" "$here/guest-floor.sh" "$root/vr/"
 
 # Modules, uncompressed, dependencies first, in the order /vr/modules lists.
 add_module() { # NAME

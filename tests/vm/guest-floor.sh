@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# On a guest kernel below the floor (6.1): features and attach must refuse,
+# naming the kernel and the floor, exit 3, and load nothing. Prints "ok - ..." / "not ok - ..." lines.
+ip() { /usr/sbin/ip "$@"; }
+vr() { /vr/vrnet-bpf --pin-dir /sys/fs/bpf/vrvm "$@"; }
+release=$(uname -r)
+want="Linux $release is older than 6.1, the oldest kernel vrnet-bpf runs on"
+
+out=$(vr features 2>&1)
+rc=$?
+if [ "$rc" -eq 3 ] && [ "$(echo "$out" | head -1)" = "Linux $release: $want" ]; then
+	echo "ok - floor: features says so, exit 3"
+else
+	echo "not ok - floor: features: exit $rc: $out"
+fi
+
+# attach: that one line, no verifier log, before anything is loaded
+ip link add vrh type veth peer name vrs
+out=$(vr attach vrh 2>&1)
+rc=$?
+if [ "$rc" -eq 3 ] && [ "$out" = "Error: $want" ]; then
+	echo "ok - floor: attach refused in one line, exit 3"
+else
+	echo "not ok - floor: attach: exit $rc: $out"
+fi
+if [ -e /sys/fs/bpf/vrvm/vrnet_egress ]; then
+	echo "not ok - floor: a program was pinned"
+else
+	echo "ok - floor: nothing loaded"
+fi
