@@ -18,11 +18,12 @@
  * Returns 1 for a source route, -1 for malformed options, 0 otherwise.
  *
  * Written for the oldest verifier supported (Linux 6.1) as much as the newest:
- * - 6.1 learns a register's range only from a test of that very register, and
- *   clang turns "len == 0 || len > 40" into one range test on a copy of len.
- *   So the size is tested as @last = len - 1 and passed on as last + 1, and
- *   barrier_var() keeps clang from folding last + 1 back into len. A test of
- *   "len != 0" would not give the size a lower bound on 6.1 either.
+ * - clang turns "len == 0 || len > 40" into one range test of len - 41, and
+ *   6.1 does not carry a range learned on len - 41 back to len (newer
+ *   verifiers track such linked registers). So the size is tested as
+ *   @last = len - 1 and passed on as last + 1, and barrier_var() keeps clang
+ *   from folding last + 1 back into len. A test of "len != 0" would not give
+ *   the size a lower bound on 6.1 either.
  * - The loop walks every position @pos and decodes only where the next option
  *   starts (@next). Indexing by the loop counter keeps each iteration's state
  *   exact; indexing by an offset that the options' own lengths move made the
@@ -35,7 +36,7 @@ __noinline int vrnet_ipv4_source_route(struct __sk_buff *skb, __u64 off, __u64 l
 	__u64 last = len - 1, next = 0;
 	int pos;
 
-	if (!skb || last >= IPV4_MAX_OPTIONS_LEN)
+	if (last >= IPV4_MAX_OPTIONS_LEN)
 		return len ? -1 : 0;
 	barrier_var(last);
 	if (bpf_skb_load_bytes(skb, off, opts, last + 1))

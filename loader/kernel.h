@@ -44,10 +44,13 @@ int vr_kernel_parse_release(const char *release, int *major, int *minor);
 int vr_kernel_check(const char *release, const struct vr_kernel_feature *const *missing,
 		    size_t n_missing, char *err, size_t errlen);
 
-/* Probes every feature into @present[VR_KERNEL_MAX_FEATURES]; returns how many are absent. */
-size_t vr_kernel_probe(bool *present);
-
-/* Probes every feature of the running kernel, then vr_kernel_check(). */
-int vr_kernel_supported(char *err, size_t errlen);
+/**
+ * vr_kernel_supported() - probe the running kernel, then vr_kernel_check()
+ * @present: receives each feature's probe result (VR_KERNEL_MAX_FEATURES)
+ *
+ * Return: 0; -ENOTSUP as vr_kernel_check(); -EPERM when this process may not
+ * load a tc program, so that nothing can be probed (@err says so).
+ */
+int vr_kernel_supported(bool *present, char *err, size_t errlen);
 
 #endif

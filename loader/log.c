@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
 #include "log.h"
@@ -21,6 +22,16 @@ void vr_log_setup(bool json, bool verbose)
 	log_json = json;
 	log_verbose = verbose;
 	libbpf_set_print(libbpf_print);
+}
+
+void vr_log_text(enum vr_log_level level, const char *title, const char *text)
+{
+	size_t n = strlen(text);
+
+	if (level == VR_LOG_DEBUG && !log_verbose)
+		return;
+	fprintf(stderr, "-- %s --\n%s%s-- end of %s --\n", title, text,
+		n && text[n - 1] == '\n' ? "" : "\n", title);
 }
 
 void vr_log(enum vr_log_level level, const char *fmt, ...)

@@ -11,6 +11,9 @@ void vr_log_setup(bool json, bool verbose);
 void vr_log(enum vr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A multi-line text under a title, whole (a DEBUG one only with -v), on stderr. */
+void vr_log_text(enum vr_log_level level, const char *title, const char *text);
+
 #define vr_err(...) vr_log(VR_LOG_ERROR, __VA_ARGS__)
 #define vr_warn(...) vr_log(VR_LOG_WARN, __VA_ARGS__)
 #define vr_info(...) vr_log(VR_LOG_INFO, __VA_ARGS__)

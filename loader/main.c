@@ -843,44 +843,45 @@ static int do_version(int argc, char **argv)
 static int do_features(int argc, char **argv)
 {
 	bool present[VR_KERNEL_MAX_FEATURES];
-	char why[1024] = "";
+	char why[1024] = "", since[16];
 	struct utsname u;
+	json_t *features;
 	int ret;
 
 	if (uname(&u))
 		return fail(VR_EXIT_SYSTEM, "uname: %s", strerror(errno));
-	vr_kernel_probe(present);
-	ret = vr_kernel_supported(why, sizeof(why));
-	if (opt.json) {
-		json_t *features = json_array();
+	ret = vr_kernel_supported(present, why, sizeof(why));
+	if (ret == -EPERM)
+		return fail(VR_EXIT_SYSTEM, "%s", why);
+	if (!opt.json) {
+		if (ret)
+			printf("%s\n", why);
+		else
+			printf("Linux %s: supported\n", u.release);
+		printf("%-40s %-6s %-8s %s\n", "FEATURE", "SINCE", "PRESENT", "USED FOR");
+	}
+	features = json_array();
+	for (size_t i = 0; i < vr_kernel_n_features; i++) {
+		const struct vr_kernel_feature *f = &vr_kernel_features[i];
 
-		for (size_t i = 0; i < vr_kernel_n_features; i++) {
-			const struct vr_kernel_feature *f = &vr_kernel_features[i];
-			char since[16];
-
-			snprintf(since, sizeof(since), "%d.%d", f->major, f->minor);
+		snprintf(since, sizeof(since), "%d.%d", f->major, f->minor);
+		if (opt.json)
 			json_array_append_new(features,
 					      json_pack("{s:s,s:s,s:s,s:b,s:s}", "key", f->key,
 							"name", f->name, "since", since,
 							"present", present[i], "used_for",
 							f->used_for));
-		}
+		else
+			printf("%-40s %-6s %-8s %s\n", f->name, since, present[i] ? "yes" : "NO",
+			       f->used_for);
+	}
+	if (opt.json)
 		vr_json_print(json_pack("{s:s,s:s,s:b,s:s?,s:o}", "kernel", u.release, "floor",
 					VR_KERNEL_FLOOR, "supported", !ret, "reason",
 					ret ? why : NULL, "features", features),
 			      opt.pretty);
-	} else {
-		printf("Linux %s: %s\n", u.release, ret ? why : "supported");
-		printf("%-40s %-6s %-8s %s\n", "FEATURE", "SINCE", "PRESENT", "USED FOR");
-		for (size_t i = 0; i < vr_kernel_n_features; i++) {
-			const struct vr_kernel_feature *f = &vr_kernel_features[i];
-			char since[16];
-
-			snprintf(since, sizeof(since), "%d.%d", f->major, f->minor);
-			printf("%-40s %-6s %-8s %s\n", f->name, since, present[i] ? "yes" : "NO",
-			       f->used_for);
-		}
-	}
+	else
+		json_decref(features);
 	return ret ? VR_EXIT_SYSTEM : VR_EXIT_OK;
 }
 
@@ -935,7 +936,8 @@ static const struct cmd cmds[] = {
 	{ "features", do_features, 0, 0, 0, "",
 	  "Probe the running kernel for every BPF feature vrnet-bpf uses and say whether\n"
 	  "it can run here (Linux " VR_KERNEL_FLOOR " or newer, nothing missing). Exit 0 if so,\n"
-	  "3 if not, naming what is missing; attach refuses such a kernel the same way." },
+	  "3 if not, naming what is missing; attach refuses such a kernel the same way.\n"
+	  "Needs root: probing loads programs." },
 	{ "version", do_version, 0, 0, 0, "", "Print the version." },
 	{ "help", do_help, 0, 1, 0, "[COMMAND]", "Help on all commands or on one." },
 };

@@ -73,7 +73,13 @@ static void load_error(const char *log, int ret, char *err, size_t errlen)
 
 	if (uname(&u))
 		snprintf(u.release, sizeof(u.release), "?");
-	if (log && !vr_verifier_summary(log, "vrnet_egress", summary, sizeof(summary)))
+	if (log && log[0])
+		vr_log_text(VR_LOG_DEBUG, "the verifier's log", log);
+	if (ret == -ENOSPC)
+		snprintf(err, errlen,
+			 "the verifier of Linux %s rejected the BPF program with more log than %u MiB",
+			 u.release, VR_VERIFIER_LOG_SIZE >> 20);
+	else if (log && !vr_verifier_summary(log, "vrnet_egress", summary, sizeof(summary)))
 		snprintf(err, errlen,
 			 "the verifier of Linux %s rejected the BPF program: %s (-v shows its log)",
 			 u.release, summary);
@@ -86,10 +92,11 @@ static int load_program(struct vr_state *st, char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
 	struct vrnet_egress *skel;
+	bool present[VR_KERNEL_MAX_FEATURES];
 	char path[4200], *log;
 	int ret;
 
-	ret = vr_kernel_supported(err, errlen);
+	ret = vr_kernel_supported(present, err, errlen);
 	if (ret)
 		return ret;
 	skel = vrnet_egress__open_opts(&opts);
@@ -210,6 +217,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 info_len = sizeof(info);
+	bool created = false;
 	char path[4200];
 	int ret;
 
@@ -225,7 +233,9 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 		ret = ensure_bpffs(pin_dir, err, errlen);
 		if (ret)
 			return ret;
-		if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+		if (!mkdir(pin_dir, 0700)) {
+			created = true;
+		} else if (errno != EEXIST) {
 			ret = -errno;
 			snprintf(err, errlen, "couldn't create %s: %s", pin_dir, strerror(errno));
 			return ret;
@@ -272,6 +282,9 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	return 0;
 fail:
 	vr_state_close(st);
+	/* a first attach refused before anything was pinned leaves nothing behind */
+	if (created)
+		rmdir(pin_dir);
 	return ret;
 }
 

@@ -43,7 +43,8 @@ int vr_verifier_summary(const char *log, const char *main_name, char *buf, size_
 	long last_insn = -1;
 	const char *func = main_name;
 
-	buf[0] = '\0';
+	if (len)
+		buf[0] = '\0';
 	while (line && *line) {
 		const char *nl = strchr(line, '\n');
 		size_t n = nl ? (size_t)(nl - line) : strlen(line);

@@ -22,6 +22,8 @@
  * one of the verifier's closing statistics.
  *
  * Return: 0, or -1 when @log has no reason to give (@buf is then "").
+ * A @log that filled its buffer may have lost its last lines (6.1 keeps the
+ * head of a log, 6.4 and later its tail); the caller says so instead.
  */
 int vr_verifier_summary(const char *log, const char *main_name, char *buf, size_t len);
 

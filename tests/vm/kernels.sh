@@ -51,6 +51,8 @@ image_package() { # SUITE
 		sed -n 's/^ *Depends: \(linux-image-[^ ]*-cloud-amd64\)$/\1/p' | head -1
 }
 
+tmp=''
+trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
 for suite in "" bookworm-backports bullseye; do
 	pkg=$(image_package "$suite")
 	if [ -z "$pkg" ]; then
@@ -65,6 +67,7 @@ for suite in "" bookworm-backports bullseye; do
 		rm -rf "${dir:?}/$release"
 		mv "$tmp/root" "$dir/$release"
 		rm -rf "$tmp"
+		tmp=''
 	fi
 	echo "$dir/$release"
 done

@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 release=$(basename "$kdir")
 moddir=$kdir/lib/modules/$release
 root=$(mktemp -d /tmp/vrinitrd.XXXXXX)
-trap 'rm -rf "$root"' EXIT
+trap 'rm -rf "$root" "$out.tmp"' EXIT
 
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,var,vr/tests,lib/modules/"$release"}
 ln -s ../run "$root/var/run"
