@@ -11,7 +11,7 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
-	  -Iinclude -Iloader -I$(OUTPUT)
+	  -Iinclude -Iloader -I$(OUTPUT) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lz -ljansson -lcares
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
 	      -Iinclude -I$(OUTPUT)

@@ -318,7 +318,8 @@ static int fold(struct builder *b)
 	size_t *stack; /* chain of containing prefixes: indices into c->prefixes */
 	int ret = 0;
 
-	qsort(b->leaves, b->leaf_count, sizeof(*b->leaves), leaf_cmp);
+	if (b->leaf_count) /* an empty policy has no leaves array at all */
+		qsort(b->leaves, b->leaf_count, sizeof(*b->leaves), leaf_cmp);
 	c->prefixes = calloc(b->leaf_count ? b->leaf_count : 1, sizeof(*c->prefixes));
 	stack = calloc(130, sizeof(*stack));
 	if (!c->prefixes || !stack) {

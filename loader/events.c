@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
 #include <signal.h>
@@ -45,20 +46,26 @@ static int64_t clock_ns(clockid_t id)
 
 int vr_parse_since(const char *text, int64_t *realtime_ns)
 {
-	char unit = 0, extra;
-	long long n;
 	struct tm tm = { 0 };
 	const char *end;
+	char *unit;
+	long long n;
 
-	if (sscanf(text, "%lld%c%c", &n, &unit, &extra) == 2 && n >= 0) {
+	errno = 0;
+	n = strtoll(text, &unit, 10);
+	if (unit != text && isdigit((unsigned char)text[0]) && unit[0] && !unit[1]) {
 		static const struct { char unit; int64_t ns; } units[] = {
 			{ 's', 1000000000ll }, { 'm', 60000000000ll },
 			{ 'h', 3600000000000ll }, { 'd', 86400000000000ll },
 		};
+		int64_t now = clock_ns(CLOCK_REALTIME);
 
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (unit == units[i].unit) {
-				*realtime_ns = clock_ns(CLOCK_REALTIME) - n * units[i].ns;
+			if (unit[0] == units[i].unit) {
+				/* no further back than 1970: no overflow either */
+				if (errno || n > now / units[i].ns)
+					return -ERANGE;
+				*realtime_ns = now - n * units[i].ns;
 				return 0;
 			}
 		return -EINVAL;

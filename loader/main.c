@@ -4,6 +4,7 @@
  * each with its own options; global options (-j, -p, -v, --pin-dir,
  * --resolver) may stand anywhere.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -735,7 +736,7 @@ static int parse_count(const char *text, const char *what, long max, long *out)
 
 	errno = 0;
 	*out = strtol(text, &end, 10);
-	if (errno || *end || *out < 0 || *out > max)
+	if (errno || end == text || *end || *out < 0 || *out > max)
 		return fail(VR_EXIT_USAGE, "%s must be a number 0-%ld, not \"%s\"", what, max, text);
 	return 0;
 }
@@ -748,9 +749,11 @@ static int do_log(int argc, char **argv)
 	int *list = NULL, ret;
 	size_t n = 0;
 
-	if (opt.since && vr_parse_since(opt.since, &o.since_ns))
+	if (opt.since && (ret = vr_parse_since(opt.since, &o.since_ns)))
 		return fail(VR_EXIT_USAGE,
-			    "--since takes 30s, 10m, 2h, 1d or YYYY-MM-DDTHH:MM:SS (UTC), not \"%s\"",
+			    ret == -ERANGE ?
+				    "--since %s reaches back before 1970" :
+				    "--since takes 30s, 10m, 2h, 1d or YYYY-MM-DDTHH:MM:SS (UTC), not \"%s\"",
 			    opt.since);
 	if ((opt.count && (ret = parse_count(opt.count, "--count", 1000000000, &count))) ||
 	    (opt.summary && (ret = parse_count(opt.summary, "--summary-interval", 86400, &summary))))
@@ -1047,7 +1050,13 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 	opterr = 0;
 	optind = 1;
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+jpvhV", long_opts, NULL);
+		c = getopt_long(argc, argv, "+:jpvhV", long_opts, NULL);
+		if (c == -1 && !strcmp(argv[optind - 1], "--")) {
+			/* "--" ends the options: all that follows is positional */
+			while (optind < argc)
+				pos[n++] = argv[optind++];
+			break;
+		}
 		if (c == -1) {
 			pos[n++] = argv[optind++];
 			continue;
@@ -1094,12 +1103,17 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.summary = optarg;
 			*seen |= OPT_SUMMARY;
 			break;
+		case ':':
+			vr_log_setup(opt.json, opt.verbose);
+			vr_err("option %s needs an argument", argv[optind - 1]);
+			free(pos);
+			return -1;
 		default:
 			vr_log_setup(opt.json, opt.verbose);
-			if (optopt)
+			if (optopt && optopt < 128 && isprint(optopt))
 				vr_err("unknown option -%c", optopt);
 			else
-				vr_err("unknown or incomplete option %s", argv[optind - 1]);
+				vr_err("unknown option %s", argv[optind - 1]);
 			free(pos);
 			return -1;
 		}
@@ -1129,6 +1143,9 @@ int main(int argc, char **argv)
 	if (nargs < 0)
 		return VR_EXIT_USAGE;
 	vr_log_setup(opt.json, opt.verbose);
+	if (opt.pin_dir[0] != '/')
+		return fail(VR_EXIT_USAGE, "--pin-dir must be an absolute path, not \"%s\"",
+			    opt.pin_dir);
 	if (version)
 		return do_version(0, NULL);
 	if (!nargs) {

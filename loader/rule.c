@@ -104,6 +104,33 @@ static void clear_host_bits(uint8_t *addr, int bytes, int prefixlen)
 	}
 }
 
+/*
+ * An IPv6 rule that names IPv4 space: the sandbox's packets to those hosts are
+ * IPv4, so an IPv4-mapped rule (::ffff:a.b.c.d) would never match them. It
+ * becomes the IPv4 rule it means. IPv4-compatible addresses (::a.b.c.d, other
+ * than :: and ::1) are deprecated and refused rather than guessed at.
+ */
+static int ipv4_in_ipv6(struct vr_rule *rule, char *err, size_t errlen)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[12];
+	char v4[INET_ADDRSTRLEN];
+
+	if (!memcmp(rule->addr, mapped, sizeof(mapped))) {
+		memmove(rule->addr, rule->addr + 12, 4);
+		memset(rule->addr + 4, 0, 12);
+		rule->family = 4;
+		rule->prefixlen -= 96;
+		return 0;
+	}
+	if (!memcmp(rule->addr, zero, sizeof(zero)) && rule->prefixlen == 128 &&
+	    (rule->addr[12] | rule->addr[13] | rule->addr[14] || rule->addr[15] > 1)) {
+		inet_ntop(AF_INET, rule->addr + 12, v4, sizeof(v4));
+		fail("IPv4-compatible IPv6 addresses are deprecated: write %s", v4);
+	}
+	return 0;
+}
+
 static int parse_cidr(const char *s, int family, struct vr_rule *rule, char *err,
 		      size_t errlen)
 {
@@ -136,6 +163,8 @@ static int parse_cidr(const char *s, int family, struct vr_rule *rule, char *err
 	rule->kind = VRNET_RULE_CIDR;
 	rule->family = (uint8_t)family;
 	rule->prefixlen = (uint8_t)plen;
+	if (family == 6 && plen >= 96)
+		return ipv4_in_ipv6(rule, err, errlen);
 	return 0;
 }
 
@@ -192,6 +221,26 @@ static bool looks_ipv4(const char *host)
 	return true;
 }
 
+/*
+ * Whether bare IPv6 text reads as ADDRESS:PORT too, like "2001:db8::1:443":
+ * its last group is decimal and the text before it is an address. Sets @rest
+ * to the length of that address.
+ */
+static bool reads_as_port(const char *s, size_t *rest)
+{
+	const char *last = strrchr(s, ':');
+	char head[INET6_ADDRSTRLEN + 8];
+	uint8_t addr[16];
+
+	if (!last || strchr(s, '/') || !last[1] ||
+	    strspn(last + 1, "0123456789") != strlen(last + 1) || (size_t)(last - s) >= sizeof(head))
+		return false;
+	*rest = (size_t)(last - s);
+	memcpy(head, s, *rest);
+	head[*rest] = '\0';
+	return inet_pton(AF_INET6, head, addr) == 1;
+}
+
 int vr_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t errlen)
 {
 	char buf[VR_RULE_TEXT_MAX + 1];
@@ -224,6 +273,11 @@ int vr_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t errl
 			fail("expected ':' after ']'");
 	} else if (strchr(buf, ':') != strrchr(buf, ':')) {
 		/* Two or more colons: a bare IPv6 address, which takes no port. */
+		size_t rest;
+
+		if (reads_as_port(buf, &rest))
+			fail("ambiguous \"%s\": write [%.*s]:%s for a port, or [%s] for the address",
+			     buf, (int)rest, buf, buf + rest + 1, buf);
 	} else if ((ports = strchr(buf, ':'))) {
 		*ports++ = '\0';
 	}
@@ -265,6 +319,7 @@ void vr_rule_format(const struct vr_rule *rule, char *buf, size_t len)
 {
 	char host[VRNET_MAX_NAME_LEN + 8], ports[16] = "";
 	bool bracket;
+	size_t rest;
 
 	if (rule->kind == VRNET_RULE_DOMAIN)
 		snprintf(host, sizeof(host), "%s", rule->name);
@@ -273,7 +328,10 @@ void vr_rule_format(const struct vr_rule *rule, char *buf, size_t len)
 			       sizeof(host));
 
 	if (rule->any_port && rule->proto == VRNET_PROTO_ANY) {
-		snprintf(buf, len, "%s", host);
+		/* brackets where the bare address would read as one with a port */
+		bracket = rule->kind == VRNET_RULE_CIDR && rule->family == 6 &&
+			  reads_as_port(host, &rest);
+		snprintf(buf, len, "%s%s%s", bracket ? "[" : "", host, bracket ? "]" : "");
 		return;
 	}
 	if (rule->any_port)

@@ -1271,7 +1271,8 @@ int vr_sweep(struct vr_state *st, size_t *swept)
 			used[n_used++] = dev.overlay_id;
 	}
 	free(list);
-	qsort(used, n_used, sizeof(*used), cmp_u32);
+	if (n_used)
+		qsort(used, n_used, sizeof(*used), cmp_u32);
 
 	ret = sweep_map(st->host4_fd, sizeof(struct vrnet_host4_key),
 			offsetof(struct vrnet_host4_key, policy_id), used, n_used, swept);

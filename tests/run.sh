@@ -39,15 +39,19 @@ count_shell() { # suite-name, log, rc
 logdir=$(mktemp -d /tmp/vrnet-test.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 
-for bin in "$build"/tests/unit_* "$build"/tests/dp_*; do
+# cmocka suites, then the same under ASan and UBSan (make test-sanitize-bins)
+for bin in "$build"/tests/unit_* "$build"/tests/dp_* \
+	"$build"/sanitize/tests/unit_* "$build"/sanitize/tests/dp_*; do
 	[ -x "$bin" ] || continue
-	name=$(basename "$bin")
+	name=${bin#"$build"/}
+	name=${name/tests\//}
 	selected "$name" || continue
 	echo "=== $name"
-	"$bin" >"$logdir/$name.log" 2>&1
+	log=$logdir/${name//\//_}.log
+	"$bin" >"$log" 2>&1
 	rc=$?
-	cat "$logdir/$name.log"
-	count_cmocka "$name" "$logdir/$name.log" "$rc"
+	cat "$log"
+	count_cmocka "$name" "$log" "$rc"
 done
 
 for script in tests/integration/*.sh; do

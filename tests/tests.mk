@@ -22,9 +22,17 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-.PHONY: test-bins
+.PHONY: test-bins cmocka-bins test-sanitize-bins
 test-bins: $(OUTPUT)/vrnet-bpf $(TEST_BINS)
+cmocka-bins: $(filter $(OUTPUT)/tests/unit_% $(OUTPUT)/tests/dp_%,$(TEST_BINS))
+
+# The cmocka suites once more with AddressSanitizer and UBSan (leaks
+# included), every finding fatal: tests/run.sh runs them as sanitize/NAME.
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+test-sanitize-bins:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/sanitize \
+		EXTRA_CFLAGS="$(SANITIZE_FLAGS)" cmocka-bins
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory test-bins
+	$(Q)$(MAKE) --no-print-directory test-bins test-sanitize-bins
 	$(Q)./tests/run.sh

@@ -255,7 +255,9 @@ static void random_policy(struct ref_policy *pol)
 					   r->addr),
 				 1);
 		inet_ntop(family == 4 ? AF_INET : AF_INET6, r->addr, a, sizeof(a));
-		snprintf(r->text, sizeof(r->text), "%s", a);
+		/* bracketed: "2001:db8::1:0" alone reads as an address and a port */
+		snprintf(r->text, sizeof(r->text), "%s%s%s", family == 6 ? "[" : "", a,
+			 family == 6 ? "]" : "");
 		r->proto = VRNET_PROTO_ANY;
 		r->lo = r->hi = 53;
 	}

@@ -33,6 +33,26 @@ expect_rc "an option the command does not take" 2 vr show --force
 expect_rc "too few arguments" 2 vr attach
 expect_rc "too many arguments" 2 vr detach "$dev" "$dev"
 expect_rc "ambiguous prefix" 2 vr a "$dev"
+# "--" ends the options; one at the end left a NULL argument (a segfault)
+for c in "show --" "detach --" "internet $dev --" "check $dev --" "list --"; do
+	# shellcheck disable=SC2086 # the command is several words
+	vr $c >/dev/null 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 2 ]; then ok "trailing --: $c exits $rc"; else not_ok "trailing --: $c exits $rc"; fi
+done
+expect_rc "-- before a device name" 2 vr detach -- --nosuchdev
+expect_rc "an option's argument missing" 2 vr apply "$dev" --policy
+if grep -qx "Error: option --policy needs an argument" "$VR_TMP/err"; then
+	ok "an option's argument missing: says which option"
+else
+	not_ok "an option's argument missing: $(od -c "$VR_TMP/err" | head -3)"
+fi
+expect_rc "relative --pin-dir" 2 "$VRNET_BIN" --pin-dir "vrpin$VR_ID" list
+# bounded: a log that wrongly took these would stream
+expect_rc "log --since before 1970" 2 timeout 5 "$VRNET_BIN" --pin-dir "$VR_PIN" log --since 99999999999999d
+expect_rc "log --since overflowing" 2 timeout 5 "$VRNET_BIN" --pin-dir "$VR_PIN" log \
+	--since 999999999999999999999999d
+expect_rc "log --count empty" 2 timeout 5 "$VRNET_BIN" --pin-dir "$VR_PIN" log --count ''
 
 # ---- the kernel: this one has every feature, and features -j says so ----
 if vr -j features >"$VR_TMP/features.json" &&
@@ -127,6 +147,12 @@ expect_rc "check the resolver: exit 0" 0 vr check "$dev" 198.51.100.7:53/udp
 expect_rc "check icmp: exit 1" 1 vr check "$dev" 203.0.113.10
 expect_rc "check a port range: exit 2" 2 vr check "$dev" 203.0.113.10:1-2
 expect_rc "check a device not attached: exit 2" 2 vr check "vrx$VR_ID" 203.0.113.10:443
+# An IPv4-mapped block rule is the IPv4 rule it names: it blocks IPv4 packets.
+expect "block an IPv4-mapped address" vr block "$dev" "[::ffff:203.0.113.10]:443/tcp"
+expect_rc "check the IPv4 address it maps: exit 1" 1 vr check "$dev" 203.0.113.10:443
+expect "unblock it by its IPv4 form" vr unblock "$dev" 203.0.113.10:443/tcp
+expect_rc "check it again: exit 0" 0 vr check "$dev" 203.0.113.10:443
+expect_rc "an address that reads as one with a port: exit 2" 2 vr allow "$dev" 2001:db8::1:443
 vr -j check "$dev" 203.0.113.10:443 >"$VR_TMP/out"
 if jq -e '.verdict == "allow" and .results[0].reason == "allow_rule" and
 	.results[0].rule == "203.0.113.10:443/tcp" and .results[0].port == 443' "$VR_TMP/out" >/dev/null; then

@@ -82,8 +82,26 @@ static const struct valid_case valid_cases[] = {
 	  "2001:db8::/32" },
 	{ "::/0", CIDR, 6, 0, ANY, true, 0, 65535, "::", NULL, "::/0" },
 	{ "fe80::/10", CIDR, 6, 10, ANY, true, 0, 65535, "fe80::", NULL, "fe80::/10" },
-	{ "::ffff:10.0.0.1", CIDR, 6, 128, ANY, true, 0, 65535, "::ffff:10.0.0.1", NULL,
-	  "::ffff:10.0.0.1" },
+	/* IPv4-mapped: the packets are IPv4, so the rule is */
+	{ "::ffff:10.0.0.1", CIDR, 4, 32, ANY, true, 0, 65535, "10.0.0.1", NULL, "10.0.0.1" },
+	{ "::ffff:169.254.169.254", CIDR, 4, 32, ANY, true, 0, 65535, "169.254.169.254", NULL,
+	  "169.254.169.254" },
+	{ "::FFFF:a9fe:a9fe", CIDR, 4, 32, ANY, true, 0, 65535, "169.254.169.254", NULL,
+	  "169.254.169.254" },
+	{ "[::ffff:169.254.169.254]:80/tcp", CIDR, 4, 32, TCP, false, 80, 80, "169.254.169.254",
+	  NULL, "169.254.169.254:80/tcp" },
+	{ "::ffff:10.0.0.0/104", CIDR, 4, 8, ANY, true, 0, 65535, "10.0.0.0", NULL, "10.0.0.0/8" },
+	{ "::ffff:0:0/96", CIDR, 4, 0, ANY, true, 0, 65535, "0.0.0.0", NULL, "0.0.0.0/0" },
+	{ "::1", CIDR, 6, 128, ANY, true, 0, 65535, "::1", NULL, "::1" },
+	{ "::", CIDR, 6, 128, ANY, true, 0, 65535, "::", NULL, "::" },
+	/* NAT64 stays IPv6; its canonical text "64:ff9b::c000:201" reads as a port */
+	{ "64:ff9b::192.0.2.1", CIDR, 6, 128, ANY, true, 0, 65535, "64:ff9b::c000:201", NULL,
+	  "[64:ff9b::c000:201]" },
+	/* brackets make an address whose last group reads as a port unambiguous */
+	{ "[2001:db8::1:443]", CIDR, 6, 128, ANY, true, 0, 65535, "2001:db8::1:443", NULL,
+	  "[2001:db8::1:443]" },
+	{ "2001:db8::1:abcd", CIDR, 6, 128, ANY, true, 0, 65535, "2001:db8::1:abcd", NULL,
+	  "2001:db8::1:abcd" },
 	{ "[::1]", CIDR, 6, 128, ANY, true, 0, 65535, "::1", NULL, "::1" },
 	{ "[2001:db8::1]:443/tcp", CIDR, 6, 128, TCP, false, 443, 443, "2001:db8::1", NULL,
 	  "[2001:db8::1]:443/tcp" },
@@ -190,6 +208,10 @@ struct invalid_case {
 };
 
 static const struct invalid_case invalid_cases[] = {
+	{ "2001:db8::1:443", "write [2001:db8::1]:443 for a port, or [2001:db8::1:443] for" },
+	{ "::1:53", "ambiguous" },
+	{ "::1.2.3.4", "IPv4-compatible IPv6 addresses are deprecated: write 1.2.3.4" },
+	{ "[::0.0.0.2]:53/udp", "IPv4-compatible" },
 	{ "10.0.0.0/33", "prefix length must be 0-32" },
 	{ "10.0.0.0/", "prefix length must be 0-32" },
 	{ "10.0.0.0/8x", "prefix length" },
