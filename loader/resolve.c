@@ -80,8 +80,9 @@ static void wait_for(ares_channel ch)
 }
 
 /*
- * Asks for A and AAAA separately so one family's failure (a name with only
- * IPv4 addresses) does not hide the other's answer.
+ * Asks for A and AAAA separately, at once. A family with no records (a name
+ * with IPv4 addresses only) is an answer; a family whose query failed (a
+ * timeout, SERVFAIL) fails the name, so no rule covers one family silently.
  */
 int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
 	       size_t errlen)
@@ -91,8 +92,13 @@ int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *
 				     .tries = 2 };
 	struct ares_addrinfo_hints hints = { .ai_flags = ARES_AI_NOSORT };
 	struct query q4 = { .family = AF_INET }, q6 = { .family = AF_INET6 };
+	struct vr_addr a4[VR_MAX_ADDRS_PER_NAME], a6[VR_MAX_ADDRS_PER_NAME];
+	const struct query *families[] = { &q4, &q6 };
 	ares_channel ch;
 	int status;
+
+	if (max > VR_MAX_ADDRS_PER_NAME)
+		max = VR_MAX_ADDRS_PER_NAME;
 
 	status = ares_library_init(ARES_LIB_INIT_ALL);
 	if (status == ARES_SUCCESS)
@@ -107,22 +113,35 @@ int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *
 		return -EINVAL;
 	}
 
-	q4.out = out;
+	/* both families at once: a dead resolver costs one timeout, not two */
+	q4.out = a4;
 	q4.max = max;
 	hints.ai_family = AF_INET;
 	ares_getaddrinfo(ch, name, NULL, &hints, on_addrinfo, &q4);
-	wait_for(ch);
-
-	q6.out = out + q4.count;
-	q6.max = max - q4.count;
+	q6.out = a6;
+	q6.max = max;
 	hints.ai_family = AF_INET6;
 	ares_getaddrinfo(ch, name, NULL, &hints, on_addrinfo, &q6);
 	wait_for(ch);
 	ares_destroy(ch);
 
-	if (q4.status == ARES_ENOMEM || q6.status == ARES_ENOMEM) {
+	if (q4.status == ARES_ENOMEM || q6.status == ARES_ENOMEM || q4.count + q6.count > max) {
 		snprintf(err, errlen, "resolves to more than %d addresses", max);
 		return -E2BIG;
+	}
+	/*
+	 * Each family must be answered: a rule on a name whose A query timed out
+	 * but whose AAAA query came back would cover one family silently.
+	 */
+	for (size_t i = 0; i < 2; i++) {
+		const struct query *q = families[i];
+
+		if (q->status == ARES_SUCCESS || q->status == ARES_ENODATA ||
+		    (q->status == ARES_ENOTFOUND && q4.count + q6.count == 0))
+			continue;
+		snprintf(err, errlen, "cannot resolve its %s records: %s",
+			 q->family == AF_INET ? "A" : "AAAA", ares_strerror(q->status));
+		return -EIO;
 	}
 	if (q4.count + q6.count == 0) {
 		int status = q4.status != ARES_ENODATA ? q4.status : q6.status;
@@ -130,5 +149,7 @@ int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *
 		snprintf(err, errlen, "cannot resolve: %s", ares_strerror(status));
 		return -ENOENT;
 	}
+	memcpy(out, a4, (size_t)q4.count * sizeof(*out));
+	memcpy(out + q4.count, a6, (size_t)q6.count * sizeof(*out));
 	return q4.count + q6.count;
 }

@@ -250,6 +250,42 @@ dns_addr=10.231.$VR_NET.1
 VR_DNSMASQ_PID=
 vr_dnsmasq() { # ADDRESS-OPTIONS...: (re)start dnsmasq on our device's address
 	[ -n "$VR_DNSMASQ_PID" ] && vr_stop_pid "$VR_DNSMASQ_PID"
+
+# A resolver that answers AAAA queries and never A ones: a block rule on the
+# name would cover IPv6 only, so the name must fail to resolve.
+cat >"$VR_TMP/aaaa_only.py" <<'PY'
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 5353))
+s.settimeout(1)
+addr = socket.inet_pton(socket.AF_INET6, sys.argv[2])
+deadline = time.monotonic() + 60
+while time.monotonic() < deadline:
+    try:
+        q, peer = s.recvfrom(512)
+    except socket.timeout:
+        continue
+    end = q.index(b"\0", 12) + 5
+    qtype = struct.unpack("!H", q[end - 4:end - 2])[0]
+    if qtype != 28:
+        continue  # A (and anything else) is never answered
+    head = q[:2] + b"\x81\x80" + struct.pack("!HHHH", 1, 1, 0, 0)
+    s.sendto(head + q[12:end] + b"\xc0\x0c" + struct.pack("!HHIH", 28, 1, 60, 16) + addr, peer)
+PY
+"$VR_PY" "$VR_TMP/aaaa_only.py" "$dns_addr" "$VR_WEB6B" 2>>"$VR_TMP/aaaa_only.log" &
+aaaa_pid=$!
+vr_pids+=("$aaaa_pid")
+sleep 0.3
+before=$(vr -j show "$dev" | jq -c '[.block[]?.rule]')
+expect_rc "block a name whose A query times out: exit 2" 2 vr --resolver "$dns_addr:5353" \
+	block "$dev" half.vrtest:443/tcp
+if grep -q "cannot resolve its A records" "$VR_TMP/err" &&
+	[ "$(vr -j show "$dev" | jq -c '[.block[]?.rule]')" = "$before" ]; then
+	ok "the A query's failure named, nothing changed"
+else
+	not_ok "A query failure: $(cat "$VR_TMP/err")"
+fi
+vr_stop_pid "$aaaa_pid"
 	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --port 53 \
 		--listen-address="$dns_addr" --bind-interfaces --pid-file="$VR_TMP/dnsmasq.pid" \
 		"$@" 2>>"$VR_TMP/dnsmasq.log" &
