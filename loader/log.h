@@ -25,6 +25,7 @@ enum vr_exit {
 	VR_EXIT_DENY = 1,   /* `check` said deny */
 	VR_EXIT_USAGE = 2,  /* invalid usage or input */
 	VR_EXIT_SYSTEM = 3, /* system or kernel failure */
+	VR_EXIT_BUSY = 4,   /* another command holds the lock; nothing was done */
 };
 
 #endif

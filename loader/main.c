@@ -43,6 +43,7 @@ static struct {
 	const char *since;
 	const char *count;
 	const char *summary;
+	const char *wait;
 } opt = { .pin_dir = VR_DEFAULT_PIN_DIR };
 
 struct cmd {
@@ -77,6 +78,12 @@ static int fail(int code, const char *fmt, ...)
 static int exit_of(int ret)
 {
 	return ret == -EINVAL ? VR_EXIT_USAGE : VR_EXIT_SYSTEM;
+}
+
+/* Why the state could not be opened: nothing there, busy, or broken. */
+static int open_exit(int ret)
+{
+	return ret == -ENOENT ? VR_EXIT_USAGE : ret == -EWOULDBLOCK ? VR_EXIT_BUSY : VR_EXIT_SYSTEM;
 }
 
 static int device_index(const char *name, int *ifindex)
@@ -117,7 +124,7 @@ static int open_state(struct vr_state *st, enum vr_open_mode mode)
 	int ret = vr_state_open(st, opt.pin_dir, mode, errbuf, sizeof(errbuf));
 
 	if (ret)
-		return fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		return fail(open_exit(ret), "%s", errbuf);
 	if (mode == VR_OPEN_CHANGE) {
 		ret = vr_gc(st);
 		if (ret < 0)
@@ -147,14 +154,24 @@ static int require_attached(struct vr_state *st, int ifindex, const char *name)
  */
 struct cached_resolver {
 	const struct vr_device_policy *dp;
+	struct vr_prepared_names *prepared; /* the new names, looked up before the lock */
 };
 
 static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int max,
 			  char *err, size_t errlen)
 {
-	int n = vr_device_policy_addresses(((struct cached_resolver *)ctx)->dp, name, out, max);
+	struct cached_resolver *c = ctx;
+	int n = vr_device_policy_addresses(c->dp, name, out, max);
 
-	return n != -ENOENT ? n : vr_resolve(&opt.resolver, name, out, max, err, errlen);
+	return n != -ENOENT ? n : vr_resolve_prepared(c->prepared, name, out, max, err, errlen);
+}
+
+/* Names are looked up before the lock: a slow resolver holds no one else up. */
+static int prepare_policy_names(struct vr_prepared_names *names, const struct vr_policy *p)
+{
+	if (vr_prepare_policy_names(names, &opt.resolver, p))
+		return fail(VR_EXIT_SYSTEM, "out of memory");
+	return 0;
 }
 
 static int apply_policy(struct vr_state *st, int ifindex, const char *name,
@@ -200,6 +217,7 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 
 static int do_attach(int argc, char **argv)
 {
+	struct vr_prepared_names names = { 0 };
 	struct vr_policy p;
 	struct vr_state st;
 	struct vrnet_device dev;
@@ -215,12 +233,12 @@ static int do_attach(int argc, char **argv)
 	vr_policy_init(&p); /* no policy: deny-all */
 	if (opt.policy && (ret = read_policy_arg(&p)))
 		return ret;
-	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+	if ((ret = prepare_policy_names(&names, &p)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
 
 	if (is_attached(&st, ifindex)) {
 		if (opt.policy)
-			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
+			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
 		if (!ret)
 			print_device(&st, ifindex, "attached");
 		goto close;
@@ -233,7 +251,7 @@ static int do_attach(int argc, char **argv)
 	}
 
 	/* The policy is in the maps before the program can see a packet. */
-	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
+	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
 	if (ret)
 		goto close;
 	ret = vr_tc_attach(ifindex, st.prog_fd, &created);
@@ -247,12 +265,14 @@ static int do_attach(int argc, char **argv)
 close:
 	vr_state_close(&st);
 out:
+	vr_prepared_names_free(&names);
 	vr_policy_free(&p);
 	return ret;
 }
 
 static int do_apply(int argc, char **argv)
 {
+	struct vr_prepared_names names = { 0 };
 	struct vr_policy p;
 	struct vr_state st;
 	int ifindex, ret;
@@ -261,14 +281,16 @@ static int do_apply(int argc, char **argv)
 		return fail(VR_EXIT_USAGE, "apply needs --policy FILE (or - for standard input)");
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = read_policy_arg(&p)))
 		return ret;
-	if (!(ret = open_state(&st, VR_OPEN_CHANGE))) {
+	if (!(ret = prepare_policy_names(&names, &p)) &&
+	    !(ret = open_state(&st, VR_OPEN_CHANGE))) {
 		ret = require_attached(&st, ifindex, argv[0]);
 		if (!ret)
-			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve, &opt.resolver);
+			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
 		if (!ret)
 			print_device(&st, ifindex, "applied");
 		vr_state_close(&st);
 	}
+	vr_prepared_names_free(&names);
 	vr_policy_free(&p);
 	return ret;
 }
@@ -277,7 +299,8 @@ static int do_apply(int argc, char **argv)
 static int edit_rules(int argc, char **argv, int list, bool add)
 {
 	struct vr_rule *rules = calloc((size_t)argc, sizeof(*rules));
-	struct cached_resolver cache = { 0 };
+	struct vr_prepared_names names = { 0 };
+	struct cached_resolver cache = { .prepared = &names };
 	struct vr_device_policy dp;
 	struct vr_policy p;
 	struct vr_state st;
@@ -295,14 +318,18 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 			goto out;
 		}
 	}
+	if (add && vr_prepare_names(&names, &opt.resolver, rules + 1, (size_t)argc - 1)) {
+		ret = fail(VR_EXIT_SYSTEM, "out of memory");
+		goto out;
+	}
 	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
 	if ((ret = require_attached(&st, ifindex, argv[0])))
 		goto close;
 	/* Additions go into the device's overlay without touching its base policy. */
 	if (add) {
-		ret = vr_edit_add(&st, ifindex, list, rules + 1, (size_t)argc - 1, vr_resolve,
-				  &opt.resolver, errbuf, sizeof(errbuf));
+		ret = vr_edit_add(&st, ifindex, list, rules + 1, (size_t)argc - 1,
+				  vr_resolve_prepared, &names, errbuf, sizeof(errbuf));
 		if (!ret) {
 			print_device(&st, ifindex, "applied");
 			goto close;
@@ -342,6 +369,7 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 close:
 	vr_state_close(&st);
 out:
+	vr_prepared_names_free(&names);
 	free(rules);
 	return ret;
 }
@@ -484,7 +512,7 @@ static int show_devices(int argc, char **argv, bool rules)
 		goto print;
 	}
 	if (ret) {
-		ret = fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		ret = fail(open_exit(ret), "%s", errbuf);
 		goto out;
 	}
 	if (argc) {
@@ -578,7 +606,7 @@ static int do_check(int argc, char **argv)
 	}
 	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
 	if (ret) {
-		ret = fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		ret = fail(open_exit(ret), "%s", errbuf);
 		goto out;
 	}
 	if ((ret = require_attached(&st, ifindex, argv[0])))
@@ -762,7 +790,7 @@ static int do_log(int argc, char **argv)
 	o.summary_interval_ms = (int)summary * 1000;
 	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
 	if (ret)
-		return fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		return fail(open_exit(ret), "%s", errbuf);
 	if (argc && (ret = devices_arg(&st, argc, argv, &list, &n)))
 		goto out;
 	o.ifindexes = list;
@@ -793,7 +821,7 @@ static int do_metrics(int argc, char **argv)
 		return 0;
 	}
 	if (ret)
-		return fail(ret == -ENOENT ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s", errbuf);
+		return fail(open_exit(ret), "%s", errbuf);
 	ret = devices_arg(&st, argc, argv, &list, &n);
 	if (!ret) {
 		if (opt.json)
@@ -812,7 +840,7 @@ static int do_gc(int argc, char **argv)
 	int ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_CHANGE, errbuf, sizeof(errbuf));
 
 	if (ret)
-		return fail(VR_EXIT_SYSTEM, "%s", errbuf);
+		return fail(open_exit(ret), "%s", errbuf);
 	size_t swept = 0;
 
 	ret = vr_gc(&st);
@@ -955,13 +983,15 @@ static const char global_help[] =
 	"      --pin-dir DIR     bpffs directory of the program and maps (" VR_DEFAULT_PIN_DIR ")\n"
 	"      --resolver ADDRS  DNS servers for domain rules, e.g. 192.0.2.53 or\n"
 	"                        [2001:db8::53]:5353 (default: /etc/resolv.conf)\n"
+	"  -w, --wait SECONDS    wait that long for a lock another command holds\n"
+	"                        (default: exit 4 at once)\n"
 	"  -h, --help            help; -V, --version: the version\n"
 	"\n"
 	"RULE is HOST[:PORTS[/PROTO]]: HOST an IPv4/IPv6 address or CIDR (IPv6 in\n"
 	"brackets when a port follows) or a domain name; PORTS N, N-M or *; PROTO tcp,\n"
 	"udp, icmp or any (default any).\n"
 	"Exit codes: 0 success, 1 check said deny, 2 invalid usage or input,\n"
-	"3 system or kernel failure.\n";
+	"3 system or kernel failure, 4 another command holds the lock.\n";
 
 static void usage(FILE *f)
 {
@@ -1025,6 +1055,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
+	{ "wait", required_argument, NULL, 'w' },
 	{ "pin-dir", required_argument, NULL, LONG_PIN_DIR },
 	{ "resolver", required_argument, NULL, LONG_RESOLVER },
 	{ "policy", required_argument, NULL, LONG_POLICY },
@@ -1050,7 +1081,7 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 	opterr = 0;
 	optind = 1;
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+:jpvhV", long_opts, NULL);
+		c = getopt_long(argc, argv, "+:jpvhVw:", long_opts, NULL);
 		if (c == -1 && !strcmp(argv[optind - 1], "--")) {
 			/* "--" ends the options: all that follows is positional */
 			while (optind < argc)
@@ -1076,6 +1107,9 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			break;
 		case 'V':
 			*version = true;
+			break;
+		case 'w':
+			opt.wait = optarg;
 			break;
 		case LONG_PIN_DIR:
 			opt.pin_dir = optarg;
@@ -1146,6 +1180,16 @@ int main(int argc, char **argv)
 	if (opt.pin_dir[0] != '/')
 		return fail(VR_EXIT_USAGE, "--pin-dir must be an absolute path, not \"%s\"",
 			    opt.pin_dir);
+	if (opt.wait) {
+		long seconds;
+		int ret = parse_count(opt.wait, "-w", 3600, &seconds);
+
+		if (ret)
+			return ret;
+		vr_state_lock_wait((int)seconds * 1000);
+	} else {
+		vr_state_lock_wait(0);
+	}
 	if (version)
 		return do_version(0, NULL);
 	if (!nargs) {

@@ -4,6 +4,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ares.h>
 #include "resolve.h"
@@ -152,4 +153,70 @@ int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *
 	memcpy(out, a4, (size_t)q4.count * sizeof(*out));
 	memcpy(out + q4.count, a6, (size_t)q6.count * sizeof(*out));
 	return q4.count + q6.count;
+}
+
+static struct vr_prepared_name *prepared_find(const struct vr_prepared_names *set,
+					      const char *name)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (!strcmp(set->names[i].name, name))
+			return &set->names[i];
+	return NULL;
+}
+
+int vr_prepare_names(struct vr_prepared_names *set, const struct vr_resolver *r,
+		     const struct vr_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct vr_prepared_name *e, *grown;
+
+		if (rules[i].kind != VRNET_RULE_DOMAIN || prepared_find(set, rules[i].name))
+			continue;
+		grown = realloc(set->names, (set->count + 1) * sizeof(*set->names));
+		if (!grown)
+			return -ENOMEM;
+		set->names = grown;
+		e = &set->names[set->count++];
+		snprintf(e->name, sizeof(e->name), "%s", rules[i].name);
+		e->why[0] = '\0';
+		e->ret = vr_resolve((void *)r, e->name, e->addrs, VR_MAX_ADDRS_PER_NAME, e->why,
+				    sizeof(e->why));
+	}
+	return 0;
+}
+
+int vr_prepare_policy_names(struct vr_prepared_names *set, const struct vr_resolver *r,
+			    const struct vr_policy *p)
+{
+	int ret = vr_prepare_names(set, r, p->allow.rules, p->allow.count);
+
+	return ret ? ret : vr_prepare_names(set, r, p->block.rules, p->block.count);
+}
+
+int vr_resolve_prepared(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
+			size_t errlen)
+{
+	const struct vr_prepared_name *e = prepared_find(ctx, name);
+
+	if (!e) {
+		snprintf(err, errlen, "was not looked up before the change");
+		return -ENOENT;
+	}
+	if (e->ret < 0) {
+		snprintf(err, errlen, "%s", e->why);
+		return e->ret;
+	}
+	if (e->ret > max) {
+		snprintf(err, errlen, "resolves to more than %d addresses", max);
+		return -E2BIG;
+	}
+	memcpy(out, e->addrs, (size_t)e->ret * sizeof(*out));
+	return e->ret;
+}
+
+void vr_prepared_names_free(struct vr_prepared_names *set)
+{
+	free(set->names);
+	set->names = NULL;
+	set->count = 0;
 }

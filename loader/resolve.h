@@ -14,4 +14,31 @@ struct vr_resolver {
 int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
 	       size_t errlen);
 
+/*
+ * Answers looked up before a change takes the lock, so that a slow or dead
+ * resolver never holds other commands up: each domain rule's name with what
+ * vr_resolve() said of it, addresses or an error, served as it was under the
+ * lock by vr_resolve_prepared().
+ */
+struct vr_prepared_names {
+	struct vr_prepared_name {
+		char name[VRNET_MAX_NAME_LEN];
+		int ret; /* vr_resolve()'s return */
+		char why[256];
+		struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
+	} *names;
+	size_t count;
+};
+
+/* Looks up every domain rule of @rules (@n of them) not looked up yet; -ENOMEM. */
+int vr_prepare_names(struct vr_prepared_names *set, const struct vr_resolver *r,
+		     const struct vr_rule *rules, size_t n);
+/* The same for the allow and block lists of @p. */
+int vr_prepare_policy_names(struct vr_prepared_names *set, const struct vr_resolver *r,
+			    const struct vr_policy *p);
+/* A vr_resolve_fn over a struct vr_prepared_names; -ENOENT for a name not in it. */
+int vr_resolve_prepared(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
+			size_t errlen);
+void vr_prepared_names_free(struct vr_prepared_names *set);
+
 #endif

@@ -212,6 +212,34 @@ static int open_maps(struct vr_state *st, char *err, size_t errlen)
 	return 0;
 }
 
+static int lock_wait_ms = -1;
+
+void vr_state_lock_wait(int ms)
+{
+	lock_wait_ms = ms;
+}
+
+/* flock(), waiting lock_wait_ms at most: -EWOULDBLOCK when that ran out. */
+static int lock_dir(int fd, int how)
+{
+	struct timespec start, now, pause = { .tv_nsec = 10 * 1000 * 1000 };
+
+	if (lock_wait_ms < 0)
+		return flock(fd, how) ? -errno : 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (!flock(fd, how | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >=
+		    lock_wait_ms)
+			return -EWOULDBLOCK;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
 		  char *err, size_t errlen)
 {
@@ -249,9 +277,15 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 		return ret;
 	}
 	/* Changes are serialised; readers wait for a change to finish. */
-	if (flock(st->dir_fd, mode == VR_OPEN_CHANGE ? LOCK_EX : LOCK_SH)) {
-		ret = -errno;
-		snprintf(err, errlen, "couldn't lock %s: %s", pin_dir, strerror(errno));
+	ret = lock_dir(st->dir_fd, mode == VR_OPEN_CHANGE ? LOCK_EX : LOCK_SH);
+	if (ret == -EWOULDBLOCK) {
+		snprintf(err, errlen,
+			 "another vrnet-bpf command holds %s%s (-w SECONDS waits for it)", pin_dir,
+			 lock_wait_ms > 0 ? " still" : "");
+		goto fail;
+	}
+	if (ret) {
+		snprintf(err, errlen, "couldn't lock %s: %s", pin_dir, strerror(-ret));
 		goto fail;
 	}
 

@@ -30,6 +30,13 @@ enum vr_open_mode {
 
 int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
 		  char *err, size_t errlen);
+
+/*
+ * How long vr_state_open() waits for a lock another process holds: @ms, 0 not
+ * at all (-EWOULDBLOCK at once), negative for as long as it takes (the
+ * default). The CLI's -w sets it.
+ */
+void vr_state_lock_wait(int ms);
 void vr_state_close(struct vr_state *st);
 
 /* A device's stored policy, with the rule records to explain verdicts. */

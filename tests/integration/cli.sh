@@ -285,7 +285,56 @@ if grep -q "cannot resolve its A records" "$VR_TMP/err" &&
 else
 	not_ok "A query failure: $(cat "$VR_TMP/err")"
 fi
+
+# The same resolver is slow too (its A queries time out): looking a name up for
+# an edit must not hold the lock, so a change made meanwhile goes through.
+vr --resolver "$dns_addr:5353" allow "$dev" slow.vrtest:443/tcp >"$VR_TMP/slow.out" 2>&1 &
+slow_pid=$!
+vr_pids+=("$slow_pid")
+sleep 0.5
+# took_between NAME START MIN MAX: seconds since START within [MIN, MAX)
+took_between() {
+	local took
+	took=$(vr_elapsed "$2")
+	if awk -v t="$took" -v lo="$3" -v hi="$4" 'BEGIN { exit !(t >= lo && t < hi) }'; then
+		ok "$1 (${took} s)"
+	else
+		not_ok "$1: took ${took} s, not $3-$4 s"
+	fi
+}
+start=$(vr_now)
+expect "a change while another command waits for a resolver" vr internet "$dev" policy
+took_between "that change did not wait for the resolver's lookup" "$start" 0 1.5
+wait "$slow_pid"
+slow_rc=$?
+if [ "$slow_rc" -eq 2 ] && grep -q "slow.vrtest" "$VR_TMP/slow.out"; then
+	ok "the edit itself failed on its name: exit 2"
+else
+	not_ok "the slow edit: exit $slow_rc: $(cat "$VR_TMP/slow.out")"
+fi
 vr_stop_pid "$aaaa_pid"
+
+# ---- the lock: busy is exit 4 at once, -w waits ----
+flock "$VR_PIN" sleep 3 &
+holder=$!
+vr_pids+=("$holder")
+sleep 0.3
+start=$(vr_now)
+expect_rc "a change while another holds the lock: exit 4" 4 vr internet "$dev" policy
+if grep -q "another vrnet-bpf command holds $VR_PIN (-w SECONDS waits for it)" "$VR_TMP/err" &&
+	awk -v t="$(vr_elapsed "$start")" 'BEGIN { exit !(t < 1) }'; then
+	ok "busy: said at once, naming -w"
+else
+	not_ok "busy: $(cat "$VR_TMP/err") after $(vr_elapsed "$start") s"
+fi
+expect_rc "a read while another holds the lock: exit 4" 4 vr show "$dev"
+start=$(vr_now)
+expect_rc "-w 1 gives up after a second: exit 4" 4 vr -w 1 internet "$dev" policy
+took_between "-w 1 waited a second" "$start" 0.9 2
+expect "-w 10 waits for the holder" vr -w 10 internet "$dev" policy
+took_between "-w 10 went ahead once the holder let go, not before" "$start" 2.5 10
+vr_stop_pid "$holder"
+expect_rc "-w takes seconds" 2 vr -w soon list
 	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --port 53 \
 		--listen-address="$dns_addr" --bind-interfaces --pid-file="$VR_TMP/dnsmasq.pid" \
 		"$@" 2>>"$VR_TMP/dnsmasq.log" &
