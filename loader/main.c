@@ -32,13 +32,14 @@ enum {
 	OPT_SINCE = 1 << 2,
 	OPT_COUNT = 1 << 3,
 	OPT_SUMMARY = 1 << 4,
+	OPT_CHECK = 1 << 5,
 };
 
 static struct {
 	const char *pin_dir;
 	bool json, pretty, verbose;
 	const char *policy;
-	bool force;
+	bool force, check;
 	struct vr_resolver resolver;
 	const char *since;
 	const char *count;
@@ -270,6 +271,31 @@ out:
 	return ret;
 }
 
+/* apply --check: everything an apply does before it touches the kernel. */
+static int check_policy(struct vr_policy *p)
+{
+	struct vr_prepared_names names = { 0 };
+	struct vr_compiled c = { 0 };
+	int ret = prepare_policy_names(&names, p);
+
+	if (!ret && (ret = vr_compile(p, vr_resolve_prepared, &names, &c, errbuf, sizeof(errbuf))))
+		ret = fail(ret == -ENOMEM ? VR_EXIT_SYSTEM : VR_EXIT_USAGE, "%s: %s", opt.policy,
+			   errbuf);
+	if (!ret && opt.json)
+		vr_json_print(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I}", "policy", opt.policy, "valid",
+					1, "rules", (json_int_t)vr_policy_rule_count(p), "records",
+					(json_int_t)c.rule_count, "prefixes",
+					(json_int_t)c.prefix_count, "portsets",
+					(json_int_t)c.portset_count),
+			      opt.pretty);
+	else if (!ret)
+		printf("%s: valid: %zu rules, %zu records, %zu prefixes, %zu portsets\n", opt.policy,
+		       vr_policy_rule_count(p), c.rule_count, c.prefix_count, c.portset_count);
+	vr_compiled_free(&c);
+	vr_prepared_names_free(&names);
+	return ret;
+}
+
 static int do_apply(int argc, char **argv)
 {
 	struct vr_prepared_names names = { 0 };
@@ -279,6 +305,15 @@ static int do_apply(int argc, char **argv)
 
 	if (!opt.policy)
 		return fail(VR_EXIT_USAGE, "apply needs --policy FILE (or - for standard input)");
+	if (opt.check) {
+		if ((ret = read_policy_arg(&p)))
+			return ret;
+		ret = check_policy(&p);
+		vr_policy_free(&p);
+		return ret;
+	}
+	if (argc != 1)
+		return fail(VR_EXIT_USAGE, "apply needs a device (or --check)");
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = read_policy_arg(&p)))
 		return ret;
 	if (!(ret = prepare_policy_names(&names, &p)) &&
@@ -924,9 +959,11 @@ static const struct cmd cmds[] = {
 	  "sees everything the sandbox sends. Without --policy, DEV is deny-all. Attaching\n"
 	  "an attached device keeps its policy unless --policy is given. --force allows a\n"
 	  "device that carries the host's default route." },
-	{ "apply", do_apply, 1, 1, OPT_POLICY, "DEV --policy FILE|-",
+	{ "apply", do_apply, 0, 1, OPT_POLICY | OPT_CHECK, "DEV --policy FILE|- | --check --policy FILE|-",
 	  "Replace DEV's policy atomically: packets see the old policy or the new one,\n"
-	  "never a mix; on any error the old policy stays in force." },
+	  "never a mix; on any error the old policy stays in force. With --check, only\n"
+	  "validate the policy (parse, resolve its names, compile) and say what it\n"
+	  "would install, touching no kernel state; DEV is not needed." },
 	{ "allow", do_allow, 2, -1, 0, "DEV RULE...", "Add RULEs to DEV's allow list (atomically)." },
 	{ "block", do_block, 2, -1, 0, "DEV RULE...", "Add RULEs to DEV's block list (atomically)." },
 	{ "unallow", do_unallow, 2, -1, 0, "DEV RULE...",
@@ -1044,6 +1081,7 @@ enum {
 	LONG_RESOLVER,
 	LONG_POLICY,
 	LONG_FORCE,
+	LONG_CHECK,
 	LONG_SINCE,
 	LONG_COUNT,
 	LONG_SUMMARY,
@@ -1060,6 +1098,7 @@ static const struct option long_opts[] = {
 	{ "resolver", required_argument, NULL, LONG_RESOLVER },
 	{ "policy", required_argument, NULL, LONG_POLICY },
 	{ "force", no_argument, NULL, LONG_FORCE },
+	{ "check", no_argument, NULL, LONG_CHECK },
 	{ "since", required_argument, NULL, LONG_SINCE },
 	{ "count", required_argument, NULL, LONG_COUNT },
 	{ "summary-interval", required_argument, NULL, LONG_SUMMARY },
@@ -1125,6 +1164,10 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.force = true;
 			*seen |= OPT_FORCE;
 			break;
+		case LONG_CHECK:
+			opt.check = true;
+			*seen |= OPT_CHECK;
+			break;
 		case LONG_SINCE:
 			opt.since = optarg;
 			*seen |= OPT_SINCE;
@@ -1161,6 +1204,7 @@ static const char *option_name(unsigned int bits)
 {
 	return bits & OPT_POLICY  ? "--policy" :
 	       bits & OPT_FORCE	  ? "--force" :
+	       bits & OPT_CHECK	  ? "--check" :
 	       bits & OPT_SINCE	  ? "--since" :
 	       bits & OPT_COUNT	  ? "--count" :
 				    "--summary-interval";

@@ -314,6 +314,28 @@ else
 fi
 vr_stop_pid "$aaaa_pid"
 
+# ---- apply --check: validates, installs nothing ----
+vr_snapshot "$dev" >"$VR_TMP/before"
+good=$(vr_policy good '{"default": "deny", "allow": ["203.0.113.0/24:443/tcp", "198.51.100.7:53/udp"],
+	"block": ["203.0.113.66"]}')
+expect "apply --check of a valid policy" vr -j apply --check --policy "$good"
+if jq -e '.valid == true and .rules == 3 and .prefixes == 3' "$VR_TMP/out" >/dev/null; then
+	ok "apply --check -j: valid, 3 rules, 3 prefixes"
+else
+	not_ok "apply --check -j: $(cat "$VR_TMP/out")"
+fi
+bad=$(vr_policy bad '{"allow": ["203.0.113.1/24"]}')
+expect_rc "apply --check of an invalid policy: exit 2" 2 vr apply --check --policy "$bad"
+expect_rc "apply --check of a name that does not resolve: exit 2" 2 \
+	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy nx '{"allow": ["nx.vrtest"]}')"
+expect_rc "apply without a device or --check: exit 2" 2 vr apply --policy "$good"
+vr_snapshot "$dev" >"$VR_TMP/after"
+if cmp -s "$VR_TMP/before" "$VR_TMP/after"; then
+	ok "apply --check changed nothing in the kernel"
+else
+	not_ok "apply --check changed the maps: $(diff "$VR_TMP/before" "$VR_TMP/after" | head -5)"
+fi
+
 # ---- the lock: busy is exit 4 at once, -w waits ----
 flock "$VR_PIN" sleep 3 &
 holder=$!
