@@ -22,7 +22,7 @@ void vr_log_text(enum vr_log_level level, const char *title, const char *text);
 /* Exit codes of the CLI. */
 enum vr_exit {
 	VR_EXIT_OK = 0,
-	VR_EXIT_DENY = 1,   /* `check` said deny */
+	VR_EXIT_DENY = 1,   /* `check` said deny; `status` found a filter missing */
 	VR_EXIT_USAGE = 2,  /* invalid usage or input */
 	VR_EXIT_SYSTEM = 3, /* system or kernel failure */
 	VR_EXIT_BUSY = 4,   /* another command holds the lock; nothing was done */

@@ -144,9 +144,15 @@ static bool is_attached(struct vr_state *st, int ifindex)
 
 static int require_attached(struct vr_state *st, int ifindex, const char *name)
 {
-	if (!is_attached(st, ifindex))
-		return fail(VR_EXIT_USAGE, "%s is not attached (vrnet-bpf attach %s)", name, name);
-	return 0;
+	struct vrnet_device dev;
+
+	if (is_attached(st, ifindex))
+		return 0;
+	if (!vr_device_get(st, ifindex, &dev) && !strcmp(dev.ifname, name))
+		return fail(VR_EXIT_USAGE,
+			    "%s is not attached: it has vrnet-bpf state but no filter (its clsact qdisc removed, or the device made anew?), so nothing filters it; vrnet-bpf attach %s filters it again, deny-all",
+			    name, name);
+	return fail(VR_EXIT_USAGE, "%s is not attached (vrnet-bpf attach %s)", name, name);
 }
 
 /*
@@ -500,7 +506,11 @@ out:
 	return ret;
 }
 
-/* Devices that have our program on them, for show, list and refresh. */
+/*
+ * Devices with state here that still exist under the name they were attached
+ * with: for show, list, status, metrics, log and refresh. Their filter may be
+ * gone (someone removed the clsact qdisc): filter_missing() tells.
+ */
 static int live_devices(struct vr_state *st, int **list, size_t *n)
 {
 	size_t kept = 0;
@@ -508,11 +518,21 @@ static int live_devices(struct vr_state *st, int **list, size_t *n)
 
 	if (ret)
 		return fail(VR_EXIT_SYSTEM, "couldn't list devices: %s", strerror(-ret));
-	for (size_t i = 0; i < *n; i++)
-		if (vr_tc_is_attached((*list)[i], st->prog_id) == 1)
+	for (size_t i = 0; i < *n; i++) {
+		struct vrnet_device dev;
+		char name[IF_NAMESIZE];
+
+		if (!vr_device_get(st, (*list)[i], &dev) &&
+		    if_indextoname((unsigned int)(*list)[i], name) && !strcmp(name, dev.ifname))
 			(*list)[kept++] = (*list)[i];
+	}
 	*n = kept;
 	return 0;
+}
+
+static bool filter_missing(struct vr_state *st, int ifindex)
+{
+	return vr_tc_is_attached(ifindex, st->prog_id) != 1;
 }
 
 /* One device of `list`: what decides, and how much passed and dropped. */
@@ -524,12 +544,13 @@ static void print_list_line(struct vr_state *st, int ifindex, const struct vr_de
 	for (uint32_t i = 0; i < dp->count; i++)
 		rules += dp->rules[i].kind != VRNET_RULE_RESOLVED;
 	vr_stats_read(st, dp->dev.slot, &c);
-	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s\n",
+	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s%s\n",
 	       dp->dev.ifname, ifindex, vr_internet_name(dp->dev.internet),
 	       dp->dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 	       dp->dev.mode == VRNET_MODE_AUDIT ? "audit" : "enforce", rules,
 	       (unsigned long long)c.allowed_packets, (unsigned long long)c.dropped_packets,
-	       c.audited_packets ? "  (audited: passed, would drop)" : "");
+	       c.audited_packets ? "  (audited: passed, would drop)" : "",
+	       filter_missing(st, ifindex) ? "  FILTER MISSING: unfiltered" : "");
 }
 
 static int show_devices(int argc, char **argv, bool rules)
@@ -564,11 +585,19 @@ static int show_devices(int argc, char **argv, bool rules)
 
 		if (vr_device_policy_read(&st, list[i], &dp))
 			continue;
-		if (opt.json)
-			json_array_append_new(arr, vr_device_json(&st, list[i], &dp, rules));
-		else if (rules)
+		if (opt.json) {
+			json_t *obj = vr_device_json(&st, list[i], &dp, rules);
+
+			json_object_set_new(obj, "filter", json_string(filter_missing(&st, list[i]) ?
+										 "missing" :
+										 "attached"));
+			json_array_append_new(arr, obj);
+		} else if (rules) {
 			vr_device_print(&st, list[i], &dp);
-		else
+			if (filter_missing(&st, list[i]))
+				printf("  FILTER MISSING: nothing filters %s (vrnet-bpf status)\n",
+				       dp.dev.ifname);
+		} else
 			print_list_line(&st, list[i], &dp);
 		vr_device_policy_free(&dp);
 	}
@@ -581,6 +610,54 @@ print:
 		else
 			vr_json_print(json_incref(arr), opt.pretty);
 	}
+out:
+	free(list);
+	json_decref(arr);
+	return ret;
+}
+
+/* status: every device with state, and whether its filter is still there. */
+static int do_status(int argc, char **argv)
+{
+	json_t *arr = json_array();
+	struct vr_state st;
+	size_t n = 0, missing = 0;
+	int *list = NULL, ret;
+
+	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
+	if (ret == -ENOENT) { /* nothing loaded: nothing to check */
+		ret = 0;
+		goto print;
+	}
+	if (ret) {
+		ret = fail(open_exit(ret), "%s", errbuf);
+		goto out;
+	}
+	ret = live_devices(&st, &list, &n);
+	for (size_t i = 0; !ret && i < n; i++) {
+		struct vrnet_device dev;
+		bool gone = filter_missing(&st, list[i]);
+
+		if (vr_device_get(&st, list[i], &dev))
+			continue;
+		missing += gone;
+		if (opt.json)
+			json_array_append_new(arr, json_pack("{s:s,s:i,s:s}", "device", dev.ifname,
+							     "ifindex", list[i], "filter",
+							     gone ? "missing" : "attached"));
+		else if (gone)
+			printf("%s: FILTER MISSING: nothing filters it (was its clsact qdisc removed?); vrnet-bpf attach %s restores it, deny-all\n",
+			       dev.ifname, dev.ifname);
+		else
+			printf("%s: filtered\n", dev.ifname);
+	}
+	vr_state_close(&st);
+print:
+	if (!ret && opt.json)
+		vr_json_print(json_pack("{s:O,s:I}", "devices", arr, "missing", (json_int_t)missing),
+			      opt.pretty);
+	if (!ret && missing)
+		ret = VR_EXIT_DENY;
 out:
 	free(list);
 	json_decref(arr);
@@ -978,7 +1055,12 @@ static const struct cmd cmds[] = {
 	{ "show", do_show, 0, 1, 0, "[DEV]",
 	  "The effective policy of DEV (or of every device): rules, the addresses domain\n"
 	  "rules resolved to, and counters of allowed and dropped packets and bytes." },
-	{ "list", do_list, 0, 0, 0, "", "One line per attached device." },
+	{ "list", do_list, 0, 0, 0, "",
+	  "One line per attached device; FILTER MISSING marks one whose filter is gone." },
+	{ "status", do_status, 0, 0, 0, "",
+	  "Check that every device with vrnet-bpf state still has its filter on its hook\n"
+	  "(removing the clsact qdisc takes it away, and then nothing filters the\n"
+	  "device). Exit 1 if a filter is missing, naming the device." },
 	{ "check", do_check, 2, 2, 0, "DEV HOST[:PORT[/PROTO]]",
 	  "Run a packet from DEV to HOST through the live program and maps. PORT without\n"
 	  "PROTO means tcp; no PORT means an ICMP echo. Prints allow or deny and the rule\n"
@@ -1027,7 +1109,7 @@ static const char global_help[] =
 	"RULE is HOST[:PORTS[/PROTO]]: HOST an IPv4/IPv6 address or CIDR (IPv6 in\n"
 	"brackets when a port follows) or a domain name; PORTS N, N-M or *; PROTO tcp,\n"
 	"udp, icmp or any (default any).\n"
-	"Exit codes: 0 success, 1 check said deny, 2 invalid usage or input,\n"
+	"Exit codes: 0 success, 1 check said deny or status found a filter missing, 2 invalid usage or input,\n"
 	"3 system or kernel failure, 4 another command holds the lock.\n";
 
 static void usage(FILE *f)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "metrics.h"
 #include "output.h"
+#include "tc.h"
 
 /* One metric family: its samples are added while walking the devices. */
 struct family {
@@ -12,7 +13,7 @@ struct family {
 
 enum {
 	M_PACKETS, M_BYTES, M_RULE_HITS, M_SUPPRESSED, M_LOST, M_RULES, M_AUDIT, M_INTERNET,
-	M_COUNT
+	M_FILTER, M_COUNT
 };
 
 static void init_families(struct family *f)
@@ -33,6 +34,8 @@ static void init_families(struct family *f)
 			      "1 if the policy is in audit mode (drops are passed and logged)." },
 		[M_INTERNET] = { "vrnet_internet_override", "gauge",
 				 "The internet switch: 0 policy, 1 off (drop all), 2 on (pass all)." },
+		[M_FILTER] = { "vrnet_filter_attached", "gauge",
+			       "1 if the device's filter is on its hook; 0: it is gone and nothing filters the device." },
 	};
 
 	for (int i = 0; i < M_COUNT; i++) {
@@ -80,6 +83,8 @@ static void collect(struct vr_state *st, int ifindex, struct family *f)
 	add(&f[M_LOST], json_pack("{s:s}", "device", dev), (json_int_t)s.events_lost);
 	add(&f[M_AUDIT], json_pack("{s:s}", "device", dev), dp.dev.mode == VRNET_MODE_AUDIT);
 	add(&f[M_INTERNET], json_pack("{s:s}", "device", dev), dp.dev.internet);
+	add(&f[M_FILTER], json_pack("{s:s}", "device", dev),
+	    vr_tc_is_attached(ifindex, st->prog_id) == 1);
 
 	/* a domain rule's hits are those of the addresses it resolved to */
 	for (uint32_t i = 0; i < dp.count;) {

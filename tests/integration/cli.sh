@@ -16,7 +16,7 @@ vr_add_link "vrx$VR_ID" type veth peer name "vry$VR_ID" netns "$VR_SBX" # never 
 expect "--help" vr --help
 expect "help" vr help
 bad_help=
-for c in attach apply allow block unallow unblock internet detach show list check refresh gc features version help; do
+for c in attach apply allow block unallow unblock internet detach show list status check refresh gc features version help; do
 	vr help "$c" >/dev/null 2>&1 || bad_help="$bad_help $c"
 	vr "$c" --help >/dev/null 2>&1 || bad_help="$bad_help $c--help"
 done
