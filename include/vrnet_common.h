@@ -337,6 +337,7 @@ struct vrnet_event {
 struct vrnet_config {
 	__u32 next_policy_id;
 	__u32 wrapped; /* next_policy_id went past 2^32-1: ids may be in use */
+	__u64 netns_cookie; /* the network namespace whose ifindexes the devices are */
 };
 
 #endif /* VRNET_COMMON_H */

@@ -84,7 +84,9 @@ static int exit_of(int ret)
 /* Why the state could not be opened: nothing there, busy, or broken. */
 static int open_exit(int ret)
 {
-	return ret == -ENOENT ? VR_EXIT_USAGE : ret == -EWOULDBLOCK ? VR_EXIT_BUSY : VR_EXIT_SYSTEM;
+	return ret == -ENOENT || ret == -EXDEV ? VR_EXIT_USAGE :
+	       ret == -EWOULDBLOCK		 ? VR_EXIT_BUSY :
+						   VR_EXIT_SYSTEM;
 }
 
 static int device_index(const char *name, int *ifindex)

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 #include "kernel.h"
 #include "log.h"
+#include "netns.h"
 #include "state.h"
 #include "verifier_log.h"
 #include "vrnet_egress.skel.h"
@@ -37,7 +38,7 @@ static bool is_bpffs(const char *path)
 /* The pin directory must sit on bpffs; /sys/fs/bpf is mounted if it is not. */
 static int ensure_bpffs(const char *pin_dir, char *err, size_t errlen)
 {
-	char parent[4096];
+	char parent[4096], netns[256];
 	char *slash;
 
 	snprintf(parent, sizeof(parent), "%s", pin_dir);
@@ -49,6 +50,13 @@ static int ensure_bpffs(const char *pin_dir, char *err, size_t errlen)
 	*slash = '\0';
 	if (is_bpffs(parent))
 		return 0;
+	/* ip netns exec gives /sys a mount of its own: a bpffs mounted there is thrown away */
+	if (vr_netns_named(netns, sizeof(netns))) {
+		snprintf(err, errlen,
+			 "%s is not the host's bpf filesystem here: this runs in network namespace %s (ip netns exec?), whose /sys is its own; run vrnet-bpf where the devices' host sides are",
+			 parent, netns);
+		return -EXDEV;
+	}
 	if (!strcmp(parent, BPFFS_ROOT) && !mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700"))
 		return 0;
 	snprintf(err, errlen, "%s is not a bpf filesystem (mount -t bpf bpf %s)", parent, parent);
@@ -212,6 +220,40 @@ static int open_maps(struct vr_state *st, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Ifindexes mean something only in the network namespace they come from: the
+ * first change records its namespace, and a command from any other (ip netns
+ * exec, nsenter) is refused before it can read or overwrite a device's state.
+ */
+static int check_netns(struct vr_state *st, enum vr_open_mode mode, char *err, size_t errlen)
+{
+	struct vrnet_config cfg;
+	__u64 cookie;
+	__u32 zero = 0;
+	int ret = vr_netns_cookie(&cookie);
+
+	if (ret) {
+		snprintf(err, errlen, "couldn't tell this network namespace: %s", strerror(-ret));
+		return ret;
+	}
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg)) {
+		snprintf(err, errlen, "couldn't read %s: %s", VRNET_MAP_CONFIG, strerror(errno));
+		return -errno;
+	}
+	if (cfg.netns_cookie == cookie)
+		return 0;
+	if (!cfg.netns_cookie && mode == VR_OPEN_CHANGE) {
+		cfg.netns_cookie = cookie;
+		return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+	}
+	if (!cfg.netns_cookie)
+		return 0; /* nothing was ever changed: nothing to mistake */
+	snprintf(err, errlen,
+		 "%s holds the devices of another network namespace than this command's (ip netns exec, nsenter?): run vrnet-bpf in the namespace they were attached from",
+		 st->pin_dir);
+	return -EXDEV;
+}
+
 static int lock_wait_ms = -1;
 
 void vr_state_lock_wait(int ms)
@@ -305,6 +347,8 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	ret = open_pinned(st, VRNET_PROG_PIN, &st->prog_fd, err, errlen);
 	if (!ret)
 		ret = open_maps(st, err, errlen);
+	if (!ret)
+		ret = check_netns(st, mode, err, errlen);
 	if (ret)
 		goto fail;
 	if (bpf_obj_get_info_by_fd(st->prog_fd, &info, &info_len)) {

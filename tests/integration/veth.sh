@@ -271,7 +271,8 @@ expect_rejected "check of a prefix" vr check "$dev" 203.0.113.0/24:80
 # The device of a default route is refused without --force. The host's own
 # uplink is never used for this: a namespace of ours gets a default route
 # through a veth of ours, and the CLI runs there (ip netns exec gives it a
-# private /sys, so its bpffs and pins vanish with it).
+# private /sys; the test mounts a bpffs there on purpose, and it vanishes with
+# the command: vrnet-bpf itself refuses to mount one there).
 up=vrup$VR_ID
 vr_add_netns "$up"
 ip netns exec "$up" ip link add vruplink type veth peer name vruppeer &&
@@ -280,7 +281,11 @@ ip netns exec "$up" ip link add vruplink type veth peer name vruppeer &&
 	ip netns exec "$up" ip link set vruppeer up &&
 	ip netns exec "$up" ip route add default via 192.0.2.1 ||
 	vr_fatal "uplink namespace"
-ns_vr() { ip netns exec "$up" "$VRNET_BIN" --pin-dir /sys/fs/bpf/vrpin "$@"; }
+ns_vr() {
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	ip netns exec "$up" sh -c 'mount -t bpf bpf /sys/fs/bpf && exec "$0" --pin-dir /sys/fs/bpf/vrpin "$@"' \
+		"$VRNET_BIN" "$@"
+}
 ns_vr attach vruplink >/dev/null 2>"$VR_TMP/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q "default route" "$VR_TMP/err" &&
