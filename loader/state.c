@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel.h"
+#include "layout.h"
 #include "log.h"
 #include "netns.h"
 #include "state.h"
@@ -195,29 +196,38 @@ static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err
  */
 static int open_maps(struct vr_state *st, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(map_layouts) / sizeof(map_layouts[0]); i++) {
+	struct vr_layout_check *check = vr_layout_check_open();
+	char why[512];
+	int ret = check ? 0 : -ENOMEM;
+
+	if (ret)
+		snprintf(err, errlen, "couldn't open this build's BPF object");
+	for (size_t i = 0; !ret && i < sizeof(map_layouts) / sizeof(map_layouts[0]); i++) {
 		const struct map_layout *l = &map_layouts[i];
 		int *fd = (int *)((char *)st + l->fd_offset);
 		struct bpf_map_info info = { 0 };
 		__u32 len = sizeof(info);
-		int ret = open_pinned(st, l->name, fd, err, errlen);
 
+		ret = open_pinned(st, l->name, fd, err, errlen);
 		if (ret)
-			return ret;
+			break;
 		if (bpf_obj_get_info_by_fd(*fd, &info, &len)) {
 			ret = -errno;
 			snprintf(err, errlen, "couldn't query %s: %s", l->name, strerror(errno));
-			return ret;
+			break;
 		}
 		if (info.type != l->type || info.key_size != l->key_size ||
-		    info.value_size != l->value_size) {
-			snprintf(err, errlen,
-				 "%s/%s was made by another version of vrnet-bpf (detach every device and remove %s)",
-				 st->pin_dir, l->name, st->pin_dir);
-			return -EPROTO;
-		}
+		    info.value_size != l->value_size)
+			snprintf(why, sizeof(why), "its type or sizes differ");
+		else if (!vr_layout_check_map(check, *fd, l->name, why, sizeof(why)))
+			continue;
+		snprintf(err, errlen,
+			 "%s/%s was made by another build of vrnet-bpf: %s (detach every device and remove %s)",
+			 st->pin_dir, l->name, why, st->pin_dir);
+		ret = -EPROTO;
 	}
-	return 0;
+	vr_layout_check_close(check);
+	return ret;
 }
 
 /*

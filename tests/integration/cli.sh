@@ -314,6 +314,19 @@ else
 fi
 vr_stop_pid "$aaaa_pid"
 
+# ---- maps of another build are refused, not misread ----
+fake=$VR_PIN-fake
+mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 16 entries 1 \
+	name vrnet_config || vr_fatal "a map of another build"
+expect_rc "a pin directory with a map of another layout: exit 3" 3 "$VRNET_BIN" --pin-dir "$fake" gc
+if grep -q "vrnet_config was made by another build of vrnet-bpf: its key is laid out as no BTF" \
+	"$VR_TMP/err"; then
+	ok "the refusal names the map and what differs"
+else
+	not_ok "refusal: $(cat "$VR_TMP/err")"
+fi
+rm -rf "$fake"
+
 # ---- apply --check: validates, installs nothing ----
 vr_snapshot "$dev" >"$VR_TMP/before"
 good=$(vr_policy good '{"default": "deny", "allow": ["203.0.113.0/24:443/tcp", "198.51.100.7:53/udp"],

@@ -162,7 +162,7 @@ vr_cleanup() {
 	for t in "${vr_nft_tables[@]}"; do
 		nft delete table inet "$t" 2>/dev/null
 	done
-	case $VR_PIN in /sys/fs/bpf/vrpin[0-9]*) rm -rf "$VR_PIN" ;; esac
+	case $VR_PIN in /sys/fs/bpf/vrpin[0-9]*) rm -rf "$VR_PIN" "$VR_PIN"-* ;; esac
 	[ -n "$VR_TMP" ] && rm -rf "$VR_TMP"
 	[ "$rc" -eq 0 ] && [ "$vr_failed" -ne 0 ] && rc=1
 	exit "$rc"
