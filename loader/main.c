@@ -508,6 +508,11 @@ out:
 	return ret;
 }
 
+static bool filter_missing(struct vr_state *st, int ifindex)
+{
+	return vr_tc_is_attached(ifindex, st->prog_id) != 1;
+}
+
 /*
  * Devices with state here that still exist under the name they were attached
  * with: for show, list, status, metrics, log and refresh. Their filter may be
@@ -524,17 +529,14 @@ static int live_devices(struct vr_state *st, int **list, size_t *n)
 		struct vrnet_device dev;
 		char name[IF_NAMESIZE];
 
+		/* its filter still on it (renamed, maybe), or the name it was attached as */
 		if (!vr_device_get(st, (*list)[i], &dev) &&
-		    if_indextoname((unsigned int)(*list)[i], name) && !strcmp(name, dev.ifname))
+		    if_indextoname((unsigned int)(*list)[i], name) &&
+		    (!strcmp(name, dev.ifname) || !filter_missing(st, (*list)[i])))
 			(*list)[kept++] = (*list)[i];
 	}
 	*n = kept;
 	return 0;
-}
-
-static bool filter_missing(struct vr_state *st, int ifindex)
-{
-	return vr_tc_is_attached(ifindex, st->prog_id) != 1;
 }
 
 /* One device of `list`: what decides, and how much passed and dropped. */

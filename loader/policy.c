@@ -76,7 +76,16 @@ int vr_policy_remove(struct vr_policy *p, int list, const struct vr_rule *rule)
 
 int vr_dns_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t errlen)
 {
-	int ret = vr_rule_parse(text, rule, err, errlen);
+	char bracketed[VR_RULE_TEXT_MAX + 3];
+	int ret;
+
+	/* A resolver takes no port: a bare IPv6 address is one, whatever its last group. */
+	if (text && text[0] != '[' && strchr(text, ':') != strrchr(text, ':') &&
+	    strlen(text) <= VR_RULE_TEXT_MAX) {
+		snprintf(bracketed, sizeof(bracketed), "[%s]", text);
+		text = bracketed;
+	}
+	ret = vr_rule_parse(text, rule, err, errlen);
 
 	if (ret)
 		return ret;

@@ -254,7 +254,11 @@ static int check_netns(struct vr_state *st, enum vr_open_mode mode, char *err, s
 		return 0;
 	if (!cfg.netns_cookie && mode == VR_OPEN_CHANGE) {
 		cfg.netns_cookie = cookie;
-		return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+		if (!bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY))
+			return 0;
+		snprintf(err, errlen, "couldn't record the network namespace in %s: %s",
+			 VRNET_MAP_CONFIG, strerror(errno));
+		return -errno;
 	}
 	if (!cfg.netns_cookie)
 		return 0; /* nothing was ever changed: nothing to mistake */
@@ -297,7 +301,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 {
 	struct bpf_prog_info info = { 0 };
 	__u32 info_len = sizeof(info);
-	bool created = false;
+	bool created = false, locked = false;
 	char path[4200];
 	int ret;
 
@@ -330,6 +334,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	}
 	/* Changes are serialised; readers wait for a change to finish. */
 	ret = lock_dir(st->dir_fd, mode == VR_OPEN_CHANGE ? LOCK_EX : LOCK_SH);
+	locked = !ret;
 	if (ret == -EWOULDBLOCK) {
 		snprintf(err, errlen,
 			 "another vrnet-bpf command holds %s%s (-w SECONDS waits for it)", pin_dir,
@@ -369,10 +374,14 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->prog_id = info.id;
 	return 0;
 fail:
-	vr_state_close(st);
-	/* a first attach refused before anything was pinned leaves nothing behind */
-	if (created)
+	/*
+	 * A first attach refused before anything was pinned leaves nothing behind,
+	 * but only while it holds the lock: otherwise the directory may be another
+	 * first attach's, under way.
+	 */
+	if (created && locked)
 		rmdir(pin_dir);
+	vr_state_close(st);
 	return ret;
 }
 

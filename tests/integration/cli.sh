@@ -250,6 +250,63 @@ dns_addr=10.231.$VR_NET.1
 VR_DNSMASQ_PID=
 vr_dnsmasq() { # ADDRESS-OPTIONS...: (re)start dnsmasq on our device's address
 	[ -n "$VR_DNSMASQ_PID" ] && vr_stop_pid "$VR_DNSMASQ_PID"
+	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --port 53 \
+		--listen-address="$dns_addr" --bind-interfaces --pid-file="$VR_TMP/dnsmasq.pid" \
+		"$@" 2>>"$VR_TMP/dnsmasq.log" &
+	VR_DNSMASQ_PID=$!
+	vr_pids+=("$VR_DNSMASQ_PID")
+	vr_wait_for 3 vr_dns_answers || vr_fatal "dnsmasq: $(tail -c 300 "$VR_TMP/dnsmasq.log")"
+}
+vr_dns_answers() { # dnsmasq answers (anything) on its address
+	"$VR_PY" -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.2)
+s.sendto(bytes.fromhex("abcd01000001000000000000") + b"\x02vr\x00\x00\x01\x00\x01", (sys.argv[1], 53))
+s.recv(512)
+' "$dns_addr" 2>/dev/null
+}
+vr_domain_addrs() { # the addresses show -j lists for api.vrtest:443/tcp, sorted
+	vr -j show "$dev" | jq -r '[.allow[] | select(.rule == "api.vrtest:443/tcp") | .addresses[]] | sort | join(" ")'
+}
+resolver=(--resolver "$dns_addr")
+
+vr_dnsmasq --address=/api.vrtest/"$VR_WEB4B" --address=/api.vrtest/"$VR_WEB6B"
+expect "allow a domain" vr "${resolver[@]}" allow "$dev" api.vrtest:443/tcp
+if [ "$(vr_domain_addrs)" = "$VR_WEB6B $VR_WEB4B" ]; then
+	ok "show -j: the domain resolved to both addresses"
+else
+	not_ok "show -j: the domain resolved to \"$(vr_domain_addrs)\""
+fi
+vr show "$dev" >"$VR_TMP/out" 2>&1
+if grep -F "api.vrtest:443/tcp" "$VR_TMP/out" | grep -qF "$VR_WEB4B" &&
+	grep -F "api.vrtest:443/tcp" "$VR_TMP/out" | grep -qF "$VR_WEB6B"; then
+	ok "show: the domain rule with both addresses"
+else
+	not_ok "show: $(grep -F api.vrtest "$VR_TMP/out")"
+fi
+expect_rc "check the domain: exit 0" 0 vr "${resolver[@]}" check "$dev" api.vrtest:443
+expect_rc "check its IPv6 address: exit 0" 0 vr check "$dev" "[$VR_WEB6B]:443"
+
+vr_dnsmasq --address=/api.vrtest/"$VR_WEB4" --address=/api.vrtest/"$VR_WEB6"
+expect "refresh" vr "${resolver[@]}" refresh "$dev"
+if [ "$(vr_domain_addrs)" = "$VR_WEB6 $VR_WEB4" ]; then
+	ok "refresh picked up the changed answer"
+else
+	not_ok "refresh: the domain resolves to \"$(vr_domain_addrs)\""
+fi
+expect_rc "refresh: the new address allows" 0 vr check "$dev" "$VR_WEB4:443"
+expect_rc "refresh: the old address denies" 1 vr check "$dev" "$VR_WEB4B:443"
+
+vr_dnsmasq --address=/other.vrtest/"$VR_WEB4"
+vr "${resolver[@]}" refresh "$dev" >/dev/null 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$(vr_domain_addrs)" = "$VR_WEB6 $VR_WEB4" ]; then
+	ok "refresh of a name that no longer resolves: exit $rc, old addresses kept"
+else
+	not_ok "refresh of a name that no longer resolves: exit $rc, addresses \"$(vr_domain_addrs)\""
+fi
+vr_stop_pid "$VR_DNSMASQ_PID"
 
 # A resolver that answers AAAA queries and never A ones: a block rule on the
 # name would cover IPv6 only, so the name must fail to resolve.
@@ -339,8 +396,17 @@ else
 fi
 bad=$(vr_policy bad '{"allow": ["203.0.113.1/24"]}')
 expect_rc "apply --check of an invalid policy: exit 2" 2 vr apply --check --policy "$bad"
+vr_dnsmasq --address=/api.vrtest/"$VR_WEB4" --address=/api.vrtest/"$VR_WEB6"
 expect_rc "apply --check of a name that does not resolve: exit 2" 2 \
 	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy nx '{"allow": ["nx.vrtest"]}')"
+if grep -q "nx.vrtest: cannot resolve" "$VR_TMP/err"; then
+	ok "apply --check names the name"
+else
+	not_ok "apply --check: $(cat "$VR_TMP/err")"
+fi
+expect "apply --check of a name that resolves" \
+	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy api '{"allow": ["api.vrtest:443"]}')"
+vr_stop_pid "$VR_DNSMASQ_PID"
 expect_rc "apply without a device or --check: exit 2" 2 vr apply --policy "$good"
 vr_snapshot "$dev" >"$VR_TMP/after"
 if cmp -s "$VR_TMP/before" "$VR_TMP/after"; then
@@ -370,60 +436,3 @@ expect "-w 10 waits for the holder" vr -w 10 internet "$dev" policy
 took_between "-w 10 went ahead once the holder let go, not before" "$start" 2.5 10
 vr_stop_pid "$holder"
 expect_rc "-w takes seconds" 2 vr -w soon list
-	dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --port 53 \
-		--listen-address="$dns_addr" --bind-interfaces --pid-file="$VR_TMP/dnsmasq.pid" \
-		"$@" 2>>"$VR_TMP/dnsmasq.log" &
-	VR_DNSMASQ_PID=$!
-	vr_pids+=("$VR_DNSMASQ_PID")
-	vr_wait_for 3 vr_dns_answers || vr_fatal "dnsmasq: $(tail -c 300 "$VR_TMP/dnsmasq.log")"
-}
-vr_dns_answers() { # dnsmasq answers (anything) on its address
-	"$VR_PY" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(0.2)
-s.sendto(bytes.fromhex("abcd01000001000000000000") + b"\x02vr\x00\x00\x01\x00\x01", (sys.argv[1], 53))
-s.recv(512)
-' "$dns_addr" 2>/dev/null
-}
-vr_domain_addrs() { # the addresses show -j lists for api.vrtest:443/tcp, sorted
-	vr -j show "$dev" | jq -r '[.allow[] | select(.rule == "api.vrtest:443/tcp") | .addresses[]] | sort | join(" ")'
-}
-resolver=(--resolver "$dns_addr")
-
-vr_dnsmasq --address=/api.vrtest/"$VR_WEB4B" --address=/api.vrtest/"$VR_WEB6B"
-expect "allow a domain" vr "${resolver[@]}" allow "$dev" api.vrtest:443/tcp
-if [ "$(vr_domain_addrs)" = "$VR_WEB6B $VR_WEB4B" ]; then
-	ok "show -j: the domain resolved to both addresses"
-else
-	not_ok "show -j: the domain resolved to \"$(vr_domain_addrs)\""
-fi
-vr show "$dev" >"$VR_TMP/out" 2>&1
-if grep -F "api.vrtest:443/tcp" "$VR_TMP/out" | grep -qF "$VR_WEB4B" &&
-	grep -F "api.vrtest:443/tcp" "$VR_TMP/out" | grep -qF "$VR_WEB6B"; then
-	ok "show: the domain rule with both addresses"
-else
-	not_ok "show: $(grep -F api.vrtest "$VR_TMP/out")"
-fi
-expect_rc "check the domain: exit 0" 0 vr "${resolver[@]}" check "$dev" api.vrtest:443
-expect_rc "check its IPv6 address: exit 0" 0 vr check "$dev" "[$VR_WEB6B]:443"
-
-vr_dnsmasq --address=/api.vrtest/"$VR_WEB4" --address=/api.vrtest/"$VR_WEB6"
-expect "refresh" vr "${resolver[@]}" refresh "$dev"
-if [ "$(vr_domain_addrs)" = "$VR_WEB6 $VR_WEB4" ]; then
-	ok "refresh picked up the changed answer"
-else
-	not_ok "refresh: the domain resolves to \"$(vr_domain_addrs)\""
-fi
-expect_rc "refresh: the new address allows" 0 vr check "$dev" "$VR_WEB4:443"
-expect_rc "refresh: the old address denies" 1 vr check "$dev" "$VR_WEB4B:443"
-
-vr_dnsmasq --address=/other.vrtest/"$VR_WEB4"
-vr "${resolver[@]}" refresh "$dev" >/dev/null 2>&1
-rc=$?
-if [ "$rc" -ne 0 ] && [ "$(vr_domain_addrs)" = "$VR_WEB6 $VR_WEB4" ]; then
-	ok "refresh of a name that no longer resolves: exit $rc, old addresses kept"
-else
-	not_ok "refresh of a name that no longer resolves: exit $rc, addresses \"$(vr_domain_addrs)\""
-fi
-vr_stop_pid "$VR_DNSMASQ_PID"

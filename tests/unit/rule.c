@@ -386,6 +386,9 @@ static void test_dns_rule_valid(void **state)
 		{ "8.8.8.8", 4, "8.8.8.8" },
 		{ "2001:4860:4860::8888", 6, "2001:4860:4860::8888" },
 		{ "[::1]", 6, "::1" },
+		/* a resolver takes no port: its last group is never one */
+		{ "2620:fe::fe:9", 6, "2620:fe::fe:9" },
+		{ "2001:db8::1:53", 6, "2001:db8::1:53" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
