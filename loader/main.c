@@ -790,12 +790,72 @@ out:
 	return all_allow ? VR_EXIT_OK : VR_EXIT_DENY;
 }
 
+/*
+ * refresh looks names up with no lock held: it collects the domain rules of
+ * the devices' policies under the shared lock, resolves them unlocked, and
+ * applies under the exclusive lock with those answers. A name an edit added
+ * in between is looked up there and then.
+ */
+static int collect_domain_rules(const int *list, size_t n, const char *named,
+				struct vr_rule **rules, size_t *count)
+{
+	struct vr_state st;
+	int *live = NULL, ret;
+	size_t n_live = 0;
+
+	*rules = NULL;
+	*count = 0;
+	if ((ret = open_state(&st, VR_OPEN_READ)))
+		return ret;
+	if (!named && (ret = live_devices(&st, &live, &n_live)))
+		goto close;
+	for (size_t i = 0; i < (named ? n : n_live); i++) {
+		struct vr_device_policy dp;
+		struct vr_policy p;
+
+		if (vr_device_policy_read(&st, named ? list[i] : live[i], &dp))
+			continue;
+		if (!vr_device_policy_to_policy(&dp, &p)) {
+			const struct vr_rule_list *lists[] = { &p.allow, &p.block };
+
+			for (size_t l = 0; l < 2; l++)
+				for (size_t k = 0; k < lists[l]->count; k++) {
+					struct vr_rule *grown;
+
+					if (lists[l]->rules[k].kind != VRNET_RULE_DOMAIN)
+						continue;
+					grown = realloc(*rules, (*count + 1) * sizeof(**rules));
+					if (!grown)
+						continue;
+					*rules = grown;
+					(*rules)[(*count)++] = lists[l]->rules[k];
+				}
+			vr_policy_free(&p);
+		}
+		vr_device_policy_free(&dp);
+	}
+close:
+	free(live);
+	vr_state_close(&st);
+	return ret;
+}
+
+static int resolve_refresh(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
+			   size_t errlen)
+{
+	int n = vr_resolve_prepared(ctx, name, out, max, err, errlen);
+
+	return n != -ENOENT ? n : vr_resolve(&opt.resolver, name, out, max, err, errlen);
+}
+
 static int do_refresh(int argc, char **argv)
 {
+	struct vr_prepared_names names = { 0 };
 	json_t *arr = json_array();
+	struct vr_rule *domains = NULL;
 	struct vr_state st;
 	int *list = NULL, ret, worst = 0;
-	size_t n = 0;
+	size_t n = 0, n_domains = 0;
 
 	if (argc) {
 		list = malloc(sizeof(*list));
@@ -806,6 +866,12 @@ static int do_refresh(int argc, char **argv)
 		}
 		if ((ret = device_index(argv[0], &list[0])))
 			goto out;
+	}
+	if ((ret = collect_domain_rules(list, n, argc ? argv[0] : NULL, &domains, &n_domains)))
+		goto out;
+	if (vr_prepare_names(&names, &opt.resolver, domains, n_domains)) {
+		ret = fail(VR_EXIT_SYSTEM, "out of memory");
+		goto out;
 	}
 	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
@@ -828,8 +894,8 @@ static int do_refresh(int argc, char **argv)
 			vr_warn("couldn't record the host's IPv6 addresses on %s", dp.dev.ifname);
 		if (has_domain && !vr_device_policy_to_policy(&dp, &p)) {
 			/* a failure keeps the device's current policy: report, go on */
-			ret = apply_policy(&st, list[i], dp.dev.ifname, &p, vr_resolve,
-					   &opt.resolver);
+			ret = apply_policy(&st, list[i], dp.dev.ifname, &p, resolve_refresh,
+					   &names);
 			if (ret > worst)
 				worst = ret;
 			vr_policy_free(&p);
@@ -851,6 +917,8 @@ static int do_refresh(int argc, char **argv)
 close:
 	vr_state_close(&st);
 out:
+	vr_prepared_names_free(&names);
+	free(domains);
 	free(list);
 	json_decref(arr);
 	return ret;

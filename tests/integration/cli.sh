@@ -369,6 +369,22 @@ if [ "$slow_rc" -eq 2 ] && grep -q "slow.vrtest" "$VR_TMP/slow.out"; then
 else
 	not_ok "the slow edit: exit $slow_rc: $(cat "$VR_TMP/slow.out")"
 fi
+# refresh too: its lookups happen with no lock held
+addrs_before=$(vr_domain_addrs)
+vr --resolver "$dns_addr:5353" refresh "$dev" >"$VR_TMP/slow.out" 2>&1 &
+slow_pid=$!
+vr_pids+=("$slow_pid")
+sleep 0.5
+start=$(vr_now)
+expect "a change while a refresh waits for a resolver" vr internet "$dev" policy
+took_between "that change did not wait for the refresh's lookups" "$start" 0 1.5
+wait "$slow_pid"
+slow_rc=$?
+if [ "$slow_rc" -ne 0 ] && [ "$(vr_domain_addrs)" = "$addrs_before" ] && [ -n "$addrs_before" ]; then
+	ok "the refresh itself failed (exit $slow_rc) and kept the addresses"
+else
+	not_ok "the slow refresh: exit $slow_rc, \"$addrs_before\" -> \"$(vr_domain_addrs)\": $(cat "$VR_TMP/slow.out")"
+fi
 vr_stop_pid "$aaaa_pid"
 
 # ---- maps of another build are refused, not misread ----
