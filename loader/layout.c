@@ -120,7 +120,8 @@ int vr_layout_check_map(struct vr_layout_check *c, int fd, const char *name, cha
 		if (got_id && c->pinned && info.btf_id == c->pinned_id)
 			vr_btf_layout(c->pinned, got_id, got, LAYOUT_TEXT);
 		else
-			snprintf(got, LAYOUT_TEXT, "%s", got_id || want_id ? "no BTF" : "");
+			snprintf(got, LAYOUT_TEXT, "%s",
+				 got_id ? "BTF the kernel would not give" : want_id ? "no BTF" : "");
 		if (strcmp(want, got)) {
 			snprintf(err, errlen, "its %s is laid out as %.200s, this build's as %.200s",
 				 part ? "value" : "key", got, want);

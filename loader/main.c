@@ -178,8 +178,9 @@ static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int 
 /* Names are looked up before the lock: a slow resolver holds no one else up. */
 static int prepare_policy_names(struct vr_prepared_names *names, const struct vr_policy *p)
 {
-	if (vr_prepare_policy_names(names, &opt.resolver, p))
+	if (vr_prepared_add_policy(names, p))
 		return fail(VR_EXIT_SYSTEM, "out of memory");
+	vr_prepared_lookup(names, &opt.resolver);
 	return 0;
 }
 
@@ -361,10 +362,11 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 			goto out;
 		}
 	}
-	if (add && vr_prepare_names(&names, &opt.resolver, rules + 1, (size_t)argc - 1)) {
+	if (add && vr_prepared_add(&names, rules + 1, (size_t)argc - 1)) {
 		ret = fail(VR_EXIT_SYSTEM, "out of memory");
 		goto out;
 	}
+	vr_prepared_lookup(&names, &opt.resolver);
 	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
 	if ((ret = require_attached(&st, ifindex, argv[0])))
@@ -791,45 +793,29 @@ out:
 }
 
 /*
- * refresh looks names up with no lock held: it collects the domain rules of
- * the devices' policies under the shared lock, resolves them unlocked, and
- * applies under the exclusive lock with those answers. A name an edit added
- * in between is looked up there and then.
+ * refresh looks names up with no lock held: it adds the names of the devices'
+ * domain rules to @names under the shared lock; the caller looks them up
+ * unlocked and applies under the exclusive lock with those answers. A name an
+ * edit added in between is looked up there and then.
  */
-static int collect_domain_rules(const int *list, size_t n, const char *named,
-				struct vr_rule **rules, size_t *count)
+static int add_refresh_names(const int *list, size_t n, struct vr_prepared_names *names)
 {
 	struct vr_state st;
 	int *live = NULL, ret;
-	size_t n_live = 0;
 
-	*rules = NULL;
-	*count = 0;
 	if ((ret = open_state(&st, VR_OPEN_READ)))
 		return ret;
-	if (!named && (ret = live_devices(&st, &live, &n_live)))
+	if (!list && (ret = live_devices(&st, &live, &n)))
 		goto close;
-	for (size_t i = 0; i < (named ? n : n_live); i++) {
+	for (size_t i = 0; !ret && i < n; i++) {
 		struct vr_device_policy dp;
 		struct vr_policy p;
 
-		if (vr_device_policy_read(&st, named ? list[i] : live[i], &dp))
+		if (vr_device_policy_read(&st, list ? list[i] : live[i], &dp))
 			continue;
 		if (!vr_device_policy_to_policy(&dp, &p)) {
-			const struct vr_rule_list *lists[] = { &p.allow, &p.block };
-
-			for (size_t l = 0; l < 2; l++)
-				for (size_t k = 0; k < lists[l]->count; k++) {
-					struct vr_rule *grown;
-
-					if (lists[l]->rules[k].kind != VRNET_RULE_DOMAIN)
-						continue;
-					grown = realloc(*rules, (*count + 1) * sizeof(**rules));
-					if (!grown)
-						continue;
-					*rules = grown;
-					(*rules)[(*count)++] = lists[l]->rules[k];
-				}
+			if (vr_prepared_add_policy(names, &p))
+				ret = fail(VR_EXIT_SYSTEM, "out of memory");
 			vr_policy_free(&p);
 		}
 		vr_device_policy_free(&dp);
@@ -852,10 +838,9 @@ static int do_refresh(int argc, char **argv)
 {
 	struct vr_prepared_names names = { 0 };
 	json_t *arr = json_array();
-	struct vr_rule *domains = NULL;
 	struct vr_state st;
 	int *list = NULL, ret, worst = 0;
-	size_t n = 0, n_domains = 0;
+	size_t n = 0;
 
 	if (argc) {
 		list = malloc(sizeof(*list));
@@ -867,12 +852,9 @@ static int do_refresh(int argc, char **argv)
 		if ((ret = device_index(argv[0], &list[0])))
 			goto out;
 	}
-	if ((ret = collect_domain_rules(list, n, argc ? argv[0] : NULL, &domains, &n_domains)))
+	if ((ret = add_refresh_names(list, n, &names)))
 		goto out;
-	if (vr_prepare_names(&names, &opt.resolver, domains, n_domains)) {
-		ret = fail(VR_EXIT_SYSTEM, "out of memory");
-		goto out;
-	}
+	vr_prepared_lookup(&names, &opt.resolver);
 	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
 	if (argc && (ret = require_attached(&st, list[0], argv[0])))
@@ -918,7 +900,6 @@ close:
 	vr_state_close(&st);
 out:
 	vr_prepared_names_free(&names);
-	free(domains);
 	free(list);
 	json_decref(arr);
 	return ret;

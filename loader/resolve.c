@@ -164,11 +164,10 @@ static struct vr_prepared_name *prepared_find(const struct vr_prepared_names *se
 	return NULL;
 }
 
-int vr_prepare_names(struct vr_prepared_names *set, const struct vr_resolver *r,
-		     const struct vr_rule *rules, size_t n)
+int vr_prepared_add(struct vr_prepared_names *set, const struct vr_rule *rules, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		struct vr_prepared_name *e, *grown;
+		struct vr_prepared_name *grown;
 
 		if (rules[i].kind != VRNET_RULE_DOMAIN || prepared_find(set, rules[i].name))
 			continue;
@@ -176,21 +175,30 @@ int vr_prepare_names(struct vr_prepared_names *set, const struct vr_resolver *r,
 		if (!grown)
 			return -ENOMEM;
 		set->names = grown;
-		e = &set->names[set->count++];
-		snprintf(e->name, sizeof(e->name), "%s", rules[i].name);
-		e->why[0] = '\0';
-		e->ret = vr_resolve((void *)r, e->name, e->addrs, VR_MAX_ADDRS_PER_NAME, e->why,
-				    sizeof(e->why));
+		memset(&set->names[set->count], 0, sizeof(*set->names));
+		snprintf(set->names[set->count++].name, VRNET_MAX_NAME_LEN, "%s", rules[i].name);
 	}
 	return 0;
 }
 
-int vr_prepare_policy_names(struct vr_prepared_names *set, const struct vr_resolver *r,
-			    const struct vr_policy *p)
+int vr_prepared_add_policy(struct vr_prepared_names *set, const struct vr_policy *p)
 {
-	int ret = vr_prepare_names(set, r, p->allow.rules, p->allow.count);
+	int ret = vr_prepared_add(set, p->allow.rules, p->allow.count);
 
-	return ret ? ret : vr_prepare_names(set, r, p->block.rules, p->block.count);
+	return ret ? ret : vr_prepared_add(set, p->block.rules, p->block.count);
+}
+
+void vr_prepared_lookup(struct vr_prepared_names *set, const struct vr_resolver *r)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		struct vr_prepared_name *e = &set->names[i];
+
+		if (e->looked_up)
+			continue;
+		e->ret = vr_resolve((void *)r, e->name, e->addrs, VR_MAX_ADDRS_PER_NAME, e->why,
+				    sizeof(e->why));
+		e->looked_up = true;
+	}
 }
 
 int vr_resolve_prepared(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
@@ -198,7 +206,7 @@ int vr_resolve_prepared(void *ctx, const char *name, struct vr_addr *out, int ma
 {
 	const struct vr_prepared_name *e = prepared_find(ctx, name);
 
-	if (!e) {
+	if (!e || !e->looked_up) {
 		snprintf(err, errlen, "was not looked up before the change");
 		return -ENOENT;
 	}

@@ -23,6 +23,7 @@ int vr_resolve(void *ctx, const char *name, struct vr_addr *out, int max, char *
 struct vr_prepared_names {
 	struct vr_prepared_name {
 		char name[VRNET_MAX_NAME_LEN];
+		bool looked_up;
 		int ret; /* vr_resolve()'s return */
 		char why[256];
 		struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
@@ -30,12 +31,12 @@ struct vr_prepared_names {
 	size_t count;
 };
 
-/* Looks up every domain rule of @rules (@n of them) not looked up yet; -ENOMEM. */
-int vr_prepare_names(struct vr_prepared_names *set, const struct vr_resolver *r,
-		     const struct vr_rule *rules, size_t n);
+/* Adds the name of each domain rule of @rules (@n of them) not in @set yet; -ENOMEM. */
+int vr_prepared_add(struct vr_prepared_names *set, const struct vr_rule *rules, size_t n);
 /* The same for the allow and block lists of @p. */
-int vr_prepare_policy_names(struct vr_prepared_names *set, const struct vr_resolver *r,
-			    const struct vr_policy *p);
+int vr_prepared_add_policy(struct vr_prepared_names *set, const struct vr_policy *p);
+/* Looks up every name added and not looked up yet: the slow part, run with no lock held. */
+void vr_prepared_lookup(struct vr_prepared_names *set, const struct vr_resolver *r);
 /* A vr_resolve_fn over a struct vr_prepared_names; -ENOENT for a name not in it. */
 int vr_resolve_prepared(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
 			size_t errlen);
