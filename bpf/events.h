@@ -11,10 +11,10 @@
 #define VRNET_BPF_EVENTS_H
 
 /* Whether a UDP/ICMP flow is new, or was idle for the window; notes it seen. */
-static __always_inline int flow_is_new(__u32 ifindex, const struct packet_info *pkt, __u64 now)
+static __always_inline int flow_is_new(__u32 slot, const struct packet_info *pkt, __u64 now)
 {
 	struct vrnet_flow_key key = {
-		.ifindex = ifindex,
+		.slot = slot,
 		.family = pkt->family,
 		.proto = pkt->l4_proto,
 		.sport = pkt->sport,
@@ -33,7 +33,7 @@ static __always_inline int flow_is_new(__u32 ifindex, const struct packet_info *
 	return 1;
 }
 
-static __always_inline int starts_attempt(__u32 ifindex, const struct packet_info *pkt,
+static __always_inline int starts_attempt(__u32 slot, const struct packet_info *pkt,
 					  __u64 now)
 {
 	if (!pkt->family || !pkt->has_l4)
@@ -44,7 +44,7 @@ static __always_inline int starts_attempt(__u32 ifindex, const struct packet_inf
 	case IPPROTO_UDP:
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		return flow_is_new(ifindex, pkt, now);
+		return flow_is_new(slot, pkt, now);
 	default:
 		return 1;
 	}
@@ -54,7 +54,7 @@ static __always_inline int starts_attempt(__u32 ifindex, const struct packet_inf
  * GCRA token bucket: an event may go when the theoretical arrival time is at
  * most event_tolerance_ns ahead of now. @suppressed gets the running total.
  */
-static __always_inline int take_event_token(const struct vrnet_device *dev, __u64 now,
+static __always_inline int take_event_token(const struct vrnet_record *dev, __u64 now,
 					    __u64 *suppressed)
 {
 	__u32 slot = dev->slot;
@@ -77,7 +77,7 @@ static __always_inline int take_event_token(const struct vrnet_device *dev, __u6
 	return ok;
 }
 
-static __always_inline int wants_event(const struct vrnet_device *dev,
+static __always_inline int wants_event(const struct vrnet_record *dev,
 				       const struct verdict *v)
 {
 	if (!dev->event_rate || v->reason == VRNET_REASON_LINK_LOCAL)
@@ -85,7 +85,7 @@ static __always_inline int wants_event(const struct vrnet_device *dev,
 	return v->action == VRNET_ACTION_DENY || v->audit || dev->log_allowed;
 }
 
-static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet_device *dev,
+static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet_record *dev,
 				       const struct packet_info *pkt, const struct verdict *v,
 				       struct vrnet_stats *st)
 {
@@ -95,7 +95,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	if (!wants_event(dev, v))
 		return; /* before the clock: most packets stop here */
 	now = bpf_ktime_get_ns();
-	if (!starts_attempt(skb->ifindex, pkt, now) || !take_event_token(dev, now, &suppressed))
+	if (!starts_attempt(dev->slot, pkt, now) || !take_event_token(dev, now, &suppressed))
 		return;
 	e = bpf_ringbuf_reserve(&vrnet_events, sizeof(*e), 0);
 	if (!e) {
@@ -106,6 +106,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	e->timestamp_ns = now;
 	e->suppressed_total = suppressed;
 	e->ifindex = skb->ifindex;
+	e->slot = dev->slot;
 	e->policy_id = dev->policy_id;
 	e->rule_id = v->rule_id;
 	e->reason = v->reason;
@@ -119,7 +120,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	e->icmp_type = pkt->icmp_type;
 	e->action = (__u8)v->action;
 	e->audit = v->audit;
-	e->pad = 0;
+	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	__builtin_memcpy(e->saddr, pkt->saddr, 16);
 	__builtin_memcpy(e->daddr, pkt->daddr, 16);
 	bpf_ringbuf_submit(e, 0);

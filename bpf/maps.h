@@ -3,15 +3,61 @@
 #ifndef VRNET_BPF_MAPS_H
 #define VRNET_BPF_MAPS_H
 
+/*
+ * A device -> its slot. An entry is written at attach and deleted at detach,
+ * never changed in between; a detach waits a grace period before the slot or
+ * the element can serve another device.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VRNET_MAX_DEVICES);
-	/* an element replaced by an apply is freed after RCU, never reused under a reader */
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, __u32); /* ifindex */
-	__type(value, struct vrnet_device);
+	__type(key, struct vrnet_device_key);
+	__type(value, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_devices SEC(".maps");
+
+/*
+ * The one word a change stores: slot -> id of the record in force (0: none).
+ * Mappable, so the loader stores it with one atomic write. 64 bits: an
+ * array's elements are 8-byte aligned, in the mapping as well.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_switch SEC(".maps");
+
+/* Records, written while no word names them (see vrnet_common.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRNET_MAX_RECORDS);
+	__type(key, __u32);
+	__type(value, struct vrnet_record);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_records SEC(".maps");
+
+/* Read by the loader only (mapped, to scan it cheaply): its notes on each device, by slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct vrnet_devinfo);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_devinfo SEC(".maps");
+
+/* Read by the loader only: what each stored policy holds (the intent record). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_POLICIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct vrnet_policy_info);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_policies SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -90,7 +136,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, VRNET_MAX_DEVICES);
-	__type(key, __u32); /* vrnet_device.slot */
+	__type(key, __u32); /* vrnet_record.slot */
 	__type(value, struct vrnet_stats);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_stats SEC(".maps");
@@ -113,7 +159,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, VRNET_MAX_DEVICES);
-	__type(key, __u32); /* vrnet_device.slot */
+	__type(key, __u32); /* vrnet_record.slot */
 	__type(value, struct vrnet_limiter);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_limits SEC(".maps");

@@ -10,9 +10,9 @@
 #ifndef VRNET_BPF_NEIGHBOUR_H
 #define VRNET_BPF_NEIGHBOUR_H
 
-static __always_inline int is_host_address(__u32 ifindex, const __u8 *addr)
+static __always_inline int is_host_address(__u32 slot, const __u8 *addr)
 {
-	struct vrnet_hostaddr_key key = { .ifindex = ifindex };
+	struct vrnet_hostaddr_key key = { .slot = slot };
 
 	__builtin_memcpy(key.addr, addr, 16);
 	return bpf_map_lookup_elem(&vrnet_hostaddrs, &key) != NULL;

@@ -20,7 +20,7 @@ struct verdict {
  * structural drops (ethertypes, malformed packets, source routes) and the
  * internet switch stay enforced.
  */
-static __always_inline void apply_mode(const struct vrnet_device *dev, struct verdict *v)
+static __always_inline void apply_mode(const struct vrnet_record *dev, struct verdict *v)
 {
 	v->enforce_action = v->action;
 	if (dev->mode == VRNET_MODE_AUDIT && v->action == VRNET_ACTION_DENY &&
@@ -163,7 +163,7 @@ __noinline int vrnet_scan_policy(__u32 policy_id, const struct packet_info *pkt,
  * The device's base policy, then its overlay of edits: the rules of both are
  * one union, so a block in either drops, else an allow in either passes.
  */
-static __always_inline void evaluate_policy(const struct vrnet_device *dev,
+static __always_inline void evaluate_policy(const struct vrnet_record *dev,
 					    const struct packet_info *pkt,
 					    struct verdict *v)
 {

@@ -4,7 +4,7 @@
 #define VRNET_BPF_STATS_H
 
 /* Counts the packet on its device; returns the device's counters for more. */
-static __always_inline struct vrnet_stats *count_packet(const struct vrnet_device *dev,
+static __always_inline struct vrnet_stats *count_packet(const struct vrnet_record *dev,
 							 struct __sk_buff *skb,
 							 const struct verdict *v)
 {
@@ -29,7 +29,7 @@ static __always_inline struct vrnet_stats *count_packet(const struct vrnet_devic
 }
 
 /* Packets each rule decided, per policy and rule id. */
-static __always_inline void count_rule_hit(const struct vrnet_device *dev,
+static __always_inline void count_rule_hit(const struct vrnet_record *dev,
 					   const struct verdict *v)
 {
 	struct vrnet_rulehit_key key = { .policy_id = dev->policy_id, .rule_id = v->rule_id };

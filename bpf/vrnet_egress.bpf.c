@@ -10,6 +10,7 @@
 #include <bpf/bpf_endian.h>
 #include "vrnet_common.h"
 #include "maps.h"
+#include "device.h"
 #include "parsing.h"
 #include "ipv4_options.h"
 #include "neighbour.h"
@@ -29,11 +30,10 @@ int vrnet_egress(struct __sk_buff *skb)
 	};
 	struct verdict v = { .action = VRNET_ACTION_DENY };
 	struct packet_info pkt = {};
-	struct vrnet_device *dev;
-	__u32 ifindex = skb->ifindex;
+	const struct vrnet_record *dev;
 	int eth_type, ret;
 
-	dev = bpf_map_lookup_elem(&vrnet_devices, &ifindex);
+	dev = device_record(skb->ifindex);
 	if (!dev || !dev->policy_id) {
 		v.reason = VRNET_REASON_NO_POLICY;
 		goto out;
@@ -70,7 +70,7 @@ int vrnet_egress(struct __sk_buff *skb)
 		goto out;
 	}
 	if (pkt.neighbour_discovery && !pkt.link_local)
-		pkt.link_local = is_host_address(ifindex, pkt.daddr);
+		pkt.link_local = is_host_address(dev->slot, pkt.daddr);
 	if (pkt.link_local) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_LINK_LOCAL;

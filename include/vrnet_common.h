@@ -2,10 +2,15 @@
 /*
  * Types, limits and names shared by the datapath (bpf/) and the loader.
  *
- * A device's policy lives in the kernel under a policy id. The device entry
- * names the policy id in force; an apply writes a whole new policy under a
- * fresh id and then switches the device entry in one map update, so a packet
- * sees the old policy or the new one, never a mix.
+ * A device is its network namespace (cookie) and ifindex: vrnet_devices maps
+ * that to the device's slot, for the device's whole life. The slot's word in
+ * vrnet_switch names the device's record in vrnet_records: one immutable
+ * record of everything that decides a verdict (policy id, overlay, default,
+ * internet switch, mode, event settings). A change writes a new policy under
+ * a fresh id and a new record in the slot's other bank, then stores the one
+ * word; the old record and policy are freed only after an RCU grace period,
+ * when no packet can hold them. So a packet reads one record, old or new,
+ * never a mix (README, "How a change is switched").
  *
  * Lookup: the destination address selects the longest matching prefix of the
  * device's policy (vrnet_lpm4 / vrnet_lpm6). Each prefix points to a portset:
@@ -24,6 +29,10 @@
 
 /* Map names: at most 15 characters so the kernel name equals the pin name. */
 #define VRNET_MAP_DEVICES "vrnet_devices"
+#define VRNET_MAP_SWITCH "vrnet_switch"
+#define VRNET_MAP_RECORDS "vrnet_records"
+#define VRNET_MAP_DEVINFO "vrnet_devinfo"
+#define VRNET_MAP_POLICIES "vrnet_policies"
 #define VRNET_MAP_LPM4 "vrnet_lpm4"
 #define VRNET_MAP_LPM6 "vrnet_lpm6"
 #define VRNET_MAP_HOST4 "vrnet_host4"
@@ -38,10 +47,13 @@
 #define VRNET_MAP_LIMITS "vrnet_limits"
 #define VRNET_MAP_FLOWS "vrnet_flows"
 #define VRNET_MAP_RULEHITS "vrnet_rulehits"
+/* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 
 /* Limits. The LPM and rule maps are not preallocated: memory follows use. */
 #define VRNET_MAX_DEVICES 16384
+#define VRNET_MAX_RECORDS (2 * VRNET_MAX_DEVICES + 1) /* two banks per slot; 0 is none */
+#define VRNET_MAX_POLICIES (4 * VRNET_MAX_DEVICES)	/* base and overlay, old and new */
 #define VRNET_MAX_PORTSET_ENTRIES 64
 #define VRNET_MAX_PREFIXES_PER_FAMILY 4194304 /* host-wide, old+new during an apply */
 #define VRNET_MAX_POLICY_PREFIXES 1000000	 /* per policy and family */
@@ -123,36 +135,67 @@ enum vrnet_mode {
 /* A probe run by `check` sets this mark: it is evaluated but not counted. */
 #define VRNET_PROBE_MARK 0x76726e74 /* "vrnt" */
 
-/* vrnet_devices: ifindex -> the device's policy and settings. */
-struct vrnet_device {
+/* vrnet_devices: a device -> its slot (__u32), from attach to detach. */
+struct vrnet_device_key {
+	__u64 netns_cookie; /* SO_NETNS_COOKIE of the device's network namespace */
+	__u32 ifindex;
+	__u32 pad;
+};
+
+/*
+ * vrnet_records: what decides a packet's verdict on a device, immutable while
+ * the device's word in vrnet_switch names it. Record ids of slot S are
+ * 2S+1 and 2S+2 (two banks: the one in force and the next).
+ */
+struct vrnet_record {
 	__u32 policy_id;	/* 0: none (the device drops everything) */
-	__u32 slot;		/* index into vrnet_stats */
-	__u8 default_action;	/* enum vrnet_action */
-	__u8 internet;		/* enum vrnet_internet */
-	__u8 created_qdisc;	/* the loader created the clsact qdisc */
-	__u8 mode;		/* enum vrnet_mode */
-	__u32 rule_count;	/* records in vrnet_rules under policy_id */
-	__u32 portset_count;	/* portsets under policy_id: ids 0..count-1 */
-	__u32 dns_count;	/* rules that came from the policy's "dns" list */
-	__u64 applied_ns;	/* CLOCK_REALTIME of the last apply */
-	char ifname[16];
-	/* events: a token bucket of event_rate per second, event_burst deep */
-	__u32 event_rate;	/* 0: no events */
-	__u32 event_burst;
-	__u64 event_interval_ns; /* 1e9 / event_rate */
-	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
-	__u8 log_allowed;	/* allowed flows produce events too */
-	__u8 pad2[3];
 	/*
 	 * Edits (allow/block) go into an overlay: a second, small policy whose
 	 * rules are unioned with the base policy's, rule ids continuing after
 	 * the base's. 0: none. An apply folds it into a new base.
 	 */
 	__u32 overlay_id;
-	__u32 overlay_rule_count;
-	__u32 overlay_portset_count;
+	__u32 slot;		/* index into vrnet_stats, vrnet_limits, vrnet_switch */
+	__u8 default_action;	/* enum vrnet_action */
+	__u8 internet;		/* enum vrnet_internet */
+	__u8 mode;		/* enum vrnet_mode */
+	__u8 log_allowed;	/* allowed flows produce events too */
+	/* events: a token bucket of event_rate per second, event_burst deep */
+	__u32 event_rate;	/* 0: no events */
+	__u32 event_burst;
+	__u64 event_interval_ns; /* 1e9 / event_rate */
+	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
+};
+
+static inline __u32 vrnet_record_id(__u32 slot, __u32 bank)
+{
+	return 2 * slot + 1 + (bank & 1);
+}
+
+/* vrnet_devinfo (by slot): the loader's own notes on a device; no packet reads them. */
+struct vrnet_devinfo {
+	__u64 netns_cookie;
+	__u64 netns_inode;	/* of /proc/self/ns/net when attached: to find it again */
+	__u32 ifindex;
+	__u8 in_use;
+	__u8 created_qdisc;	/* the loader created the clsact qdisc */
+	__u8 detaching;		/* a detach began: the next change finishes it */
+	__u8 pad;
+	char ifname[16];
+};
+
+/*
+ * vrnet_policies (by policy id): written before the first entry of a policy
+ * and deleted after its last, so it is also the intent record of a change: a
+ * policy no device's record names, found by the next change, was left by a
+ * command that died, and is removed. An id is never reused while it has one.
+ */
+struct vrnet_policy_info {
+	__u32 rule_count;	/* records in vrnet_rules: ids 0..count-1 */
+	__u32 portset_count;	/* portsets: ids 0..count-1 */
+	__u32 dns_count;	/* rules that came from the policy's "dns" list */
 	__u32 source_rules;	/* rules as written (records less resolved addresses) */
-	__u32 overlay_source_rules;
+	__u64 applied_ns;	/* CLOCK_REALTIME when it was written */
 };
 
 struct vrnet_lpm4_key {
@@ -269,7 +312,7 @@ struct vrnet_name {
 
 /* vrnet_hostaddrs: an IPv6 address the host has on an attached device. */
 struct vrnet_hostaddr_key {
-	__u32 ifindex;
+	__u32 slot;
 	__u8 addr[16];
 };
 
@@ -294,7 +337,7 @@ struct vrnet_limiter {
 
 /* vrnet_flows: when a UDP/ICMP flow was last seen (ktime ns). */
 struct vrnet_flow_key {
-	__u32 ifindex;
+	__u32 slot;
 	__u8 family;
 	__u8 proto;
 	__u16 sport;
@@ -315,6 +358,7 @@ struct vrnet_event {
 	__u64 timestamp_ns;	 /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 suppressed_total;	 /* the device's suppressed events so far */
 	__u32 ifindex;
+	__u32 slot;		 /* the device's slot: ifindexes repeat across namespaces */
 	__u32 policy_id;
 	__u32 rule_id;
 	__u32 reason;		 /* enum vrnet_reason */
@@ -328,7 +372,7 @@ struct vrnet_event {
 	__u8 icmp_type;
 	__u8 action;		 /* enum vrnet_action: what happened to the packet */
 	__u8 audit;		 /* passed only because of audit mode */
-	__u8 pad;
+	__u8 pad[5];
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
@@ -336,8 +380,7 @@ struct vrnet_event {
 /* vrnet_config[0]: host-wide state of the loader. */
 struct vrnet_config {
 	__u32 next_policy_id;
-	__u32 wrapped; /* next_policy_id went past 2^32-1: ids may be in use */
-	__u64 netns_cookie; /* the network namespace whose ifindexes the devices are */
+	__u32 unsettled; /* a switch is under way: the next change waits a grace period */
 };
 
 #endif /* VRNET_COMMON_H */

@@ -427,6 +427,7 @@ int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolv
 	}
 	if (!ret)
 		ret = fold(&b);
+	out->source_rules = (uint32_t)vr_policy_rule_count(p);
 	if (ret == -ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	free(b.leaves);

@@ -46,6 +46,7 @@ struct vr_compiled {
 	struct vrnet_portset *portsets; /* index = portset id */
 	size_t portset_count;
 	uint32_t dns_count;
+	uint32_t source_rules; /* rules as written: records less resolved addresses */
 };
 
 /*

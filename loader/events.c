@@ -15,7 +15,7 @@
 
 /* What `log` remembers per device: its policy (for rule text) and totals. */
 struct log_device {
-	int ifindex;
+	__u32 slot;
 	struct vr_device_policy dp; /* dp.dev.policy_id 0: not read */
 	uint64_t suppressed_seen;   /* the running total last reported */
 };
@@ -77,12 +77,12 @@ int vr_parse_since(const char *text, int64_t *realtime_ns)
 	return 0;
 }
 
-static struct log_device *device_of(struct log_ctx *c, int ifindex)
+static struct log_device *device_of(struct log_ctx *c, __u32 slot)
 {
 	struct log_device *d;
 
 	for (size_t i = 0; i < c->dev_count; i++)
-		if (c->devs[i].ifindex == ifindex)
+		if (c->devs[i].slot == slot)
 			return &c->devs[i];
 	if (c->dev_count == c->dev_cap) {
 		size_t cap = c->dev_cap ? c->dev_cap * 2 : 16;
@@ -95,7 +95,7 @@ static struct log_device *device_of(struct log_ctx *c, int ifindex)
 	}
 	d = &c->devs[c->dev_count++];
 	memset(d, 0, sizeof(*d));
-	d->ifindex = ifindex;
+	d->slot = slot;
 	return d;
 }
 
@@ -109,17 +109,17 @@ static void refresh_policy(struct log_ctx *c, struct log_device *d, uint32_t pol
 	vr_device_policy_free(&d->dp);
 	memset(&d->dp, 0, sizeof(d->dp));
 	flock(c->st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
-	if (vr_device_policy_read(c->st, d->ifindex, &d->dp))
+	if (vr_device_policy_read_slot(c->st, d->slot, &d->dp))
 		memset(&d->dp, 0, sizeof(d->dp));
 	flock(c->st->dir_fd, LOCK_UN);
 }
 
-static bool selected(const struct vr_log_opts *o, int ifindex)
+static bool selected(const struct vr_log_opts *o, __u32 slot)
 {
-	if (!o->ifindexes)
+	if (!o->slots)
 		return true;
-	for (size_t i = 0; i < o->ifindex_count; i++)
-		if (o->ifindexes[i] == ifindex)
+	for (size_t i = 0; i < o->slot_count; i++)
+		if (o->slots[i] == slot)
 			return true;
 	return false;
 }
@@ -251,9 +251,9 @@ static int on_event(void *ctx, void *data, size_t size)
 	int64_t when;
 	uint64_t suppressed;
 
-	if (size < sizeof(*e) || !selected(c->o, (int)e->ifindex))
+	if (size < sizeof(*e) || !selected(c->o, e->slot))
 		return 0;
-	d = device_of(c, (int)e->ifindex);
+	d = device_of(c, e->slot);
 	if (!d)
 		return -ENOMEM;
 	/* what the limiter held back since the last report, from the running total */
@@ -310,10 +310,10 @@ int vr_log_run(struct vr_state *st, const struct vr_log_opts *o)
 
 	c.mono_to_real_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	/* devices known now start from their current totals: only new suppressions count */
-	int *list;
+	__u32 *list;
 	size_t n;
 
-	if (!vr_device_list(st, &list, &n)) {
+	if (!vr_device_slots(st, &list, &n)) {
 		for (size_t i = 0; i < n; i++) {
 			struct log_device *d;
 

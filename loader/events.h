@@ -8,8 +8,8 @@
 #include "state.h"
 
 struct vr_log_opts {
-	const int *ifindexes;	 /* devices to show; NULL: all */
-	size_t ifindex_count;
+	const __u32 *slots;	 /* devices to show; NULL: all */
+	size_t slot_count;
 	int64_t since_ns;	 /* CLOCK_REALTIME; 0: every buffered event */
 	uint64_t max_events;	 /* stop after this many; 0: run until signalled */
 	int summary_interval_ms; /* how often suppressed totals are reported */

@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,8 @@
 #include "probe.h"
 #include "resolve.h"
 #include "state.h"
+#include "filter.h"
+#include "netns.h"
 #include "tc.h"
 
 #define VRNET_VERSION "0.1.0"
@@ -45,6 +50,7 @@ static struct {
 	const char *count;
 	const char *summary;
 	const char *wait;
+	const char *netns;
 } opt = { .pin_dir = VR_DEFAULT_PIN_DIR };
 
 struct cmd {
@@ -105,20 +111,19 @@ static int device_index(const char *name, int *ifindex)
  */
 static int require_ethernet(const char *name)
 {
-	char path[128], type[16] = "";
-	FILE *f;
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), type = -1;
 
-	snprintf(path, sizeof(path), "/sys/class/net/%s/type", name);
-	f = fopen(path, "r");
-	if (f) {
-		if (!fgets(type, sizeof(type), f))
-			type[0] = '\0';
-		fclose(f);
-	}
-	if (atoi(type) != 1) /* ARPHRD_ETHER: tap, veth, macvtap */
+	/* an ioctl, not /sys: /sys shows the namespace it was mounted from, not -n's */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFHWADDR, &ifr))
+		type = ifr.ifr_hwaddr.sa_family;
+	if (fd >= 0)
+		close(fd);
+	if (type != ARPHRD_ETHER) /* tap, veth, macvtap */
 		return fail(VR_EXIT_USAGE,
-			    "%s is not an Ethernet device (link type %s): vrnet-bpf filters tap and veth devices",
-			    name, *type ? strtok(type, "\n") : "unknown");
+			    "%s is not an Ethernet device (link type %d): vrnet-bpf filters tap and veth devices",
+			    name, type);
 	return 0;
 }
 
@@ -129,24 +134,27 @@ static int open_state(struct vr_state *st, enum vr_open_mode mode)
 	if (ret)
 		return fail(open_exit(ret), "%s", errbuf);
 	if (mode == VR_OPEN_CHANGE) {
-		ret = vr_gc(st);
+		size_t unreachable;
+
+		ret = vr_gc(st, false, &unreachable);
 		if (ret < 0)
 			vr_warn("couldn't reclaim the state of deleted devices: %s", strerror(-ret));
 	}
 	return 0;
 }
 
-/* The device has our entry and our program on its hook. */
+/* The device has our entry and this namespace's program on its hook. */
 static bool is_attached(struct vr_state *st, int ifindex)
 {
-	struct vrnet_device dev;
+	struct vr_device dev;
 
-	return !vr_device_get(st, ifindex, &dev) && vr_tc_is_attached(ifindex, st->prog_id) == 1;
+	return st->prog_fd >= 0 && !vr_device_get(st, ifindex, &dev) &&
+	       vr_tc_is_attached(ifindex, st->prog_id) == 1;
 }
 
 static int require_attached(struct vr_state *st, int ifindex, const char *name)
 {
-	struct vrnet_device dev;
+	struct vr_device dev;
 
 	if (is_attached(st, ifindex))
 		return 0;
@@ -210,7 +218,7 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 		return;
 	dp.count = dp.dev.rule_count + (dp.dev.overlay_id ? dp.dev.overlay_rule_count : 0);
 	if (opt.json) {
-		json_t *obj = vr_device_json(st, ifindex, &dp, false);
+		json_t *obj = vr_device_json(st, &dp, false);
 
 		json_object_set_new(obj, "result", json_string(verb));
 		vr_json_print(obj, opt.pretty);
@@ -230,7 +238,7 @@ static int do_attach(int argc, char **argv)
 	struct vr_prepared_names names = { 0 };
 	struct vr_policy p;
 	struct vr_state st;
-	struct vrnet_device dev;
+	struct vr_device dev;
 	bool created = false;
 	int ifindex, ret;
 
@@ -260,6 +268,10 @@ static int do_attach(int argc, char **argv)
 		goto close;
 	}
 
+	if (st.prog_fd < 0 && (ret = vr_state_load_program(&st, errbuf, sizeof(errbuf)))) {
+		ret = fail(open_exit(ret), "%s", errbuf);
+		goto close;
+	}
 	/* The policy is in the maps before the program can see a packet. */
 	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
 	if (ret)
@@ -465,7 +477,7 @@ static int do_internet(int argc, char **argv)
 
 static int do_detach(int argc, char **argv)
 {
-	struct vrnet_device dev;
+	struct vr_device dev;
 	struct vr_state st;
 	int ifindex, ret;
 	bool has_entry, has_filter;
@@ -473,7 +485,7 @@ static int do_detach(int argc, char **argv)
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
 		return ret;
 	has_entry = !vr_device_get(&st, ifindex, &dev);
-	has_filter = vr_tc_is_attached(ifindex, st.prog_id) == 1;
+	has_filter = st.prog_fd >= 0 && vr_tc_is_attached(ifindex, st.prog_id) == 1;
 	if (!has_filter && !has_entry) {
 		ret = fail(VR_EXIT_USAGE, "%s is not attached", argv[0]);
 		goto out;
@@ -483,6 +495,11 @@ static int do_detach(int argc, char **argv)
 	 * this device: an entry without our filter is state left by an earlier
 	 * device with this ifindex, and says nothing about this one's qdisc.
 	 */
+	if (has_entry && (ret = vr_device_detaching(&st, ifindex))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't begin to detach %s: %s", argv[0],
+			   strerror(-ret));
+		goto out;
+	}
 	if (has_filter) {
 		ret = vr_tc_detach(ifindex, has_entry && dev.created_qdisc);
 		if (ret) {
@@ -497,6 +514,7 @@ static int do_detach(int argc, char **argv)
 		goto out;
 	}
 	ret = 0;
+	vr_state_prune_programs(&st);
 	if (!has_filter)
 		vr_warn("%s was not attached: removed state left by an earlier device", argv[0]);
 	if (opt.json)
@@ -510,60 +528,69 @@ out:
 	return ret;
 }
 
-static bool filter_missing(struct vr_state *st, int ifindex)
-{
-	return vr_tc_is_attached(ifindex, st->prog_id) != 1;
-}
-
 /*
- * Devices with state here that still exist under the name they were attached
- * with: for show, list, status, metrics, log and refresh. Their filter may be
- * gone (someone removed the clsact qdisc): filter_missing() tells.
+ * Devices with state that still exist under the name they were attached
+ * with, or still carry our filter (renamed, maybe), or whose namespace cannot
+ * be entered to tell: for show, list, status, metrics, log and refresh, as
+ * slots. Their filter may be gone (someone removed the clsact qdisc): @seen
+ * tells, when asked for.
  */
-static int live_devices(struct vr_state *st, int **list, size_t *n)
+static int live_devices(struct vr_state *st, __u32 **list, size_t *n)
 {
 	size_t kept = 0;
-	int ret = vr_device_list(st, list, n);
+	int ret = vr_device_slots(st, list, n);
 
 	if (ret)
 		return fail(VR_EXIT_SYSTEM, "couldn't list devices: %s", strerror(-ret));
 	for (size_t i = 0; i < *n; i++) {
-		struct vrnet_device dev;
-		char name[IF_NAMESIZE];
+		struct vr_device dev;
+		struct vr_device_seen seen;
 
-		/* its filter still on it (renamed, maybe), or the name it was attached as */
-		if (!vr_device_get(st, (*list)[i], &dev) &&
-		    if_indextoname((unsigned int)(*list)[i], name) &&
-		    (!strcmp(name, dev.ifname) || !filter_missing(st, (*list)[i])))
+		if (vr_device_get_slot(st, (*list)[i], &dev))
+			continue;
+		vr_device_look(st, &dev, &seen);
+		if (!seen.reachable || seen.same_name || seen.filtered)
 			(*list)[kept++] = (*list)[i];
 	}
 	*n = kept;
 	return 0;
 }
 
+static const char *filter_state(const struct vr_device_seen *seen)
+{
+	return !seen->reachable ? "unreachable" : seen->filtered ? "attached" : "missing";
+}
+
 /* One device of `list`: what decides, and how much passed and dropped. */
-static void print_list_line(struct vr_state *st, int ifindex, const struct vr_device_policy *dp)
+static void print_list_line(struct vr_state *st, const struct vr_device_policy *dp,
+			    const struct vr_device_seen *seen)
 {
 	struct vrnet_stats c;
+	char netns[300];
 	uint32_t rules = 0;
 
 	for (uint32_t i = 0; i < dp->count; i++)
 		rules += dp->rules[i].kind != VRNET_RULE_RESOLVED;
 	vr_stats_read(st, dp->dev.slot, &c);
-	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s%s\n",
-	       dp->dev.ifname, ifindex, vr_internet_name(dp->dev.internet),
+	vr_device_netns_text(st, &dp->dev, netns, sizeof(netns));
+	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s%s%s%s\n",
+	       dp->dev.ifname, dp->dev.ifindex, vr_internet_name(dp->dev.internet),
 	       dp->dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 	       dp->dev.mode == VRNET_MODE_AUDIT ? "audit" : "enforce", rules,
 	       (unsigned long long)c.allowed_packets, (unsigned long long)c.dropped_packets,
 	       c.audited_packets ? "  (audited: passed, would drop)" : "",
-	       filter_missing(st, ifindex) ? "  FILTER MISSING: unfiltered" : "");
+	       *netns ? "  netns " : "", netns,
+	       !seen->reachable	       ? "  (namespace not found)" :
+	       vr_filter_missing(seen) ? "  FILTER MISSING: unfiltered" :
+					 "");
 }
 
 static int show_devices(int argc, char **argv, bool rules)
 {
 	json_t *arr = json_array();
 	struct vr_state st;
-	int *list = NULL, one, ret;
+	__u32 *list = NULL;
+	int one, ret;
 	size_t n = 0;
 
 	if (argc && (ret = device_index(argv[0], &one)))
@@ -579,32 +606,36 @@ static int show_devices(int argc, char **argv, bool rules)
 	}
 	if (argc) {
 		list = malloc(sizeof(*list));
-		list[0] = one;
 		n = 1;
-		if ((ret = require_attached(&st, one, argv[0])))
+		if (!list) {
+			ret = fail(VR_EXIT_SYSTEM, "out of memory");
+			goto close;
+		}
+		if ((ret = require_attached(&st, one, argv[0])) ||
+		    (ret = vr_device_find(&st, one, &list[0])))
 			goto close;
 	} else if ((ret = live_devices(&st, &list, &n))) {
 		goto close;
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct vr_device_policy dp;
+		struct vr_device_seen seen;
 
-		if (vr_device_policy_read(&st, list[i], &dp))
+		if (vr_device_policy_read_slot(&st, list[i], &dp))
 			continue;
+		vr_device_look(&st, &dp.dev, &seen);
 		if (opt.json) {
-			json_t *obj = vr_device_json(&st, list[i], &dp, rules);
+			json_t *obj = vr_device_json(&st, &dp, rules);
 
-			json_object_set_new(obj, "filter", json_string(filter_missing(&st, list[i]) ?
-										 "missing" :
-										 "attached"));
+			json_object_set_new(obj, "filter", json_string(filter_state(&seen)));
 			json_array_append_new(arr, obj);
 		} else if (rules) {
-			vr_device_print(&st, list[i], &dp);
-			if (filter_missing(&st, list[i]))
+			vr_device_print(&st, &dp);
+			if (vr_filter_missing(&seen))
 				printf("  FILTER MISSING: nothing filters %s (vrnet-bpf status)\n",
 				       dp.dev.ifname);
 		} else
-			print_list_line(&st, list[i], &dp);
+			print_list_line(&st, &dp, &seen);
 		vr_device_policy_free(&dp);
 	}
 close:
@@ -628,7 +659,8 @@ static int do_status(int argc, char **argv)
 	json_t *arr = json_array();
 	struct vr_state st;
 	size_t n = 0, missing = 0;
-	int *list = NULL, ret;
+	__u32 *list = NULL;
+	int ret;
 
 	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
 	if (ret == -ENOENT) { /* nothing loaded: nothing to check */
@@ -641,21 +673,30 @@ static int do_status(int argc, char **argv)
 	}
 	ret = live_devices(&st, &list, &n);
 	for (size_t i = 0; !ret && i < n; i++) {
-		struct vrnet_device dev;
-		bool gone = filter_missing(&st, list[i]);
+		struct vr_device dev;
+		struct vr_device_seen seen;
+		char netns[300], where[320] = "";
 
-		if (vr_device_get(&st, list[i], &dev))
+		if (vr_device_get_slot(&st, list[i], &dev))
 			continue;
-		missing += gone;
+		vr_device_look(&st, &dev, &seen);
+		vr_device_netns_text(&st, &dev, netns, sizeof(netns));
+		if (*netns)
+			snprintf(where, sizeof(where), " (netns %s)", netns);
+		missing += vr_filter_missing(&seen);
 		if (opt.json)
-			json_array_append_new(arr, json_pack("{s:s,s:i,s:s}", "device", dev.ifname,
-							     "ifindex", list[i], "filter",
-							     gone ? "missing" : "attached"));
-		else if (gone)
-			printf("%s: FILTER MISSING: nothing filters it (was its clsact qdisc removed?); vrnet-bpf attach %s restores it, deny-all\n",
-			       dev.ifname, dev.ifname);
+			json_array_append_new(arr, json_pack("{s:s,s:i,s:s,s:s}", "device",
+							     dev.ifname, "ifindex", dev.ifindex,
+							     "netns", *netns ? netns : "",
+							     "filter", filter_state(&seen)));
+		else if (vr_filter_missing(&seen))
+			printf("%s%s: FILTER MISSING: nothing filters it (was its clsact qdisc removed?); vrnet-bpf%s%s attach %s restores it, deny-all\n",
+			       dev.ifname, where, *netns ? " -n " : "", netns, dev.ifname);
+		else if (!seen.reachable)
+			printf("%s%s: its network namespace is not found (gone?)\n", dev.ifname,
+			       where);
 		else
-			printf("%s: filtered\n", dev.ifname);
+			printf("%s%s: filtered\n", dev.ifname, where);
 	}
 	vr_state_close(&st);
 print:
@@ -798,20 +839,26 @@ out:
  * unlocked and applies under the exclusive lock with those answers. A name an
  * edit added in between is looked up there and then.
  */
-static int add_refresh_names(const int *list, size_t n, struct vr_prepared_names *names)
+static int add_refresh_names(const int *one, struct vr_prepared_names *names)
 {
 	struct vr_state st;
-	int *live = NULL, ret;
+	__u32 *list = NULL;
+	size_t n = 0;
+	int ret;
 
 	if ((ret = open_state(&st, VR_OPEN_READ)))
 		return ret;
-	if (!list && (ret = live_devices(&st, &live, &n)))
-		goto close;
+	if (one) {
+		list = malloc(sizeof(*list));
+		n = list && !vr_device_find(&st, *one, list);
+	} else {
+		ret = live_devices(&st, &list, &n);
+	}
 	for (size_t i = 0; !ret && i < n; i++) {
 		struct vr_device_policy dp;
 		struct vr_policy p;
 
-		if (vr_device_policy_read(&st, list ? list[i] : live[i], &dp))
+		if (vr_device_policy_read_slot(&st, list[i], &dp))
 			continue;
 		if (!vr_device_policy_to_policy(&dp, &p)) {
 			if (vr_prepared_add_policy(names, &p))
@@ -820,8 +867,7 @@ static int add_refresh_names(const int *list, size_t n, struct vr_prepared_names
 		}
 		vr_device_policy_free(&dp);
 	}
-close:
-	free(live);
+	free(list);
 	vr_state_close(&st);
 	return ret;
 }
@@ -834,63 +880,104 @@ static int resolve_refresh(void *ctx, const char *name, struct vr_addr *out, int
 	return n != -ENOENT ? n : vr_resolve(&opt.resolver, name, out, max, err, errlen);
 }
 
+/*
+ * Runs a change on @dev from inside its network namespace (where its host
+ * addresses are), as if the command had been started there.
+ */
+static int enter_device_netns(struct vr_state *st, const struct vr_device *dev, int *home)
+{
+	*home = -1;
+	if (dev->netns_cookie == st->netns_cookie)
+		return 0;
+	if (vr_netns_enter(dev->netns_cookie, dev->netns_inode, home))
+		return -ENOENT;
+	st->netns_cookie = dev->netns_cookie;
+	st->netns_inode = dev->netns_inode;
+	return 0;
+}
+
+static void leave_device_netns(struct vr_state *st, int home)
+{
+	if (home < 0)
+		return;
+	vr_netns_return(home);
+	vr_netns_self(&st->netns_cookie, &st->netns_inode);
+}
+
+/* Refreshes one device: its domain rules looked up again, its host addresses recorded. */
+static int refresh_device(struct vr_state *st, const struct vr_device_policy *dp,
+			  struct vr_prepared_names *names, bool *has_domain)
+{
+	struct vr_policy p;
+	int ret = 0;
+
+	*has_domain = false;
+	for (uint32_t k = 0; k < dp->count; k++)
+		*has_domain |= dp->rules[k].kind == VRNET_RULE_DOMAIN;
+	/* an apply records the host's addresses itself */
+	if (!*has_domain && vr_host_addrs_sync(st, dp->dev.ifindex))
+		vr_warn("couldn't record the host's IPv6 addresses on %s", dp->dev.ifname);
+	if (*has_domain && !vr_device_policy_to_policy(dp, &p)) {
+		ret = apply_policy(st, dp->dev.ifindex, dp->dev.ifname, &p, resolve_refresh, names);
+		vr_policy_free(&p);
+	}
+	return ret;
+}
+
 static int do_refresh(int argc, char **argv)
 {
 	struct vr_prepared_names names = { 0 };
 	json_t *arr = json_array();
 	struct vr_state st;
-	int *list = NULL, ret, worst = 0;
+	__u32 *list = NULL;
+	int one, ret, worst = 0;
 	size_t n = 0;
 
+	if (argc && (ret = device_index(argv[0], &one)))
+		goto out;
+	if ((ret = add_refresh_names(argc ? &one : NULL, &names)))
+		goto out;
+	vr_prepared_lookup(&names, &opt.resolver);
+	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
 	if (argc) {
 		list = malloc(sizeof(*list));
 		n = 1;
 		if (!list) {
 			ret = fail(VR_EXIT_SYSTEM, "out of memory");
-			goto out;
+			goto close;
 		}
-		if ((ret = device_index(argv[0], &list[0])))
-			goto out;
+		if ((ret = require_attached(&st, one, argv[0])) ||
+		    (ret = vr_device_find(&st, one, &list[0])))
+			goto close;
+	} else if ((ret = live_devices(&st, &list, &n))) {
+		goto close;
 	}
-	if ((ret = add_refresh_names(list, n, &names)))
-		goto out;
-	vr_prepared_lookup(&names, &opt.resolver);
-	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
-		goto out;
-	if (argc && (ret = require_attached(&st, list[0], argv[0])))
-		goto close;
-	if (!argc && (ret = live_devices(&st, &list, &n)))
-		goto close;
 	for (size_t i = 0; i < n; i++) {
 		struct vr_device_policy dp;
-		struct vr_policy p;
 		bool has_domain = false;
+		int home;
 
-		ret = 0;
-		if (vr_device_policy_read(&st, list[i], &dp))
+		if (vr_device_policy_read_slot(&st, list[i], &dp))
 			continue;
-		for (uint32_t k = 0; k < dp.count; k++)
-			has_domain |= dp.rules[k].kind == VRNET_RULE_DOMAIN;
-		/* an apply records the host's addresses itself */
-		if (!has_domain && vr_host_addrs_sync(&st, list[i]))
-			vr_warn("couldn't record the host's IPv6 addresses on %s", dp.dev.ifname);
-		if (has_domain && !vr_device_policy_to_policy(&dp, &p)) {
-			/* a failure keeps the device's current policy: report, go on */
-			ret = apply_policy(&st, list[i], dp.dev.ifname, &p, resolve_refresh,
-					   &names);
-			if (ret > worst)
-				worst = ret;
-			vr_policy_free(&p);
-		}
+		ret = enter_device_netns(&st, &dp.dev, &home);
+		if (ret)
+			vr_warn("%s: its network namespace is not found", dp.dev.ifname);
+		else
+			ret = refresh_device(&st, &dp, &names, &has_domain);
+		leave_device_netns(&st, home);
+		/* a failure keeps the device's current policy: report, go on */
+		if (ret > worst || ret < 0)
+			worst = ret < 0 ? VR_EXIT_SYSTEM : ret;
 		if (opt.json)
 			json_array_append_new(arr, json_pack("{s:s,s:s}", "device", dp.dev.ifname,
 							     "result",
-							     !has_domain ? "no domain rules" :
 							     ret	 ? "failed" :
+							     !has_domain ? "no domain rules" :
 									   "refreshed"));
 		else
 			printf("%s: %s\n", dp.dev.ifname,
-			       !has_domain ? "no domain rules" : ret ? "failed" : "refreshed");
+			       ret ? "failed" : !has_domain ? "no domain rules" : "refreshed");
 		vr_device_policy_free(&dp);
 	}
 	ret = worst;
@@ -905,10 +992,10 @@ out:
 	return ret;
 }
 
-/* Parses DEV... into ifindexes; none named: every attached device. */
-static int devices_arg(struct vr_state *st, int argc, char **argv, int **list, size_t *n)
+/* Parses DEV... (of this namespace) into slots; none named: every device of the host. */
+static int devices_arg(struct vr_state *st, int argc, char **argv, __u32 **list, size_t *n)
 {
-	int ret;
+	int ret, ifindex;
 
 	if (!argc)
 		return live_devices(st, list, n);
@@ -917,8 +1004,9 @@ static int devices_arg(struct vr_state *st, int argc, char **argv, int **list, s
 		return fail(VR_EXIT_SYSTEM, "out of memory");
 	*n = (size_t)argc;
 	for (int i = 0; i < argc; i++)
-		if ((ret = device_index(argv[i], &(*list)[i])) ||
-		    (ret = require_attached(st, (*list)[i], argv[i])))
+		if ((ret = device_index(argv[i], &ifindex)) ||
+		    (ret = require_attached(st, ifindex, argv[i])) ||
+		    (ret = vr_device_find(st, ifindex, &(*list)[i])))
 			return ret;
 	return 0;
 }
@@ -939,7 +1027,8 @@ static int do_log(int argc, char **argv)
 	struct vr_log_opts o = { .json = opt.json, .summary_interval_ms = 10000 };
 	struct vr_state st;
 	long count = 0, summary = 10;
-	int *list = NULL, ret;
+	__u32 *list = NULL;
+	int ret;
 	size_t n = 0;
 
 	if (opt.since && (ret = vr_parse_since(opt.since, &o.since_ns)))
@@ -958,8 +1047,8 @@ static int do_log(int argc, char **argv)
 		return fail(open_exit(ret), "%s", errbuf);
 	if (argc && (ret = devices_arg(&st, argc, argv, &list, &n)))
 		goto out;
-	o.ifindexes = list;
-	o.ifindex_count = n;
+	o.slots = list;
+	o.slot_count = n;
 	/* streaming for hours must not hold off the commands that change policies */
 	flock(st.dir_fd, LOCK_UN);
 	ret = vr_log_run(&st, &o);
@@ -974,7 +1063,8 @@ out:
 static int do_metrics(int argc, char **argv)
 {
 	struct vr_state st;
-	int *list = NULL, ret;
+	__u32 *list = NULL;
+	int ret;
 	size_t n = 0;
 
 	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
@@ -1006,24 +1096,30 @@ static int do_gc(int argc, char **argv)
 
 	if (ret)
 		return fail(open_exit(ret), "%s", errbuf);
-	size_t swept = 0;
+	size_t swept = 0, unreachable = 0;
 
-	ret = vr_gc(&st);
+	ret = vr_gc(&st, opt.force, &unreachable);
 	if (ret >= 0) {
 		int sweep = vr_sweep(&st, &swept);
 
 		ret = sweep ? sweep : ret;
 	}
+	if (ret >= 0)
+		vr_state_prune_programs(&st);
 	vr_state_close(&st);
 	if (ret < 0)
 		return fail(VR_EXIT_SYSTEM, "gc: %s", strerror(-ret));
 	if (opt.json)
-		vr_json_print(json_pack("{s:i,s:I}", "reclaimed_devices", ret, "removed_entries",
-					(json_int_t)swept),
+		vr_json_print(json_pack("{s:i,s:I,s:I}", "reclaimed_devices", ret, "removed_entries",
+					(json_int_t)swept, "unreachable_devices",
+					(json_int_t)unreachable),
 			      opt.pretty);
 	else
 		printf("reclaimed the state of %d deleted device%s, removed %zu entries no policy uses\n",
 		       ret, ret == 1 ? "" : "s", swept);
+	if (unreachable && !opt.json)
+		printf("kept %zu device%s whose network namespace was not found (gc --force forgets %s)\n",
+		       unreachable, unreachable == 1 ? "" : "s", unreachable == 1 ? "it" : "them");
 	return 0;
 }
 
@@ -1133,9 +1229,10 @@ static const struct cmd cmds[] = {
 	{ "metrics", do_metrics, 0, -1, 0, "[DEV...]",
 	  "Counters in the Prometheus text format (node_exporter textfile collector):\n"
 	  "packets and bytes per verdict, hits per rule, suppressed and lost events." },
-	{ "gc", do_gc, 0, 0, 0, "",
-	  "Reclaim the state of devices that no longer exist, and remove map entries no\n"
-	  "device's policy uses (left by an apply that was killed half-way)." },
+	{ "gc", do_gc, 0, 0, OPT_FORCE, "[--force]",
+	  "Reclaim the state of devices that no longer exist (in any network namespace\n"
+	  "it can enter), and remove map entries no policy owns. A device whose namespace\n"
+	  "cannot be found is kept (something may hold the namespace open) unless --force." },
 	{ "features", do_features, 0, 0, 0, "",
 	  "Probe the running kernel for every BPF feature vrnet-bpf uses and say whether\n"
 	  "it can run here (Linux " VR_KERNEL_FLOOR " or newer, nothing missing). Exit 0 if so,\n"
@@ -1157,6 +1254,9 @@ static const char global_help[] =
 	"                        [2001:db8::53]:5353 (default: /etc/resolv.conf)\n"
 	"  -w, --wait SECONDS    wait that long for a lock another command holds\n"
 	"                        (default: exit 4 at once)\n"
+	"  -n, --netns NS        DEV is in network namespace NS: a name of ip netns, a\n"
+	"                        path (/proc/PID/ns/net) or a PID; the state stays in\n"
+	"                        the host's pin directory\n"
 	"  -h, --help            help; -V, --version: the version\n"
 	"\n"
 	"RULE is HOST[:PORTS[/PROTO]]: HOST an IPv4/IPv6 address or CIDR (IPv6 in\n"
@@ -1229,6 +1329,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "wait", required_argument, NULL, 'w' },
+	{ "netns", required_argument, NULL, 'n' },
 	{ "pin-dir", required_argument, NULL, LONG_PIN_DIR },
 	{ "resolver", required_argument, NULL, LONG_RESOLVER },
 	{ "policy", required_argument, NULL, LONG_POLICY },
@@ -1255,7 +1356,7 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 	opterr = 0;
 	optind = 1;
 	while (optind < argc) {
-		c = getopt_long(argc, argv, "+:jpvhVw:", long_opts, NULL);
+		c = getopt_long(argc, argv, "+:jpvhVw:n:", long_opts, NULL);
 		if (c == -1 && !strcmp(argv[optind - 1], "--")) {
 			/* "--" ends the options: all that follows is positional */
 			while (optind < argc)
@@ -1284,6 +1385,9 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			break;
 		case 'w':
 			opt.wait = optarg;
+			break;
+		case 'n':
+			opt.netns = optarg;
 			break;
 		case LONG_PIN_DIR:
 			opt.pin_dir = optarg;
@@ -1368,6 +1472,12 @@ int main(int argc, char **argv)
 		vr_state_lock_wait((int)seconds * 1000);
 	} else {
 		vr_state_lock_wait(0);
+	}
+	if (opt.netns) {
+		int ret = vr_netns_join(opt.netns, errbuf, sizeof(errbuf));
+
+		if (ret)
+			return fail(exit_of(ret), "%s", errbuf);
 	}
 	if (version)
 		return do_version(0, NULL);

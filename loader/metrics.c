@@ -3,7 +3,7 @@
 #include <string.h>
 #include "metrics.h"
 #include "output.h"
-#include "tc.h"
+#include "filter.h"
 
 /* One metric family: its samples are added while walking the devices. */
 struct family {
@@ -44,21 +44,27 @@ static void init_families(struct family *f)
 	}
 }
 
-static void add(struct family *f, json_t *labels, json_int_t value)
+/* A device of another network namespace than the scraper's is told apart by its name. */
+static void add(struct family *f, json_t *labels, const char *netns, json_int_t value)
 {
+	if (*netns)
+		json_object_set_new(labels, "netns", json_string(netns));
 	json_array_append_new(f->samples, json_pack("{s:o,s:I}", "labels", labels, "value", value));
 }
 
-static void collect(struct vr_state *st, int ifindex, struct family *f)
+static void collect(struct vr_state *st, __u32 slot, struct family *f)
 {
 	struct vr_device_policy dp;
 	struct vrnet_stats s;
 	const char *dev;
 	static const char *const lists[] = { "", "allow", "block", "dns" };
 	uint32_t rules = 0;
+	struct vr_device_seen seen;
+	char netns[300];
 
-	if (vr_device_policy_read(st, ifindex, &dp))
+	if (vr_device_policy_read_slot(st, slot, &dp))
 		return;
+	vr_device_netns_text(st, &dp.dev, netns, sizeof(netns));
 	dev = dp.dev.ifname;
 	vr_stats_read(st, dp.dev.slot, &s);
 	const struct {
@@ -72,19 +78,19 @@ static void collect(struct vr_state *st, int ifindex, struct family *f)
 
 	for (size_t i = 0; i < sizeof(by_verdict) / sizeof(by_verdict[0]); i++) {
 		add(&f[M_PACKETS],
-		    json_pack("{s:s,s:s}", "device", dev, "verdict", by_verdict[i].verdict),
+		    json_pack("{s:s,s:s}", "device", dev, "verdict", by_verdict[i].verdict), netns,
 		    (json_int_t)by_verdict[i].packets);
 		add(&f[M_BYTES],
-		    json_pack("{s:s,s:s}", "device", dev, "verdict", by_verdict[i].verdict),
+		    json_pack("{s:s,s:s}", "device", dev, "verdict", by_verdict[i].verdict), netns,
 		    (json_int_t)by_verdict[i].bytes);
 	}
-	add(&f[M_SUPPRESSED], json_pack("{s:s}", "device", dev),
+	add(&f[M_SUPPRESSED], json_pack("{s:s}", "device", dev), netns,
 	    (json_int_t)vr_suppressed_read(st, dp.dev.slot));
-	add(&f[M_LOST], json_pack("{s:s}", "device", dev), (json_int_t)s.events_lost);
-	add(&f[M_AUDIT], json_pack("{s:s}", "device", dev), dp.dev.mode == VRNET_MODE_AUDIT);
-	add(&f[M_INTERNET], json_pack("{s:s}", "device", dev), dp.dev.internet);
-	add(&f[M_FILTER], json_pack("{s:s}", "device", dev),
-	    vr_tc_is_attached(ifindex, st->prog_id) == 1);
+	add(&f[M_LOST], json_pack("{s:s}", "device", dev), netns, (json_int_t)s.events_lost);
+	add(&f[M_AUDIT], json_pack("{s:s}", "device", dev), netns, dp.dev.mode == VRNET_MODE_AUDIT);
+	add(&f[M_INTERNET], json_pack("{s:s}", "device", dev), netns, dp.dev.internet);
+	vr_device_look(st, &dp.dev, &seen);
+	add(&f[M_FILTER], json_pack("{s:s}", "device", dev), netns, !vr_filter_missing(&seen));
 
 	/* a domain rule's hits are those of the addresses it resolved to */
 	for (uint32_t i = 0; i < dp.count;) {
@@ -100,12 +106,12 @@ static void collect(struct vr_state *st, int ifindex, struct family *f)
 		add(&f[M_RULE_HITS],
 		    json_pack("{s:s,s:s,s:s,s:s}", "device", dev, "list",
 			      rec->list <= VRNET_LIST_DNS ? lists[rec->list] : "", "rule_id", id,
-			      "rule", text),
+			      "rule", text), netns,
 		    hits);
 		rules++;
 		i = k;
 	}
-	add(&f[M_RULES], json_pack("{s:s}", "device", dev), rules);
+	add(&f[M_RULES], json_pack("{s:s}", "device", dev), netns, rules);
 	vr_device_policy_free(&dp);
 }
 
@@ -121,13 +127,13 @@ static void print_label_value(FILE *out, const char *v)
 	}
 }
 
-int vr_metrics_write(struct vr_state *st, const int *ifindexes, size_t n, FILE *out)
+int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n, FILE *out)
 {
 	struct family f[M_COUNT];
 
 	init_families(f);
 	for (size_t i = 0; i < n; i++)
-		collect(st, ifindexes[i], f);
+		collect(st, slots[i], f);
 	fprintf(out, "# HELP vrnet_devices Devices with vrnet-bpf attached.\n"
 		     "# TYPE vrnet_devices gauge\nvrnet_devices %zu\n", n);
 	for (int i = 0; i < M_COUNT; i++) {
@@ -155,14 +161,14 @@ int vr_metrics_write(struct vr_state *st, const int *ifindexes, size_t n, FILE *
 	return fflush(out) ? -1 : 0;
 }
 
-json_t *vr_metrics_json(struct vr_state *st, const int *ifindexes, size_t n)
+json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n)
 {
 	struct family f[M_COUNT];
 	json_t *all = json_array();
 
 	init_families(f);
 	for (size_t i = 0; i < n; i++)
-		collect(st, ifindexes[i], f);
+		collect(st, slots[i], f);
 	json_array_append_new(all, json_pack("{s:s,s:{},s:I}", "name", "vrnet_devices", "labels",
 					     "value", (json_int_t)n));
 	for (int i = 0; i < M_COUNT; i++) {

@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include "state.h"
 
-/* Writes the metrics of devices @ifindexes (those with our program) to @f. */
-int vr_metrics_write(struct vr_state *st, const int *ifindexes, size_t n, FILE *f);
+/* Writes the metrics of the devices in @slots to @f. */
+int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n, FILE *f);
 /* The same samples as JSON: [{"name", "labels": {...}, "value"}]. */
-json_t *vr_metrics_json(struct vr_state *st, const int *ifindexes, size_t n);
+json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "netns.h"
 #include "output.h"
 
 static const char *const list_names[] = {
@@ -105,16 +106,26 @@ static void time_text(uint64_t ns, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_policy *dp,
-		       bool rules)
+void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, char *buf,
+			  size_t len)
 {
-	const struct vrnet_device *d = &dp->dev;
-	char when[32];
+	if (d->netns_cookie == st->netns_cookie)
+		buf[0] = '\0';
+	else
+		vr_netns_describe(d->netns_inode, buf, len);
+}
+
+json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, bool rules)
+{
+	const struct vr_device *d = &dp->dev;
+	char when[32], netns[300];
 	json_t *obj;
 
 	time_text(d->applied_ns, when, sizeof(when));
-	obj = json_pack("{s:s,s:i,s:s,s:s,s:s,s:i,s:i,s:s,s:{s:i,s:i,s:b},s:o}", "device",
-			d->ifname, "ifindex", ifindex, "internet", vr_internet_name(d->internet),
+	vr_netns_describe(d->netns_inode, netns, sizeof(netns));
+	obj = json_pack("{s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:i,s:i,s:s,s:{s:i,s:i,s:b},s:o}", "device",
+			d->ifname, "ifindex", d->ifindex, "netns", netns, "netns_cookie",
+			(json_int_t)d->netns_cookie, "internet", vr_internet_name(d->internet),
 			"default", d->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 			"mode", d->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "policy_id",
 			(int)d->policy_id, "rule_count", (int)dp->count, "applied_at", when,
@@ -158,14 +169,17 @@ json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_
 	return obj;
 }
 
-void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_policy *dp)
+void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp)
 {
-	json_t *obj = vr_device_json(st, ifindex, dp, true);
+	json_t *obj = vr_device_json(st, dp, true);
 	json_t *c = json_object_get(obj, "counters");
 	const char *lists[] = { "block", "allow", "dns" };
+	char netns[300];
 
-	printf("%s (ifindex %d): internet %s, default %s, %s mode, %zu rules, policy %u applied %s\n",
-	       dp->dev.ifname, ifindex, vr_internet_name(dp->dev.internet),
+	vr_device_netns_text(st, &dp->dev, netns, sizeof(netns));
+	printf("%s (ifindex %d%s%s): internet %s, default %s, %s mode, %zu rules, policy %u applied %s\n",
+	       dp->dev.ifname, dp->dev.ifindex, *netns ? " in " : "", netns,
+	       vr_internet_name(dp->dev.internet),
 	       json_string_value(json_object_get(obj, "default")),
 	       json_string_value(json_object_get(obj, "mode")),
 	       json_array_size(json_object_get(obj, "allow")) +

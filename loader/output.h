@@ -12,9 +12,11 @@ void vr_rule_record_text(const struct vr_device_policy *dp, uint32_t id, char *b
 			 size_t len);
 
 /* A device as JSON; with @rules, its rules (and their addresses) too. */
-json_t *vr_device_json(struct vr_state *st, int ifindex, const struct vr_device_policy *dp,
-		       bool rules);
-void vr_device_print(struct vr_state *st, int ifindex, const struct vr_device_policy *dp);
+json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, bool rules);
+void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp);
+/* Where @d is, for text: "" in this command's network namespace, else its name. */
+void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, char *buf,
+			  size_t len);
 
 const char *vr_internet_name(int internet);
 const char *vr_reason_key(uint32_t reason);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>
 #include "compile.h"
 #include "policy.h"
 
@@ -17,15 +18,19 @@
 struct vr_state {
 	char pin_dir[4096];
 	int dir_fd; /* holds the flock of state-changing commands */
-	int prog_fd;
+	int prog_fd; /* this network namespace's program; -1 if it has none (read-only) */
 	unsigned int prog_id;
-	int devices_fd, lpm4_fd, lpm6_fd, host4_fd, host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd,
-		stats_fd, config_fd, events_fd, limits_fd, flows_fd, rulehits_fd;
+	__u64 netns_cookie, netns_inode; /* of this process's network namespace */
+	__u64 *switch_words; /* vrnet_switch, mapped: one word per slot */
+	const struct vrnet_devinfo *devinfo; /* vrnet_devinfo, mapped read-only */
+	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, lpm4_fd, lpm6_fd, host4_fd,
+		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
+		events_fd, limits_fd, flows_fd, rulehits_fd;
 };
 
 enum vr_open_mode {
 	VR_OPEN_READ,	/* fails with -ENOENT when nothing was loaded */
-	VR_OPEN_CHANGE, /* loads the program if needed; takes the lock */
+	VR_OPEN_CHANGE, /* takes the lock; creates the maps the first time */
 };
 
 int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
@@ -39,22 +44,64 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 void vr_state_lock_wait(int ms);
 void vr_state_close(struct vr_state *st);
 
+/*
+ * Loads and pins this network namespace's program (its devices are keyed by
+ * the namespace's cookie, set before load) on the pinned maps; opens it.
+ */
+int vr_state_load_program(struct vr_state *st, char *err, size_t errlen);
+
+/* The id of the program of network namespace @netns_cookie; -ENOENT if it has none. */
+int vr_state_prog_id(struct vr_state *st, __u64 netns_cookie, unsigned int *id);
+/*
+ * Unpins the programs of network namespaces that have no device any more
+ * (detach and gc, after forgetting); a filter still on a hook holds its own.
+ */
+int vr_state_prune_programs(struct vr_state *st);
+
+/* Whether any device of the network namespace @cookie has state. */
+bool vr_netns_has_devices(struct vr_state *st, __u64 cookie);
+
+/*
+ * A device as the loader sees it: the record in force, the loader's notes on
+ * the device and what its policies hold.
+ */
+struct vr_device {
+	__u32 slot, record_id;
+	__u64 netns_cookie, netns_inode;
+	int ifindex;
+	char ifname[16];
+	bool created_qdisc;
+	/* the record in force */
+	__u32 policy_id, overlay_id;
+	__u8 default_action, internet, mode, log_allowed;
+	__u32 event_rate, event_burst;
+	/* its policies */
+	__u32 rule_count, portset_count, dns_count, source_rules;
+	__u64 applied_ns;
+	__u32 overlay_rule_count, overlay_portset_count, overlay_source_rules;
+};
+
 /* A device's stored policy, with the rule records to explain verdicts. */
 struct vr_device_policy {
-	struct vrnet_device dev;
+	struct vr_device dev;
 	uint32_t count;		  /* records: the base policy's, then the overlay's */
 	struct vrnet_rule *rules; /* index = rule id */
 	char (*names)[VRNET_MAX_NAME_LEN]; /* per rule id; "" unless DOMAIN */
 };
 
-int vr_device_get(struct vr_state *st, int ifindex, struct vrnet_device *dev);
+/* Devices of this process's network namespace, by ifindex; -ENOENT if none. */
+int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot);
+int vr_device_get(struct vr_state *st, int ifindex, struct vr_device *dev);
 int vr_device_policy_read(struct vr_state *st, int ifindex, struct vr_device_policy *dp);
+/* Any device of the host, by slot. */
+int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev);
+int vr_device_policy_read_slot(struct vr_state *st, __u32 slot, struct vr_device_policy *dp);
 void vr_device_policy_free(struct vr_device_policy *dp);
 /* Turns stored records back into a policy as written (for edits). */
 int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_policy *p);
 
 /*
- * Compiles @p and makes it @ifindex's policy in one map update: until then
+ * Compiles @p and makes it @ifindex's policy with one switch: until then
  * the old policy is in force, untouched, and on any error it stays so. A device
  * without an entry gets one (with @ifname and internet "policy").
  */
@@ -75,30 +122,44 @@ int vr_device_policy_addresses(const struct vr_device_policy *dp, const char *na
 /*
  * Adds @rules to @list of @ifindex's policy without touching its base policy:
  * the device's overlay (at most VRNET_MAX_OVERLAY_RULES rules) is rebuilt with
- * them and switched in with one update, as an apply does. -EAGAIN when the
- * overlay would be full: apply the whole policy instead (which folds it in).
+ * them and switched in, as an apply does. -EAGAIN when the overlay would be
+ * full: apply the whole policy instead (which folds it in).
  */
 int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
 		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen);
 
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created);
+/*
+ * Notes that a detach of @ifindex began, before its filter comes off: if the
+ * command dies, the next change finishes the detach (vr_recover).
+ */
+int vr_device_detaching(struct vr_state *st, int ifindex);
 
 /* Deletes a device's entry, policy and counters (after it is detached). */
 int vr_device_forget(struct vr_state *st, int ifindex);
-
-/* Forgets devices that no longer exist. Returns how many, or <0. */
-int vr_gc(struct vr_state *st);
+int vr_device_forget_slot(struct vr_state *st, __u32 slot);
 
 /*
- * Deletes map entries of policies no device uses (left by an apply that was
- * killed or failed half-way); @swept tells how many. Walks every map: for
- * `gc`, not for every command.
+ * Forgets devices that no longer exist: in this network namespace, or in
+ * another one that can be entered. A device whose namespace cannot be found
+ * is kept (and counted in @unreachable) unless @unreachable_too. Returns how
+ * many were forgotten, or <0.
  */
+int vr_gc(struct vr_state *st, bool unreachable_too, size_t *unreachable);
+
+/*
+ * Finishes what a killed command left (only under the lock of a change):
+ * devices half attached or half forgotten, policies no record names. Runs at
+ * the start of every change; @repaired counts what it found.
+ */
+int vr_recover(struct vr_state *st, size_t *repaired);
+
+/* Deletes map entries under ids that have no vrnet_policies entry; @swept tells how many. */
 int vr_sweep(struct vr_state *st, size_t *swept);
 
-/* Every device entry, ifindex ascending. */
-int vr_device_list(struct vr_state *st, int **ifindexes, size_t *count);
+/* Every device of the host, as slots: this namespace's first, each by ifindex. */
+int vr_device_slots(struct vr_state *st, __u32 **slots, size_t *count);
 
 int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum);
 /* Events the rate limit held back on the device of @slot, ever. */

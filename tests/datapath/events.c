@@ -63,7 +63,7 @@ static void test_blocked_syn_event_fields(void **state)
 	struct dp_pkt syn = { .family = 4, .dst = "203.0.113.66", .proto = 6, .dport = 25,
 			      .tcp_flags = 0x02 };
 	struct collected c = { 0 };
-	struct vrnet_device dev;
+	struct vr_device dev;
 	uint8_t want[4] = { 203, 0, 113, 66 };
 
 	dp_skip_unless_root();
@@ -119,7 +119,7 @@ static void test_rate_limit_counts_suppressed(void **state)
 	struct dp_pkt syn = { .family = 4, .dst = "203.0.113.66", .proto = 6, .dport = 1,
 			      .tcp_flags = 0x02 };
 	struct collected c = { 0 };
-	struct vrnet_device dev;
+	struct vr_device dev;
 
 	dp_skip_unless_root();
 	setup_policy("{\"log\": {\"rate\": 1, \"burst\": 5}}");
@@ -164,7 +164,7 @@ static void test_audit_mode(void **state)
 			       .tags = { 0x8100 } };
 	struct collected c = { 0 };
 	struct vrnet_stats st;
-	struct vrnet_device dev;
+	struct vr_device dev;
 	struct dp_frame f;
 	struct vr_verdict v;
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "datapath/harness.h"
 #include "output.h"
+#include "store.h"
 #include "rule_of.h"
 
 /* An ifindex no device has: entries under it are map state only. */
@@ -34,7 +35,8 @@ static size_t count_entries(void)
 	       count_keys(dp.st.host6_fd, sizeof(struct vrnet_host6_key)) +
 	       count_keys(dp.st.portsets_fd, sizeof(struct vrnet_portset_key)) +
 	       count_keys(dp.st.rules_fd, sizeof(struct vrnet_chunk_key)) +
-	       count_keys(dp.st.names_fd, sizeof(struct vrnet_rule_key));
+	       count_keys(dp.st.names_fd, sizeof(struct vrnet_rule_key)) +
+	       count_keys(dp.st.policies_fd, sizeof(__u32));
 }
 
 static int apply_to(int ifindex, const char *json)
@@ -59,7 +61,7 @@ static void forget_all(void)
 
 static uint32_t policy_of(int ifindex)
 {
-	struct vrnet_device dev;
+	struct vr_device dev;
 
 	assert_int_equal(vr_device_get(&dp.st, ifindex, &dev), 0);
 	return dev.policy_id;
@@ -90,12 +92,15 @@ static void test_reload_keeps_policy_ids(void **state)
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"default\": \"allow\", \"block\": [\"192.0.2.1\"]}"), 0);
 	first = policy_of(DP_IFINDEX);
 
-	snprintf(path, sizeof(path), "%s/%s", dp.pin_dir, VRNET_PROG_PIN);
+	snprintf(path, sizeof(path), "%s/%s_%llu", dp.pin_dir, VRNET_PROG_PIN,
+		 (unsigned long long)dp.st.netns_cookie);
 	assert_int_equal(unlink(path), 0);
 	vr_state_close(&dp.st);
 	dp.open = false;
 	assert_int_equal(vr_state_open(&dp.st, dp.pin_dir, VR_OPEN_CHANGE, err, sizeof(err)), 0);
 	dp.open = true;
+	assert_int_equal(dp.st.prog_fd, -1);
+	assert_int_equal(vr_state_load_program(&dp.st, err, sizeof(err)), 0);
 
 	assert_int_equal(apply_to(OTHER_IFINDEX, "{\"default\": \"allow\"}"), 0);
 	assert_int_not_equal(policy_of(OTHER_IFINDEX), first);
@@ -118,31 +123,83 @@ static void test_replace_leaves_no_entries(void **state)
 	/*
 	 * 3 IPv4 prefixes (10/8 and the name's two addresses), 2 IPv6 (the /32
 	 * and the name's address inside it), 4 portsets (tcp 443; any; 53; any
-	 * plus the inherited 53), 1 chunk of records, 1 name.
+	 * plus the inherited 53), 1 chunk of records, 1 name, 1 vrnet_policies entry.
 	 */
-	assert_int_equal(count_entries() - empty, 3 + 2 + 4 + 1 + 1);
+	assert_int_equal(count_entries() - empty, 3 + 2 + 4 + 1 + 1 + 1);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(count_entries(), empty);
+}
+
+/* A policy written into the store the way an apply does, not switched in. */
+static __u32 write_unswitched(const char *json)
+{
+	struct vr_compiled c;
+	struct vr_policy p;
+	char err[512] = "";
+	__u32 id = 0;
+
+	assert_int_equal(vr_policy_parse(json, strlen(json), "test", &p, err, sizeof(err)), 0);
+	assert_int_equal(vr_compile(&p, dp_resolve, NULL, &c, err, sizeof(err)), 0);
+	assert_int_equal(vr_store_write(&dp.st, &c, &id, err, sizeof(err)), 0);
+	vr_compiled_free(&c);
+	vr_policy_free(&p);
+	return id;
+}
+
+/*
+ * One device's policy (@live entries in all) and, beside it, a policy written
+ * but never switched in; @empty: the entries before either.
+ */
+static __u32 live_and_unswitched(size_t *empty, size_t *live)
+{
+	forget_all();
+	*empty = count_entries();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	*live = count_entries();
+	return write_unswitched("{\"allow\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"svc.example\"]}");
+}
+
+/*
+ * What an apply killed after writing its policy leaves: a policy no record
+ * names. The next change (vr_recover) removes it and nothing else.
+ */
+static void test_recover_removes_unswitched_policies(void **state)
+{
+	size_t empty, live, repaired = 0;
+	struct vrnet_policy_info info;
+	__u32 orphan;
+
+	dp_skip_unless_root();
+	orphan = live_and_unswitched(&empty, &live);
+	assert_true(count_entries() > live);
+
+	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
+	assert_int_equal(repaired, 1);
+	assert_int_equal(count_entries(), live);
+	assert_int_equal(vr_store_info(&dp.st, orphan, &info), -ENOENT);
+	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	assert_false(probe_tcp4("203.0.113.10", 80).allow);
+	/* nothing else to do the second time */
+	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
+	assert_int_equal(repaired, 0);
+
 	vr_device_forget(&dp.st, DP_IFINDEX);
 	assert_int_equal(count_entries(), empty);
 }
 
 /*
- * What an apply killed half-way leaves behind: entries under a policy id no
- * device uses. vr_sweep() removes them and nothing else.
+ * Entries under an id without a vrnet_policies entry (no command writes
+ * them so; an older build's crash could): vr_sweep() removes them and nothing
+ * else.
  */
 static void test_sweep_removes_orphans_only(void **state)
 {
-	__u32 key = OTHER_IFINDEX;
 	size_t empty, live, orphaned, swept = 0;
+	__u32 orphan;
 
 	dp_skip_unless_root();
-	forget_all();
-	empty = count_entries();
-	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
-	live = count_entries();
-
-	/* an orphan: a policy whose device entry vanished before it was cleaned */
-	assert_int_equal(apply_to(OTHER_IFINDEX, "{\"allow\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"svc.example\"]}"), 0);
-	assert_int_equal(bpf_map_delete_elem(dp.st.devices_fd, &key), 0);
+	orphan = live_and_unswitched(&empty, &live);
+	assert_int_equal(bpf_map_delete_elem(dp.st.policies_fd, &orphan), 0);
 	orphaned = count_entries() - live;
 	assert_true(orphaned > 0);
 
@@ -178,7 +235,7 @@ static void test_failed_apply_changes_nothing(void **state)
 static void test_probes_are_not_counted(void **state)
 {
 	struct vrnet_stats before, after;
-	struct vrnet_device dev;
+	struct vr_device dev;
 
 	dp_skip_unless_root();
 	forget_all();
@@ -198,7 +255,7 @@ static void test_unmarked_packets_are_counted(void **state)
 	struct dp_pkt p = { .family = 4, .dst = "203.0.113.10", .proto = 6, .dport = 80 };
 	struct __sk_buff ctx = { .ifindex = DP_IFINDEX };
 	struct vrnet_stats st;
-	struct vrnet_device dev;
+	struct vr_device dev;
 	struct dp_frame f;
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 		    .repeat = 1);
@@ -227,7 +284,7 @@ static void test_overlay_edits(void **state)
 	struct vr_rule allow[2] = { rule_of("203.0.113.20:80/tcp"), rule_of("svc.example:8443/tcp") };
 	struct vr_rule block = rule_of("203.0.113.0/24:22/tcp");
 	struct vr_device_policy merged;
-	struct vrnet_device dev;
+	struct vr_device dev;
 	struct dp_frame f;
 	struct vr_verdict v;
 	struct dp_pkt ssh = { .family = 4, .dst = "203.0.113.10", .proto = 6, .dport = 22 };
@@ -316,6 +373,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reload_keeps_policy_ids),
 		cmocka_unit_test(test_replace_leaves_no_entries),
+		cmocka_unit_test(test_recover_removes_unswitched_policies),
 		cmocka_unit_test(test_sweep_removes_orphans_only),
 		cmocka_unit_test(test_failed_apply_changes_nothing),
 		cmocka_unit_test(test_probes_are_not_counted),

@@ -474,7 +474,7 @@ static void run_case(void **state)
 /* The next row starts from "policy": the internet switch outlives an apply. */
 static int case_teardown(void **state)
 {
-	struct vrnet_device dev;
+	struct vr_device dev;
 
 	if (!dp.skip && !vr_device_get(&dp.st, DP_IFINDEX, &dev) &&
 	    dev.internet != VRNET_INTERNET_POLICY)
@@ -556,7 +556,7 @@ static void test_apply_replaces_policy(void **state)
 	const struct dp_pkt old4 = TCP4("203.0.113.10", 443), old6 = TCP6("2001:db8::10", 443),
 			    dom = TCP4("203.0.113.200", 443), other = TCP4("192.0.2.99", 80),
 			    blocked = TCP4("192.0.2.66", 22);
-	struct vrnet_device d1, d2;
+	struct vr_device d1, d2;
 	struct policy_keys k;
 
 	dp_skip_unless_root();

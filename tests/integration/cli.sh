@@ -389,7 +389,7 @@ vr_stop_pid "$aaaa_pid"
 
 # ---- maps of another build are refused, not misread ----
 fake=$VR_PIN-fake
-mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 16 entries 1 \
+mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 8 entries 1 \
 	name vrnet_config || vr_fatal "a map of another build"
 expect_rc "a pin directory with a map of another layout: exit 3" 3 "$VRNET_BIN" --pin-dir "$fake" gc
 if grep -q "vrnet_config was made by another build of vrnet-bpf: its key is laid out as no BTF" \

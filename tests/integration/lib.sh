@@ -499,7 +499,7 @@ vr_counter() { # DEV allowed_packets|dropped_packets|...
 vr_snapshot() { # DEV
 	local m
 	for m in "$VR_PIN"/*; do
-		case $(basename "$m") in vrnet_stats | vrnet_egress) continue ;; esac
+		case $(basename "$m") in vrnet_stats | vrnet_egress_*) continue ;; esac
 		echo "== $(basename "$m")"
 		bpftool map dump pinned "$m" 2>&1
 	done

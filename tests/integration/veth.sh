@@ -316,10 +316,10 @@ else
 fi
 
 # ---- device deleted and a new one with the same name ----
-# vr_devices_has IFINDEX: the devices map has an entry for it.
+# vr_devices_has IFINDEX: the devices map has an entry for it (in any namespace).
 vr_devices_has() {
-	bpftool map lookup pinned "$VR_PIN/vrnet_devices" \
-		key $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24)) >/dev/null 2>&1
+	bpftool -j map dump pinned "$VR_PIN/vrnet_devices" |
+		jq -e --argjson i "$1" 'any(.[]; .formatted.key.ifindex == $i)' >/dev/null 2>&1
 }
 
 vr_recreate_veth() { # [IFINDEX]

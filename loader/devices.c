@@ -1,0 +1,545 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Devices: a device (network namespace, ifindex) has a slot from attach to
+ * detach; the slot's word in vrnet_switch names its record. Records are
+ * written only in the bank no word names, and a switch returns only after a
+ * grace period, so the bank it left is free for the next change.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "log.h"
+#include "mapio.h"
+#include "netns.h"
+#include "state.h"
+#include "store.h"
+#include "devices.h"
+
+int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot)
+{
+	struct vrnet_device_key key = { .netns_cookie = st->netns_cookie,
+					.ifindex = (__u32)ifindex };
+
+	return bpf_map_lookup_elem(st->devices_fd, &key, slot) ? -errno : 0;
+}
+
+static __u32 word_of(struct vr_state *st, __u32 slot)
+{
+	return (__u32)__atomic_load_n(&st->switch_words[slot], __ATOMIC_ACQUIRE);
+}
+
+int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
+{
+	struct vrnet_policy_info info;
+	struct vrnet_devinfo di;
+	struct vrnet_record rec = { 0 };
+	__u32 record_id;
+
+	if (slot >= VRNET_MAX_DEVICES)
+		return -ENOENT;
+	di = st->devinfo[slot];
+	if (!di.in_use)
+		return -ENOENT;
+	memset(dev, 0, sizeof(*dev));
+	dev->slot = slot;
+	dev->netns_cookie = di.netns_cookie;
+	dev->netns_inode = di.netns_inode;
+	dev->ifindex = (int)di.ifindex;
+	memcpy(dev->ifname, di.ifname, sizeof(dev->ifname));
+	dev->ifname[sizeof(dev->ifname) - 1] = '\0';
+	dev->created_qdisc = di.created_qdisc;
+	record_id = word_of(st, slot);
+	dev->record_id = record_id;
+	if (record_id && bpf_map_lookup_elem(st->records_fd, &record_id, &rec))
+		return -errno;
+	dev->policy_id = rec.policy_id;
+	dev->overlay_id = rec.overlay_id;
+	dev->default_action = rec.default_action;
+	dev->internet = rec.internet;
+	dev->mode = rec.mode;
+	dev->log_allowed = rec.log_allowed;
+	dev->event_rate = rec.event_rate;
+	dev->event_burst = rec.event_burst;
+	if (rec.policy_id && !vr_store_info(st, rec.policy_id, &info)) {
+		dev->rule_count = info.rule_count;
+		dev->portset_count = info.portset_count;
+		dev->dns_count = info.dns_count;
+		dev->source_rules = info.source_rules;
+		dev->applied_ns = info.applied_ns;
+	}
+	if (rec.overlay_id && !vr_store_info(st, rec.overlay_id, &info)) {
+		dev->overlay_rule_count = info.rule_count;
+		dev->overlay_portset_count = info.portset_count;
+		dev->overlay_source_rules = info.source_rules;
+	}
+	return 0;
+}
+
+int vr_device_get(struct vr_state *st, int ifindex, struct vr_device *dev)
+{
+	__u32 slot;
+	int ret = vr_device_find(st, ifindex, &slot);
+
+	return ret ? ret : vr_device_get_slot(st, slot, dev);
+}
+
+/* What a device of @st's namespace sorts by: its own namespace first, then ifindex. */
+struct slot_order {
+	__u64 other_netns; /* 0 for this namespace, else its cookie */
+	__u32 ifindex, slot;
+};
+
+static int cmp_slot_order(const void *a, const void *b)
+{
+	const struct slot_order *x = a, *y = b;
+
+	if (x->other_netns != y->other_netns)
+		return x->other_netns < y->other_netns ? -1 : 1;
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+/* Every device entry, ordered. */
+static int collect_devices(struct vr_state *st, struct slot_order **out, size_t *count)
+{
+	struct vrnet_device_key key, next, *prev = NULL;
+	size_t n = 0, cap = 64;
+	struct slot_order *list = malloc(cap * sizeof(*list));
+
+	if (!list)
+		return -ENOMEM;
+	while (!bpf_map_get_next_key(st->devices_fd, prev, &next)) {
+		__u32 slot;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(st->devices_fd, &next, &slot))
+			continue;
+		if (n == cap) {
+			struct slot_order *l = realloc(list, (cap *= 2) * sizeof(*list));
+
+			if (!l) {
+				free(list);
+				return -ENOMEM;
+			}
+			list = l;
+		}
+		list[n++] = (struct slot_order){
+			.other_netns = next.netns_cookie == st->netns_cookie ? 0 : next.netns_cookie,
+			.ifindex = next.ifindex,
+			.slot = slot,
+		};
+	}
+	if (n)
+		qsort(list, n, sizeof(*list), cmp_slot_order);
+	*out = list;
+	*count = n;
+	return 0;
+}
+
+int vr_device_slots(struct vr_state *st, __u32 **slots, size_t *count)
+{
+	struct slot_order *list;
+	size_t n;
+	int ret = collect_devices(st, &list, &n);
+
+	if (ret)
+		return ret;
+	*slots = malloc((n + 1) * sizeof(**slots));
+	if (!*slots) {
+		free(list);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		(*slots)[i] = list[i].slot;
+	*count = n;
+	free(list);
+	return 0;
+}
+
+/* A slot starts afresh: counters and event rate limiter at zero. */
+static int reset_slot(struct vr_state *st, __u32 slot)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct vrnet_stats *zero = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*zero));
+	struct vrnet_limiter lim = { 0 };
+	int ret;
+
+	if (!zero)
+		return -ENOMEM;
+	ret = bpf_map_update_elem(st->stats_fd, &slot, zero, BPF_ANY) ? -errno : 0;
+	if (!ret && bpf_map_update_elem(st->limits_fd, &slot, &lim, BPF_ANY))
+		ret = -errno;
+	free(zero);
+	return ret;
+}
+
+/* A slot no device holds: its vrnet_devinfo entry is not in use. */
+static int alloc_slot(struct vr_state *st, __u32 *slot, char *err, size_t errlen)
+{
+	for (__u32 s = 0; s < VRNET_MAX_DEVICES; s++) {
+		if (!st->devinfo[s].in_use) {
+			*slot = s;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "too many devices: the limit is %d per host", VRNET_MAX_DEVICES);
+	return -ENOSPC;
+}
+
+/* Deletes the recorded host addresses of the device in @slot. */
+static int host_addrs_clear(struct vr_state *st, __u32 slot)
+{
+	struct vrnet_hostaddr_key key, next, *prev = NULL, gone[64];
+	int n, ret = 0;
+
+	do { /* collect, then delete: deleting while walking restarts the walk */
+		n = 0;
+		prev = NULL;
+		while (n < 64 && !bpf_map_get_next_key(st->hostaddrs_fd, prev, &next)) {
+			if (next.slot == slot)
+				gone[n++] = next;
+			key = next;
+			prev = &key;
+		}
+		for (int i = 0; i < n; i++)
+			if (bpf_map_delete_elem(st->hostaddrs_fd, &gone[i]) && errno != ENOENT)
+				ret = -errno;
+	} while (n == 64 && !ret);
+	return ret;
+}
+
+/*
+ * /proc/net/if_inet6 lists every IPv6 address of this network namespace with
+ * its ifindex, one line each: cheaper than getifaddrs(), which dumps every
+ * link as well.
+ */
+static int host_addrs_sync_slot(struct vr_state *st, __u32 slot, int ifindex)
+{
+	char line[256], hex[33];
+	unsigned int idx, plen, scope, flags;
+	__u8 one = 1;
+	FILE *f;
+	int ret = host_addrs_clear(st, slot);
+
+	if (ret)
+		return ret;
+	f = fopen("/proc/net/if_inet6", "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno; /* no IPv6 on this host */
+	while (!ret && fgets(line, sizeof(line), f)) {
+		struct vrnet_hostaddr_key key = { .slot = slot };
+
+		if (sscanf(line, "%32s %x %x %x %x", hex, &idx, &plen, &scope, &flags) != 5 ||
+		    (int)idx != ifindex || strlen(hex) != 32)
+			continue;
+		for (int i = 0; i < 16; i++)
+			sscanf(hex + 2 * i, "%2hhx", &key.addr[i]);
+		if (key.addr[0] == 0xfe && (key.addr[1] & 0xc0) == 0x80)
+			continue; /* link-local: exempt anyway */
+		if (bpf_map_update_elem(st->hostaddrs_fd, &key, &one, BPF_ANY))
+			ret = -errno;
+	}
+	fclose(f);
+	return ret;
+}
+
+int vr_host_addrs_sync(struct vr_state *st, int ifindex)
+{
+	__u32 slot;
+	int ret = vr_device_find(st, ifindex, &slot);
+
+	return ret ? ret : host_addrs_sync_slot(st, slot, ifindex);
+}
+
+/* Marks a switch under way in vrnet_config: a command killed in it leaves the mark. */
+static int set_unsettled(struct vr_state *st, __u32 unsettled)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+		return -errno;
+	cfg.unsettled = unsettled;
+	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record *next)
+{
+	__u32 current = word_of(st, slot);
+	__u32 record_id = vrnet_record_id(slot, current == vrnet_record_id(slot, 0) ? 1 : 0);
+	int ret = set_unsettled(st, 1);
+
+	if (ret)
+		return ret;
+	/* the bank no word names: no packet reads it (the last switch waited) */
+	if (bpf_map_update_elem(st->records_fd, &record_id, next, BPF_ANY))
+		return -errno;
+	__atomic_store_n(&st->switch_words[slot], (__u64)record_id, __ATOMIC_RELEASE);
+	vr_wait_for_readers();
+	return set_unsettled(st, 0);
+}
+
+void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->policy_id = dev->policy_id;
+	rec->overlay_id = dev->overlay_id;
+	rec->slot = dev->slot;
+	rec->default_action = dev->default_action;
+	rec->internet = dev->internet;
+	rec->mode = dev->mode;
+	rec->log_allowed = dev->log_allowed;
+	rec->event_rate = dev->event_rate;
+	rec->event_burst = dev->event_burst;
+	rec->event_interval_ns = dev->event_rate ? 1000000000ull / dev->event_rate : 0;
+	rec->event_tolerance_ns =
+		rec->event_interval_ns * (dev->event_burst ? dev->event_burst - 1 : 0);
+}
+
+int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
+		     struct vr_device *dev, char *err, size_t errlen)
+{
+	struct vrnet_device_key key = { .netns_cookie = st->netns_cookie,
+					.ifindex = (__u32)ifindex };
+	struct vrnet_devinfo di = { .netns_cookie = st->netns_cookie,
+				    .netns_inode = st->netns_inode,
+				    .ifindex = (__u32)ifindex,
+				    .in_use = 1 };
+	struct vrnet_record rec;
+	__u32 record_id;
+	int ret = alloc_slot(st, &dev->slot, err, errlen);
+
+	if (ret) {
+		if (ret != -ENOSPC)
+			snprintf(err, errlen, "couldn't find a free slot: %s", strerror(-ret));
+		return ret;
+	}
+	snprintf(di.ifname, sizeof(di.ifname), "%s", ifname);
+	/* in use first: a command killed from here on leaves a slot the next one frees */
+	ret = bpf_map_update_elem(st->devinfo_fd, &dev->slot, &di, BPF_ANY) ? -errno : 0;
+	if (!ret)
+		ret = reset_slot(st, dev->slot);
+	if (!ret)
+		ret = host_addrs_sync_slot(st, dev->slot, ifindex);
+	if (ret) {
+		snprintf(err, errlen, "couldn't set up the device's slot: %s", strerror(-ret));
+		return ret;
+	}
+	/* no packet can reach the slot before its key exists: no switch, no wait */
+	dev->netns_cookie = st->netns_cookie;
+	dev->netns_inode = st->netns_inode;
+	dev->ifindex = ifindex;
+	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
+	vr_record_of(dev, &rec);
+	record_id = vrnet_record_id(dev->slot, 0);
+	if (bpf_map_update_elem(st->records_fd, &record_id, &rec, BPF_ANY))
+		ret = -errno;
+	if (!ret) {
+		__atomic_store_n(&st->switch_words[dev->slot], (__u64)record_id, __ATOMIC_RELEASE);
+		if (bpf_map_update_elem(st->devices_fd, &key, &dev->slot, BPF_NOEXIST))
+			ret = -errno;
+	}
+	if (ret)
+		snprintf(err, errlen, "couldn't add the device: %s",
+			 ret == -E2BIG ? "too many devices" : strerror(-ret));
+	dev->record_id = record_id;
+	return ret;
+}
+
+/*
+ * Frees a slot whose key is gone: once no packet can hold it, its policies,
+ * counters and notes go. Its notes go last: until then the next change finds
+ * the slot and finishes the job.
+ */
+static int free_slot(struct vr_state *st, __u32 slot)
+{
+	struct vrnet_devinfo none = { 0 };
+	struct vr_device dev;
+	int ret = vr_device_get_slot(st, slot, &dev);
+
+	if (ret)
+		return ret;
+	vr_wait_for_readers();
+	if (dev.overlay_id)
+		ret = vr_store_delete(st, dev.overlay_id, false, 0);
+	if (!ret && dev.policy_id)
+		ret = vr_store_delete(st, dev.policy_id, true, dev.overlay_rule_count);
+	if (ret)
+		return ret;
+	__atomic_store_n(&st->switch_words[slot], 0, __ATOMIC_RELEASE);
+	ret = reset_slot(st, slot);
+	if (!ret)
+		ret = host_addrs_clear(st, slot);
+	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
+		ret = -errno;
+	return ret;
+}
+
+bool vr_netns_has_devices(struct vr_state *st, __u64 cookie)
+{
+	struct vrnet_device_key key, next, *prev = NULL;
+
+	while (!bpf_map_get_next_key(st->devices_fd, prev, &next)) {
+		if (next.netns_cookie == cookie)
+			return true;
+		key = next;
+		prev = &key;
+	}
+	return false;
+}
+
+int vr_device_forget_slot(struct vr_state *st, __u32 slot)
+{
+	__u32 held;
+	struct vr_device dev;
+	struct vrnet_device_key key = { 0 };
+	int ret = vr_device_get_slot(st, slot, &dev);
+
+	if (ret)
+		return ret;
+	key.netns_cookie = dev.netns_cookie;
+	key.ifindex = (__u32)dev.ifindex;
+	/* the key, if it is still this slot's */
+	if (!bpf_map_lookup_elem(st->devices_fd, &key, &held) && held == slot &&
+	    bpf_map_delete_elem(st->devices_fd, &key) && errno != ENOENT)
+		return -errno;
+	return free_slot(st, slot);
+}
+
+int vr_device_forget(struct vr_state *st, int ifindex)
+{
+	__u32 slot;
+	int ret = vr_device_find(st, ifindex, &slot);
+
+	return ret ? ret : vr_device_forget_slot(st, slot);
+}
+
+static int update_devinfo(struct vr_state *st, int ifindex, void (*change)(struct vrnet_devinfo *, bool),
+			  bool value)
+{
+	struct vrnet_devinfo di;
+	__u32 slot;
+	int ret = vr_device_find(st, ifindex, &slot);
+
+	if (ret)
+		return ret;
+	di = st->devinfo[slot];
+	change(&di, value);
+	return bpf_map_update_elem(st->devinfo_fd, &slot, &di, BPF_EXIST) ? -errno : 0;
+}
+
+static void set_created_qdisc(struct vrnet_devinfo *di, bool created)
+{
+	di->created_qdisc = created;
+}
+
+static void set_detaching(struct vrnet_devinfo *di, bool detaching)
+{
+	di->detaching = detaching;
+}
+
+int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created)
+{
+	return update_devinfo(st, ifindex, set_created_qdisc, created);
+}
+
+int vr_device_detaching(struct vr_state *st, int ifindex)
+{
+	return update_devinfo(st, ifindex, set_detaching, true);
+}
+
+/* Whether the device of @dev still exists: -ENOENT if its namespace cannot be found. */
+static int device_exists(struct vr_state *st, const struct vr_device *dev)
+{
+	char name[IF_NAMESIZE];
+	int home, ret;
+
+	if (dev->netns_cookie == st->netns_cookie)
+		return if_indextoname((unsigned int)dev->ifindex, name) != NULL;
+	ret = vr_netns_enter(dev->netns_cookie, dev->netns_inode, &home);
+	if (ret)
+		return ret;
+	ret = if_indextoname((unsigned int)dev->ifindex, name) != NULL;
+	vr_netns_return(home);
+	return ret;
+}
+
+int vr_gc(struct vr_state *st, bool unreachable_too, size_t *unreachable)
+{
+	__u32 *slots;
+	size_t n;
+	int forgotten = 0, ret = vr_device_slots(st, &slots, &n);
+
+	*unreachable = 0;
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		struct vr_device dev;
+		int exists;
+
+		if (vr_device_get_slot(st, slots[i], &dev))
+			continue;
+		exists = device_exists(st, &dev);
+		if (exists == -ENOENT && !unreachable_too) {
+			(*unreachable)++;
+			continue;
+		}
+		if (exists && exists != -ENOENT) /* there, or no telling */
+			continue;
+		ret = vr_device_forget_slot(st, slots[i]);
+		if (ret && ret != -ENOENT)
+			break;
+		vr_debug("forgot %s (ifindex %d): it no longer exists", dev.ifname, dev.ifindex);
+		forgotten++;
+		ret = 0;
+	}
+	free(slots);
+	return ret ? ret : forgotten;
+}
+
+int vr_recover(struct vr_state *st, size_t *repaired)
+{
+	struct vrnet_config cfg;
+	size_t reclaimed = 0;
+	__u32 zero = 0;
+	int ret = 0;
+
+	*repaired = 0;
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+		return -errno;
+	if (cfg.unsettled) { /* a switch whose wait never ended: wait now */
+		vr_wait_for_readers();
+		ret = set_unsettled(st, 0);
+		(*repaired)++;
+	}
+	for (__u32 s = 0; !ret && s < VRNET_MAX_DEVICES; s++) {
+		struct vrnet_devinfo di = st->devinfo[s];
+		struct vrnet_device_key key = { 0 };
+		__u32 slot;
+
+		if (!di.in_use)
+			continue;
+		key.netns_cookie = di.netns_cookie;
+		key.ifindex = di.ifindex;
+		if (!di.detaching && !bpf_map_lookup_elem(st->devices_fd, &key, &slot) && slot == s)
+			continue;
+		/* an attach killed before its key, or a detach once it began */
+		ret = vr_device_forget_slot(st, s);
+		if (ret == -ENOENT)
+			ret = 0;
+		(*repaired)++;
+	}
+	if (!ret)
+		ret = vr_store_reclaim(st, &reclaimed);
+	*repaired += reclaimed;
+	return ret;
+}
+
+int vr_sweep(struct vr_state *st, size_t *swept)
+{
+	return vr_store_sweep(st, swept);
+}

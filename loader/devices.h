@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The steps of a change on a device, for the transactions in apply.c. */
+#ifndef VR_DEVICES_H
+#define VR_DEVICES_H
+
+#include "state.h"
+
+/* The record @dev describes (its policy ids and settings). */
+void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec);
+
+/*
+ * Makes @next the record of the device in @slot: written in the bank no word
+ * names, then the slot's word stored in one atomic write. Returns after a
+ * grace period: no packet holds the record it replaced, or its policies.
+ */
+int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record *next);
+
+/*
+ * Gives @ifindex of this network namespace a slot and a record of @dev's
+ * settings (fills @dev's slot and identity), then its key: packets find it
+ * from then on.
+ */
+int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
+		     struct vr_device *dev, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <net/if.h>
+#include <string.h>
+#include "filter.h"
+#include "netns.h"
+#include "tc.h"
+
+void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_device_seen *seen)
+{
+	char name[IF_NAMESIZE];
+	unsigned int prog_id = 0;
+	int home = -1;
+
+	memset(seen, 0, sizeof(*seen));
+	if (dev->netns_cookie != st->netns_cookie &&
+	    vr_netns_enter(dev->netns_cookie, dev->netns_inode, &home))
+		return;
+	seen->reachable = true;
+	seen->exists = if_indextoname((unsigned int)dev->ifindex, name) != NULL;
+	seen->same_name = seen->exists && !strcmp(name, dev->ifname);
+	if (seen->exists && !vr_state_prog_id(st, dev->netns_cookie, &prog_id))
+		seen->filtered = vr_tc_is_attached(dev->ifindex, prog_id) == 1;
+	vr_netns_return(home);
+}

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "mapio.h"
+
+/* The kernel's ENOTSUPP (524) and its user-space names: no batch operation. */
+static bool no_batch_support(int err)
+{
+	return err == 524 || err == ENOTSUP || err == EOPNOTSUPP;
+}
+
+/*
+ * Batched map writes: one syscall for many elements (the kernel takes no
+ * BPF_NOEXIST in a batch: fresh policy ids are what keeps writes apart).
+ * Where the kernel has no batch operation for the map type, nothing was
+ * written and the elements go one by one.
+ */
+int vr_batch_update_some(int fd, const void *keys, size_t key_size, const void *values,
+			     size_t value_size, size_t n, size_t *written)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	const size_t chunk = 65536;
+	size_t done = 0;
+	int ret = 0;
+
+	while (done < n) {
+		__u32 count = (__u32)(n - done < chunk ? n - done : chunk);
+		const char *k = (const char *)keys + done * key_size;
+		const char *v = (const char *)values + done * value_size;
+
+		if (!bpf_map_update_batch(fd, k, v, &count, &opts)) {
+			done += count;
+			continue;
+		}
+		if (!no_batch_support(errno)) {
+			ret = -errno;
+			done += count; /* written before the one that failed */
+			break;
+		}
+		if (bpf_map_update_elem(fd, k, v, BPF_ANY)) {
+			ret = -errno;
+			break;
+		}
+		done++;
+	}
+	if (written)
+		*written = done;
+	return ret;
+}
+
+int vr_batch_update(int fd, const void *keys, size_t key_size, const void *values,
+			size_t value_size, size_t n)
+{
+	return vr_batch_update_some(fd, keys, key_size, values, value_size, n, NULL);
+}
+
+/* Deletes the keys that exist; a key already gone is not an error. */
+int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	for (size_t done = 0; done < n;) {
+		__u32 count = (__u32)(n - done);
+		const char *k = (const char *)keys + done * key_size;
+
+		if (!bpf_map_delete_batch(fd, k, &count, &opts)) {
+			done += count;
+		} else if (errno == ENOENT) {
+			done += count + 1; /* count went, the next key is not there */
+		} else if (no_batch_support(errno)) {
+			if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
+				return -errno;
+			done++;
+		} else {
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Waits until no program still runs with a device entry read before our
+ * update. tc programs run inside RCU read-side sections, and an update of a
+ * map-in-map returns only after synchronize_rcu() (the kernel's
+ * maybe_wait_bpf_programs()), so one update of a throwaway array-of-maps is a
+ * grace period. Without map-in-map, MEMBARRIER_CMD_GLOBAL is the same wait
+ * where more than one CPU is online.
+ */
+void vr_wait_for_readers(void)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	int inner, outer = -1;
+	__u32 zero = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "vrnet_rcu_in", 4, 4, 1, NULL);
+	if (inner >= 0) {
+		opts.inner_map_fd = (__u32)inner;
+		outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "vrnet_rcu", 4, 4, 1, &opts);
+	}
+	if (outer < 0 || bpf_map_update_elem(outer, &zero, &inner, BPF_ANY)) {
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			usleep(100000);
+	}
+	if (outer >= 0)
+		close(outer);
+	if (inner >= 0)
+		close(inner);
+}
+

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/bpf.h>
+#include "log.h"
+#include "mapio.h"
+#include "store.h"
+
+static size_t chunk_count(size_t records)
+{
+	return (records + VRNET_RULES_PER_CHUNK - 1) / VRNET_RULES_PER_CHUNK;
+}
+
+static void lpm4_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm4_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = 32 + plen;
+	k->policy_id = id;
+	memcpy(k->addr, addr, 4);
+}
+
+static bool is_host(int family, int prefixlen)
+{
+	return prefixlen == (family == 4 ? 32 : 128);
+}
+
+static void host4_key(__u32 id, const __u8 *addr, struct vrnet_host4_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->policy_id = id;
+	memcpy(k->addr, addr, 4);
+}
+
+static void host6_key(__u32 id, const __u8 *addr, struct vrnet_host6_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->policy_id = id;
+	memcpy(k->addr, addr, 16);
+}
+
+static void lpm6_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm6_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->prefixlen = 32 + plen;
+	k->policy_id = id;
+	memcpy(k->addr, addr, 16);
+}
+
+/*
+ * Removes the entries of policy @id: prefixes (from the address records
+ * @recs), portsets 0..@portset_count-1, rule records and names, and with
+ * @hits the hit counters of rule ids 0..@hit_count-1.
+ */
+static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
+			  size_t n, __u32 portset_count, bool hits, size_t hit_count)
+{
+	size_t chunks = chunk_count(n);
+	struct vrnet_lpm4_key *k4 = calloc(n + 1, sizeof(*k4));
+	struct vrnet_lpm6_key *k6 = calloc(n + 1, sizeof(*k6));
+	struct vrnet_host4_key *h4 = calloc(n + 1, sizeof(*h4));
+	struct vrnet_host6_key *h6 = calloc(n + 1, sizeof(*h6));
+	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
+	struct vrnet_rule_key *nk = calloc(n + 1, sizeof(*nk));
+	struct vrnet_rulehit_key *hk = calloc(hit_count + 1, sizeof(*hk));
+	struct vrnet_portset_key *pk = calloc(portset_count + 1, sizeof(*pk));
+	size_t n4 = 0, n6 = 0, nh4 = 0, nh6 = 0, nn = 0;
+	int ret = -ENOMEM;
+
+	if (!k4 || !k6 || !h4 || !h6 || !ck || !nk || !hk || !pk)
+		goto out;
+	for (size_t i = 0; i < hit_count; i++)
+		hk[i] = (struct vrnet_rulehit_key){ .policy_id = id, .rule_id = (__u32)i };
+	for (size_t i = 0; i < chunks; i++)
+		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
+	for (size_t i = 0; i < n; i++) {
+		if (!recs[i].kind) /* a chunk a killed command never wrote */
+			continue;
+		if (recs[i].kind == VRNET_RULE_DOMAIN) {
+			nk[nn++] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
+			continue;
+		}
+		/* a host address is in the hash or, if that was full, in the trie */
+		if (recs[i].family == 4) {
+			lpm4_key(id, recs[i].addr, recs[i].prefixlen, &k4[n4++]);
+			if (is_host(4, recs[i].prefixlen))
+				host4_key(id, recs[i].addr, &h4[nh4++]);
+		} else {
+			lpm6_key(id, recs[i].addr, recs[i].prefixlen, &k6[n6++]);
+			if (is_host(6, recs[i].prefixlen))
+				host6_key(id, recs[i].addr, &h6[nh6++]);
+		}
+	}
+	for (__u32 i = 0; i < portset_count; i++)
+		pk[i] = (struct vrnet_portset_key){ .policy_id = id, .portset_id = i };
+
+	/* Prefixes first: nothing may point at a portset that is gone. */
+	ret = vr_batch_delete(st->host4_fd, h4, sizeof(*h4), nh4);
+	if (!ret)
+		ret = vr_batch_delete(st->host6_fd, h6, sizeof(*h6), nh6);
+	if (!ret)
+		ret = vr_batch_delete(st->lpm4_fd, k4, sizeof(*k4), n4);
+	if (!ret)
+		ret = vr_batch_delete(st->lpm6_fd, k6, sizeof(*k6), n6);
+	if (!ret)
+		ret = vr_batch_delete(st->portsets_fd, pk, sizeof(*pk), portset_count);
+	if (!ret)
+		ret = vr_batch_delete(st->rules_fd, ck, sizeof(*ck), chunks);
+	if (!ret)
+		ret = vr_batch_delete(st->names_fd, nk, sizeof(*nk), nn);
+	if (!ret && hits)
+		ret = vr_batch_delete(st->rulehits_fd, hk, sizeof(*hk), hit_count);
+out:
+	free(k4);
+	free(k6);
+	free(h4);
+	free(h6);
+	free(ck);
+	free(nk);
+	free(hk);
+	free(pk);
+	return ret;
+}
+
+/*
+ * Host addresses go to the hash of their family; what does not fit (the hash
+ * is full host-wide) goes to the trie, which finds them just as well.
+ */
+static int write_hosts(int host_fd, int lpm_fd, const void *host_keys, size_t host_key_size,
+		       const void *lpm_keys, size_t lpm_key_size,
+		       const struct vrnet_prefix_value *values, size_t n)
+{
+	size_t written = 0;
+	int ret = vr_batch_update_some(host_fd, host_keys, host_key_size, values, sizeof(*values), n,
+				    &written);
+
+	if (ret != -E2BIG && ret != -ENOSPC)
+		return ret;
+	vr_debug("the host hash is full: %zu host prefixes go to the trie", n - written);
+	return vr_batch_update(lpm_fd, (const char *)lpm_keys + written * lpm_key_size,
+			    lpm_key_size, values + written, sizeof(*values), n - written);
+}
+
+static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled *c)
+{
+	size_t n = c->prefix_count + 1, chunks = chunk_count(c->rule_count);
+	struct vrnet_chunk_key *ck = calloc(chunks + 1, sizeof(*ck));
+	struct vrnet_rule_chunk *cv = calloc(chunks + 1, sizeof(*cv));
+	struct vrnet_rule_key *nk = calloc(c->name_count + 1, sizeof(*nk));
+	struct vrnet_name *nv = calloc(c->name_count + 1, sizeof(*nv));
+	struct vrnet_portset_key *pk = calloc(c->portset_count + 1, sizeof(*pk));
+	/* per family: trie keys and values, then host keys (both forms) and values */
+	struct vrnet_lpm4_key *k4 = calloc(n, sizeof(*k4)), *hl4 = calloc(n, sizeof(*hl4));
+	struct vrnet_lpm6_key *k6 = calloc(n, sizeof(*k6)), *hl6 = calloc(n, sizeof(*hl6));
+	struct vrnet_host4_key *h4 = calloc(n, sizeof(*h4));
+	struct vrnet_host6_key *h6 = calloc(n, sizeof(*h6));
+	struct vrnet_prefix_value *v4 = calloc(n, sizeof(*v4)), *v6 = calloc(n, sizeof(*v6));
+	struct vrnet_prefix_value *hv4 = calloc(n, sizeof(*hv4)), *hv6 = calloc(n, sizeof(*hv6));
+	size_t i4 = 0, i6 = 0, ih4 = 0, ih6 = 0;
+	int ret = -ENOMEM;
+
+	if (!ck || !cv || !nk || !nv || !pk || !k4 || !hl4 || !k6 || !hl6 || !h4 || !h6 ||
+	    !v4 || !v6 || !hv4 || !hv6)
+		goto out;
+	for (size_t i = 0; i < chunks; i++)
+		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
+	for (size_t i = 0; i < c->rule_count; i++)
+		cv[i / VRNET_RULES_PER_CHUNK].rules[i % VRNET_RULES_PER_CHUNK] = c->rules[i];
+	for (size_t i = 0; i < c->name_count; i++) {
+		nk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = c->names[i].rule_id };
+		memcpy(nv[i].name, c->names[i].name, sizeof(nv[i].name));
+	}
+	for (size_t i = 0; i < c->portset_count; i++)
+		pk[i] = (struct vrnet_portset_key){ .policy_id = id, .portset_id = (__u32)i };
+	for (size_t i = 0; i < c->prefix_count; i++) {
+		const struct vr_prefix *p = &c->prefixes[i];
+		struct vrnet_prefix_value v = { .portset_id = p->portset_id,
+						.rule_id = p->rule_id };
+
+		if (p->family == 4 && is_host(4, p->prefixlen)) {
+			host4_key(id, p->addr, &h4[ih4]);
+			lpm4_key(id, p->addr, p->prefixlen, &hl4[ih4]);
+			hv4[ih4++] = v;
+		} else if (p->family == 4) {
+			lpm4_key(id, p->addr, p->prefixlen, &k4[i4]);
+			v4[i4++] = v;
+		} else if (is_host(6, p->prefixlen)) {
+			host6_key(id, p->addr, &h6[ih6]);
+			lpm6_key(id, p->addr, p->prefixlen, &hl6[ih6]);
+			hv6[ih6++] = v;
+		} else {
+			lpm6_key(id, p->addr, p->prefixlen, &k6[i6]);
+			v6[i6++] = v;
+		}
+	}
+	ret = vr_batch_update(st->names_fd, nk, sizeof(*nk), nv, sizeof(*nv), c->name_count);
+	if (!ret)
+		ret = vr_batch_update(st->rules_fd, ck, sizeof(*ck), cv, sizeof(*cv), chunks);
+	if (!ret)
+		ret = vr_batch_update(st->portsets_fd, pk, sizeof(*pk), c->portsets,
+				   sizeof(*c->portsets), c->portset_count);
+	if (!ret)
+		ret = vr_batch_update(st->lpm4_fd, k4, sizeof(*k4), v4, sizeof(*v4), i4);
+	if (!ret)
+		ret = vr_batch_update(st->lpm6_fd, k6, sizeof(*k6), v6, sizeof(*v6), i6);
+	if (!ret)
+		ret = write_hosts(st->host4_fd, st->lpm4_fd, h4, sizeof(*h4), hl4, sizeof(*hl4),
+				  hv4, ih4);
+	if (!ret)
+		ret = write_hosts(st->host6_fd, st->lpm6_fd, h6, sizeof(*h6), hl6, sizeof(*hl6),
+				  hv6, ih6);
+out:
+	free(ck);
+	free(cv);
+	free(nk);
+	free(nv);
+	free(pk);
+	free(k4);
+	free(hl4);
+	free(k6);
+	free(hl6);
+	free(h4);
+	free(h6);
+	free(v4);
+	free(v6);
+	free(hv4);
+	free(hv6);
+	return ret;
+}
+
+int vr_store_read_records(struct vr_state *st, __u32 id, __u32 n, struct vrnet_rule **out)
+{
+	struct vrnet_rule *recs = calloc(n + 1, sizeof(*recs));
+	struct vrnet_rule_chunk chunk;
+
+	if (!recs)
+		return -ENOMEM;
+	for (__u32 c = 0; c < chunk_count(n); c++) {
+		struct vrnet_chunk_key k = { .policy_id = id, .chunk = c };
+		__u32 first = c * VRNET_RULES_PER_CHUNK;
+		__u32 count = n - first < VRNET_RULES_PER_CHUNK ? n - first : VRNET_RULES_PER_CHUNK;
+
+		if (bpf_map_lookup_elem(st->rules_fd, &k, &chunk)) {
+			int ret = -errno;
+
+			if (ret == -ENOENT)
+				continue; /* never written: zeros, kind 0 */
+			free(recs);
+			return ret;
+		}
+		memcpy(&recs[first], chunk.rules, count * sizeof(chunk.rules[0]));
+	}
+	*out = recs;
+	return 0;
+}
+
+int vr_store_read_names(struct vr_state *st, __u32 id, const struct vrnet_rule *recs, __u32 n,
+			char (*names)[VRNET_MAX_NAME_LEN])
+{
+	for (__u32 i = 0; i < n; i++) {
+		struct vrnet_rule_key k = { .policy_id = id, .rule_id = i };
+		struct vrnet_name name;
+
+		if (recs[i].kind != VRNET_RULE_DOMAIN)
+			continue;
+		if (bpf_map_lookup_elem(st->names_fd, &k, &name))
+			return -errno;
+		memcpy(names[i], name.name, sizeof(name.name));
+		names[i][VRNET_MAX_NAME_LEN - 1] = '\0';
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Deletes every key of @fd whose policy id (at @id_offset in the key) has no
+ * vrnet_policies entry. Keys are collected first: deleting while walking a hash map
+ * restarts the walk.
+ */
+static int sweep_map(int fd, size_t key_size, size_t id_offset, const __u32 *used,
+		     size_t n_used, size_t *swept)
+{
+	size_t n = 0, cap = 0;
+	char *orphans = NULL, key[64], next[64];
+	void *prev = NULL;
+	int ret;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		__u32 id;
+
+		memcpy(&id, next + id_offset, sizeof(id));
+		if (!bsearch(&id, used, n_used, sizeof(*used), cmp_u32)) {
+			if (n == cap) {
+				char *o = realloc(orphans, (cap = cap ? cap * 2 : 1024) * key_size);
+
+				if (!o) {
+					free(orphans);
+					return -ENOMEM;
+				}
+				orphans = o;
+			}
+			memcpy(orphans + n++ * key_size, next, key_size);
+		}
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	ret = vr_batch_delete(fd, orphans, key_size, n);
+	free(orphans);
+	*swept += n;
+	return ret;
+}
+
+
+int vr_store_info(struct vr_state *st, __u32 id, struct vrnet_policy_info *info)
+{
+	return bpf_map_lookup_elem(st->policies_fd, &id, info) ? -errno : 0;
+}
+
+/*
+ * A fresh policy id: never 0, never one that has a vrnet_policies entry (a
+ * policy in use, or being written or removed), so after the counter wraps an
+ * id cannot inherit another policy's entries.
+ */
+static int alloc_policy_id(struct vr_state *st, __u32 *id)
+{
+	struct vrnet_policy_info info;
+	struct vrnet_config cfg;
+	__u32 zero = 0, tries = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+		return -errno;
+	do {
+		if (++tries > VRNET_MAX_POLICIES + 1)
+			return -ENOSPC;
+		*id = cfg.next_policy_id ? cfg.next_policy_id : 1;
+		cfg.next_policy_id = *id + 1;
+	} while (!vr_store_info(st, *id, &info));
+	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
+}
+
+int vr_store_write(struct vr_state *st, const struct vr_compiled *c, __u32 *id, char *err,
+		   size_t errlen)
+{
+	struct vrnet_policy_info info = {
+		.rule_count = (__u32)c->rule_count,
+		.portset_count = (__u32)c->portset_count,
+		.dns_count = c->dns_count,
+		.source_rules = c->source_rules,
+	};
+	struct timespec now;
+	int ret = alloc_policy_id(st, id);
+
+	if (ret) {
+		snprintf(err, errlen, "couldn't allocate a policy id: %s", strerror(-ret));
+		return ret;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	info.applied_ns = (__u64)now.tv_sec * 1000000000ull + (__u64)now.tv_nsec;
+	/* the intent first: a command killed from here on leaves a policy the next one finds */
+	if (bpf_map_update_elem(st->policies_fd, id, &info, BPF_NOEXIST)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't record the new policy: %s%s", strerror(errno),
+			 errno == E2BIG || errno == ENOSPC ? " (too many policies)" : "");
+		return ret;
+	}
+	ret = write_policy(st, *id, c);
+	if (!ret)
+		return 0;
+	snprintf(err, errlen, "couldn't write the policy into the maps: %s%s", strerror(-ret),
+		 ret == -E2BIG || ret == -ENOSPC ? " (host-wide map limit reached)" : "");
+	/* A fresh id holds only what this change wrote. */
+	if (vr_store_delete(st, *id, false, 0))
+		vr_warn("couldn't remove the partly written policy %u (run gc)", *id);
+	return ret == -EINVAL ? -EIO : ret; /* the kernel's refusal, not bad input */
+}
+
+int vr_store_delete(struct vr_state *st, __u32 id, bool hits, __u32 more_hits)
+{
+	struct vrnet_policy_info info;
+	struct vrnet_rule *recs;
+	int ret = vr_store_info(st, id, &info);
+
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	ret = vr_store_read_records(st, id, info.rule_count, &recs);
+	if (ret)
+		return ret;
+	ret = delete_entries(st, id, recs, info.rule_count, info.portset_count, hits,
+			     (size_t)info.rule_count + more_hits);
+	free(recs);
+	if (!ret && bpf_map_delete_elem(st->policies_fd, &id) && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}
+
+/* The policy ids every device's record names, sorted. */
+static int named_policies(struct vr_state *st, __u32 **ids, size_t *n)
+{
+	__u32 *slots, *out;
+	size_t count, k = 0;
+	int ret = vr_device_slots(st, &slots, &count);
+
+	if (ret)
+		return ret;
+	out = calloc(2 * count + 1, sizeof(*out));
+	if (!out) {
+		free(slots);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < count; i++) {
+		struct vr_device dev;
+
+		if (vr_device_get_slot(st, slots[i], &dev))
+			continue;
+		if (dev.policy_id)
+			out[k++] = dev.policy_id;
+		if (dev.overlay_id)
+			out[k++] = dev.overlay_id;
+	}
+	free(slots);
+	if (k)
+		qsort(out, k, sizeof(*out), cmp_u32);
+	*ids = out;
+	*n = k;
+	return 0;
+}
+
+int vr_store_reclaim(struct vr_state *st, size_t *removed)
+{
+	__u32 *named, *orphans = NULL, key, next, *prev = NULL;
+	size_t n_named, n = 0, cap = 0;
+	int ret = named_policies(st, &named, &n_named);
+
+	*removed = 0;
+	if (ret)
+		return ret;
+	while (!bpf_map_get_next_key(st->policies_fd, prev, &next)) {
+		if (!bsearch(&next, named, n_named, sizeof(*named), cmp_u32)) {
+			if (n == cap) {
+				__u32 *o = realloc(orphans, (cap = cap ? 2 * cap : 16) * sizeof(*o));
+
+				if (!o) {
+					ret = -ENOMEM;
+					break;
+				}
+				orphans = o;
+			}
+			orphans[n++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	if (n && !ret)
+		vr_wait_for_readers();
+	for (size_t i = 0; !ret && i < n; i++) {
+		ret = vr_store_delete(st, orphans[i], true, 0);
+		if (!ret)
+			vr_debug("removed policy %u, left by a command that did not finish",
+				 orphans[i]);
+	}
+	*removed = ret ? 0 : n;
+	free(orphans);
+	free(named);
+	return ret;
+}
+
+int vr_store_sweep(struct vr_state *st, size_t *swept)
+{
+	static const struct {
+		size_t fd_offset, key_size, id_offset;
+	} maps[] = {
+#define SWEPT(fd, key) { offsetof(struct vr_state, fd), sizeof(struct key), offsetof(struct key, policy_id) }
+		SWEPT(host4_fd, vrnet_host4_key),    SWEPT(host6_fd, vrnet_host6_key),
+		SWEPT(lpm4_fd, vrnet_lpm4_key),	     SWEPT(lpm6_fd, vrnet_lpm6_key),
+		SWEPT(portsets_fd, vrnet_portset_key), SWEPT(rules_fd, vrnet_chunk_key),
+		SWEPT(names_fd, vrnet_rule_key),     SWEPT(rulehits_fd, vrnet_rulehit_key),
+#undef SWEPT
+	};
+	__u32 *used = NULL, key, next, *prev = NULL;
+	size_t n_used = 0, cap = 0;
+	int ret = 0;
+
+	*swept = 0;
+	while (!bpf_map_get_next_key(st->policies_fd, prev, &next)) {
+		if (n_used == cap) {
+			__u32 *u = realloc(used, (cap = cap ? 2 * cap : 256) * sizeof(*used));
+
+			if (!u) {
+				free(used);
+				return -ENOMEM;
+			}
+			used = u;
+		}
+		used[n_used++] = next;
+		key = next;
+		prev = &key;
+	}
+	if (n_used)
+		qsort(used, n_used, sizeof(*used), cmp_u32);
+	for (size_t i = 0; !ret && i < sizeof(maps) / sizeof(maps[0]); i++)
+		ret = sweep_map(*(int *)((char *)st + maps[i].fd_offset), maps[i].key_size,
+				maps[i].id_offset, used, n_used, swept);
+	free(used);
+	return ret;
+}

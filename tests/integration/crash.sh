@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# Commands killed with SIGKILL at random moments, under traffic: applies of
+# large policies, edits, internet switches, detaches. After each, the next
+# command finishes or rolls back what the killed one left: no packet to a
+# blocked destination gets past the filter at any time, no map entry is left
+# that no policy owns (limits stay intact), and the device keeps working.
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
+vr_init nft
+
+vr_veth_sandbox
+dev=$VR_DEV
+vr_start_servers "udp:$VR_WEB4:7777" "udp:$VR_WEB4B:7777"
+
+# Two large policies: 20,000 host addresses each (a benchmarking range, never
+# reached), the control destination allowed, the blocked one denied by default.
+hosts=20000
+big() { # NAME SECOND-OCTET
+	"$VR_PY" - "$hosts" "$2" "$VR_WEB4B" >"$VR_TMP/$1.json" <<'EOF'
+import json, sys
+n, b, control = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+allow = ["198.%d.%d.%d" % (b, i // 250, 1 + i % 250) for i in range(n - 1)]
+print(json.dumps({"default": "deny", "allow": allow + [control + ":7777/udp"]}))
+EOF
+	echo "$VR_TMP/$1.json"
+}
+pa=$(big a 18) pb=$(big b 19)
+
+host4_count() { bpftool -j map dump pinned "$VR_PIN/vrnet_host4" | jq length; }
+policies_count() { bpftool -j map dump pinned "$VR_PIN/vrnet_policies" | jq length; }
+rules_shown() { vr -j show "$dev" | jq '(.allow | length) + (.block | length)'; }
+
+# After a killed command, the next one (gc, which also sweeps): nothing
+# orphaned, the device's entries exactly its rules, one base and at most one overlay.
+check_after() { # WHAT
+	local out removed h r p
+	out=$(vr -j gc 2>&1)
+	removed=$(jq -r .removed_entries <<<"$out" 2>/dev/null)
+	h=$(host4_count) r=$(rules_shown) p=$(policies_count)
+	if [ "$removed" = 0 ] && [ "$h" = "$r" ] && [ "$p" -ge 1 ] && [ "$p" -le 2 ]; then
+		return 0
+	fi
+	not_ok "$1: after the next command: gc $out; $h host entries for $r rules; $p policies"
+	return 1
+}
+
+# kill_at MS COMMAND...: runs it, SIGKILLs it after a random 0..MS ms;
+# counts in $interrupted the kills that landed before it finished.
+interrupted=0
+kill_at() {
+	local ms=$((RANDOM % $1)) pid
+	shift
+	"$VRNET_BIN" --pin-dir "$VR_PIN" -w 30 "$@" >/dev/null 2>&1 &
+	pid=$!
+	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	[ $? = 137 ] && interrupted=$((interrupted + 1))
+}
+# how long COMMAND... takes, in ms
+took_ms() {
+	local start
+	start=$(vr_now)
+	vr "$@" >/dev/null 2>&1
+	awk -v s="$(vr_elapsed "$start")" 'BEGIN { printf "%d", s * 1000 + 1 }'
+}
+
+expect "attach with a large policy" vr attach "$dev" --policy "$pa"
+apply_ms=$(took_ms apply "$dev" --policy "$pb")
+edit_ms=$(took_ms allow "$dev" 198.20.9.9)
+switch_ms=$(took_ms internet "$dev" policy)
+echo "# an apply of $hosts rules takes $apply_ms ms, an edit $edit_ms ms, a switch $switch_ms ms"
+
+vr_nft_counter leak iifname "$dev" ip daddr "$VR_WEB4" udp dport 7777
+blocked0=$(vr_count udp "$VR_WEB4" 7777) control0=$(vr_count udp "$VR_WEB4B" 7777)
+ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/sender.py" "$VR_TMP/stop" 120 "$VR_TMP/sent" \
+	"$VR_WEB4:7777" "$VR_WEB4B:7777" &
+sender=$!
+vr_pids+=("$sender")
+vr_control_flows() { [ "$(vr_count udp "$VR_WEB4B" 7777)" -gt "$control0" ]; }
+vr_wait_for 3 vr_control_flows || vr_fatal "the control flow does not reach its server"
+
+bad=0 rounds=0
+for i in $(seq 1 16); do
+	if [ $((i % 2)) = 1 ]; then p=$pa; else p=$pb; fi
+	kill_at "$apply_ms" apply "$dev" --policy "$p"
+	rounds=$((rounds + 1))
+	check_after "apply killed (round $i)" || bad=$((bad + 1))
+done
+for i in $(seq 1 8); do
+	kill_at "$edit_ms" allow "$dev" "198.20.0.$i" "198.20.1.$i"
+	rounds=$((rounds + 1))
+	check_after "allow killed (round $i)" || bad=$((bad + 1))
+done
+for i in $(seq 1 6); do
+	if [ $((i % 2)) = 1 ]; then s=off; else s=policy; fi
+	kill_at "$switch_ms" internet "$dev" "$s"
+	rounds=$((rounds + 1))
+	check_after "internet killed (round $i)" || bad=$((bad + 1))
+done
+[ "$bad" = 0 ] && ok "$rounds commands killed at random moments: each time the next command left no orphan"
+# most kills must land mid-way, or this proves little
+if [ "$interrupted" -ge $((rounds / 2)) ]; then
+	ok "$interrupted of $rounds kills landed before the command finished"
+else
+	not_ok "only $interrupted of $rounds kills landed before the command finished"
+fi
+expect "internet back to policy" vr internet "$dev" policy
+expect "a last apply after the kills" vr apply "$dev" --policy "$pa"
+control1=$(vr_count udp "$VR_WEB4B" 7777)
+vr_wait_for 3 vr_control_flows
+touch "$VR_TMP/stop"
+vr_wait_for 5 vr_gone "$sender"
+vr_stop_pid "$sender"
+sleep 0.3
+read -r sent_blocked sent_control <"$VR_TMP/sent" 2>/dev/null || sent_blocked=0 sent_control=0
+leaked=$(vr_nft_packets leak) blocked=$(($(vr_count udp "$VR_WEB4" 7777) - blocked0))
+if [ "$sent_blocked" -gt 0 ] && [ "$leaked" = 0 ] && [ "$blocked" = 0 ]; then
+	ok "0 of $sent_blocked packets to the blocked destination passed the filter"
+else
+	not_ok "of $sent_blocked packets to the blocked destination, $leaked passed the filter, $blocked reached the server"
+fi
+if [ "$(vr_count udp "$VR_WEB4B" 7777)" -gt "$control1" ]; then
+	ok "the allowed flow still passes after the kills ($sent_control sent)"
+else
+	not_ok "the allowed flow stopped"
+fi
+if [ "$(host4_count)" = "$hosts" ] && [ "$(policies_count)" = 1 ]; then
+	ok "the maps hold exactly the last policy: $hosts host entries, 1 policy"
+else
+	not_ok "the maps hold $(host4_count) host entries, $(policies_count) policies"
+fi
+
+# Detach killed half-way: the next command finishes it (the sandbox was to
+# be unfiltered); attach again works.
+detach_ms=$(took_ms detach "$dev")
+expect "attach for the detach kills" vr attach "$dev" --policy "$pa"
+echo "# a detach takes $detach_ms ms"
+for i in 1 2 3 4; do
+	kill_at "$detach_ms" detach "$dev"
+	vr -j gc >/dev/null 2>&1
+	if [ "$(vr -j list | jq length)" = 0 ] && [ "$(host4_count)" = 0 ] &&
+		[ "$(policies_count)" = 0 ]; then
+		ok "detach killed (round $i): the next command finished it"
+	elif [ "$(vr -j list | jq length)" = 1 ] && [ "$(host4_count)" = "$hosts" ]; then
+		ok "detach killed (round $i) before it began: the device is as it was"
+	else
+		not_ok "detach killed (round $i): list $(vr -j list | jq -c 'map(.device)'), $(host4_count) host entries, $(policies_count) policies"
+	fi
+	vr detach "$dev" >/dev/null 2>&1
+	tc filter del dev "$dev" ingress 2>/dev/null # a filter left with no state: ours
+	expect "attach again (round $i)" vr attach "$dev" --policy "$pa"
+done
