@@ -180,7 +180,7 @@ struct vrnet_devinfo {
 	__u8 in_use;
 	__u8 created_qdisc;	/* the loader created the clsact qdisc */
 	__u8 detaching;		/* a detach began: the next change finishes it */
-	__u8 pad;
+	__u8 tcx;		/* attached by a tcx link (else clsact + cls_bpf) */
 	char ifname[16];
 };
 

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "log.h"
@@ -52,6 +53,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	memcpy(dev->ifname, di.ifname, sizeof(dev->ifname));
 	dev->ifname[sizeof(dev->ifname) - 1] = '\0';
 	dev->created_qdisc = di.created_qdisc;
+	dev->tcx = di.tcx;
 	record_id = word_of(st, slot);
 	dev->record_id = record_id;
 	if (record_id && bpf_map_lookup_elem(st->records_fd, &record_id, &rec))
@@ -357,6 +359,7 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
  */
 static int free_slot(struct vr_state *st, __u32 slot)
 {
+	char link[4200];
 	struct vrnet_devinfo none = { 0 };
 	struct vr_device dev;
 	int ret = vr_device_get_slot(st, slot, &dev);
@@ -371,6 +374,10 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	if (ret)
 		return ret;
 	__atomic_store_n(&st->switch_words[slot], 0, __ATOMIC_RELEASE);
+	/* a tcx link of a device that is gone, or whose detach died: unpinned, it goes */
+	if (!vr_state_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link)) &&
+	    unlink(link) && errno != ENOENT)
+		return -errno;
 	ret = reset_slot(st, slot);
 	if (!ret)
 		ret = host_addrs_clear(st, slot);
@@ -418,38 +425,44 @@ int vr_device_forget(struct vr_state *st, int ifindex)
 	return ret ? ret : vr_device_forget_slot(st, slot);
 }
 
-static int update_devinfo(struct vr_state *st, int ifindex, void (*change)(struct vrnet_devinfo *, bool),
-			  bool value)
+/* The notes of @ifindex, for a change: -ENOENT if it has none. */
+static int devinfo_of(struct vr_state *st, int ifindex, __u32 *slot, struct vrnet_devinfo *di)
+{
+	int ret = vr_device_find(st, ifindex, slot);
+
+	if (!ret)
+		*di = st->devinfo[*slot];
+	return ret;
+}
+
+static int devinfo_write(struct vr_state *st, __u32 slot, const struct vrnet_devinfo *di)
+{
+	return bpf_map_update_elem(st->devinfo_fd, &slot, di, BPF_EXIST) ? -errno : 0;
+}
+
+int vr_device_set_hook(struct vr_state *st, int ifindex, bool tcx, bool created_qdisc)
 {
 	struct vrnet_devinfo di;
 	__u32 slot;
-	int ret = vr_device_find(st, ifindex, &slot);
+	int ret = devinfo_of(st, ifindex, &slot, &di);
 
 	if (ret)
 		return ret;
-	di = st->devinfo[slot];
-	change(&di, value);
-	return bpf_map_update_elem(st->devinfo_fd, &slot, &di, BPF_EXIST) ? -errno : 0;
-}
-
-static void set_created_qdisc(struct vrnet_devinfo *di, bool created)
-{
-	di->created_qdisc = created;
-}
-
-static void set_detaching(struct vrnet_devinfo *di, bool detaching)
-{
-	di->detaching = detaching;
-}
-
-int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created)
-{
-	return update_devinfo(st, ifindex, set_created_qdisc, created);
+	di.tcx = tcx;
+	di.created_qdisc = created_qdisc;
+	return devinfo_write(st, slot, &di);
 }
 
 int vr_device_detaching(struct vr_state *st, int ifindex)
 {
-	return update_devinfo(st, ifindex, set_detaching, true);
+	struct vrnet_devinfo di;
+	__u32 slot;
+	int ret = devinfo_of(st, ifindex, &slot, &di);
+
+	if (ret)
+		return ret;
+	di.detaching = 1;
+	return devinfo_write(st, slot, &di);
 }
 
 /* Whether the device of @dev still exists: -ENOENT if its namespace cannot be found. */

@@ -19,6 +19,6 @@ void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_
 	seen->exists = if_indextoname((unsigned int)dev->ifindex, name) != NULL;
 	seen->same_name = seen->exists && !strcmp(name, dev->ifname);
 	if (seen->exists && !vr_state_prog_id(st, dev->netns_cookie, &prog_id))
-		seen->filtered = vr_tc_is_attached(dev->ifindex, prog_id) == 1;
+		seen->filtered = vr_hook_is_attached(dev->ifindex, prog_id) == 1;
 	vr_netns_return(home);
 }

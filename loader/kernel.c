@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "kernel.h"
+#include "tc.h"
 
 static int probe_btf(const struct vr_kernel_feature *f)
 {
@@ -21,6 +22,11 @@ static int probe_prog_type(const struct vr_kernel_feature *f)
 static int probe_map_type(const struct vr_kernel_feature *f)
 {
 	return libbpf_probe_bpf_map_type((enum bpf_map_type)f->arg, NULL) == 1;
+}
+
+static int probe_tcx(const struct vr_kernel_feature *f)
+{
+	return vr_tcx_supported();
 }
 
 static int probe_tc_helper(const struct vr_kernel_feature *f)
@@ -38,21 +44,23 @@ static int probe_tc_helper(const struct vr_kernel_feature *f)
  */
 const struct vr_kernel_feature vr_kernel_features[] = {
 	{ "kernel_btf", "kernel BTF (/sys/kernel/btf/vmlinux)",
-	  "CO-RE: the program's view of kernel structures", 5, 4, probe_btf, 0 },
+	  "CO-RE: the program's view of kernel structures", 5, 4, probe_btf, 0, false },
 	{ "tc_programs", "BPF tc classifier programs", "the filter", 4, 1, probe_prog_type,
-	  BPF_PROG_TYPE_SCHED_CLS },
+	  BPF_PROG_TYPE_SCHED_CLS, false },
 	{ "lpm_trie", "LPM trie maps", "prefix rules", 4, 11, probe_map_type,
-	  BPF_MAP_TYPE_LPM_TRIE },
+	  BPF_MAP_TYPE_LPM_TRIE, false },
 	{ "lru_hash", "LRU hash maps", "recent flows, for what starts an attempt", 4, 10,
-	  probe_map_type, BPF_MAP_TYPE_LRU_HASH },
+	  probe_map_type, BPF_MAP_TYPE_LRU_HASH, false },
 	{ "percpu_hash", "per-CPU hash maps", "per-rule hit counters", 4, 6, probe_map_type,
-	  BPF_MAP_TYPE_PERCPU_HASH },
+	  BPF_MAP_TYPE_PERCPU_HASH, false },
 	{ "ringbuf", "BPF ring buffer", "the audit trail (log)", 5, 8, probe_map_type,
-	  BPF_MAP_TYPE_RINGBUF },
+	  BPF_MAP_TYPE_RINGBUF, false },
 	{ "spin_lock", "BPF spin locks", "the per-device event rate limit", 5, 1,
-	  probe_tc_helper, BPF_FUNC_spin_lock },
+	  probe_tc_helper, BPF_FUNC_spin_lock, false },
 	{ "skb_load_bytes", "bpf_skb_load_bytes()", "IPv4 option checks", 4, 5, probe_tc_helper,
-	  BPF_FUNC_skb_load_bytes },
+	  BPF_FUNC_skb_load_bytes, false },
+	{ "tcx_links", "tcx links (optional)",
+	  "a filter no qdisc removal takes away; without them, clsact + cls_bpf", 6, 6, probe_tcx, 0, true },
 };
 const size_t vr_kernel_n_features = sizeof(vr_kernel_features) / sizeof(vr_kernel_features[0]);
 _Static_assert(sizeof(vr_kernel_features) / sizeof(vr_kernel_features[0]) <= VR_KERNEL_MAX_FEATURES,
@@ -124,7 +132,7 @@ int vr_kernel_supported(bool *present, char *err, size_t errlen)
 		close(fd);
 	for (size_t i = 0; i < vr_kernel_n_features; i++) {
 		present[i] = vr_kernel_features[i].probe(&vr_kernel_features[i]) == 1;
-		if (!present[i])
+		if (!present[i] && !vr_kernel_features[i].optional)
 			missing[n++] = &vr_kernel_features[i];
 	}
 	return vr_kernel_check(u.release, missing, n, err, errlen);

@@ -25,6 +25,7 @@ struct vr_kernel_feature {
 	int major, minor;     /* the first release that has it */
 	int (*probe)(const struct vr_kernel_feature *f); /* 1 present, 0 absent */
 	int arg;              /* the probe's map type or helper */
+	bool optional;        /* without it vrnet-bpf falls back; not a reason to refuse */
 };
 
 extern const struct vr_kernel_feature vr_kernel_features[];

@@ -149,7 +149,7 @@ static bool is_attached(struct vr_state *st, int ifindex)
 	struct vr_device dev;
 
 	return st->prog_fd >= 0 && !vr_device_get(st, ifindex, &dev) &&
-	       vr_tc_is_attached(ifindex, st->prog_id) == 1;
+	       vr_hook_is_attached(ifindex, st->prog_id) == 1;
 }
 
 static int require_attached(struct vr_state *st, int ifindex, const char *name)
@@ -239,7 +239,8 @@ static int do_attach(int argc, char **argv)
 	struct vr_policy p;
 	struct vr_state st;
 	struct vr_device dev;
-	bool created = false;
+	bool created = false, tcx = false;
+	char link[4200];
 	int ifindex, ret;
 
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = require_ethernet(argv[0])))
@@ -276,13 +277,14 @@ static int do_attach(int argc, char **argv)
 	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
 	if (ret)
 		goto close;
-	ret = vr_tc_attach(ifindex, st.prog_fd, &created);
+	if (!(ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link))))
+		ret = vr_hook_attach(ifindex, st.prog_fd, link, &tcx, &created);
 	if (ret) {
 		vr_device_forget(&st, ifindex);
 		ret = fail(VR_EXIT_SYSTEM, "couldn't attach to %s: %s", argv[0], strerror(-ret));
 		goto close;
 	}
-	vr_set_created_qdisc(&st, ifindex, created);
+	vr_device_set_hook(&st, ifindex, tcx, created);
 	print_device(&st, ifindex, "attached");
 close:
 	vr_state_close(&st);
@@ -477,6 +479,7 @@ static int do_internet(int argc, char **argv)
 
 static int do_detach(int argc, char **argv)
 {
+	char link[4200];
 	struct vr_device dev;
 	struct vr_state st;
 	int ifindex, ret;
@@ -485,7 +488,7 @@ static int do_detach(int argc, char **argv)
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
 		return ret;
 	has_entry = !vr_device_get(&st, ifindex, &dev);
-	has_filter = st.prog_fd >= 0 && vr_tc_is_attached(ifindex, st.prog_id) == 1;
+	has_filter = st.prog_fd >= 0 && vr_hook_is_attached(ifindex, st.prog_id) == 1;
 	if (!has_filter && !has_entry) {
 		ret = fail(VR_EXIT_USAGE, "%s is not attached", argv[0]);
 		goto out;
@@ -501,7 +504,9 @@ static int do_detach(int argc, char **argv)
 		goto out;
 	}
 	if (has_filter) {
-		ret = vr_tc_detach(ifindex, has_entry && dev.created_qdisc);
+		ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
+		if (!ret)
+			ret = vr_hook_detach(ifindex, link, has_entry && dev.created_qdisc);
 		if (ret) {
 			ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0],
 				   strerror(-ret));
@@ -1159,13 +1164,13 @@ static int do_features(int argc, char **argv)
 		snprintf(since, sizeof(since), "%d.%d", f->major, f->minor);
 		if (opt.json)
 			json_array_append_new(features,
-					      json_pack("{s:s,s:s,s:s,s:b,s:s}", "key", f->key,
+					      json_pack("{s:s,s:s,s:s,s:b,s:b,s:s}", "key", f->key,
 							"name", f->name, "since", since,
-							"present", present[i], "used_for",
-							f->used_for));
+							"present", present[i], "required",
+							!f->optional, "used_for", f->used_for));
 		else
-			printf("%-40s %-6s %-8s %s\n", f->name, since, present[i] ? "yes" : "NO",
-			       f->used_for);
+			printf("%-40s %-6s %-8s %s\n", f->name, since,
+			       present[i] ? "yes" : f->optional ? "no" : "NO", f->used_for);
 	}
 	if (opt.json)
 		vr_json_print(json_pack("{s:s,s:s,s:b,s:s?,s:o}", "kernel", u.release, "floor",

@@ -131,6 +131,7 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, b
 			(int)d->policy_id, "rule_count", (int)dp->count, "applied_at", when,
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
+	json_object_set_new(obj, "hook", json_string(d->tcx ? "tcx" : "clsact"));
 	if (!rules)
 		return obj;
 

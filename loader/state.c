@@ -210,6 +210,15 @@ static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err
 	return ret ? ret : open_pinned_path(path, fd, err, errlen);
 }
 
+int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifindex, char *buf,
+		       size_t len)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "link_%llu_%d", (unsigned long long)netns_cookie, ifindex);
+	return pin_path(st, name, buf, len);
+}
+
 int vr_state_prog_id(struct vr_state *st, __u64 netns_cookie, unsigned int *id)
 {
 	struct bpf_prog_info info = { 0 };

@@ -50,6 +50,10 @@ void vr_state_close(struct vr_state *st);
  */
 int vr_state_load_program(struct vr_state *st, char *err, size_t errlen);
 
+/* Where the tcx link of device (@netns_cookie, @ifindex) is pinned. */
+int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifindex, char *buf,
+		       size_t len);
+
 /* The id of the program of network namespace @netns_cookie; -ENOENT if it has none. */
 int vr_state_prog_id(struct vr_state *st, __u64 netns_cookie, unsigned int *id);
 /*
@@ -70,7 +74,7 @@ struct vr_device {
 	__u64 netns_cookie, netns_inode;
 	int ifindex;
 	char ifname[16];
-	bool created_qdisc;
+	bool created_qdisc, tcx;
 	/* the record in force */
 	__u32 policy_id, overlay_id;
 	__u8 default_action, internet, mode, log_allowed;
@@ -129,7 +133,8 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen);
 
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
-int vr_set_created_qdisc(struct vr_state *st, int ifindex, bool created);
+/* How @ifindex is attached: by a tcx link, or a cls_bpf filter (on a clsact qdisc we made?). */
+int vr_device_set_hook(struct vr_state *st, int ifindex, bool tcx, bool created_qdisc);
 /*
  * Notes that a detach of @ifindex began, before its filter comes off: if the
  * command dies, the next change finishes the detach (vr_recover).

@@ -3,10 +3,15 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "tc.h"
 
-int vr_tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
+/* Not in Debian 12's UAPI headers (Linux 6.1): the values are ABI. */
+#define VR_BPF_TCX_INGRESS 46
+
+static int tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY,
@@ -25,7 +30,7 @@ int vr_tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
 	return ret;
 }
 
-int vr_tc_is_attached(int ifindex, unsigned int prog_id)
+static int tc_is_attached(int ifindex, unsigned int prog_id)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY);
@@ -38,7 +43,7 @@ int vr_tc_is_attached(int ifindex, unsigned int prog_id)
 	return opts.prog_id == prog_id;
 }
 
-int vr_tc_detach(int ifindex, bool destroy_qdisc)
+static int tc_detach(int ifindex, bool destroy_qdisc)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY);
@@ -53,6 +58,84 @@ int vr_tc_detach(int ifindex, bool destroy_qdisc)
 			return ret;
 	}
 	return 0;
+}
+
+/* The programs on @ifindex's tcx ingress: how many (up to @max) into @ids. */
+static int tcx_query(int ifindex, __u32 *ids, __u32 max)
+{
+	__u32 count = max;
+
+	if (bpf_prog_query(ifindex, VR_BPF_TCX_INGRESS, 0, NULL, ids, &count))
+		return -errno;
+	return (int)(count < max ? count : max);
+}
+
+bool vr_tcx_supported(void)
+{
+	__u32 ids[1];
+
+	/* the loopback device of this namespace is only asked, never attached to */
+	return tcx_query(1, ids, 1) >= 0;
+}
+
+static int tcx_attach(int ifindex, int prog_fd, const char *link_pin)
+{
+	int fd = bpf_obj_get(link_pin), ret = 0;
+
+	if (fd >= 0) { /* ours is there: the new program replaces it in one step */
+		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		close(fd);
+		return ret;
+	}
+	fd = bpf_link_create(prog_fd, ifindex, VR_BPF_TCX_INGRESS, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_pin(fd, link_pin))
+		ret = -errno;
+	close(fd); /* pinned, the link holds; unpinned (an error), it goes */
+	return ret;
+}
+
+int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
+		   bool *created_qdisc)
+{
+	int ret;
+
+	*created_qdisc = false;
+	*tcx = vr_tcx_supported();
+	if (!*tcx)
+		return tc_attach(ifindex, prog_fd, created_qdisc);
+	ret = tcx_attach(ifindex, prog_fd, link_pin);
+	/* tcx runs before cls_bpf: a filter of ours from a clsact attach can go now */
+	if (!ret)
+		ret = tc_detach(ifindex, false);
+	return ret;
+}
+
+int vr_hook_is_attached(int ifindex, unsigned int prog_id)
+{
+	__u32 ids[64];
+	int n = vr_tcx_supported() ? tcx_query(ifindex, ids, 64) : 0;
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] == prog_id)
+			return 1;
+	return tc_is_attached(ifindex, prog_id);
+}
+
+int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc)
+{
+	int fd = bpf_obj_get(link_pin), ret = 0;
+
+	if (fd >= 0) {
+		/* detached now, not when the last reference goes */
+		if (bpf_link_detach(fd) && errno != ENOLINK)
+			ret = -errno;
+		close(fd);
+		if (!ret && unlink(link_pin) && errno != ENOENT)
+			ret = -errno;
+	}
+	return ret ? ret : tc_detach(ifindex, destroy_qdisc);
 }
 
 static bool route_file_has_default(const char *path, bool ipv6, const char *ifname)

@@ -1,20 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* The program on a device's tc ingress hook: clsact + cls_bpf direct action. */
+/*
+ * The program on a device's ingress hook: a tcx link, pinned per device,
+ * where the kernel has tcx (6.6+), else clsact + cls_bpf direct action. A
+ * tcx link goes only with its device or an explicit detach of the link:
+ * removing the clsact qdisc (a CNI, an operator, a VMM's cleanup) no longer
+ * takes the filter with it.
+ */
 #ifndef VR_TC_H
 #define VR_TC_H
 
 #include <stdbool.h>
 
-/* Our filter's handle and priority: first on the hook, found again by both. */
+/* Our cls_bpf filter's handle and priority: first on the hook, found again by both. */
 #define VR_TC_HANDLE 0x7672 /* "vr" */
 #define VR_TC_PRIORITY 1
 
-/* Attaches (or replaces) our filter; @created_qdisc tells if clsact was new. */
-int vr_tc_attach(int ifindex, int prog_fd, bool *created_qdisc);
-/* 1 if our filter runs the program @prog_id on @ifindex, 0 if not, <0 error. */
-int vr_tc_is_attached(int ifindex, unsigned int prog_id);
-/* Removes our filter, and the clsact qdisc if we created it. */
-int vr_tc_detach(int ifindex, bool destroy_qdisc);
+/* Whether the running kernel has tcx links (asked without attaching anything). */
+bool vr_tcx_supported(void);
+
+/*
+ * Attaches @prog_fd to @ifindex's ingress, or replaces the program of ours
+ * already there (in one step, never a moment without it): a tcx link pinned
+ * at @link_pin where tcx exists, else our cls_bpf filter (@created_qdisc
+ * tells if the clsact qdisc was new). @tcx tells which.
+ */
+int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
+		   bool *created_qdisc);
+/* 1 if the program @prog_id is on @ifindex's ingress (either way), 0 if not, <0 error. */
+int vr_hook_is_attached(int ifindex, unsigned int prog_id);
+/*
+ * Removes ours: the link pinned at @link_pin, our cls_bpf filter, and the
+ * clsact qdisc if we created it.
+ */
+int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc);
 
 /* Whether @ifindex carries a default route (IPv4 or IPv6) of the host. */
 bool vr_is_default_route_dev(int ifindex);

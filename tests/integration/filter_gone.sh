@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# A filter that vanishes: whoever removes the device's clsact qdisc (a VMM
-# restart, a CNI, an operator) takes the filter with it and the sandbox is
-# unfiltered. That must not go unnoticed: status exits 1 naming the device,
-# list and show mark it, the metric says 0, and attach restores filtering.
+# A filter that vanishes. Attached by clsact (kernels before 6.6), whoever
+# removes the device's clsact qdisc (a VMM restart, a CNI, an operator) takes
+# the filter with it; attached by a pinned tcx link (6.6+), removing the
+# qdisc changes nothing, and only a detach of the link itself (bpftool link
+# detach) takes it away. Either way a missing filter must not go unnoticed:
+# status exits 1 naming the device, list and show mark it, the metric says
+# 0, and attach restores filtering.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -27,9 +30,21 @@ else
 	not_ok "status -j: $(cat "$VR_TMP/out")"
 fi
 
-# ---- the qdisc goes: the sandbox is unfiltered (the attack works) ----
-tc qdisc del dev "$dev" clsact || vr_fatal "tc qdisc del dev $dev clsact"
-expect_reach "qdisc removed: the filter is gone" tcp "$VR_WEB4" 9090
+hook=$(vr_show_field "$dev" .hook)
+if [ "$hook" = tcx ]; then
+	# ---- the qdisc goes: a tcx link does not go with it ----
+	tc qdisc del dev "$dev" clsact 2>/dev/null
+	expect_blocked "qdisc removed: the tcx link stays" tcp "$VR_WEB4" 9090
+	expect "status after the qdisc went: exit 0" vr status
+	# ---- the link itself is detached: the sandbox is unfiltered (the attack works) ----
+	link=$(ls "$VR_PIN" | grep "^link_.*_$(cat "/sys/class/net/$dev/ifindex")$")
+	bpftool link detach pinned "$VR_PIN/$link" || vr_fatal "bpftool link detach $link"
+	expect_reach "link detached: the filter is gone" tcp "$VR_WEB4" 9090
+else
+	# ---- the qdisc goes: the sandbox is unfiltered (the attack works) ----
+	tc qdisc del dev "$dev" clsact || vr_fatal "tc qdisc del dev $dev clsact"
+	expect_reach "qdisc removed: the filter is gone" tcp "$VR_WEB4" 9090
+fi
 expect_rc "status: exit 1" 1 vr status
 if grep -q "^$dev: FILTER MISSING" "$VR_TMP/out"; then
 	ok "status names $dev as unfiltered"

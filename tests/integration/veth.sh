@@ -289,16 +289,20 @@ ns_vr() {
 ns_vr attach vruplink >/dev/null 2>"$VR_TMP/err"
 rc=$?
 if [ "$rc" -eq 2 ] && grep -q "default route" "$VR_TMP/err" &&
-	[ -z "$(ip netns exec "$up" tc filter show dev vruplink ingress)" ]; then
+	[ "$(ns_vr -j list | jq length)" = 0 ]; then
 	ok "attach to the default-route device refused, nothing attached"
 else
 	not_ok "attach to the default-route device: exit $rc, want 2: $(cat "$VR_TMP/err")"
 fi
-if ns_vr attach vruplink --force >/dev/null 2>&1 &&
-	[ -n "$(ip netns exec "$up" tc filter show dev vruplink ingress)" ]; then
+# one mount of the bpffs for both: a tcx link pinned there goes when it goes
+# shellcheck disable=SC2016 # expanded by the inner shell
+status=$(ip netns exec "$up" sh -c 'mount -t bpf bpf /sys/fs/bpf &&
+	"$0" --pin-dir /sys/fs/bpf/vrpin attach vruplink --force >/dev/null &&
+	"$0" --pin-dir /sys/fs/bpf/vrpin -j status' "$VRNET_BIN" 2>&1)
+if [ "$(jq -r '.devices[0].filter' <<<"$status")" = attached ]; then
 	ok "attach --force to the default-route device attaches"
 else
-	not_ok "attach --force to the default-route device"
+	not_ok "attach --force to the default-route device: $status"
 fi
 ip netns del "$up"
 

@@ -105,6 +105,16 @@ else
 	ok "check says deny"
 fi
 expect_cmd "show" vr -j show $DEV
+# the hook: a tcx link from 6.6 on, clsact + cls_bpf before
+case $(uname -r) in
+6.[0-5].* | [0-5].*) want=clsact ;;
+*) want=tcx ;;
+esac
+if vr -j show $DEV | grep -q "\"hook\":\"$want\""; then
+	ok "attached by $want on $(uname -r)"
+else
+	not_ok "hook on $(uname -r), want $want: $(vr -j show $DEV)"
+fi
 
 expect_cmd "internet off" vr internet $DEV off
 expect_blocked "internet off" tcp4 $WEB4 8080
