@@ -13,7 +13,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -Iinclude -Iloader -I$(OUTPUT) $(EXTRA_CFLAGS)
 LDLIBS := -lbpf -lelf -lz -ljansson -lcares
-BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall \
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(BPF_EXTRA_CFLAGS) \
 	      -Iinclude -I$(OUTPUT)
 
 LIB_SRCS := $(filter-out loader/main.c,$(wildcard loader/*.c))

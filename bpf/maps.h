@@ -49,6 +49,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_devinfo SEC(".maps");
 
+/* Read by the loader only: the build of each namespace's program (for upgrade). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64); /* network namespace cookie */
+	__type(value, struct vrnet_program);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_programs SEC(".maps");
+
 /* Read by the loader only: what each stored policy holds (the intent record). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

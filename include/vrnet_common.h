@@ -33,6 +33,7 @@
 #define VRNET_MAP_RECORDS "vrnet_records"
 #define VRNET_MAP_DEVINFO "vrnet_devinfo"
 #define VRNET_MAP_POLICIES "vrnet_policies"
+#define VRNET_MAP_PROGRAMS "vrnet_programs"
 #define VRNET_MAP_LPM4 "vrnet_lpm4"
 #define VRNET_MAP_LPM6 "vrnet_lpm6"
 #define VRNET_MAP_HOST4 "vrnet_host4"
@@ -308,6 +309,11 @@ struct vrnet_rule_chunk {
 
 struct vrnet_name {
 	char name[VRNET_MAX_NAME_LEN];
+};
+
+/* vrnet_programs (by network namespace cookie): which build its pinned program is. */
+struct vrnet_program {
+	__u64 build; /* FNV-1a of the BPF object the loader embeds */
 };
 
 /* vrnet_hostaddrs: an IPv6 address the host has on an attached device. */

@@ -440,14 +440,13 @@ static int devinfo_write(struct vr_state *st, __u32 slot, const struct vrnet_dev
 	return bpf_map_update_elem(st->devinfo_fd, &slot, di, BPF_EXIST) ? -errno : 0;
 }
 
-int vr_device_set_hook(struct vr_state *st, int ifindex, bool tcx, bool created_qdisc)
+int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_qdisc)
 {
 	struct vrnet_devinfo di;
-	__u32 slot;
-	int ret = devinfo_of(st, ifindex, &slot, &di);
 
-	if (ret)
-		return ret;
+	if (slot >= VRNET_MAX_DEVICES || !st->devinfo[slot].in_use)
+		return -ENOENT;
+	di = st->devinfo[slot];
 	di.tcx = tcx;
 	di.created_qdisc = created_qdisc;
 	return devinfo_write(st, slot, &di);

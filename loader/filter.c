@@ -3,12 +3,13 @@
 #include <string.h>
 #include "filter.h"
 #include "netns.h"
+#include "program.h"
 #include "tc.h"
 
 void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_device_seen *seen)
 {
 	char name[IF_NAMESIZE];
-	unsigned int prog_id = 0;
+	struct vr_program_info prog;
 	int home = -1;
 
 	memset(seen, 0, sizeof(*seen));
@@ -18,7 +19,7 @@ void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_
 	seen->reachable = true;
 	seen->exists = if_indextoname((unsigned int)dev->ifindex, name) != NULL;
 	seen->same_name = seen->exists && !strcmp(name, dev->ifname);
-	if (seen->exists && !vr_state_prog_id(st, dev->netns_cookie, &prog_id))
-		seen->filtered = vr_hook_is_attached(dev->ifindex, prog_id) == 1;
+	if (seen->exists && !vr_program_info(st, dev->netns_cookie, &prog))
+		seen->filtered = vr_hook_is_attached(dev->ifindex, prog.id) == 1;
 	vr_netns_return(home);
 }

@@ -23,11 +23,13 @@
 #include "metrics.h"
 #include "output.h"
 #include "probe.h"
+#include "program.h"
 #include "resolve.h"
 #include "state.h"
 #include "filter.h"
 #include "netns.h"
 #include "tc.h"
+#include "upgrade.h"
 
 #define VRNET_VERSION "0.1.0"
 
@@ -133,6 +135,7 @@ static int open_state(struct vr_state *st, enum vr_open_mode mode)
 
 	if (ret)
 		return fail(open_exit(ret), "%s", errbuf);
+	vr_program_warn_other_build(st);
 	if (mode == VR_OPEN_CHANGE) {
 		size_t unreachable;
 
@@ -242,6 +245,7 @@ static int do_attach(int argc, char **argv)
 	bool created = false, tcx = false;
 	char link[4200];
 	int ifindex, ret;
+	__u32 slot;
 
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = require_ethernet(argv[0])))
 		return ret;
@@ -284,7 +288,8 @@ static int do_attach(int argc, char **argv)
 		ret = fail(VR_EXIT_SYSTEM, "couldn't attach to %s: %s", argv[0], strerror(-ret));
 		goto close;
 	}
-	vr_device_set_hook(&st, ifindex, tcx, created);
+	if (!vr_device_find(&st, ifindex, &slot))
+		vr_device_set_hook(&st, slot, tcx, created);
 	print_device(&st, ifindex, "attached");
 close:
 	vr_state_close(&st);
@@ -570,6 +575,7 @@ static const char *filter_state(const struct vr_device_seen *seen)
 static void print_list_line(struct vr_state *st, const struct vr_device_policy *dp,
 			    const struct vr_device_seen *seen)
 {
+	struct vr_program_info prog;
 	struct vrnet_stats c;
 	char netns[300];
 	uint32_t rules = 0;
@@ -578,12 +584,14 @@ static void print_list_line(struct vr_state *st, const struct vr_device_policy *
 		rules += dp->rules[i].kind != VRNET_RULE_RESOLVED;
 	vr_stats_read(st, dp->dev.slot, &c);
 	vr_device_netns_text(st, &dp->dev, netns, sizeof(netns));
-	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu%s%s%s%s\n",
+	if (vr_program_info(st, dp->dev.netns_cookie, &prog))
+		snprintf(prog.tag, sizeof(prog.tag), "none");
+	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu  program %s%s%s%s%s\n",
 	       dp->dev.ifname, dp->dev.ifindex, vr_internet_name(dp->dev.internet),
 	       dp->dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 	       dp->dev.mode == VRNET_MODE_AUDIT ? "audit" : "enforce", rules,
 	       (unsigned long long)c.allowed_packets, (unsigned long long)c.dropped_packets,
-	       c.audited_packets ? "  (audited: passed, would drop)" : "",
+	       prog.tag, c.audited_packets ? "  (audited: passed, would drop)" : "",
 	       *netns ? "  netns " : "", netns,
 	       !seen->reachable	       ? "  (namespace not found)" :
 	       vr_filter_missing(seen) ? "  FILTER MISSING: unfiltered" :
@@ -609,6 +617,7 @@ static int show_devices(int argc, char **argv, bool rules)
 		ret = fail(open_exit(ret), "%s", errbuf);
 		goto out;
 	}
+	vr_program_warn_other_build(&st);
 	if (argc) {
 		list = malloc(sizeof(*list));
 		n = 1;
@@ -1128,13 +1137,112 @@ static int do_gc(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * The version, this binary's program build, and the programs running on this
+ * host (those an upgrade would replace), when the pin directory can be read.
+ */
 static int do_version(int argc, char **argv)
 {
-	if (opt.json)
-		vr_json_print(json_pack("{s:s}", "version", VRNET_VERSION), opt.pretty);
-	else
-		printf("vrnet-bpf %s\n", VRNET_VERSION);
+	json_t *running = json_array();
+	char build[17];
+	struct vr_state st;
+	__u32 *slots = NULL;
+	size_t n = 0;
+
+	snprintf(build, sizeof(build), "%016llx", (unsigned long long)vr_program_build());
+	if (!vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf))) {
+		if (!vr_device_slots(&st, &slots, &n))
+			for (size_t i = 0; i < n; i++) {
+				struct vr_program_info info;
+				struct vr_device dev;
+				char netns[300];
+				bool seen = false;
+				size_t k;
+				json_t *r;
+
+				if (vr_device_get_slot(&st, slots[i], &dev) ||
+				    vr_program_info(&st, dev.netns_cookie, &info))
+					continue;
+				json_array_foreach(running, k, r)
+					seen |= json_integer_value(json_object_get(r, "id")) == info.id;
+				if (seen)
+					continue;
+				vr_netns_describe(dev.netns_inode, netns, sizeof(netns));
+				json_array_append_new(running,
+						      json_pack("{s:s,s:i,s:s,s:b}", "netns", netns,
+								"id", (int)info.id, "tag", info.tag,
+								"current", info.current));
+			}
+		free(slots);
+		vr_state_close(&st);
+	}
+	if (opt.json) {
+		vr_json_print(json_pack("{s:s,s:s,s:o}", "version", VRNET_VERSION, "build", build,
+					"programs", running),
+			      opt.pretty);
+		return 0;
+	}
+	printf("vrnet-bpf %s (program build %s)\n", VRNET_VERSION, build);
+	size_t k;
+	json_t *r;
+
+	json_array_foreach(running, k, r)
+		printf("running in %s: program %lld, tag %s%s\n",
+		       json_string_value(json_object_get(r, "netns")),
+		       json_integer_value(json_object_get(r, "id")),
+		       json_string_value(json_object_get(r, "tag")),
+		       json_is_true(json_object_get(r, "current")) ?
+			       "" :
+			       " (another build: vrnet-bpf upgrade replaces it)");
+	json_decref(running);
 	return 0;
+}
+
+static void print_upgraded(const struct vr_upgrade_netns *ns, void *ctx)
+{
+	json_t *arr = ctx;
+	char netns[300];
+
+	vr_netns_describe(ns->inode, netns, sizeof(netns));
+	if (opt.json) {
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:b,s:I,s:I,s:I}", "netns",
+						     netns, "old_tag", ns->old_tag, "new_tag",
+						     ns->new_tag, "loaded", ns->loaded, "devices",
+						     (json_int_t)ns->devices, "replaced",
+						     (json_int_t)ns->replaced, "missing",
+						     (json_int_t)ns->missing));
+		return;
+	}
+	if (!ns->loaded && ns->replaced == ns->devices - ns->missing)
+		printf("%s: program %s is this build's; %zu device%s run it\n", netns, ns->new_tag,
+		       ns->replaced, ns->replaced == 1 ? "" : "s");
+	else
+		printf("%s: program %s -> %s on %zu of %zu device%s\n", netns,
+		       *ns->old_tag ? ns->old_tag : "(none)", ns->new_tag, ns->replaced,
+		       ns->devices, ns->devices == 1 ? "" : "s");
+	if (ns->missing)
+		printf("%s: %zu device%s had no filter to replace (vrnet-bpf status)\n", netns,
+		       ns->missing, ns->missing == 1 ? "" : "s");
+}
+
+static int do_upgrade(int argc, char **argv)
+{
+	json_t *arr = json_array();
+	struct vr_state st;
+	int ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_CHANGE, errbuf, sizeof(errbuf));
+
+	if (ret) {
+		json_decref(arr);
+		return fail(open_exit(ret), "%s", errbuf);
+	}
+	ret = vr_upgrade(&st, opt.force, print_upgraded, arr, errbuf, sizeof(errbuf));
+	vr_state_close(&st);
+	if (ret)
+		ret = fail(exit_of(ret), "upgrade: %s", errbuf);
+	else if (opt.json)
+		vr_json_print(json_incref(arr), opt.pretty);
+	json_decref(arr);
+	return ret;
 }
 
 static int do_features(int argc, char **argv)
@@ -1243,7 +1351,14 @@ static const struct cmd cmds[] = {
 	  "it can run here (Linux " VR_KERNEL_FLOOR " or newer, nothing missing). Exit 0 if so,\n"
 	  "3 if not, naming what is missing; attach refuses such a kernel the same way.\n"
 	  "Needs root: probing loads programs." },
-	{ "version", do_version, 0, 0, 0, "", "Print the version." },
+	{ "upgrade", do_upgrade, 0, 0, OPT_FORCE, "[--force]",
+	  "Replace the running program of every network namespace with devices by this\n"
+	  "binary's, on the same maps: one step per device (a tcx link update or a cls_bpf\n"
+	  "replace), so no packet goes unfiltered and every policy, counter and event\n"
+	  "stays. Namespaces already running this build are left alone unless --force." },
+	{ "version", do_version, 0, 0, 0, "",
+	  "Print the version, this binary's program build, and the programs running on\n"
+	  "this host (with their tags; \"another build\" when upgrade would replace one)." },
 	{ "help", do_help, 0, 1, 0, "[COMMAND]", "Help on all commands or on one." },
 };
 

@@ -4,6 +4,7 @@
 #include <time.h>
 #include "netns.h"
 #include "output.h"
+#include "program.h"
 
 static const char *const list_names[] = {
 	[VRNET_LIST_ALLOW] = "allow",
@@ -118,6 +119,7 @@ void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, 
 json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, bool rules)
 {
 	const struct vr_device *d = &dp->dev;
+	struct vr_program_info prog;
 	char when[32], netns[300];
 	json_t *obj;
 
@@ -132,6 +134,10 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, b
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
 	json_object_set_new(obj, "hook", json_string(d->tcx ? "tcx" : "clsact"));
+	if (!vr_program_info(st, d->netns_cookie, &prog))
+		json_object_set_new(obj, "program",
+				    json_pack("{s:i,s:s,s:b}", "id", (int)prog.id, "tag", prog.tag,
+					      "current", prog.current));
 	if (!rules)
 		return obj;
 

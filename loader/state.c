@@ -24,8 +24,7 @@
 #include "log.h"
 #include "netns.h"
 #include "state.h"
-#include "verifier_log.h"
-#include "vrnet_egress.skel.h"
+#include "program.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 
@@ -64,87 +63,11 @@ static int ensure_bpffs(const char *pin_dir, char *err, size_t errlen)
 	return -ENOTDIR;
 }
 
-static int pin_path(const struct vr_state *st, const char *name, char *buf, size_t len)
+int vr_state_pin_path(const struct vr_state *st, const char *name, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s/%s", st->pin_dir, name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-/*
- * A load failure names the kernel, the function the verifier rejected and its
- * last word; -v shows the whole log (libbpf prints it).
- */
-static void load_error(const char *log, int ret, char *err, size_t errlen)
-{
-	char summary[512];
-	struct utsname u;
-
-	if (uname(&u))
-		snprintf(u.release, sizeof(u.release), "?");
-	if (log && log[0])
-		vr_log_text(VR_LOG_DEBUG, "the verifier's log", log);
-	if (ret == -ENOSPC)
-		snprintf(err, errlen,
-			 "the verifier of Linux %s rejected the BPF program with more log than %u MiB",
-			 u.release, VR_VERIFIER_LOG_SIZE >> 20);
-	else if (log && !vr_verifier_summary(log, "vrnet_egress", summary, sizeof(summary)))
-		snprintf(err, errlen,
-			 "the verifier of Linux %s rejected the BPF program: %s (-v shows its log)",
-			 u.release, summary);
-	else
-		snprintf(err, errlen, "couldn't load the BPF program on Linux %s: %s (run with -v)",
-			 u.release, strerror(-ret));
-}
-
-/* This network namespace's program: "vrnet_egress_<cookie>" (bpffs takes no dots). */
-static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, size_t len)
-{
-	char name[64];
-
-	snprintf(name, sizeof(name), "%s_%llu", VRNET_PROG_PIN, (unsigned long long)cookie);
-	return pin_path(st, name, buf, len);
-}
-
-static int load_program(struct vr_state *st, char *err, size_t errlen)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
-	struct vrnet_egress *skel;
-	bool present[VR_KERNEL_MAX_FEATURES];
-	char path[4200], *log;
-	int ret;
-
-	ret = vr_kernel_supported(present, err, errlen);
-	if (ret)
-		return ret;
-	skel = vrnet_egress__open_opts(&opts);
-	if (!skel) {
-		snprintf(err, errlen, "couldn't open the BPF object: %s", strerror(errno));
-		return -errno;
-	}
-	skel->rodata->vrnet_netns_cookie = st->netns_cookie;
-	/* libbpf asks for the log only when a load fails, then into this buffer */
-	log = calloc(1, VR_VERIFIER_LOG_SIZE);
-	if (log)
-		bpf_program__set_log_buf(skel->progs.vrnet_egress, log, VR_VERIFIER_LOG_SIZE);
-	ret = vrnet_egress__load(skel);
-	if (ret) {
-		load_error(log, ret, err, errlen);
-		goto out;
-	}
-	ret = prog_pin_path(st, st->netns_cookie, path, sizeof(path));
-	if (!ret)
-		ret = bpf_program__pin(skel->progs.vrnet_egress, path);
-	/*
-	 * vrnet_config is left as it is: maps that outlived the program keep
-	 * their policies, and a new id must never collide with one in use.
-	 */
-	if (ret)
-		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(-ret));
-out:
-	vrnet_egress__destroy(skel);
-	free(log);
-	return ret;
 }
 
 /* What each pinned map must look like for this build to use it. */
@@ -162,6 +85,7 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_DEVINFO, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_devinfo, devinfo_fd),
 	LAYOUT(VRNET_MAP_POLICIES, BPF_MAP_TYPE_HASH, __u32, struct vrnet_policy_info,
 	       policies_fd),
+	LAYOUT(VRNET_MAP_PROGRAMS, BPF_MAP_TYPE_HASH, __u64, struct vrnet_program, programs_fd),
 	LAYOUT(VRNET_MAP_LPM4, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_lpm4_key,
 	       struct vrnet_prefix_value, lpm4_fd),
 	LAYOUT(VRNET_MAP_LPM6, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_lpm6_key,
@@ -205,7 +129,7 @@ static int open_pinned(struct vr_state *st, const char *name, int *fd, char *err
 		       size_t errlen)
 {
 	char path[4200];
-	int ret = pin_path(st, name, path, sizeof(path));
+	int ret = vr_state_pin_path(st, name, path, sizeof(path));
 
 	return ret ? ret : open_pinned_path(path, fd, err, errlen);
 }
@@ -216,25 +140,7 @@ int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifinde
 	char name[64];
 
 	snprintf(name, sizeof(name), "link_%llu_%d", (unsigned long long)netns_cookie, ifindex);
-	return pin_path(st, name, buf, len);
-}
-
-int vr_state_prog_id(struct vr_state *st, __u64 netns_cookie, unsigned int *id)
-{
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	char path[4200];
-	int fd, ret = prog_pin_path(st, netns_cookie, path, sizeof(path));
-
-	if (ret)
-		return ret;
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		return -errno;
-	ret = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	close(fd);
-	*id = info.id;
-	return ret;
+	return vr_state_pin_path(st, name, buf, len);
 }
 
 int vr_state_prune_programs(struct vr_state *st)
@@ -365,33 +271,18 @@ static int lock_dir(int fd, int how)
 	}
 }
 
-/* This namespace's program, if it has one: prog_fd stays -1 if not. */
-static int open_program(struct vr_state *st, char *err, size_t errlen)
+/* The maps, pinned by libbpf as it loads this namespace's program: pinned too. */
+static int create_maps(struct vr_state *st, char *err, size_t errlen)
 {
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-	char path[4200];
-	int ret = prog_pin_path(st, st->netns_cookie, path, sizeof(path));
+	int fd, ret = vr_program_load(st, st->netns_cookie, &fd, err, errlen);
 
-	if (ret || access(path, F_OK))
-		return ret;
-	ret = open_pinned_path(path, &st->prog_fd, err, errlen);
 	if (ret)
 		return ret;
-	if (bpf_obj_get_info_by_fd(st->prog_fd, &info, &len)) {
-		ret = -errno;
-		snprintf(err, errlen, "couldn't query the program: %s", strerror(errno));
-		return ret;
-	}
-	st->prog_id = info.id;
-	return 0;
-}
-
-int vr_state_load_program(struct vr_state *st, char *err, size_t errlen)
-{
-	int ret = load_program(st, err, errlen);
-
-	return ret ? ret : open_program(st, err, errlen);
+	ret = open_maps(st, err, errlen);
+	if (!ret)
+		ret = vr_program_pin(st, st->netns_cookie, fd, err, errlen);
+	close(fd);
+	return ret;
 }
 
 int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
@@ -403,7 +294,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 
 	memset(st, 0, sizeof(*st));
 	st->dir_fd = st->prog_fd = st->devices_fd = st->switch_fd = st->records_fd = -1;
-	st->devinfo_fd = st->policies_fd = st->lpm4_fd = st->lpm6_fd = -1;
+	st->devinfo_fd = st->policies_fd = st->programs_fd = st->lpm4_fd = st->lpm6_fd = -1;
 	st->host4_fd = st->host6_fd = -1;
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = -1;
@@ -453,7 +344,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 				 strerror(-ret));
 		goto fail;
 	}
-	ret = pin_path(st, VRNET_MAP_CONFIG, path, sizeof(path));
+	ret = vr_state_pin_path(st, VRNET_MAP_CONFIG, path, sizeof(path));
 	if (ret)
 		goto fail;
 	if (access(path, F_OK) && mode != VR_OPEN_CHANGE) {
@@ -464,11 +355,10 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	/* maps of another build are refused before a program could be loaded on them */
 	if (!access(path, F_OK) && (ret = open_maps(st, err, errlen)))
 		goto fail;
-	/* the first change creates the maps: with this namespace's program */
-	if (st->devices_fd < 0 && ((ret = load_program(st, err, errlen)) ||
-				   (ret = open_maps(st, err, errlen))))
+	/* the first change creates the maps: libbpf pins them as it loads a program */
+	if (st->devices_fd < 0 && (ret = create_maps(st, err, errlen)))
 		goto fail;
-	if ((ret = map_arrays(st, err, errlen)) || (ret = open_program(st, err, errlen)))
+	if ((ret = map_arrays(st, err, errlen)) || (ret = vr_program_open(st, err, errlen)))
 		goto fail;
 	if (mode == VR_OPEN_CHANGE) {
 		size_t repaired;
@@ -499,7 +389,8 @@ fail:
 void vr_state_close(struct vr_state *st)
 {
 	int *fds[] = { &st->dir_fd,	  &st->prog_fd,	     &st->devices_fd,  &st->switch_fd,
-		       &st->records_fd,	  &st->devinfo_fd,   &st->policies_fd, &st->lpm4_fd,
+		       &st->records_fd,	  &st->devinfo_fd,   &st->policies_fd, &st->programs_fd,
+		       &st->lpm4_fd,
 		       &st->lpm6_fd,	  &st->host4_fd,     &st->host6_fd,    &st->portsets_fd,
 		       &st->rules_fd,	  &st->names_fd,     &st->hostaddrs_fd, &st->stats_fd,
 		       &st->config_fd,	  &st->events_fd,    &st->limits_fd,   &st->flows_fd,

@@ -23,7 +23,7 @@ struct vr_state {
 	__u64 netns_cookie, netns_inode; /* of this process's network namespace */
 	__u64 *switch_words; /* vrnet_switch, mapped: one word per slot */
 	const struct vrnet_devinfo *devinfo; /* vrnet_devinfo, mapped read-only */
-	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, lpm4_fd, lpm6_fd, host4_fd,
+	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, programs_fd, lpm4_fd, lpm6_fd, host4_fd,
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, flows_fd, rulehits_fd;
 };
@@ -44,18 +44,13 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 void vr_state_lock_wait(int ms);
 void vr_state_close(struct vr_state *st);
 
-/*
- * Loads and pins this network namespace's program (its devices are keyed by
- * the namespace's cookie, set before load) on the pinned maps; opens it.
- */
-int vr_state_load_program(struct vr_state *st, char *err, size_t errlen);
+/* @name's path in the pin directory. */
+int vr_state_pin_path(const struct vr_state *st, const char *name, char *buf, size_t len);
 
 /* Where the tcx link of device (@netns_cookie, @ifindex) is pinned. */
 int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifindex, char *buf,
 		       size_t len);
 
-/* The id of the program of network namespace @netns_cookie; -ENOENT if it has none. */
-int vr_state_prog_id(struct vr_state *st, __u64 netns_cookie, unsigned int *id);
 /*
  * Unpins the programs of network namespaces that have no device any more
  * (detach and gc, after forgetting); a filter still on a hook holds its own.
@@ -133,8 +128,8 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen);
 
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
-/* How @ifindex is attached: by a tcx link, or a cls_bpf filter (on a clsact qdisc we made?). */
-int vr_device_set_hook(struct vr_state *st, int ifindex, bool tcx, bool created_qdisc);
+/* How the device in @slot is attached: by a tcx link, or a cls_bpf filter (on a clsact qdisc we made?). */
+int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_qdisc);
 /*
  * Notes that a detach of @ifindex began, before its filter comes off: if the
  * command dies, the next change finishes the detach (vr_recover).

@@ -112,6 +112,19 @@ int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
 	return ret;
 }
 
+bool vr_hook_present(int ifindex, const char *link_pin)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY);
+	int fd = bpf_obj_get(link_pin);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return !bpf_tc_query(&hook, &opts);
+}
+
 int vr_hook_is_attached(int ifindex, unsigned int prog_id)
 {
 	__u32 ids[64];

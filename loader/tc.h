@@ -26,6 +26,8 @@ bool vr_tcx_supported(void);
  */
 int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
 		   bool *created_qdisc);
+/* Whether a filter of ours (the link at @link_pin, or our cls_bpf filter) is on @ifindex, any program. */
+bool vr_hook_present(int ifindex, const char *link_pin);
 /* 1 if the program @prog_id is on @ifindex's ingress (either way), 0 if not, <0 error. */
 int vr_hook_is_attached(int ifindex, unsigned int prog_id);
 /*

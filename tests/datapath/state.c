@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "datapath/harness.h"
 #include "output.h"
+#include "program.h"
 #include "store.h"
 #include "rule_of.h"
 

@@ -75,13 +75,8 @@ switch_ms=$(took_ms internet "$dev" policy)
 echo "# an apply of $hosts rules takes $apply_ms ms, an edit $edit_ms ms, a switch $switch_ms ms"
 
 vr_nft_counter leak iifname "$dev" ip daddr "$VR_WEB4" udp dport 7777
-blocked0=$(vr_count udp "$VR_WEB4" 7777) control0=$(vr_count udp "$VR_WEB4B" 7777)
-ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/sender.py" "$VR_TMP/stop" 120 "$VR_TMP/sent" \
-	"$VR_WEB4:7777" "$VR_WEB4B:7777" &
-sender=$!
-vr_pids+=("$sender")
-vr_control_flows() { [ "$(vr_count udp "$VR_WEB4B" 7777)" -gt "$control0" ]; }
-vr_wait_for 3 vr_control_flows || vr_fatal "the control flow does not reach its server"
+blocked0=$(vr_count udp "$VR_WEB4" 7777)
+vr_start_udp_traffic 120
 
 bad=0 rounds=0
 for i in $(seq 1 16); do
@@ -111,10 +106,12 @@ fi
 expect "internet back to policy" vr internet "$dev" policy
 expect "a last apply after the kills" vr apply "$dev" --policy "$pa"
 control1=$(vr_count udp "$VR_WEB4B" 7777)
-vr_wait_for 3 vr_control_flows
+# shellcheck disable=SC2317 # called by vr_wait_for
+flowing_again() { [ "$(vr_count udp "$VR_WEB4B" 7777)" -gt "$control1" ]; }
+vr_wait_for 3 flowing_again
 touch "$VR_TMP/stop"
-vr_wait_for 5 vr_gone "$sender"
-vr_stop_pid "$sender"
+vr_wait_for 5 vr_gone "$VR_SENDER_PID"
+vr_stop_pid "$VR_SENDER_PID"
 sleep 0.3
 read -r sent_blocked sent_control <"$VR_TMP/sent" 2>/dev/null || sent_blocked=0 sent_control=0
 leaked=$(vr_nft_packets leak) blocked=$(($(vr_count udp "$VR_WEB4" 7777) - blocked0))

@@ -396,6 +396,21 @@ vr_start_servers() {
 		vr_fatal "servers did not start: $(tail -c 300 "$VR_TMP/server.log")"
 }
 
+# vr_start_udp_traffic SECONDS: the sandbox sends UDP to $VR_WEB4:7777 (to be
+# blocked) and $VR_WEB4B:7777 (to be allowed) until $VR_TMP/stop exists; returns
+# once the allowed flow reaches its server. Totals sent go to $VR_TMP/sent.
+vr_start_udp_traffic() {
+	local before
+	before=$(vr_count udp "$VR_WEB4B" 7777)
+	ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/sender.py" "$VR_TMP/stop" "$1" "$VR_TMP/sent" \
+		"$VR_WEB4:7777" "$VR_WEB4B:7777" &
+	VR_SENDER_PID=$!
+	vr_pids+=("$VR_SENDER_PID")
+	# shellcheck disable=SC2317 # called by vr_wait_for
+	flowing() { [ "$(vr_count udp "$VR_WEB4B" 7777)" != "$before" ]; }
+	vr_wait_for 3 flowing || vr_fatal "the allowed flow does not reach its server"
+}
+
 # vr_count PROTO ADDR PORT: what the server there has received so far.
 vr_count() {
 	local f="$VR_TMP/${1}_${2//:/_}_$3"

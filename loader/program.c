@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "kernel.h"
+#include "log.h"
+#include "program.h"
+#include "verifier_log.h"
+#include "vrnet_egress.skel.h"
+
+/*
+ * A load failure names the kernel, the function the verifier rejected and its
+ * last word; -v shows the whole log (libbpf prints it).
+ */
+static void load_error(const char *log, int ret, char *err, size_t errlen)
+{
+	char summary[512];
+	struct utsname u;
+
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "?");
+	if (log && log[0])
+		vr_log_text(VR_LOG_DEBUG, "the verifier's log", log);
+	if (ret == -ENOSPC)
+		snprintf(err, errlen,
+			 "the verifier of Linux %s rejected the BPF program with more log than %u MiB",
+			 u.release, VR_VERIFIER_LOG_SIZE >> 20);
+	else if (log && !vr_verifier_summary(log, "vrnet_egress", summary, sizeof(summary)))
+		snprintf(err, errlen,
+			 "the verifier of Linux %s rejected the BPF program: %s (-v shows its log)",
+			 u.release, summary);
+	else
+		snprintf(err, errlen, "couldn't load the BPF program on Linux %s: %s (run with -v)",
+			 u.release, strerror(-ret));
+}
+
+/* This network namespace's program: "vrnet_egress_<cookie>" (bpffs takes no dots). */
+static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, size_t len)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "%s_%llu", VRNET_PROG_PIN, (unsigned long long)cookie);
+	return vr_state_pin_path(st, name, buf, len);
+}
+
+__u64 vr_program_build(void)
+{
+	size_t size;
+	const unsigned char *elf = vrnet_egress__elf_bytes(&size);
+	__u64 h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < size; i++)
+		h = (h ^ elf[i]) * 0x100000001b3ull;
+	return h;
+}
+
+int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
+	struct vrnet_egress *skel;
+	bool present[VR_KERNEL_MAX_FEATURES];
+	char *log;
+	int ret;
+
+	*fd = -1;
+	ret = vr_kernel_supported(present, err, errlen);
+	if (ret)
+		return ret;
+	skel = vrnet_egress__open_opts(&opts);
+	if (!skel) {
+		snprintf(err, errlen, "couldn't open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->vrnet_netns_cookie = netns_cookie;
+	/* libbpf asks for the log only when a load fails, then into this buffer */
+	log = calloc(1, VR_VERIFIER_LOG_SIZE);
+	if (log)
+		bpf_program__set_log_buf(skel->progs.vrnet_egress, log, VR_VERIFIER_LOG_SIZE);
+	ret = vrnet_egress__load(skel);
+	if (ret)
+		load_error(log, ret, err, errlen);
+	else if ((*fd = dup(bpf_program__fd(skel->progs.vrnet_egress))) < 0)
+		ret = -errno;
+	/*
+	 * vrnet_config is left as it is: maps that outlived the program keep
+	 * their policies, and a new id must never collide with one in use.
+	 */
+	vrnet_egress__destroy(skel);
+	free(log);
+	return ret;
+}
+
+int vr_program_pin(struct vr_state *st, __u64 netns_cookie, int fd, char *err, size_t errlen)
+{
+	struct vrnet_program rec = { .build = vr_program_build() };
+	char path[4200], fresh[4300];
+	int ret = prog_pin_path(st, netns_cookie, path, sizeof(path));
+
+	if (ret)
+		return ret;
+	snprintf(fresh, sizeof(fresh), "%s_new", path);
+	unlink(fresh);
+	if (bpf_obj_pin(fd, fresh) || rename(fresh, path)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(errno));
+		unlink(fresh);
+		return ret;
+	}
+	if (bpf_map_update_elem(st->programs_fd, &netns_cookie, &rec, BPF_ANY)) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't record the program's build: %s", strerror(errno));
+	}
+	return ret;
+}
+
+int vr_program_info(struct vr_state *st, __u64 netns_cookie, struct vr_program_info *info)
+{
+	struct bpf_prog_info pi = { 0 };
+	struct vrnet_program rec = { 0 };
+	__u32 len = sizeof(pi);
+	char path[4200];
+	int fd, ret = prog_pin_path(st, netns_cookie, path, sizeof(path));
+
+	memset(info, 0, sizeof(*info));
+	if (ret)
+		return ret;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	ret = bpf_obj_get_info_by_fd(fd, &pi, &len) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	info->id = pi.id;
+	for (int i = 0; i < 8; i++)
+		snprintf(info->tag + 2 * i, 3, "%02x", pi.tag[i]);
+	if (!bpf_map_lookup_elem(st->programs_fd, &netns_cookie, &rec))
+		info->build = rec.build;
+	info->current = info->build == vr_program_build();
+	return 0;
+}
+
+int vr_program_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+{
+	char path[4200];
+	int ret = prog_pin_path(st, netns_cookie, path, sizeof(path));
+
+	if (!ret && (*fd = bpf_obj_get(path)) < 0)
+		ret = -errno;
+	return ret;
+}
+
+int vr_program_open(struct vr_state *st, char *err, size_t errlen)
+{
+	struct vr_program_info info;
+	int ret = vr_program_info(st, st->netns_cookie, &info);
+
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		ret = vr_program_fd(st, st->netns_cookie, &st->prog_fd);
+	if (ret) {
+		snprintf(err, errlen, "couldn't open this namespace's program: %s", strerror(-ret));
+		return ret;
+	}
+	st->prog_id = info.id;
+	return 0;
+}
+
+void vr_program_warn_other_build(struct vr_state *st)
+{
+	struct vr_program_info info;
+
+	if (st->prog_fd >= 0 && !vr_program_info(st, st->netns_cookie, &info) && !info.current)
+		vr_warn("the program running in this network namespace is of another build of vrnet-bpf (tag %s): vrnet-bpf upgrade replaces it",
+			info.tag);
+}
+
+int vr_state_load_program(struct vr_state *st, char *err, size_t errlen)
+{
+	int fd, ret = vr_program_load(st, st->netns_cookie, &fd, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = vr_program_pin(st, st->netns_cookie, fd, err, errlen);
+	close(fd);
+	return ret ? ret : vr_program_open(st, err, errlen);
+}

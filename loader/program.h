@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The datapath program: one per network namespace with devices, pinned as
+ * "vrnet_egress_<netns cookie>" on the shared maps, and which build of
+ * vrnet-bpf it came from (vrnet_programs), so a new binary can replace it.
+ */
+#ifndef VR_PROGRAM_H
+#define VR_PROGRAM_H
+
+#include <stdbool.h>
+#include "state.h"
+
+/* This binary's build of the program: FNV-1a of the BPF object it embeds. */
+__u64 vr_program_build(void);
+
+/* Loads this build's program for namespace @netns_cookie on @st's maps: @fd, not pinned. */
+int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err, size_t errlen);
+
+/*
+ * Pins @fd as namespace @netns_cookie's program, over any pinned before
+ * (a rename: the pin never goes missing), and records its build.
+ */
+int vr_program_pin(struct vr_state *st, __u64 netns_cookie, int fd, char *err, size_t errlen);
+
+struct vr_program_info {
+	unsigned int id;
+	char tag[17];  /* the kernel's tag, hex */
+	__u64 build;   /* 0: not recorded */
+	bool current;  /* of this binary's build */
+};
+
+/* The pinned program of namespace @netns_cookie; -ENOENT if it has none. */
+int vr_program_info(struct vr_state *st, __u64 netns_cookie, struct vr_program_info *info);
+
+/* An fd of the pinned program of namespace @netns_cookie; -ENOENT if it has none. */
+int vr_program_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
+
+/* Opens this namespace's program into st->prog_fd/prog_id, if it has one (else -1, 0). */
+int vr_program_open(struct vr_state *st, char *err, size_t errlen);
+
+/* Warns when this namespace's program is of another build than this binary's. */
+void vr_program_warn_other_build(struct vr_state *st);
+
+/* Loads, pins and opens this namespace's program (the first attach here). */
+int vr_state_load_program(struct vr_state *st, char *err, size_t errlen);
+
+#endif
