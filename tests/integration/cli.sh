@@ -171,8 +171,11 @@ fi
 vr_state() { # the device's policy as show -j reports it, without counters
 	vr -j show "$dev" | jq -S 'del(.counters)'
 }
-vr_filters() { # our filters on the device's ingress
-	tc -j filter show dev "$dev" ingress | jq '[.[] | select(.kind == "bpf" and .options != null)] | length'
+vr_filters() { # our filters on the device's ingress: cls_bpf filters and pinned tcx links
+	local tc links
+	tc=$(tc -j filter show dev "$dev" ingress | jq '[.[] | select(.kind == "bpf" and .options != null)] | length')
+	links=$(find "$VR_PIN" -maxdepth 1 -name "link_*_$(cat "/sys/class/net/$dev/ifindex")" | wc -l)
+	echo $((tc + links))
 }
 vr_state >"$VR_TMP/before"
 expect "attach again without a policy" vr attach "$dev"
