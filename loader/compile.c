@@ -140,27 +140,50 @@ static int add_domain(struct builder *b, const struct vr_rule *r, int list,
 	return 0;
 }
 
-static int add_list(struct builder *b, const struct vr_rule_list *l, int list,
-		    vr_resolve_fn resolve, void *ctx)
+static int add_rule(struct builder *b, const struct vr_rule *r, int list, vr_resolve_fn resolve,
+		    void *ctx)
 {
-	for (size_t i = 0; i < l->count; i++) {
-		const struct vr_rule *r = &l->rules[i];
-		struct vrnet_rule rec;
-		uint32_t id;
-		int ret;
+	struct vrnet_rule rec;
+	uint32_t id;
+	int ret;
 
-		if (r->kind == VRNET_RULE_DOMAIN) {
-			ret = add_domain(b, r, list, resolve, ctx);
-		} else {
-			record_of(r, list, &rec);
-			ret = add_record(b, &rec, &id);
-			if (!ret)
-				ret = add_leaf(b, &rec, id);
-		}
+	if (r->kind == VRNET_RULE_DOMAIN)
+		return add_domain(b, r, list, resolve, ctx);
+	record_of(r, list, &rec);
+	ret = add_record(b, &rec, &id);
+	return ret ? ret : add_leaf(b, &rec, id);
+}
+
+/*
+ * The rules of all three lists in the order they were added (vr_rule.seq),
+ * so an edit that adds an allow rule after a block rule leaves the block
+ * rule's id where it was. Each list is in that order already: a merge.
+ */
+static int add_rules(struct builder *b, const struct vr_policy *p, vr_resolve_fn resolve,
+		     void *ctx)
+{
+	const struct vr_rule_list *lists[] = { &p->allow, &p->block, &p->dns };
+	static const int list_of[] = { VRNET_LIST_ALLOW, VRNET_LIST_BLOCK, VRNET_LIST_DNS };
+	size_t next[3] = { 0 };
+
+	for (;;) {
+		int pick = -1, ret;
+		size_t before;
+
+		for (int l = 0; l < 3; l++)
+			if (next[l] < lists[l]->count &&
+			    (pick < 0 ||
+			     lists[l]->rules[next[l]].seq < lists[pick]->rules[next[pick]].seq))
+				pick = l;
+		if (pick < 0)
+			return 0;
+		before = b->out->rule_count;
+		ret = add_rule(b, &lists[pick]->rules[next[pick]++], list_of[pick], resolve, ctx);
 		if (ret)
 			return ret;
+		if (list_of[pick] == VRNET_LIST_DNS)
+			b->out->dns_count += (uint32_t)(b->out->rule_count - before);
 	}
-	return 0;
 }
 
 /* Ancestors sort before their descendants; equal prefixes end up adjacent. */
@@ -416,15 +439,7 @@ int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolv
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = add_list(&b, &p->allow, VRNET_LIST_ALLOW, resolve, ctx);
-	if (!ret)
-		ret = add_list(&b, &p->block, VRNET_LIST_BLOCK, resolve, ctx);
-	if (!ret) {
-		size_t before = out->rule_count;
-
-		ret = add_list(&b, &p->dns, VRNET_LIST_DNS, resolve, ctx);
-		out->dns_count = (uint32_t)(out->rule_count - before);
-	}
+	ret = add_rules(&b, p, resolve, ctx);
 	if (!ret)
 		ret = fold(&b);
 	out->source_rules = (uint32_t)vr_policy_rule_count(p);

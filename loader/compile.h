@@ -50,9 +50,9 @@ struct vr_compiled {
 };
 
 /*
- * Compiles @p. Rule ids follow the policy: allow rules, then block rules,
- * then DNS resolvers; each domain rule is followed by one record per address
- * it resolved to. Returns 0, -EINVAL (limit exceeded or name unresolvable,
+ * Compiles @p. Rule ids follow the order the rules were added to the policy
+ * (from a policy file: allow rules, then block rules, then DNS resolvers);
+ * each domain rule is followed by one record per address it resolved to. Returns 0, -EINVAL (limit exceeded or name unresolvable,
  * message in @err) or -ENOMEM.
  */
 int vr_compile(const struct vr_policy *p, vr_resolve_fn resolve, void *ctx,

@@ -56,7 +56,8 @@ int vr_policy_add(struct vr_policy *p, int list, const struct vr_rule *rule)
 		l->rules = r;
 		l->cap = cap;
 	}
-	l->rules[l->count++] = *rule;
+	l->rules[l->count] = *rule;
+	l->rules[l->count++].seq = p->next_seq++;
 	return 0;
 }
 

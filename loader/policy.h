@@ -30,6 +30,7 @@ struct vr_policy {
 	struct vr_rule_list allow;
 	struct vr_rule_list block;
 	struct vr_rule_list dns;
+	uint32_t next_seq; /* the next rule's vr_rule.seq */
 };
 
 void vr_policy_init(struct vr_policy *p);
@@ -37,7 +38,11 @@ void vr_policy_free(struct vr_policy *p);
 size_t vr_policy_rule_count(const struct vr_policy *p);
 struct vr_rule_list *vr_policy_list(struct vr_policy *p, int list);
 
-/* Appends @rule to @list (enum vrnet_rule_list); -E2BIG past the limit. */
+/*
+ * Appends @rule to @list (enum vrnet_rule_list); -E2BIG past the limit. Rules
+ * are numbered in the order they are added, whatever their list: a rule
+ * added later never moves one added before (its id, and so its hits, stay).
+ */
 int vr_policy_add(struct vr_policy *p, int list, const struct vr_rule *rule);
 /* Removes every rule equal to @rule from @list; -ENOENT if there was none. */
 int vr_policy_remove(struct vr_policy *p, int list, const struct vr_rule *rule);

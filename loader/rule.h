@@ -25,6 +25,7 @@ struct vr_rule {
 	uint16_t port_hi;
 	uint8_t addr[16];  /* network byte order, host bits cleared */
 	char name[VRNET_MAX_NAME_LEN]; /* DOMAIN only, lower case */
+	uint32_t seq;	   /* when it was added to its policy, across lists: rule ids follow it */
 };
 
 /*

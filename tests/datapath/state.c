@@ -343,6 +343,54 @@ static void test_overlay_edits(void **state)
 	assert_int_equal(count_entries(), empty);
 }
 
+/*
+ * Edits never renumber rules: an allow rule added after a block rule goes
+ * after it, so the block rule keeps its id, and its hits stay with it.
+ */
+static void test_edits_keep_rule_ids(void **state)
+{
+	struct vr_rule block = rule_of("203.0.113.0/24:22/tcp");
+	struct vr_rule allow = rule_of("203.0.113.20:80/tcp");
+	struct dp_pkt ssh = { .family = 4, .dst = "203.0.113.10", .proto = 6, .dport = 22 };
+	struct __sk_buff ctx = { .ifindex = DP_IFINDEX };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .repeat = 1);
+	struct vr_device_policy dp_read;
+	struct vr_device dev;
+	struct dp_frame f;
+	struct vr_verdict v;
+	char err[512] = "", text[VR_RULE_TEXT_MAX + 80];
+
+	dp_skip_unless_root();
+	forget_all();
+	/* base: id 0; the block edit: id 1 */
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"default\": \"allow\", \"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_BLOCK, &block, 1, dp_resolve,
+				     NULL, err, sizeof(err)), 0);
+	dp_build(&ssh, &f);
+	opts.data_in = f.data;
+	opts.data_size_in = (__u32)f.len;
+	assert_int_equal(bpf_prog_test_run_opts(dp.st.prog_fd, &opts), 0); /* counted */
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	assert_int_equal(vr_rule_hits_read(&dp.st, dev.policy_id, 1), 1);
+
+	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, &allow, 1, dp_resolve,
+				     NULL, err, sizeof(err)), 0);
+	assert_int_equal(dp_run(&f, &v), 0);
+	assert_int_equal(v.reason, VRNET_REASON_BLOCK_RULE);
+	assert_int_equal(v.rule_id, 1); /* was 2 when edits renumbered by list */
+	assert_int_equal(vr_device_policy_read(&dp.st, DP_IFINDEX, &dp_read), 0);
+	vr_rule_record_text(&dp_read, 1, text, sizeof(text));
+	assert_string_equal(text, "203.0.113.0/24:22/tcp");
+	vr_rule_record_text(&dp_read, 2, text, sizeof(text));
+	assert_string_equal(text, "203.0.113.20:80/tcp");
+	vr_device_policy_free(&dp_read);
+	/* the hit is still the block rule's, and the new rule has none */
+	assert_int_equal(vr_rule_hits_read(&dp.st, dev.policy_id, 1), 1);
+	assert_int_equal(vr_rule_hits_read(&dp.st, dev.policy_id, 2), 0);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+}
+
 /* Past VRNET_MAX_OVERLAY_RULES the caller must apply the whole policy. */
 static void test_overlay_full(void **state)
 {
@@ -380,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_probes_are_not_counted),
 		cmocka_unit_test(test_unmarked_packets_are_counted),
 		cmocka_unit_test(test_overlay_edits),
+		cmocka_unit_test(test_edits_keep_rule_ids),
 		cmocka_unit_test(test_overlay_full),
 	};
 
