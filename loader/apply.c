@@ -37,17 +37,28 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
 	     char *err, size_t errlen)
 {
+	struct vr_compiled c;
+	double t0 = now_ms();
+	int ret = vr_compile(p, resolve, resolve_ctx, &c, err, errlen);
+
+	if (ret)
+		return ret;
+	vr_debug("apply: compile %.1f ms", now_ms() - t0);
+	ret = vr_apply_compiled(st, ifindex, ifname, p, &c, err, errlen);
+	vr_compiled_free(&c);
+	return ret;
+}
+
+int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
+		      const struct vr_policy *p, const struct vr_compiled *c, char *err,
+		      size_t errlen)
+{
 	struct vr_device dev = { .internet = VRNET_INTERNET_POLICY }, old = { 0 };
 	struct vrnet_record next;
-	struct vr_compiled c;
-	double t0 = now_ms(), t1, t2, t_switch;
+	double t1 = now_ms(), t2, t_switch;
 	bool existed;
 	int ret;
 
-	ret = vr_compile(p, resolve, resolve_ctx, &c, err, errlen);
-	if (ret)
-		return ret;
-	t1 = now_ms();
 	existed = !vr_device_get(st, ifindex, &old);
 	if (existed) {
 		dev = old;
@@ -56,7 +67,7 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 			vr_warn("couldn't record the host's IPv6 addresses on %s: %s", ifname,
 				strerror(-ret));
 	}
-	ret = vr_store_write(st, &c, &dev.policy_id, err, errlen);
+	ret = vr_store_write(st, c, &dev.policy_id, err, errlen);
 	t2 = now_ms();
 	if (ret)
 		goto out;
@@ -85,13 +96,12 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 		remove_replaced(st, old.overlay_id, false, 0);
 		remove_replaced(st, old.policy_id, true, old.overlay_rule_count);
 	}
-	vr_debug("apply: compile %.1f ms, write %.1f ms, switch %.1f ms, remove old %.1f ms (%zu records, %zu prefixes, %zu portsets)",
-		 t1 - t0, t2 - t1, t_switch - t2, now_ms() - t_switch, c.rule_count,
-		 c.prefix_count, c.portset_count);
-	/* for benchmarks: when packets saw the new policy, when the command was done */
-	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t0, now_ms() - t0);
+	vr_debug("apply: write %.1f ms, switch %.1f ms, remove old %.1f ms (%zu records, %zu prefixes, %zu portsets)",
+		 t2 - t1, t_switch - t2, now_ms() - t_switch, c->rule_count, c->prefix_count,
+		 c->portset_count);
+	/* for benchmarks: when packets saw the new policy, when the change was done */
+	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t1, now_ms() - t1);
 out:
-	vr_compiled_free(&c);
 	return ret;
 }
 

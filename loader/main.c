@@ -195,6 +195,33 @@ static int prepare_policy_names(struct vr_prepared_names *names, const struct vr
 	return 0;
 }
 
+/*
+ * Everything an apply does before it touches the kernel, with no lock held:
+ * the names looked up (a slow resolver holds no one up) and the policy
+ * compiled (100,000 rules take a while). Under the lock only the install
+ * and the switch remain.
+ */
+static int prepare_policy(struct vr_prepared_names *names, const struct vr_policy *p,
+			  struct vr_compiled *c)
+{
+	int ret = prepare_policy_names(names, p);
+
+	if (!ret && (ret = vr_compile(p, vr_resolve_prepared, names, c, errbuf, sizeof(errbuf))))
+		ret = fail(ret == -ENOMEM ? VR_EXIT_SYSTEM : VR_EXIT_USAGE, "%s: %s",
+			   opt.policy ? opt.policy : "policy", errbuf);
+	return ret;
+}
+
+static int apply_compiled(struct vr_state *st, int ifindex, const char *name,
+			  const struct vr_policy *p, const struct vr_compiled *c)
+{
+	int ret = vr_apply_compiled(st, ifindex, name, p, c, errbuf, sizeof(errbuf));
+
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	return 0;
+}
+
 static int apply_policy(struct vr_state *st, int ifindex, const char *name,
 			const struct vr_policy *p, vr_resolve_fn resolve, void *ctx)
 {
@@ -239,6 +266,7 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 static int do_attach(int argc, char **argv)
 {
 	struct vr_prepared_names names = { 0 };
+	struct vr_compiled c = { 0 };
 	struct vr_policy p;
 	struct vr_state st;
 	struct vr_device dev;
@@ -256,12 +284,12 @@ static int do_attach(int argc, char **argv)
 	vr_policy_init(&p); /* no policy: deny-all */
 	if (opt.policy && (ret = read_policy_arg(&p)))
 		return ret;
-	if ((ret = prepare_policy_names(&names, &p)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+	if ((ret = prepare_policy(&names, &p, &c)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
 
 	if (is_attached(&st, ifindex)) {
 		if (opt.policy)
-			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
+			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
 		if (!ret)
 			print_device(&st, ifindex, "attached");
 		goto close;
@@ -278,7 +306,7 @@ static int do_attach(int argc, char **argv)
 		goto close;
 	}
 	/* The policy is in the maps before the program can see a packet. */
-	ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
+	ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
 	if (ret)
 		goto close;
 	if (!(ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link))))
@@ -294,6 +322,7 @@ static int do_attach(int argc, char **argv)
 close:
 	vr_state_close(&st);
 out:
+	vr_compiled_free(&c);
 	vr_prepared_names_free(&names);
 	vr_policy_free(&p);
 	return ret;
@@ -304,11 +333,8 @@ static int check_policy(struct vr_policy *p)
 {
 	struct vr_prepared_names names = { 0 };
 	struct vr_compiled c = { 0 };
-	int ret = prepare_policy_names(&names, p);
+	int ret = prepare_policy(&names, p, &c);
 
-	if (!ret && (ret = vr_compile(p, vr_resolve_prepared, &names, &c, errbuf, sizeof(errbuf))))
-		ret = fail(ret == -ENOMEM ? VR_EXIT_SYSTEM : VR_EXIT_USAGE, "%s: %s", opt.policy,
-			   errbuf);
 	if (!ret && opt.json)
 		vr_json_print(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I}", "policy", opt.policy, "valid",
 					1, "rules", (json_int_t)vr_policy_rule_count(p), "records",
@@ -327,6 +353,7 @@ static int check_policy(struct vr_policy *p)
 static int do_apply(int argc, char **argv)
 {
 	struct vr_prepared_names names = { 0 };
+	struct vr_compiled c = { 0 };
 	struct vr_policy p;
 	struct vr_state st;
 	int ifindex, ret;
@@ -344,15 +371,15 @@ static int do_apply(int argc, char **argv)
 		return fail(VR_EXIT_USAGE, "apply needs a device (or --check)");
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = read_policy_arg(&p)))
 		return ret;
-	if (!(ret = prepare_policy_names(&names, &p)) &&
-	    !(ret = open_state(&st, VR_OPEN_CHANGE))) {
+	if (!(ret = prepare_policy(&names, &p, &c)) && !(ret = open_state(&st, VR_OPEN_CHANGE))) {
 		ret = require_attached(&st, ifindex, argv[0]);
 		if (!ret)
-			ret = apply_policy(&st, ifindex, argv[0], &p, vr_resolve_prepared, &names);
+			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
 		if (!ret)
 			print_device(&st, ifindex, "applied");
 		vr_state_close(&st);
 	}
+	vr_compiled_free(&c);
 	vr_prepared_names_free(&names);
 	vr_policy_free(&p);
 	return ret;

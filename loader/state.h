@@ -107,6 +107,10 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
 	     char *err, size_t errlen);
+/* The same with @p compiled already (as it can be before the lock): @c is @p's. */
+int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
+		      const struct vr_policy *p, const struct vr_compiled *c, char *err,
+		      size_t errlen);
 
 /*
  * Records the host's current IPv6 addresses on @ifindex, so neighbour
