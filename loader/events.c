@@ -13,11 +13,19 @@
 #include "events.h"
 #include "output.h"
 
-/* What `log` remembers per device: its policy (for rule text) and totals. */
+/*
+ * What `log` remembers per device: its policy (for rule text) and totals.
+ * Policies can be large (a million rules): at most LOG_CACHED_POLICIES are
+ * kept, the least recently used one goes first.
+ */
+#define LOG_CACHED_POLICIES 32
+
 struct log_device {
 	__u32 slot;
-	struct vr_device_policy dp; /* dp.dev.policy_id 0: not read */
+	struct vr_device_policy dp; /* dp.rules NULL: not read, or evicted */
 	uint64_t suppressed_seen;   /* the running total last reported */
+	uint64_t last_used;	    /* log_ctx.clock when its policy last explained an event */
+	char ifname[16];	    /* its name when its policy was last read */
 };
 
 struct log_ctx {
@@ -27,6 +35,8 @@ struct log_ctx {
 	size_t dev_count, dev_cap;
 	int64_t mono_to_real_ns;
 	uint64_t events;
+	uint64_t clock;	      /* counts policy uses, for the eviction */
+	size_t cached;	      /* devices whose policy is in memory */
 };
 
 static volatile sig_atomic_t stop;
@@ -101,17 +111,44 @@ static struct log_device *device_of(struct log_ctx *c, __u32 slot)
 
 /* Reads the device's current policy if the cached one is not @policy_id. */
 /* The overlay's rules come after the base's: a new edit means a rule id past the cache. */
+static void forget_policy(struct log_ctx *c, struct log_device *d)
+{
+	if (d->dp.rules)
+		c->cached--;
+	vr_device_policy_free(&d->dp);
+	memset(&d->dp, 0, sizeof(d->dp));
+}
+
+/* Makes room for one more policy: the least recently used one goes. */
+static void evict_policy(struct log_ctx *c)
+{
+	struct log_device *oldest = NULL;
+
+	for (size_t i = 0; i < c->dev_count; i++)
+		if (c->devs[i].dp.rules &&
+		    (!oldest || c->devs[i].last_used < oldest->last_used))
+			oldest = &c->devs[i];
+	if (oldest)
+		forget_policy(c, oldest);
+}
+
 static void refresh_policy(struct log_ctx *c, struct log_device *d, uint32_t policy_id,
 			   uint32_t rule_id)
 {
+	d->last_used = ++c->clock;
 	if (d->dp.dev.policy_id == policy_id && d->dp.rules && rule_id < d->dp.count)
 		return;
-	vr_device_policy_free(&d->dp);
-	memset(&d->dp, 0, sizeof(d->dp));
+	forget_policy(c, d);
+	while (c->cached >= LOG_CACHED_POLICIES)
+		evict_policy(c);
 	flock(c->st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
 	if (vr_device_policy_read_slot(c->st, d->slot, &d->dp))
 		memset(&d->dp, 0, sizeof(d->dp));
 	flock(c->st->dir_fd, LOCK_UN);
+	if (d->dp.rules) {
+		c->cached++;
+		memcpy(d->ifname, d->dp.dev.ifname, sizeof(d->ifname));
+	}
 }
 
 static bool selected(const struct vr_log_opts *o, __u32 slot)
@@ -279,9 +316,9 @@ static void report_suppressed(struct log_ctx *c)
 		struct log_device *d = &c->devs[i];
 		uint64_t total;
 
-		if (!d->dp.rules)
-			continue;
-		total = vr_suppressed_read(c->st, d->dp.dev.slot);
+		if (!d->ifname[0])
+			continue; /* never read: no name to report */
+		total = vr_suppressed_read(c->st, d->slot);
 		if (total <= d->suppressed_seen)
 			continue;
 		if (c->o->json) {
@@ -289,10 +326,10 @@ static void report_suppressed(struct log_ctx *c)
 
 			time_text(clock_ns(CLOCK_REALTIME), t, sizeof(t));
 			print_json_line(json_pack("{s:s,s:s,s:s,s:I}", "type", "suppressed", "time", t,
-						  "device", d->dp.dev.ifname, "suppressed",
+						  "device", d->ifname, "suppressed",
 						  (json_int_t)(total - d->suppressed_seen)));
 		} else {
-			printf("%s: %llu events suppressed by the rate limit\n", d->dp.dev.ifname,
+			printf("%s: %llu events suppressed by the rate limit\n", d->ifname,
 			       (unsigned long long)(total - d->suppressed_seen));
 			fflush(stdout);
 		}
@@ -320,8 +357,8 @@ int vr_log_run(struct vr_state *st, const struct vr_log_opts *o)
 			if (!selected(o, list[i]) || !(d = device_of(&c, list[i])))
 				continue;
 			refresh_policy(&c, d, 0, 0);
-			if (d->dp.rules)
-				d->suppressed_seen = vr_suppressed_read(st, d->dp.dev.slot);
+			if (d->ifname[0])
+				d->suppressed_seen = vr_suppressed_read(st, d->slot);
 		}
 		free(list);
 	}

@@ -40,13 +40,14 @@ enum {
 	OPT_COUNT = 1 << 3,
 	OPT_SUMMARY = 1 << 4,
 	OPT_CHECK = 1 << 5,
+	OPT_RULES = 1 << 6,
 };
 
 static struct {
 	const char *pin_dir;
 	bool json, pretty, verbose;
 	const char *policy;
-	bool force, check;
+	bool force, check, rules;
 	struct vr_resolver resolver;
 	const char *since;
 	const char *count;
@@ -248,7 +249,7 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 		return;
 	dp.count = dp.dev.rule_count + (dp.dev.overlay_id ? dp.dev.overlay_rule_count : 0);
 	if (opt.json) {
-		json_t *obj = vr_device_json(st, &dp, false);
+		json_t *obj = vr_device_json(st, &dp, NULL);
 
 		json_object_set_new(obj, "result", json_string(verb));
 		vr_json_print(obj, opt.pretty);
@@ -627,6 +628,7 @@ static void print_list_line(struct vr_state *st, const struct vr_device_policy *
 
 static int show_devices(int argc, char **argv, bool rules)
 {
+	struct vr_hits hits = { 0 };
 	json_t *arr = json_array();
 	struct vr_state st;
 	__u32 *list = NULL;
@@ -658,6 +660,10 @@ static int show_devices(int argc, char **argv, bool rules)
 	} else if ((ret = live_devices(&st, &list, &n))) {
 		goto close;
 	}
+	if (rules && (ret = vr_hits_load(&st, &hits))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't read the rules' hits: %s", strerror(-ret));
+		goto close;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct vr_device_policy dp;
 		struct vr_device_seen seen;
@@ -666,12 +672,12 @@ static int show_devices(int argc, char **argv, bool rules)
 			continue;
 		vr_device_look(&st, &dp.dev, &seen);
 		if (opt.json) {
-			json_t *obj = vr_device_json(&st, &dp, rules);
+			json_t *obj = vr_device_json(&st, &dp, rules ? &hits : NULL);
 
 			json_object_set_new(obj, "filter", json_string(filter_state(&seen)));
 			json_array_append_new(arr, obj);
 		} else if (rules) {
-			vr_device_print(&st, &dp);
+			vr_device_print(&st, &dp, &hits);
 			if (vr_filter_missing(&seen))
 				printf("  FILTER MISSING: nothing filters %s (vrnet-bpf status)\n",
 				       dp.dev.ifname);
@@ -680,6 +686,7 @@ static int show_devices(int argc, char **argv, bool rules)
 		vr_device_policy_free(&dp);
 	}
 close:
+	vr_hits_free(&hits);
 	vr_state_close(&st);
 print:
 	if (!ret && opt.json) {
@@ -1103,6 +1110,7 @@ out:
 
 static int do_metrics(int argc, char **argv)
 {
+	struct vr_hits hits = { 0 };
 	struct vr_state st;
 	__u32 *list = NULL;
 	int ret;
@@ -1111,20 +1119,24 @@ static int do_metrics(int argc, char **argv)
 	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
 	if (ret == -ENOENT && !argc) { /* nothing loaded: no devices */
 		if (opt.json)
-			vr_json_print(vr_metrics_json(NULL, NULL, 0), opt.pretty);
+			vr_json_print(vr_metrics_json(NULL, NULL, 0, NULL), opt.pretty);
 		else
-			vr_metrics_write(NULL, NULL, 0, stdout);
+			vr_metrics_write(NULL, NULL, 0, NULL, stdout);
 		return 0;
 	}
 	if (ret)
 		return fail(open_exit(ret), "%s", errbuf);
 	ret = devices_arg(&st, argc, argv, &list, &n);
+	if (!ret && opt.rules && (ret = vr_hits_load(&st, &hits)))
+		ret = fail(VR_EXIT_SYSTEM, "couldn't read the rules' hits: %s", strerror(-ret));
 	if (!ret) {
 		if (opt.json)
-			vr_json_print(vr_metrics_json(&st, list, n), opt.pretty);
-		else if (vr_metrics_write(&st, list, n, stdout))
+			vr_json_print(vr_metrics_json(&st, list, n, opt.rules ? &hits : NULL),
+				      opt.pretty);
+		else if (vr_metrics_write(&st, list, n, opt.rules ? &hits : NULL, stdout))
 			ret = fail(VR_EXIT_SYSTEM, "writing metrics: %s", strerror(errno));
 	}
+	vr_hits_free(&hits);
 	free(list);
 	vr_state_close(&st);
 	return ret;
@@ -1366,9 +1378,10 @@ static const struct cmd cmds[] = {
 	  "buffered events from then on (30s, 10m, 2h, 1d or YYYY-MM-DDTHH:MM:SS UTC).\n"
 	  "--count stops after N events. Runs until SIGINT/SIGTERM. The ring buffer has\n"
 	  "one reader: run one log at a time (the systemd unit, or by hand)." },
-	{ "metrics", do_metrics, 0, -1, 0, "[DEV...]",
+	{ "metrics", do_metrics, 0, -1, OPT_RULES, "[DEV...] [--rules]",
 	  "Counters in the Prometheus text format (node_exporter textfile collector):\n"
-	  "packets and bytes per verdict, hits per rule, suppressed and lost events." },
+	  "packets and bytes per verdict, suppressed and lost events; with --rules, hits\n"
+	  "per rule too (one series per rule: a large policy makes many)." },
 	{ "gc", do_gc, 0, 0, OPT_FORCE, "[--force]",
 	  "Reclaim the state of devices that no longer exist (in any network namespace\n"
 	  "it can enter), and remove map entries no policy owns. A device whose namespace\n"
@@ -1467,6 +1480,7 @@ enum {
 	LONG_SINCE,
 	LONG_COUNT,
 	LONG_SUMMARY,
+	LONG_RULES,
 };
 
 static const struct option long_opts[] = {
@@ -1485,6 +1499,7 @@ static const struct option long_opts[] = {
 	{ "since", required_argument, NULL, LONG_SINCE },
 	{ "count", required_argument, NULL, LONG_COUNT },
 	{ "summary-interval", required_argument, NULL, LONG_SUMMARY },
+	{ "rules", no_argument, NULL, LONG_RULES },
 	{ 0 },
 };
 
@@ -1566,6 +1581,10 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.summary = optarg;
 			*seen |= OPT_SUMMARY;
 			break;
+		case LONG_RULES:
+			opt.rules = true;
+			*seen |= OPT_RULES;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -1593,6 +1612,7 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_CHECK	  ? "--check" :
 	       bits & OPT_SINCE	  ? "--since" :
 	       bits & OPT_COUNT	  ? "--count" :
+	       bits & OPT_RULES	  ? "--rules" :
 				    "--summary-interval";
 }
 

@@ -24,7 +24,7 @@ static void init_families(struct family *f)
 		[M_BYTES] = { "vrnet_bytes_total", "counter",
 			      "Bytes the sandbox sent, by verdict (audited: passed, would be dropped)." },
 		[M_RULE_HITS] = { "vrnet_rule_hits_total", "counter",
-				  "Packets each rule of the current policy decided." },
+				  "Packets each rule of the current policy decided (metrics --rules)." },
 		[M_SUPPRESSED] = { "vrnet_events_suppressed_total", "counter",
 				   "Events of blocked attempts held back by the rate limit." },
 		[M_LOST] = { "vrnet_events_lost_total", "counter",
@@ -52,7 +52,7 @@ static void add(struct family *f, json_t *labels, const char *netns, json_int_t 
 	json_array_append_new(f->samples, json_pack("{s:o,s:I}", "labels", labels, "value", value));
 }
 
-static void collect(struct vr_state *st, __u32 slot, struct family *f)
+static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits, struct family *f)
 {
 	struct vr_device_policy dp;
 	struct vrnet_stats s;
@@ -92,25 +92,26 @@ static void collect(struct vr_state *st, __u32 slot, struct family *f)
 	vr_device_look(st, &dp.dev, &seen);
 	add(&f[M_FILTER], json_pack("{s:s}", "device", dev), netns, !vr_filter_missing(&seen));
 
-	/* a domain rule's hits are those of the addresses it resolved to */
-	for (uint32_t i = 0; i < dp.count;) {
+	/* a domain rule's hits are those of the addresses it resolved to; series per rule on request */
+	for (uint32_t i = 0; hits && i < dp.count;) {
 		const struct vrnet_rule *rec = &dp.rules[i];
-		json_int_t hits = (json_int_t)vr_rule_hits_read(st, dp.dev.policy_id, i);
+		json_int_t n = (json_int_t)vr_hits_get(hits, dp.dev.policy_id, i);
 		char text[VR_RULE_TEXT_MAX + 80], id[16];
 		uint32_t k = i + 1;
 
 		for (; k < dp.count && dp.rules[k].kind == VRNET_RULE_RESOLVED; k++)
-			hits += (json_int_t)vr_rule_hits_read(st, dp.dev.policy_id, k);
+			n += (json_int_t)vr_hits_get(hits, dp.dev.policy_id, k);
 		vr_rule_record_text(&dp, i, text, sizeof(text));
 		snprintf(id, sizeof(id), "%u", i);
 		add(&f[M_RULE_HITS],
 		    json_pack("{s:s,s:s,s:s,s:s}", "device", dev, "list",
 			      rec->list <= VRNET_LIST_DNS ? lists[rec->list] : "", "rule_id", id,
 			      "rule", text), netns,
-		    hits);
-		rules++;
+		    n);
 		i = k;
 	}
+	for (uint32_t i = 0; i < dp.count; i++)
+		rules += dp.rules[i].kind != VRNET_RULE_RESOLVED;
 	add(&f[M_RULES], json_pack("{s:s}", "device", dev), netns, rules);
 	vr_device_policy_free(&dp);
 }
@@ -127,13 +128,14 @@ static void print_label_value(FILE *out, const char *v)
 	}
 }
 
-int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n, FILE *out)
+int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n,
+		     const struct vr_hits *hits, FILE *out)
 {
 	struct family f[M_COUNT];
 
 	init_families(f);
 	for (size_t i = 0; i < n; i++)
-		collect(st, slots[i], f);
+		collect(st, slots[i], hits, f);
 	fprintf(out, "# HELP vrnet_devices Devices with vrnet-bpf attached.\n"
 		     "# TYPE vrnet_devices gauge\nvrnet_devices %zu\n", n);
 	for (int i = 0; i < M_COUNT; i++) {
@@ -161,14 +163,15 @@ int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n, FILE *ou
 	return fflush(out) ? -1 : 0;
 }
 
-json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n)
+json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n,
+			const struct vr_hits *hits)
 {
 	struct family f[M_COUNT];
 	json_t *all = json_array();
 
 	init_families(f);
 	for (size_t i = 0; i < n; i++)
-		collect(st, slots[i], f);
+		collect(st, slots[i], hits, f);
 	json_array_append_new(all, json_pack("{s:s,s:{},s:I}", "name", "vrnet_devices", "labels",
 					     "value", (json_int_t)n));
 	for (int i = 0; i < M_COUNT; i++) {

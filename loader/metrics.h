@@ -10,9 +10,14 @@
 #include <stdio.h>
 #include "state.h"
 
-/* Writes the metrics of the devices in @slots to @f. */
-int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n, FILE *f);
+/*
+ * Writes the metrics of the devices in @slots to @f; with @hits, a series per
+ * rule too (a million rules are a million series: on request only).
+ */
+int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n,
+		     const struct vr_hits *hits, FILE *f);
 /* The same samples as JSON: [{"name", "labels": {...}, "value"}]. */
-json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n);
+json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n,
+			const struct vr_hits *hits);
 
 #endif

@@ -116,7 +116,8 @@ void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, 
 		vr_netns_describe(d->netns_inode, buf, len);
 }
 
-json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, bool rules)
+json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
+		       const struct vr_hits *hits)
 {
 	const struct vr_device *d = &dp->dev;
 	struct vr_program_info prog;
@@ -138,7 +139,7 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, b
 		json_object_set_new(obj, "program",
 				    json_pack("{s:i,s:s,s:b}", "id", (int)prog.id, "tag", prog.tag,
 					      "current", prog.current));
-	if (!rules)
+	if (!hits)
 		return obj;
 
 	json_object_set_new(obj, "allow", json_array());
@@ -152,19 +153,19 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, b
 		char text[VR_RULE_TEXT_MAX], addr[64];
 		json_t *r;
 
-		json_int_t hits = (json_int_t)vr_rule_hits_read(st, d->policy_id, i);
+		json_int_t rule_hits = (json_int_t)vr_hits_get(hits, d->policy_id, i);
 
 		if (rec->kind == VRNET_RULE_RESOLVED) {
 			vr_addr_format(rec->family, rec->addr, rec->prefixlen, addr, sizeof(addr));
 			if (domain_addrs) {
 				json_array_append_new(domain_addrs, json_string(addr));
 				json_object_set_new(domain, "hits",
-						    json_integer(json_integer_value(json_object_get(domain, "hits")) + hits));
+						    json_integer(json_integer_value(json_object_get(domain, "hits")) + rule_hits));
 			}
 			continue;
 		}
 		record_rule_text(dp, i, text, sizeof(text));
-		r = json_pack("{s:i,s:s,s:I}", "id", (int)i, "rule", text, "hits", hits);
+		r = json_pack("{s:i,s:s,s:I}", "id", (int)i, "rule", text, "hits", rule_hits);
 		domain_addrs = NULL;
 		domain = r;
 		if (rec->kind == VRNET_RULE_DOMAIN) {
@@ -176,9 +177,10 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, b
 	return obj;
 }
 
-void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp)
+void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
+		     const struct vr_hits *hits)
 {
-	json_t *obj = vr_device_json(st, dp, true);
+	json_t *obj = vr_device_json(st, dp, hits);
 	json_t *c = json_object_get(obj, "counters");
 	const char *lists[] = { "block", "allow", "dns" };
 	char netns[300];

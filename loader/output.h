@@ -11,9 +11,11 @@
 void vr_rule_record_text(const struct vr_device_policy *dp, uint32_t id, char *buf,
 			 size_t len);
 
-/* A device as JSON; with @rules, its rules (and their addresses) too. */
-json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp, bool rules);
-void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp);
+/* A device as JSON; with @hits (vr_hits_load), its rules (and their addresses) too. */
+json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
+		       const struct vr_hits *hits);
+void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
+		     const struct vr_hits *hits);
 /* Where @d is, for text: "" in this command's network namespace, else its name. */
 void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, char *buf,
 			  size_t len);

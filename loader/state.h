@@ -171,4 +171,18 @@ uint64_t vr_suppressed_read(struct vr_state *st, uint32_t slot);
 /* Packets rule @rule_id of policy @policy_id decided (summed over CPUs). */
 uint64_t vr_rule_hits_read(struct vr_state *st, uint32_t policy_id, uint32_t rule_id);
 
+/* Every rule's hits, read in batches: for show and metrics of many rules. */
+struct vr_hits {
+	struct vr_hit {
+		uint32_t policy_id, rule_id;
+		uint64_t packets; /* summed over CPUs */
+	} *v;
+	size_t n;
+};
+
+int vr_hits_load(struct vr_state *st, struct vr_hits *h);
+/* @h's count for the rule, 0 if it has none (or @h is NULL). */
+uint64_t vr_hits_get(const struct vr_hits *h, uint32_t policy_id, uint32_t rule_id);
+void vr_hits_free(struct vr_hits *h);
+
 #endif

@@ -338,7 +338,7 @@ expect "metrics: apply" vr apply "$dev" --policy "$pa"
 expect_reach "metrics: allowed" tcp "$VR_WEB4" 8080
 expect_reach "metrics: allowed" tcp "$VR_WEB4" 8080
 if command -v promtool >/dev/null 2>&1; then
-	vr metrics >"$VR_TMP/metrics.txt" 2>"$VR_TMP/err"
+	vr metrics --rules >"$VR_TMP/metrics.txt" 2>"$VR_TMP/err"
 	if promtool check metrics <"$VR_TMP/metrics.txt" >"$VR_TMP/promtool.out" 2>&1; then
 		ok "metrics: promtool check metrics passes"
 	else
@@ -349,8 +349,13 @@ else
 fi
 rule_id=$(vr_show_field "$dev" '.allow[] | select(.rule == "203.0.113.10:8080/tcp") | .id')
 hits=$(vr_show_field "$dev" ".allow[] | select(.id == $rule_id) | .hits")
-if vr -j metrics >"$VR_TMP/metrics.json" 2>"$VR_TMP/err" && jq -e 'type == "array"' "$VR_TMP/metrics.json" >/dev/null; then
-	ok "metrics -j parses"
+if [ "$(vr -j metrics | jq '[.[] | select(.name == "vrnet_rule_hits_total")] | length')" = 0 ]; then
+	ok "metrics without --rules: no series per rule"
+else
+	not_ok "metrics without --rules has series per rule"
+fi
+if vr -j metrics --rules >"$VR_TMP/metrics.json" 2>"$VR_TMP/err" && jq -e 'type == "array"' "$VR_TMP/metrics.json" >/dev/null; then
+	ok "metrics -j --rules parses"
 else
 	not_ok "metrics -j: $(head -c 300 "$VR_TMP/metrics.json") $(head -c 300 "$VR_TMP/err")"
 fi
