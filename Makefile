@@ -16,7 +16,9 @@ LDLIBS := -lbpf -lelf -lz -ljansson -lcares
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(BPF_EXTRA_CFLAGS) \
 	      -Iinclude -I$(OUTPUT)
 
-LIB_SRCS := $(filter-out loader/main.c,$(wildcard loader/*.c))
+CLI_SRCS := loader/main.c loader/cli.c $(wildcard loader/cmd_*.c)
+CLI_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(CLI_SRCS))
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard loader/*.c))
 LIB_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(LIB_SRCS))
 BPF_HDRS := $(wildcard bpf/*.h) include/vrnet_common.h
 
@@ -60,7 +62,7 @@ $(OUTPUT)/libvrnet.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)$(AR) rcs $@ $^
 
-$(OUTPUT)/vrnet-bpf: $(OUTPUT)/loader/main.o $(OUTPUT)/libvrnet.a
+$(OUTPUT)/vrnet-bpf: $(CLI_OBJS) $(OUTPUT)/libvrnet.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

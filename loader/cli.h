@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The command line: the options every command may read, the steps commands
+ * share (cli.c), and the commands, one file per group: changes to devices
+ * (cmd_change.c), what is there (cmd_show.c), the host (cmd_host.c). The
+ * table of commands, their help and the option parser are in main.c.
+ */
+#ifndef VR_CLI_H
+#define VR_CLI_H
+
+#include <stdbool.h>
+#include "resolve.h"
+#include "state.h"
+
+#define VRNET_VERSION "0.1.0"
+
+/* Options a command takes besides the global ones (struct cmd.options). */
+enum {
+	OPT_POLICY = 1 << 0,
+	OPT_FORCE = 1 << 1,
+	OPT_SINCE = 1 << 2,
+	OPT_COUNT = 1 << 3,
+	OPT_SUMMARY = 1 << 4,
+	OPT_CHECK = 1 << 5,
+	OPT_RULES = 1 << 6,
+};
+
+struct vr_cli_options {
+	const char *pin_dir;
+	bool json, pretty, verbose;
+	const char *policy;
+	bool force, check, rules;
+	struct vr_resolver resolver;
+	const char *since;
+	const char *count;
+	const char *summary;
+	const char *wait;
+	const char *netns;
+};
+
+extern struct vr_cli_options opt;
+/* The message of the last library error, for fail(). */
+extern char errbuf[1024];
+
+/* Prints "Error: ..." (or {"error": ...} with -j) and returns @code. */
+int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An errno from the library as an exit code: -EINVAL is bad input, the rest the system's. */
+int exit_of(int ret);
+/* Why the state could not be opened, as an exit code: nothing there, busy, or broken. */
+int open_exit(int ret);
+
+int device_index(const char *name, int *ifindex);
+int require_ethernet(const char *name);
+/* Opens the state (failing with the message); a change also reclaims deleted devices. */
+int open_state(struct vr_state *st, enum vr_open_mode mode);
+bool is_attached(struct vr_state *st, int ifindex);
+int require_attached(struct vr_state *st, int ifindex, const char *name);
+int live_devices(struct vr_state *st, __u32 **list, size_t *n);
+int devices_arg(struct vr_state *st, int argc, char **argv, __u32 **list, size_t *n);
+int parse_count(const char *text, const char *what, long max, long *out);
+
+/* The commands: argv holds the positional arguments only. */
+int do_attach(int argc, char **argv);
+int do_apply(int argc, char **argv);
+int do_allow(int argc, char **argv);
+int do_block(int argc, char **argv);
+int do_unallow(int argc, char **argv);
+int do_unblock(int argc, char **argv);
+int do_internet(int argc, char **argv);
+int do_detach(int argc, char **argv);
+int do_refresh(int argc, char **argv);
+int do_show(int argc, char **argv);
+int do_list(int argc, char **argv);
+int do_status(int argc, char **argv);
+int do_check(int argc, char **argv);
+int do_log(int argc, char **argv);
+int do_metrics(int argc, char **argv);
+int do_gc(int argc, char **argv);
+int do_upgrade(int argc, char **argv);
+int do_version(int argc, char **argv);
+int do_features(int argc, char **argv);
+
+#endif

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Commands that change a device: attach, apply, edits, internet, detach, refresh. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "log.h"
+#include "netns.h"
+#include "output.h"
+#include "program.h"
+#include "tc.h"
+
+/*
+ * Resolution for edits: names the policy already has keep the addresses they
+ * resolved to; only new names are looked up. `refresh` looks all up again.
+ */
+struct cached_resolver {
+	const struct vr_device_policy *dp;
+	struct vr_prepared_names *prepared; /* the new names, looked up before the lock */
+};
+
+static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int max,
+			  char *err, size_t errlen)
+{
+	struct cached_resolver *c = ctx;
+	int n = vr_device_policy_addresses(c->dp, name, out, max);
+
+	return n != -ENOENT ? n : vr_resolve_prepared(c->prepared, name, out, max, err, errlen);
+}
+
+/* Names are looked up before the lock: a slow resolver holds no one else up. */
+static int prepare_policy_names(struct vr_prepared_names *names, const struct vr_policy *p)
+{
+	if (vr_prepared_add_policy(names, p))
+		return fail(VR_EXIT_SYSTEM, "out of memory");
+	vr_prepared_lookup(names, &opt.resolver);
+	return 0;
+}
+
+/*
+ * Everything an apply does before it touches the kernel, with no lock held:
+ * the names looked up (a slow resolver holds no one up) and the policy
+ * compiled (100,000 rules take a while). Under the lock only the install
+ * and the switch remain.
+ */
+static int prepare_policy(struct vr_prepared_names *names, const struct vr_policy *p,
+			  struct vr_compiled *c)
+{
+	int ret = prepare_policy_names(names, p);
+
+	if (!ret && (ret = vr_compile(p, vr_resolve_prepared, names, c, errbuf, sizeof(errbuf))))
+		ret = fail(ret == -ENOMEM ? VR_EXIT_SYSTEM : VR_EXIT_USAGE, "%s: %s",
+			   opt.policy ? opt.policy : "policy", errbuf);
+	return ret;
+}
+
+static int apply_compiled(struct vr_state *st, int ifindex, const char *name,
+			  const struct vr_policy *p, const struct vr_compiled *c)
+{
+	int ret = vr_apply_compiled(st, ifindex, name, p, c, errbuf, sizeof(errbuf));
+
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	return 0;
+}
+
+static int apply_policy(struct vr_state *st, int ifindex, const char *name,
+			const struct vr_policy *p, vr_resolve_fn resolve, void *ctx)
+{
+	int ret = vr_apply(st, ifindex, name, p, resolve, ctx, errbuf, sizeof(errbuf));
+
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	return 0;
+}
+
+static int read_policy_arg(struct vr_policy *p)
+{
+	if (vr_policy_read_file(opt.policy, p, errbuf, sizeof(errbuf)))
+		return fail(VR_EXIT_USAGE, "%s", errbuf);
+	return 0;
+}
+
+/* What a change left in force: from the device entry alone, so it costs nothing. */
+static void print_device(struct vr_state *st, int ifindex, const char *verb)
+{
+	struct vr_device_policy dp = { 0 };
+
+	if (vr_device_get(st, ifindex, &dp.dev))
+		return;
+	dp.count = dp.dev.rule_count + (dp.dev.overlay_id ? dp.dev.overlay_rule_count : 0);
+	if (opt.json) {
+		json_t *obj = vr_device_json(st, &dp, NULL);
+
+		json_object_set_new(obj, "result", json_string(verb));
+		vr_json_print(obj, opt.pretty);
+	} else {
+		printf("%s %s: internet %s, default %s, %u rules, policy %u\n", verb,
+		       dp.dev.ifname, vr_internet_name(dp.dev.internet),
+		       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
+		       dp.dev.source_rules + (dp.dev.overlay_id ? dp.dev.overlay_source_rules : 0),
+		       dp.dev.policy_id);
+	}
+}
+
+int do_attach(int argc, char **argv)
+{
+	struct vr_prepared_names names = { 0 };
+	struct vr_compiled c = { 0 };
+	struct vr_policy p;
+	struct vr_state st;
+	struct vr_device dev;
+	bool created = false, tcx = false;
+	char link[4200];
+	int ifindex, ret;
+	__u32 slot;
+
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = require_ethernet(argv[0])))
+		return ret;
+	if (vr_is_default_route_dev(ifindex) && !opt.force)
+		return fail(VR_EXIT_USAGE,
+			    "%s carries the host's default route; attaching would filter the host itself (use --force)",
+			    argv[0]);
+	vr_policy_init(&p); /* no policy: deny-all */
+	if (opt.policy && (ret = read_policy_arg(&p)))
+		return ret;
+	if ((ret = prepare_policy(&names, &p, &c)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
+
+	if (is_attached(&st, ifindex)) {
+		if (opt.policy)
+			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
+		if (!ret)
+			print_device(&st, ifindex, "attached");
+		goto close;
+	}
+	/* State left by a device that had this ifindex before is never inherited. */
+	if (!vr_device_get(&st, ifindex, &dev) && (ret = vr_device_forget(&st, ifindex))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't discard stale state under ifindex %d: %s",
+			   ifindex, strerror(-ret));
+		goto close;
+	}
+
+	if (st.prog_fd < 0 && (ret = vr_state_load_program(&st, errbuf, sizeof(errbuf)))) {
+		ret = fail(open_exit(ret), "%s", errbuf);
+		goto close;
+	}
+	/* The policy is in the maps before the program can see a packet. */
+	ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
+	if (ret)
+		goto close;
+	if (!(ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link))))
+		ret = vr_hook_attach(ifindex, st.prog_fd, link, &tcx, &created);
+	if (ret) {
+		vr_device_forget(&st, ifindex);
+		ret = fail(VR_EXIT_SYSTEM, "couldn't attach to %s: %s", argv[0], strerror(-ret));
+		goto close;
+	}
+	if (!vr_device_find(&st, ifindex, &slot))
+		vr_device_set_hook(&st, slot, tcx, created);
+	print_device(&st, ifindex, "attached");
+close:
+	vr_state_close(&st);
+out:
+	vr_compiled_free(&c);
+	vr_prepared_names_free(&names);
+	vr_policy_free(&p);
+	return ret;
+}
+
+/* apply --check: everything an apply does before it touches the kernel. */
+static int check_policy(struct vr_policy *p)
+{
+	struct vr_prepared_names names = { 0 };
+	struct vr_compiled c = { 0 };
+	int ret = prepare_policy(&names, p, &c);
+
+	if (!ret && opt.json)
+		vr_json_print(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I}", "policy", opt.policy, "valid",
+					1, "rules", (json_int_t)vr_policy_rule_count(p), "records",
+					(json_int_t)c.rule_count, "prefixes",
+					(json_int_t)c.prefix_count, "portsets",
+					(json_int_t)c.portset_count),
+			      opt.pretty);
+	else if (!ret)
+		printf("%s: valid: %zu rules, %zu records, %zu prefixes, %zu portsets\n", opt.policy,
+		       vr_policy_rule_count(p), c.rule_count, c.prefix_count, c.portset_count);
+	vr_compiled_free(&c);
+	vr_prepared_names_free(&names);
+	return ret;
+}
+
+int do_apply(int argc, char **argv)
+{
+	struct vr_prepared_names names = { 0 };
+	struct vr_compiled c = { 0 };
+	struct vr_policy p;
+	struct vr_state st;
+	int ifindex, ret;
+
+	if (!opt.policy)
+		return fail(VR_EXIT_USAGE, "apply needs --policy FILE (or - for standard input)");
+	if (opt.check) {
+		if ((ret = read_policy_arg(&p)))
+			return ret;
+		ret = check_policy(&p);
+		vr_policy_free(&p);
+		return ret;
+	}
+	if (argc != 1)
+		return fail(VR_EXIT_USAGE, "apply needs a device (or --check)");
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = read_policy_arg(&p)))
+		return ret;
+	if (!(ret = prepare_policy(&names, &p, &c)) && !(ret = open_state(&st, VR_OPEN_CHANGE))) {
+		ret = require_attached(&st, ifindex, argv[0]);
+		if (!ret)
+			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
+		if (!ret)
+			print_device(&st, ifindex, "applied");
+		vr_state_close(&st);
+	}
+	vr_compiled_free(&c);
+	vr_prepared_names_free(&names);
+	vr_policy_free(&p);
+	return ret;
+}
+
+/* allow, block, unallow, unblock: an edit of the current policy, applied whole. */
+static int edit_rules(int argc, char **argv, int list, bool add)
+{
+	struct vr_rule *rules = calloc((size_t)argc, sizeof(*rules));
+	struct vr_prepared_names names = { 0 };
+	struct cached_resolver cache = { .prepared = &names };
+	struct vr_device_policy dp;
+	struct vr_policy p;
+	struct vr_state st;
+	int ifindex, ret;
+
+	if (!rules)
+		return fail(VR_EXIT_SYSTEM, "out of memory");
+	if ((ret = device_index(argv[0], &ifindex)))
+		goto out;
+	for (int i = 1; i < argc; i++) {
+		char why[256];
+
+		if (vr_rule_parse(argv[i], &rules[i], why, sizeof(why))) {
+			ret = fail(VR_EXIT_USAGE, "\"%s\": %s", argv[i], why);
+			goto out;
+		}
+	}
+	if (add && vr_prepared_add(&names, rules + 1, (size_t)argc - 1)) {
+		ret = fail(VR_EXIT_SYSTEM, "out of memory");
+		goto out;
+	}
+	vr_prepared_lookup(&names, &opt.resolver);
+	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
+	if ((ret = require_attached(&st, ifindex, argv[0])))
+		goto close;
+	/* Additions go into the device's overlay without touching its base policy. */
+	if (add) {
+		ret = vr_edit_add(&st, ifindex, list, rules + 1, (size_t)argc - 1,
+				  vr_resolve_prepared, &names, errbuf, sizeof(errbuf));
+		if (!ret) {
+			print_device(&st, ifindex, "applied");
+			goto close;
+		}
+		if (ret != -EAGAIN) {
+			ret = fail(ret == -E2BIG ? VR_EXIT_USAGE : exit_of(ret), "%s: %s", argv[0],
+				   ret == -E2BIG ? "too many rules" : errbuf);
+			goto close;
+		}
+		/* the overlay is full: apply everything as a new base policy */
+	}
+	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
+			   strerror(-ret));
+		goto close;
+	}
+	cache.dp = &dp;
+	ret = vr_device_policy_to_policy(&dp, &p);
+	for (int i = 1; !ret && i < argc; i++) {
+		ret = add ? vr_policy_add(&p, list, &rules[i]) :
+			    vr_policy_remove(&p, list, &rules[i]);
+		if (ret == -ENOENT)
+			ret = fail(VR_EXIT_USAGE, "\"%s\" is not in the %s list of %s", argv[i],
+				   list == VRNET_LIST_ALLOW ? "allow" : "block", argv[0]);
+		else if (ret == -E2BIG)
+			ret = fail(VR_EXIT_USAGE, "more than %d rules (the limit of one policy)",
+				   VRNET_MAX_POLICY_RULES);
+		else if (ret)
+			ret = fail(VR_EXIT_SYSTEM, "out of memory");
+	}
+	if (!ret)
+		ret = apply_policy(&st, ifindex, argv[0], &p, resolve_cached, &cache);
+	if (!ret)
+		print_device(&st, ifindex, "applied");
+	vr_policy_free(&p);
+	vr_device_policy_free(&dp);
+close:
+	vr_state_close(&st);
+out:
+	vr_prepared_names_free(&names);
+	free(rules);
+	return ret;
+}
+
+int do_allow(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_ALLOW, true);
+}
+
+int do_block(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_BLOCK, true);
+}
+
+int do_unallow(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_ALLOW, false);
+}
+
+int do_unblock(int argc, char **argv)
+{
+	return edit_rules(argc, argv, VRNET_LIST_BLOCK, false);
+}
+
+int do_internet(int argc, char **argv)
+{
+	struct vr_state st;
+	int ifindex, ret, setting;
+
+	if (!strcmp(argv[1], "on"))
+		setting = VRNET_INTERNET_ON;
+	else if (!strcmp(argv[1], "off"))
+		setting = VRNET_INTERNET_OFF;
+	else if (!strcmp(argv[1], "policy"))
+		setting = VRNET_INTERNET_POLICY;
+	else
+		return fail(VR_EXIT_USAGE, "internet takes on, off or policy, not \"%s\"", argv[1]);
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+		return ret;
+	ret = require_attached(&st, ifindex, argv[0]);
+	if (!ret && (ret = vr_set_internet(&st, ifindex, setting)))
+		ret = fail(VR_EXIT_SYSTEM, "couldn't update %s: %s", argv[0], strerror(-ret));
+	if (!ret)
+		print_device(&st, ifindex, "internet");
+	vr_state_close(&st);
+	return ret;
+}
+
+int do_detach(int argc, char **argv)
+{
+	char link[4200];
+	struct vr_device dev;
+	struct vr_state st;
+	int ifindex, ret;
+	bool has_entry, has_filter;
+
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+		return ret;
+	has_entry = !vr_device_get(&st, ifindex, &dev);
+	has_filter = st.prog_fd >= 0 && vr_hook_is_attached(ifindex, st.prog_id) == 1;
+	if (!has_filter && !has_entry) {
+		ret = fail(VR_EXIT_USAGE, "%s is not attached", argv[0]);
+		goto out;
+	}
+	/*
+	 * Only our own program comes off, and the qdisc only if we created it on
+	 * this device: an entry without our filter is state left by an earlier
+	 * device with this ifindex, and says nothing about this one's qdisc.
+	 */
+	if (has_entry && (ret = vr_device_detaching(&st, ifindex))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't begin to detach %s: %s", argv[0],
+			   strerror(-ret));
+		goto out;
+	}
+	if (has_filter) {
+		ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
+		if (!ret)
+			ret = vr_hook_detach(ifindex, link, has_entry && dev.created_qdisc);
+		if (ret) {
+			ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0],
+				   strerror(-ret));
+			goto out;
+		}
+	}
+	if (has_entry && (ret = vr_device_forget(&st, ifindex)) && ret != -ENOENT) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't remove the state of %s: %s", argv[0],
+			   strerror(-ret));
+		goto out;
+	}
+	ret = 0;
+	vr_state_prune_programs(&st);
+	if (!has_filter)
+		vr_warn("%s was not attached: removed state left by an earlier device", argv[0]);
+	if (opt.json)
+		vr_json_print(json_pack("{s:s,s:i,s:s}", "device", argv[0], "ifindex", ifindex,
+					"result", "detached"),
+			      opt.pretty);
+	else
+		printf("detached %s\n", argv[0]);
+out:
+	vr_state_close(&st);
+	return ret;
+}
+
+/*
+ * refresh looks names up with no lock held: it adds the names of the devices'
+ * domain rules to @names under the shared lock; the caller looks them up
+ * unlocked and applies under the exclusive lock with those answers. A name an
+ * edit added in between is looked up there and then.
+ */
+static int add_refresh_names(const int *one, struct vr_prepared_names *names)
+{
+	struct vr_state st;
+	__u32 *list = NULL;
+	size_t n = 0;
+	int ret;
+
+	if ((ret = open_state(&st, VR_OPEN_READ)))
+		return ret;
+	if (one) {
+		list = malloc(sizeof(*list));
+		n = list && !vr_device_find(&st, *one, list);
+	} else {
+		ret = live_devices(&st, &list, &n);
+	}
+	for (size_t i = 0; !ret && i < n; i++) {
+		struct vr_device_policy dp;
+		struct vr_policy p;
+
+		if (vr_device_policy_read_slot(&st, list[i], &dp))
+			continue;
+		if (!vr_device_policy_to_policy(&dp, &p)) {
+			if (vr_prepared_add_policy(names, &p))
+				ret = fail(VR_EXIT_SYSTEM, "out of memory");
+			vr_policy_free(&p);
+		}
+		vr_device_policy_free(&dp);
+	}
+	free(list);
+	vr_state_close(&st);
+	return ret;
+}
+
+static int resolve_refresh(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
+			   size_t errlen)
+{
+	int n = vr_resolve_prepared(ctx, name, out, max, err, errlen);
+
+	return n != -ENOENT ? n : vr_resolve(&opt.resolver, name, out, max, err, errlen);
+}
+
+/*
+ * Runs a change on @dev from inside its network namespace (where its host
+ * addresses are), as if the command had been started there.
+ */
+static int enter_device_netns(struct vr_state *st, const struct vr_device *dev, int *home)
+{
+	*home = -1;
+	if (dev->netns_cookie == st->netns_cookie)
+		return 0;
+	if (vr_netns_enter(dev->netns_cookie, dev->netns_inode, home))
+		return -ENOENT;
+	st->netns_cookie = dev->netns_cookie;
+	st->netns_inode = dev->netns_inode;
+	return 0;
+}
+
+static void leave_device_netns(struct vr_state *st, int home)
+{
+	if (home < 0)
+		return;
+	vr_netns_return(home);
+	vr_netns_self(&st->netns_cookie, &st->netns_inode);
+}
+
+/* Refreshes one device: its domain rules looked up again, its host addresses recorded. */
+static int refresh_device(struct vr_state *st, const struct vr_device_policy *dp,
+			  struct vr_prepared_names *names, bool *has_domain)
+{
+	struct vr_policy p;
+	int ret = 0;
+
+	*has_domain = false;
+	for (uint32_t k = 0; k < dp->count; k++)
+		*has_domain |= dp->rules[k].kind == VRNET_RULE_DOMAIN;
+	/* an apply records the host's addresses itself */
+	if (!*has_domain && vr_host_addrs_sync(st, dp->dev.ifindex))
+		vr_warn("couldn't record the host's IPv6 addresses on %s", dp->dev.ifname);
+	if (*has_domain && !vr_device_policy_to_policy(dp, &p)) {
+		ret = apply_policy(st, dp->dev.ifindex, dp->dev.ifname, &p, resolve_refresh, names);
+		vr_policy_free(&p);
+	}
+	return ret;
+}
+
+int do_refresh(int argc, char **argv)
+{
+	struct vr_prepared_names names = { 0 };
+	json_t *arr = json_array();
+	struct vr_state st;
+	__u32 *list = NULL;
+	int one, ret, worst = 0;
+	size_t n = 0;
+
+	if (argc && (ret = device_index(argv[0], &one)))
+		goto out;
+	if ((ret = add_refresh_names(argc ? &one : NULL, &names)))
+		goto out;
+	vr_prepared_lookup(&names, &opt.resolver);
+	if ((ret = open_state(&st, VR_OPEN_CHANGE)))
+		goto out;
+	if ((ret = devices_arg(&st, argc, argv, &list, &n)))
+		goto close;
+	for (size_t i = 0; i < n; i++) {
+		struct vr_device_policy dp;
+		bool has_domain = false;
+		int home;
+
+		if (vr_device_policy_read_slot(&st, list[i], &dp))
+			continue;
+		ret = enter_device_netns(&st, &dp.dev, &home);
+		if (ret)
+			vr_warn("%s: its network namespace is not found", dp.dev.ifname);
+		else
+			ret = refresh_device(&st, &dp, &names, &has_domain);
+		leave_device_netns(&st, home);
+		/* a failure keeps the device's current policy: report, go on */
+		if (ret > worst || ret < 0)
+			worst = ret < 0 ? VR_EXIT_SYSTEM : ret;
+		if (opt.json)
+			json_array_append_new(arr, json_pack("{s:s,s:s}", "device", dp.dev.ifname,
+							     "result",
+							     ret	 ? "failed" :
+							     !has_domain ? "no domain rules" :
+									   "refreshed"));
+		else
+			printf("%s: %s\n", dp.dev.ifname,
+			       ret ? "failed" : !has_domain ? "no domain rules" : "refreshed");
+		vr_device_policy_free(&dp);
+	}
+	ret = worst;
+	if (opt.json)
+		vr_json_print(json_incref(arr), opt.pretty);
+close:
+	vr_state_close(&st);
+out:
+	vr_prepared_names_free(&names);
+	free(list);
+	json_decref(arr);
+	return ret;
+}
