@@ -52,10 +52,12 @@ static __always_inline int starts_attempt(__u32 slot, const struct packet_info *
 
 /*
  * GCRA token bucket: an event may go when the theoretical arrival time is at
- * most event_tolerance_ns ahead of now. @suppressed gets the running total.
+ * most event_tolerance_ns ahead of now. @suppressed gets the running total of
+ * the attempts held back under the lock. When the bucket is empty, @quiet
+ * learns until when: this CPU stops asking (and locking) until then.
  */
 static __always_inline int take_event_token(const struct vrnet_record *dev, __u64 now,
-					    __u64 *suppressed)
+					    __u64 *suppressed, struct vrnet_quiet *quiet)
 {
 	__u32 slot = dev->slot;
 	struct vrnet_limiter *lim = bpf_map_lookup_elem(&vrnet_limits, &slot);
@@ -71,6 +73,8 @@ static __always_inline int take_event_token(const struct vrnet_record *dev, __u6
 		ok = 1;
 	} else {
 		lim->suppressed++;
+		if (quiet)
+			quiet->until_ns = tat - dev->event_tolerance_ns;
 	}
 	*suppressed = lim->suppressed;
 	bpf_spin_unlock(&lim->lock);
@@ -85,18 +89,58 @@ static __always_inline int wants_event(const struct vrnet_record *dev,
 	return v->action == VRNET_ACTION_DENY || v->audit || dev->log_allowed;
 }
 
+/* What every CPU's vrnet_quiet held back for @slot: rare (once per event), so a loop. */
+struct quiet_sum {
+	__u32 slot;
+	__u64 total;
+};
+
+static long add_quiet(__u32 cpu, void *ctx)
+{
+	struct quiet_sum *sum = ctx;
+	struct vrnet_quiet *q = bpf_map_lookup_percpu_elem(&vrnet_quiet, &sum->slot, cpu);
+
+	if (q)
+		sum->total += q->suppressed;
+	return 0;
+}
+
+/* Set by the loader before load: the CPUs per-CPU maps have. */
+const volatile __u32 vrnet_nr_cpus = 1;
+
+static __always_inline __u64 quiet_total(__u32 slot)
+{
+	struct quiet_sum sum = { .slot = slot };
+
+	bpf_loop(vrnet_nr_cpus, add_quiet, &sum, 0);
+	return sum.total;
+}
+
 static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet_record *dev,
 				       const struct packet_info *pkt, const struct verdict *v,
 				       struct vrnet_stats *st)
 {
 	__u64 now, suppressed = 0;
+	struct vrnet_quiet *quiet;
+	__u32 slot = dev->slot;
 	struct vrnet_event *e;
 
 	if (!wants_event(dev, v))
 		return; /* before the clock: most packets stop here */
 	now = bpf_ktime_get_ns();
-	if (!starts_attempt(dev->slot, pkt, now) || !take_event_token(dev, now, &suppressed))
+	quiet = bpf_map_lookup_elem(&vrnet_quiet, &slot);
+	if (quiet && now < quiet->until_ns) {
+		/*
+		 * A flood: the bucket is empty. Every packet that wants an event
+		 * counts as held back, without the flow table (a new entry per
+		 * packet when each goes to another port) or the spin lock.
+		 */
+		quiet->suppressed++;
 		return;
+	}
+	if (!starts_attempt(slot, pkt, now) || !take_event_token(dev, now, &suppressed, quiet))
+		return;
+	suppressed += quiet_total(slot);
 	e = bpf_ringbuf_reserve(&vrnet_events, sizeof(*e), 0);
 	if (!e) {
 		if (st)

@@ -175,6 +175,14 @@ struct {
 } vrnet_limits SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32); /* vrnet_record.slot */
+	__type(value, struct vrnet_quiet);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_quiet SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, VRNET_MAX_FLOWS);
 	__type(key, struct vrnet_flow_key);

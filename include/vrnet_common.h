@@ -46,6 +46,7 @@
 #define VRNET_MAP_CONFIG "vrnet_config"
 #define VRNET_MAP_EVENTS "vrnet_events"
 #define VRNET_MAP_LIMITS "vrnet_limits"
+#define VRNET_MAP_QUIET "vrnet_quiet"
 #define VRNET_MAP_FLOWS "vrnet_flows"
 #define VRNET_MAP_RULEHITS "vrnet_rulehits"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
@@ -339,6 +340,16 @@ struct vrnet_limiter {
 	__u32 pad;
 	__u64 tat;		/* theoretical arrival time of the next event (GCRA) */
 	__u64 suppressed;	/* events held back by the rate limit, ever */
+};
+
+/*
+ * vrnet_quiet (per CPU, by slot): this CPU found the device's bucket empty;
+ * until a token can exist again, its blocked attempts are counted here and
+ * cost neither the flow table nor the spin lock.
+ */
+struct vrnet_quiet {
+	__u64 until_ns;	  /* ktime when the bucket can hold a token again */
+	__u64 suppressed; /* attempts this CPU held back so */
 };
 
 /* vrnet_flows: when a UDP/ICMP flow was last seen (ktime ns). */

@@ -39,11 +39,18 @@ int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum)
 
 uint64_t vr_suppressed_read(struct vr_state *st, uint32_t slot)
 {
+	int ncpu = libbpf_num_possible_cpus();
+	struct vrnet_quiet quiet[ncpu > 0 ? ncpu : 1];
 	struct vrnet_limiter lim;
+	uint64_t total = 0;
 
-	if (bpf_map_lookup_elem_flags(st->limits_fd, &slot, &lim, BPF_F_LOCK))
-		return 0;
-	return lim.suppressed;
+	/* held back under the lock, and by each CPU on its own while the bucket was empty */
+	if (!bpf_map_lookup_elem_flags(st->limits_fd, &slot, &lim, BPF_F_LOCK))
+		total = lim.suppressed;
+	if (ncpu > 0 && !bpf_map_lookup_elem(st->quiet_fd, &slot, quiet))
+		for (int i = 0; i < ncpu; i++)
+			total += quiet[i].suppressed;
+	return total;
 }
 
 uint64_t vr_rule_hits_read(struct vr_state *st, uint32_t policy_id, uint32_t rule_id)

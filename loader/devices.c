@@ -172,7 +172,11 @@ static int reset_slot(struct vr_state *st, __u32 slot)
 
 	if (!zero)
 		return -ENOMEM;
+	/* per CPU: vrnet_stats is the larger value, zeros for both */
+	_Static_assert(sizeof(struct vrnet_stats) >= sizeof(struct vrnet_quiet), "zeros");
 	ret = bpf_map_update_elem(st->stats_fd, &slot, zero, BPF_ANY) ? -errno : 0;
+	if (!ret && bpf_map_update_elem(st->quiet_fd, &slot, zero, BPF_ANY))
+		ret = -errno;
 	if (!ret && bpf_map_update_elem(st->limits_fd, &slot, &lim, BPF_ANY))
 		ret = -errno;
 	free(zero);

@@ -59,6 +59,11 @@ const struct vr_kernel_feature vr_kernel_features[] = {
 	  probe_tc_helper, BPF_FUNC_spin_lock, false },
 	{ "skb_load_bytes", "bpf_skb_load_bytes()", "IPv4 option checks", 4, 5, probe_tc_helper,
 	  BPF_FUNC_skb_load_bytes, false },
+	{ "bpf_loop", "bpf_loop()", "the suppressed total of every CPU, in an event", 5, 17,
+	  probe_tc_helper, BPF_FUNC_loop, false },
+	{ "percpu_lookup", "bpf_map_lookup_percpu_elem()",
+	  "the suppressed total of every CPU, in an event", 5, 19, probe_tc_helper,
+	  BPF_FUNC_map_lookup_percpu_elem, false },
 	{ "tcx_links", "tcx links (optional)",
 	  "a filter no qdisc removal takes away; without them, clsact + cls_bpf", 6, 6, probe_tcx, 0, true },
 };

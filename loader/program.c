@@ -77,6 +77,7 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 		return -errno;
 	}
 	skel->rodata->vrnet_netns_cookie = netns_cookie;
+	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
 	/* libbpf asks for the log only when a load fails, then into this buffer */
 	log = calloc(1, VR_VERIFIER_LOG_SIZE);
 	if (log)

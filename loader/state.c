@@ -104,6 +104,7 @@ static const struct map_layout {
 	       hostaddrs_fd),
 	LAYOUT(VRNET_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct vrnet_stats, stats_fd),
 	LAYOUT(VRNET_MAP_LIMITS, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_limiter, limits_fd),
+	LAYOUT(VRNET_MAP_QUIET, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct vrnet_quiet, quiet_fd),
 	LAYOUT(VRNET_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_flow_key, __u64, flows_fd),
 	LAYOUT(VRNET_MAP_RULEHITS, BPF_MAP_TYPE_PERCPU_HASH, struct vrnet_rulehit_key, __u64,
 	       rulehits_fd),
@@ -297,7 +298,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->devinfo_fd = st->policies_fd = st->programs_fd = st->lpm4_fd = st->lpm6_fd = -1;
 	st->host4_fd = st->host6_fd = -1;
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
-	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = -1;
+	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = st->quiet_fd = -1;
 	st->flows_fd = st->rulehits_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
@@ -393,7 +394,8 @@ void vr_state_close(struct vr_state *st)
 		       &st->lpm4_fd,
 		       &st->lpm6_fd,	  &st->host4_fd,     &st->host6_fd,    &st->portsets_fd,
 		       &st->rules_fd,	  &st->names_fd,     &st->hostaddrs_fd, &st->stats_fd,
-		       &st->config_fd,	  &st->events_fd,    &st->limits_fd,   &st->flows_fd,
+		       &st->config_fd,	  &st->events_fd,    &st->limits_fd,   &st->quiet_fd,
+		       &st->flows_fd,
 		       &st->rulehits_fd };
 
 	if (st->switch_words)

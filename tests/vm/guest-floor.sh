@@ -9,7 +9,9 @@ want="Linux $release is older than 6.1, the oldest kernel vrnet-bpf runs on"
 
 out=$(vr features 2>&1)
 rc=$?
-if [ "$rc" -eq 3 ] && [ "$(echo "$out" | head -1)" = "$want" ]; then
+# the floor, then what of the features this kernel lacks
+case $(echo "$out" | head -1) in "$want"*) said=1 ;; *) said= ;; esac
+if [ "$rc" -eq 3 ] && [ -n "$said" ]; then
 	echo "ok - floor: features says so, exit 3"
 else
 	echo "not ok - floor: features: exit $rc: $out"
@@ -19,7 +21,8 @@ fi
 ip link add vrh type veth peer name vrs
 out=$(vr attach vrh 2>&1)
 rc=$?
-if [ "$rc" -eq 3 ] && [ "$out" = "Error: $want" ]; then
+case $out in "Error: $want"*) said=1 ;; *) said= ;; esac
+if [ "$rc" -eq 3 ] && [ -n "$said" ] && [ "$(echo "$out" | wc -l)" -eq 1 ]; then
 	echo "ok - floor: attach refused in one line, exit 3"
 else
 	echo "not ok - floor: attach: exit $rc: $out"
