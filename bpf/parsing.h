@@ -14,7 +14,6 @@
 #define IPPROTO_ROUTING 43
 #define IPPROTO_FRAGMENT 44
 #define IPPROTO_DSTOPTS 60
-#define IPPROTO_MH 135
 #define IPPROTO_ICMPV6 58
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
@@ -45,6 +44,7 @@ struct packet_info {
 	__u8 link_local;   /* ARP, or neighbour discovery that stays on the link */
 	__u8 neighbour_discovery; /* RS, NS or NA with hop limit 255 */
 	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
+	__u32 l4_len;	   /* bytes of the datagram from the transport header on */
 	__u8 daddr[16];
 	__u8 saddr[16];
 };
@@ -78,13 +78,32 @@ static __always_inline int parse_ports(struct hdr_cursor *c,
 	return 0;
 }
 
+/* The smallest transport header of @proto the verdict may read; 0: not read. */
+static __always_inline __u32 l4_header_min(__u8 proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return 20;
+	case IPPROTO_UDP:
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		return 8;
+	default:
+		return 0;
+	}
+}
+
 /*
  * Reads what follows the IP header(s). A transport header that should be there
- * but is cut short makes the packet malformed; the policy never guesses a port.
+ * but is cut short, by the frame or by the datagram's own length, makes the
+ * packet malformed: the policy never guesses a port, nor reads one from bytes
+ * after the datagram.
  */
 static __always_inline int parse_l4(struct hdr_cursor *c, struct packet_info *pkt)
 {
 	pkt->has_l4 = 1;
+	if (pkt->l4_len < l4_header_min(pkt->l4_proto))
+		return -1;
 	switch (pkt->l4_proto) {
 	case IPPROTO_TCP: {
 		__u8 *flags = c->pos + TCP_FLAGS_OFFSET;
@@ -109,16 +128,25 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet_info *pk
 	}
 }
 
-static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *pkt)
+/*
+ * @ip_len: the bytes of the packet from the IP header on (skb->len less the
+ * Ethernet header): the total length must fit in them and hold the header.
+ */
+static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *pkt,
+				      __u32 ip_len)
 {
 	struct iphdr *ip = c->pos;
-	__u32 hdrsize;
+	__u32 hdrsize, total;
 
 	if ((void *)(ip + 1) > c->end)
 		return -1;
 	if (ip->version != 4 || ip->ihl < 5)
 		return -1;
 	hdrsize = ip->ihl * 4;
+	total = bpf_ntohs(ip->tot_len);
+	if (total < hdrsize || total > ip_len)
+		return -1;
+	pkt->l4_len = total - hdrsize;
 	if (c->pos + hdrsize > c->end)
 		return -1;
 	c->pos += hdrsize;
@@ -154,10 +182,25 @@ struct ipv6_frag_hdr_min {
 	__be32 identification;
 };
 
+/*
+ * The Mobility Header (135) is not one of them: like AH and ESP it is an
+ * upper-layer protocol to Linux and nftables, so a transport header after it
+ * is never read (and rules with ports never match it).
+ */
 static __always_inline int is_ipv6_ext_hdr(__u8 next)
 {
-	return next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS || next == IPPROTO_MH ||
-	       next == IPPROTO_ROUTING || next == IPPROTO_FRAGMENT;
+	return next == IPPROTO_HOPOPTS || next == IPPROTO_DSTOPTS || next == IPPROTO_ROUTING ||
+	       next == IPPROTO_FRAGMENT;
+}
+
+/* Steps over @size bytes of extension header, within the datagram. */
+static __always_inline int skip_ext(struct hdr_cursor *c, struct packet_info *pkt, __u32 size)
+{
+	if (size > pkt->l4_len)
+		return -1;
+	pkt->l4_len -= size;
+	c->pos += size;
+	return 0;
 }
 
 /*
@@ -178,14 +221,14 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			return -1;
 		switch (next) {
 		case IPPROTO_HOPOPTS:
-		case IPPROTO_DSTOPTS:
-		case IPPROTO_MH: {
+		case IPPROTO_DSTOPTS: {
 			struct ipv6_opt_hdr_min *h = c->pos;
 
 			if ((void *)(h + 1) > c->end)
 				return -1;
 			next = h->nexthdr;
-			c->pos += (h->hdrlen + 1) * 8;
+			if (skip_ext(c, pkt, (h->hdrlen + 1) * 8))
+				return -1;
 			break;
 		}
 		case IPPROTO_ROUTING: {
@@ -196,7 +239,8 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			if (h->segments_left)
 				return -2;
 			next = h->nexthdr;
-			c->pos += (h->hdrlen + 1) * 8;
+			if (skip_ext(c, pkt, (h->hdrlen + 1) * 8))
+				return -1;
 			break;
 		}
 		case IPPROTO_FRAGMENT: {
@@ -205,7 +249,8 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			if ((void *)(h + 1) > c->end)
 				return -1;
 			next = h->nexthdr;
-			c->pos = h + 1;
+			if (skip_ext(c, pkt, sizeof(*h)))
+				return -1;
 			pkt->l4_proto = next;
 			/* A later fragment carries no transport header. */
 			if (h->frag_off & bpf_htons(0xFFF8))
@@ -252,15 +297,27 @@ static __always_inline int is_link_scope(const __u8 *dst)
 	return (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) || (dst[0] == 0xff && dst[1] == 0x02);
 }
 
-static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *pkt)
+/*
+ * @ip_len: the bytes of the packet from the IPv6 header on. The payload
+ * length must fit in them; 0 (a jumbogram, or a BIG TCP packet) only for a
+ * packet too large for the field.
+ */
+static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *pkt,
+				      __u32 ip_len)
 {
 	struct ipv6hdr *ip6 = c->pos;
+	__u32 payload, room;
 	int ret, type;
 
 	if ((void *)(ip6 + 1) > c->end)
 		return -1;
-	if (ip6->version != 6)
+	if (ip6->version != 6 || ip_len < sizeof(*ip6))
 		return -1;
+	room = ip_len - sizeof(*ip6);
+	payload = bpf_ntohs(ip6->payload_len);
+	if (payload > room || (!payload && room <= 0xffff))
+		return -1;
+	pkt->l4_len = payload ? payload : room;
 	c->pos = ip6 + 1;
 
 	pkt->family = 6;

@@ -32,6 +32,7 @@ int vrnet_egress(struct __sk_buff *skb)
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
 	int eth_type, ret;
+	__u32 ip_len;
 
 	dev = device_record(skb->ifindex);
 	if (!dev || !dev->policy_id) {
@@ -46,14 +47,16 @@ int vrnet_egress(struct __sk_buff *skb)
 	}
 
 	eth_type = parse_ethhdr(&cur);
+	/* the IP header follows the Ethernet header: what the datagram may span */
+	ip_len = skb->len - sizeof(struct ethhdr);
 	if (eth_type == bpf_htons(ETH_P_ARP)) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_LINK_LOCAL;
 		goto out;
 	} else if (eth_type == bpf_htons(ETH_P_IP)) {
-		ret = parse_ipv4(&cur, &pkt);
+		ret = parse_ipv4(&cur, &pkt, ip_len);
 	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
-		ret = parse_ipv6(&cur, &pkt);
+		ret = parse_ipv6(&cur, &pkt, ip_len);
 	} else {
 		v.reason = eth_type < 0 ? VRNET_REASON_MALFORMED : VRNET_REASON_ETHERTYPE;
 		goto out;

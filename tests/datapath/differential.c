@@ -6,8 +6,12 @@
  *
  *   a packet is dropped if any block rule matches, else passed if any allow
  *   rule (or DNS resolver, 53 over TCP/UDP) matches, else the default applies;
+ *   a packet whose IP length fields do not fit the frame or its header is
+ *   dropped as malformed;
  *   a rule matches when the destination is in its prefix and
- *     - a later fragment: the rule names neither port nor protocol;
+ *     - a later fragment, or an IPv6 Mobility Header (an upper-layer
+ *       protocol, whatever follows it): the rule names neither port nor
+ *       protocol;
  *     - else the protocol matches (icmp is ICMP for IPv4, ICMPv6 for IPv6)
  *       and, if the rule has ports, the packet is TCP/UDP with its
  *       destination port in range.
@@ -120,6 +124,14 @@ static bool in_prefix(const struct ref_rule *r, const uint8_t *dst)
 	return true;
 }
 
+static bool has_mobility_header(const struct dp_pkt *p)
+{
+	for (int i = 0; i < p->n_ext; i++)
+		if (p->ext[i] == 135)
+			return true;
+	return false;
+}
+
 static bool ref_matches(const struct ref_rule *r, const struct dp_pkt *p, const uint8_t *dst)
 {
 	uint8_t icmp = p->family == 4 ? 1 : 58;
@@ -127,7 +139,7 @@ static bool ref_matches(const struct ref_rule *r, const struct dp_pkt *p, const 
 
 	if (r->family != p->family || !in_prefix(r, dst))
 		return false;
-	if (dp_is_later_fragment(p))
+	if (dp_is_later_fragment(p) || has_mobility_header(p))
 		return r->any_port && r->proto == VRNET_PROTO_ANY;
 	if ((r->proto == VRNET_PROTO_TCP && p->proto != 6) ||
 	    (r->proto == VRNET_PROTO_UDP && p->proto != 17) ||
@@ -145,6 +157,8 @@ static struct ref_verdict ref_eval(const struct ref_policy *pol, const struct dp
 	uint8_t dst[16] = { 0 };
 
 	assert_int_equal(inet_pton(p->family == 4 ? AF_INET : AF_INET6, p->dst, dst), 1);
+	if (p->ip_len_set) /* the generator only lies about lengths in ways that never fit */
+		return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_MALFORMED };
 	for (int i = 0; i < pol->n; i++) {
 		if (!ref_matches(&pol->rules[i], p, dst))
 			continue;
@@ -322,6 +336,16 @@ static void random_packet(struct dp_pkt *p)
 	}
 	if (p->family == 6 && (p->frag || p->more_frags))
 		p->ext[p->n_ext++] = 44;
+	else if (p->family == 6 && rng_chance(6)) /* a Mobility Header, a transport header after it */
+		p->ext[p->n_ext++] = 135;
+	if (rng_chance(5)) { /* a length beyond the frame, or short of the IP header */
+		p->ip_len_set = true;
+		p->ip_len = rng_chance(50) ? (uint16_t)(1000 + rng_below(5000)) :
+			    p->family == 4 ? (uint16_t)rng_below(20) :
+					     0;
+	} else if (rng_chance(5)) { /* padding after the datagram: harmless */
+		p->trailer = 1 + rng_below(40);
+	}
 }
 
 /* ---- the test ---- */
@@ -415,7 +439,7 @@ static void test_random_policies(void **state)
 {
 	static char json[16384];
 	uint64_t seed = seed_from_env();
-	long verdicts[2] = { 0 }, reasons[4] = { 0 };
+	long verdicts[2] = { 0 }, reasons[VRNET_REASON_UNKNOWN_DEVICE_STATE + 1] = { 0 };
 	int mismatches = 0, packets = 0;
 	struct timespec t0, t1;
 
@@ -456,7 +480,8 @@ static void test_random_policies(void **state)
 			 * program names must be one that matches with that action.
 			 */
 			if (got.allow == want.allow && got.reason == want.reason &&
-			    (want.reason == VRNET_REASON_DEFAULT ||
+			    ((want.reason != VRNET_REASON_BLOCK_RULE &&
+			      want.reason != VRNET_REASON_ALLOW_RULE) ||
 			     (got.rule_id < 64 && (want.ids & (1ull << got.rule_id)))))
 				continue;
 			if (mismatches++ < MAX_MISMATCHES_SHOWN)
@@ -465,10 +490,10 @@ static void test_random_policies(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_message("%d policies, %d packets: %ld allowed, %ld denied (%ld block, %ld allow "
-		      "rule, %ld default) in %.1f s\n",
+		      "rule, %ld default, %ld malformed) in %.1f s\n",
 		      N_POLICIES, packets, verdicts[1], verdicts[0],
 		      reasons[VRNET_REASON_BLOCK_RULE], reasons[VRNET_REASON_ALLOW_RULE],
-		      reasons[VRNET_REASON_DEFAULT],
+		      reasons[VRNET_REASON_DEFAULT], reasons[VRNET_REASON_MALFORMED],
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (mismatches)
 		fail_msg("%d of %d packets differ from the reference (seed %llu)", mismatches,
@@ -477,6 +502,7 @@ static void test_random_policies(void **state)
 	assert_true(reasons[VRNET_REASON_BLOCK_RULE] > packets / 50);
 	assert_true(reasons[VRNET_REASON_ALLOW_RULE] > packets / 50);
 	assert_true(reasons[VRNET_REASON_DEFAULT] > packets / 50);
+	assert_true(reasons[VRNET_REASON_MALFORMED] > packets / 50);
 }
 
 /* The reference itself, on cases whose answer is known. */

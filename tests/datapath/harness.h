@@ -472,6 +472,9 @@ struct dp_pkt {
 	bool arp;		/* an ARP request (family 0) */
 	uint16_t ethertype;	/* family 0 and not ARP: a frame of this ethertype */
 	size_t cut;		/* > 0: the frame ends after this many bytes */
+	bool ip_len_set;	/* the IP header claims ip_len (IPv4 total, IPv6 payload length) */
+	uint16_t ip_len;
+	size_t trailer;		/* bytes after the datagram (Ethernet padding, or smuggled data) */
 };
 
 static inline bool dp_is_later_fragment(const struct dp_pkt *p)
@@ -548,7 +551,7 @@ static inline void dp_build(const struct dp_pkt *p, struct dp_frame *f)
 			if (p->ip_opts[0])
 				f->data[ip + DP_IP4_LEN + i] = p->ip_opts[i];
 		dp_transport(f, p);
-		dp_put16(f->data + ip + 2, (uint16_t)(f->len - ip));
+		dp_put16(f->data + ip + 2, p->ip_len_set ? p->ip_len : (uint16_t)(f->len - ip));
 		if (p->version)
 			f->data[ip] = (uint8_t)((p->version << 4) | (f->data[ip] & 0x0f));
 	} else {
@@ -557,12 +560,15 @@ static inline void dp_build(const struct dp_pkt *p, struct dp_frame *f)
 			dp_ipv6_ext(f, p->ext[i], i + 1 < p->n_ext ? p->ext[i + 1] : p->proto,
 				    p->segs_left, p->frag, p->more_frags);
 		dp_transport(f, p);
-		dp_put16(f->data + ip + 4, (uint16_t)(f->len - ip - DP_IP6_LEN));
+		dp_put16(f->data + ip + 4,
+			 p->ip_len_set ? p->ip_len : (uint16_t)(f->len - ip - DP_IP6_LEN));
 		if (p->version)
 			f->data[ip] = (uint8_t)((p->version << 4) | (f->data[ip] & 0x0f));
 	}
 	if (p->pppoe)
 		dp_put16(f->data + DP_ETH_LEN + 4, (uint16_t)(f->len - DP_ETH_LEN - 6));
+	if (p->trailer)
+		memset(dp_put(f, p->trailer), 0xab, p->trailer);
 cut:
 	if (p->cut && p->cut < f->len)
 		f->len = p->cut;
