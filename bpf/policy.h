@@ -160,6 +160,64 @@ __noinline int vrnet_scan_policy(__u32 policy_id, const struct packet_info *pkt,
 }
 
 /*
+ * The IPv4 address an IPv6 destination carries in one of the forms that reach
+ * that IPv4 host through a translator or relay on the path: IPv4-mapped
+ * (::ffff:0:0/96), IPv4-compatible (::/96), NAT64 (64:ff9b::/96), local-use
+ * NAT64 (64:ff9b:1::/48, RFC 6052 layout: octets 6-7 and 9-10) and 6to4
+ * (2002::/16, octets 2-5). Returns 1 and fills @v4, or 0.
+ */
+static __always_inline int embedded_ipv4(const __u8 *d, __u8 *v4)
+{
+	__u32 w0, w1, w2;
+
+	__builtin_memcpy(&w0, d, 4);
+	__builtin_memcpy(&w1, d + 4, 4);
+	__builtin_memcpy(&w2, d + 8, 4);
+	if ((!w0 && !w1 && (!w2 || w2 == bpf_htonl(0x0000ffff))) ||
+	    (w0 == bpf_htonl(0x0064ff9b) && !w1 && !w2)) {
+		__builtin_memcpy(v4, d + 12, 4);
+		return 1;
+	}
+	if (w0 == bpf_htonl(0x0064ff9b) && d[4] == 0 && d[5] == 1) {
+		v4[0] = d[6];
+		v4[1] = d[7];
+		v4[2] = d[9];
+		v4[3] = d[10];
+		return 1;
+	}
+	if (d[0] == 0x20 && d[1] == 0x02) {
+		__builtin_memcpy(v4, d + 2, 4);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * An IPv6 packet to an IPv4 address in disguise is judged by the IPv4 block
+ * rules of that address too (allow rules never open it): otherwise a sandbox
+ * reaches a blocked host (the metadata address) through NAT64 or 6to4.
+ * Returns 1 when one of them blocks it (in @v). A global function, verified
+ * once (it runs for the base policy and the overlay).
+ */
+__noinline int vrnet_blocked_as_ipv4(__u32 policy_id, const struct packet_info *pkt,
+				     __u32 proto, struct verdict *v)
+{
+	struct packet_info as4;
+	struct verdict b = { .action = VRNET_ACTION_DENY, .reason = VRNET_REASON_DEFAULT };
+
+	if (!pkt || !v || pkt->family != 6)
+		return 0;
+	as4 = *pkt;
+	if (!embedded_ipv4(pkt->daddr, as4.daddr))
+		return 0;
+	as4.family = 4;
+	if (!vrnet_scan_policy(policy_id, &as4, proto, &b) || b.reason != VRNET_REASON_BLOCK_RULE)
+		return 0;
+	*v = b;
+	return 1;
+}
+
+/*
  * The device's base policy, then its overlay of edits: the rules of both are
  * one union, so a block in either drops, else an allow in either passes.
  */
@@ -174,8 +232,12 @@ static __always_inline void evaluate_policy(const struct vrnet_record *dev,
 	v->rule_id = 0;
 	if (vrnet_scan_policy(dev->policy_id, pkt, proto, v))
 		return;
+	if (dev->overlay_id && vrnet_scan_policy(dev->overlay_id, pkt, proto, v))
+		return;
+	if (pkt->family != 6 || vrnet_blocked_as_ipv4(dev->policy_id, pkt, proto, v))
+		return;
 	if (dev->overlay_id)
-		vrnet_scan_policy(dev->overlay_id, pkt, proto, v);
+		vrnet_blocked_as_ipv4(dev->overlay_id, pkt, proto, v);
 }
 
 #endif

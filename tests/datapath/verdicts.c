@@ -121,6 +121,14 @@ struct verdict_case {
 	"\"block\": [\"203.0.113.66\", \"[2001:db8:bad::1]:53/udp\"], "           \
 	"\"dns\": [\"192.0.2.53\"]}"
 
+/* ids: 0 block the metadata address, 1 block .10:443/tcp, 2 block .66 icmp */
+#define POL_META                                                                  \
+	"{\"default\": \"allow\", \"block\": [\"169.254.169.254\", "             \
+	"\"203.0.113.10:443/tcp\", \"203.0.113.66:*/icmp\"]}"
+
+/* id 0: allow one IPv4 address (which no IPv6 form may open) */
+#define POL_V4ONLY "{\"default\": \"deny\", \"allow\": [\"203.0.113.10\"]}"
+
 #define ON VRNET_INTERNET_ON
 #define OFF VRNET_INTERNET_OFF
 
@@ -449,6 +457,32 @@ static const struct verdict_case cases[] = {
 	{ "id: v6 inherited allow next to block", POL_IDS, UDP6("2001:db8:bad::1", 54), ALLOW,
 	  R_ALLOW, 6 },
 	{ "id: dns resolver", POL_IDS, UDP4("192.0.2.53", 53), ALLOW, R_ALLOW, 9 },
+	/* IPv6 forms of a blocked IPv4 address reach it through NAT64, 464XLAT or a 6to4 relay */
+	{ "v4-mapped form of a blocked address", POL_META, TCP6("::ffff:169.254.169.254", 80),
+	  DENY, R_BLOCK, 0 },
+	{ "v4-compatible form of a blocked address", POL_META, TCP6("::169.254.169.254", 80),
+	  DENY, R_BLOCK, 0 },
+	{ "NAT64 (64:ff9b::/96) form of a blocked address", POL_META,
+	  UDP6("64:ff9b::169.254.169.254", 53), DENY, R_BLOCK, 0 },
+	{ "local NAT64 (64:ff9b:1::/48) form of a blocked address", POL_META,
+	  TCP6("64:ff9b:1:a9fe:a9:fe00::", 80), DENY, R_BLOCK, 0 },
+	{ "6to4 (2002::/16) form of a blocked address", POL_META,
+	  TCP6("2002:a9fe:a9fe::1", 80), DENY, R_BLOCK, 0 },
+	{ "NAT64 form of a blocked port", POL_META, TCP6("64:ff9b::203.0.113.10", 443), DENY,
+	  R_BLOCK, 1 },
+	{ "NAT64 form, another port", POL_META, TCP6("64:ff9b::203.0.113.10", 80), ALLOW,
+	  R_DEFAULT, -1 },
+	{ "NAT64 form, icmpv6 to a blocked icmp address", POL_META,
+	  ICMP6("64:ff9b::203.0.113.66"), DENY, R_BLOCK, 2 },
+	{ "NAT64 prefix, another address", POL_META, TCP6("64:ff9b::203.0.113.11", 443), ALLOW,
+	  R_DEFAULT, -1 },
+	{ "an address near, not in, 64:ff9b::/96", POL_META,
+	  TCP6("64:ff9b:0:1::169.254.169.254", 80), ALLOW, R_DEFAULT, -1 },
+	{ "allow rules do not open an IPv6 form", POL_V4ONLY, TCP6("::ffff:203.0.113.10", 80),
+	  DENY, R_DEFAULT, -1 },
+	{ "allow rules do not open a NAT64 form", POL_V4ONLY, TCP6("64:ff9b::203.0.113.10", 80),
+	  DENY, R_DEFAULT, -1 },
+	{ "the IPv4 address itself", POL_V4ONLY, TCP4("203.0.113.10", 80), ALLOW, R_ALLOW, 0 },
 };
 #pragma GCC diagnostic pop
 
