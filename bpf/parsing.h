@@ -193,15 +193,7 @@ static __always_inline int is_ipv6_ext_hdr(__u8 next)
 	       next == IPPROTO_FRAGMENT;
 }
 
-/* Steps over @size bytes of extension header, within the datagram. */
-static __always_inline int skip_ext(struct hdr_cursor *c, struct packet_info *pkt, __u32 size)
-{
-	if (size > pkt->l4_len)
-		return -1;
-	pkt->l4_len -= size;
-	c->pos += size;
-	return 0;
-}
+
 
 /*
  * Walks up to VRNET_MAX_IPV6_EXT_HDRS extension headers to the transport
@@ -227,8 +219,7 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			if ((void *)(h + 1) > c->end)
 				return -1;
 			next = h->nexthdr;
-			if (skip_ext(c, pkt, (h->hdrlen + 1) * 8))
-				return -1;
+			c->pos += (h->hdrlen + 1) * 8;
 			break;
 		}
 		case IPPROTO_ROUTING: {
@@ -239,8 +230,7 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			if (h->segments_left)
 				return -2;
 			next = h->nexthdr;
-			if (skip_ext(c, pkt, (h->hdrlen + 1) * 8))
-				return -1;
+			c->pos += (h->hdrlen + 1) * 8;
 			break;
 		}
 		case IPPROTO_FRAGMENT: {
@@ -249,8 +239,7 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			if ((void *)(h + 1) > c->end)
 				return -1;
 			next = h->nexthdr;
-			if (skip_ext(c, pkt, sizeof(*h)))
-				return -1;
+			c->pos = h + 1;
 			pkt->l4_proto = next;
 			/* A later fragment carries no transport header. */
 			if (h->frag_off & bpf_htons(0xFFF8))
@@ -306,7 +295,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 				      __u32 ip_len)
 {
 	struct ipv6hdr *ip6 = c->pos;
-	__u32 payload, room;
+	__u32 payload, room, ext_len;
 	int ret, type;
 
 	if ((void *)(ip6 + 1) > c->end)
@@ -317,7 +306,8 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 	payload = bpf_ntohs(ip6->payload_len);
 	if (payload > room || (!payload && room <= 0xffff))
 		return -1;
-	pkt->l4_len = payload ? payload : room;
+	if (!payload)
+		payload = room;
 	c->pos = ip6 + 1;
 
 	pkt->family = 6;
@@ -326,8 +316,19 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 	__builtin_memcpy(pkt->saddr, &ip6->saddr, 16);
 
 	ret = parse_ipv6_ext(c, pkt);
-	if (ret <= 0)
-		return ret; /* error, source route, or a later fragment */
+	if (ret < 0)
+		return ret; /* error, or a source route */
+	/*
+	 * The extension headers must lie within the payload. Measured once the
+	 * walk is done, from where it stopped: a length carried through the
+	 * walk would multiply the verifier's states.
+	 */
+	ext_len = (__u32)((long)c->pos - (long)(ip6 + 1));
+	if (ext_len > payload)
+		return -1;
+	pkt->l4_len = payload - ext_len;
+	if (!ret)
+		return 0; /* a later fragment */
 
 	type = parse_l4(c, pkt);
 	if (type < 0)
