@@ -12,6 +12,7 @@
 #include "maps.h"
 #include "device.h"
 #include "parsing.h"
+#include "arp.h"
 #include "ipv4_options.h"
 #include "neighbour.h"
 #include "policy.h"
@@ -31,6 +32,7 @@ int vrnet_egress(struct __sk_buff *skb)
 	struct verdict v = { .action = VRNET_ACTION_DENY };
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
+	struct ethhdr *eth;
 	int eth_type, ret;
 	__u32 ip_len;
 
@@ -46,12 +48,17 @@ int vrnet_egress(struct __sk_buff *skb)
 		goto out;
 	}
 
+	eth = cur.pos;
 	eth_type = parse_ethhdr(&cur);
 	/* the IP header follows the Ethernet header: what the datagram may span */
 	ip_len = skb->len - sizeof(struct ethhdr);
 	if (eth_type == bpf_htons(ETH_P_ARP)) {
-		v.action = VRNET_ACTION_ALLOW;
-		v.reason = VRNET_REASON_LINK_LOCAL;
+		if (is_plain_arp(eth, &cur, skb->len, dev->host_mac)) {
+			v.action = VRNET_ACTION_ALLOW;
+			v.reason = VRNET_REASON_LINK_LOCAL;
+		} else {
+			v.reason = VRNET_REASON_MALFORMED;
+		}
 		goto out;
 	} else if (eth_type == bpf_htons(ETH_P_IP)) {
 		ret = parse_ipv4(&cur, &pkt, ip_len);

@@ -167,6 +167,8 @@ struct vrnet_record {
 	__u32 event_burst;
 	__u64 event_interval_ns; /* 1e9 / event_rate */
 	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
+	__u8 host_mac[6];	/* the host-side device's MAC: where unicast ARP may go */
+	__u8 pad[2];
 };
 
 static inline __u32 vrnet_record_id(__u32 slot, __u32 bank)

@@ -66,6 +66,8 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 		if (ret)
 			vr_warn("couldn't record the host's IPv6 addresses on %s: %s", ifname,
 				strerror(-ret));
+		/* its MAC may have changed since: unicast ARP goes to the one it has now */
+		vr_device_read_mac(ifindex, dev.host_mac);
 	}
 	ret = vr_store_write(st, c, &dev.policy_id, err, errlen);
 	t2 = now_ms();

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +68,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	dev->log_allowed = rec.log_allowed;
 	dev->event_rate = rec.event_rate;
 	dev->event_burst = rec.event_burst;
+	memcpy(dev->host_mac, rec.host_mac, sizeof(dev->host_mac));
 	if (rec.policy_id && !vr_store_info(st, rec.policy_id, &info)) {
 		dev->rule_count = info.rule_count;
 		dev->portset_count = info.portset_count;
@@ -304,6 +307,25 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	rec->event_interval_ns = dev->event_rate ? 1000000000ull / dev->event_rate : 0;
 	rec->event_tolerance_ns =
 		rec->event_interval_ns * (dev->event_burst ? dev->event_burst - 1 : 0);
+	memcpy(rec->host_mac, dev->host_mac, sizeof(rec->host_mac));
+}
+
+int vr_device_read_mac(int ifindex, __u8 *mac)
+{
+	struct ifreq ifr = { 0 };
+	int fd, ret = 0;
+
+	if (!if_indextoname((unsigned int)ifindex, ifr.ifr_name))
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
+		ret = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	close(fd);
+	return ret;
 }
 
 int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
@@ -336,6 +358,8 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 		return ret;
 	}
 	/* no packet can reach the slot before its key exists: no switch, no wait */
+	if (vr_device_read_mac(ifindex, dev->host_mac))
+		vr_warn("couldn't read the MAC of %s: unicast ARP to it is dropped", ifname);
 	dev->netns_cookie = st->netns_cookie;
 	dev->netns_inode = st->netns_inode;
 	dev->ifindex = ifindex;

@@ -5,6 +5,9 @@
 
 #include "state.h"
 
+/* The MAC of @ifindex (of this network namespace): where a sandbox's unicast ARP may go. */
+int vr_device_read_mac(int ifindex, __u8 *mac);
+
 /* The record @dev describes (its policy ids and settings). */
 void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec);
 

@@ -332,15 +332,16 @@ static inline void dp_pppoe(struct dp_frame *f, uint16_t payload_len)
 	dp_put16(p + 6, 0x0021);
 }
 
-static inline void dp_arp(struct dp_frame *f, const char *target)
+static inline void dp_arp(struct dp_frame *f, const char *target, uint16_t htype,
+			  uint8_t hlen, uint8_t plen, uint16_t op)
 {
 	uint8_t *p = dp_put(f, 28);
 
-	dp_put16(p, 1);		/* Ethernet */
-	dp_put16(p + 2, 0x0800); /* IPv4 */
-	p[4] = 6;
-	p[5] = 4;
-	dp_put16(p + 6, 1); /* request */
+	dp_put16(p, htype ? htype : 1); /* Ethernet */
+	dp_put16(p + 2, 0x0800);	 /* IPv4 */
+	p[4] = hlen ? hlen : 6;
+	p[5] = plen ? plen : 4;
+	dp_put16(p + 6, op ? op : 1); /* request */
 	memcpy(p + 8, "\x02\x00\x00\x00\x00\x02", 6);
 	inet_pton(AF_INET, "192.0.2.1", p + 14);
 	assert_int_equal(inet_pton(AF_INET, target, p + 24), 1);
@@ -472,6 +473,10 @@ struct dp_pkt {
 	bool arp;		/* an ARP request (family 0) */
 	uint16_t ethertype;	/* family 0 and not ARP: a frame of this ethertype */
 	size_t cut;		/* > 0: the frame ends after this many bytes */
+	const char *eth_dst;	/* destination MAC, 6 bytes; NULL: broadcast for ARP, else 02:..:01 */
+	uint16_t arp_htype;	/* != 0: the ARP header's hardware type (else Ethernet) */
+	uint8_t arp_hlen, arp_plen; /* != 0: its address lengths (else 6 and 4) */
+	uint16_t arp_op;	/* != 0: its operation (else a request) */
 	bool ip_len_set;	/* the IP header claims ip_len (IPv4 total, IPv6 payload length) */
 	uint16_t ip_len;
 	size_t trailer;		/* bytes after the datagram (Ethernet padding, or smuggled data) */
@@ -524,8 +529,10 @@ static inline void dp_build(const struct dp_pkt *p, struct dp_frame *f)
 	memset(f, 0, sizeof(*f));
 	if (p->arp) {
 		dp_eth(f, 0x0806);
-		dp_arp(f, p->dst ? p->dst : "192.0.2.2");
-		goto cut;
+		memcpy(f->data, p->eth_dst ? p->eth_dst : "\xff\xff\xff\xff\xff\xff", 6);
+		dp_arp(f, p->dst ? p->dst : "192.0.2.2", p->arp_htype, p->arp_hlen, p->arp_plen,
+		       p->arp_op);
+		goto trailer;
 	}
 	if (p->pppoe) {
 		dp_eth(f, 0x8864);
@@ -567,6 +574,9 @@ static inline void dp_build(const struct dp_pkt *p, struct dp_frame *f)
 	}
 	if (p->pppoe)
 		dp_put16(f->data + DP_ETH_LEN + 4, (uint16_t)(f->len - DP_ETH_LEN - 6));
+	if (p->eth_dst)
+		memcpy(f->data, p->eth_dst, 6);
+trailer:
 	if (p->trailer)
 		memset(dp_put(f, p->trailer), 0xab, p->trailer);
 cut:

@@ -50,6 +50,8 @@ struct verdict_case {
 /* ICMPv6 neighbour discovery of @type to @d with hop limit @hl */
 #define ND6(type, d, hl) PKT(6, d, P_ICMP6, 0, .icmp_type = (type), .ttl = (hl))
 #define ARP() { .arp = true }
+/* the MAC of the loopback device the harness runs frames on */
+#define LO_MAC "\x00\x00\x00\x00\x00\x00"
 #define ETHERTYPE(t) { .ethertype = (t) }
 
 /* Several extension headers: hop-by-hop, then destination options. */
@@ -294,6 +296,20 @@ static const struct verdict_case cases[] = {
 	  TCP4("203.0.113.20", 443, .more_frags = true, .cut = L4 + 3), DENY, R_MAL, -1 },
 	/* link-local exemptions */
 	{ "arp under deny-all", POL_DENY, ARP(), ALLOW, R_LL, -1 },
+	/* only Ethernet/IPv4 ARP requests and replies, broadcast or to the host device's MAC */
+	{ "arp reply to the host device's MAC", POL_DENY,
+	  { .arp = true, .arp_op = 2, .eth_dst = LO_MAC }, ALLOW, R_LL, -1 },
+	{ "arp padded to 60 bytes", POL_DENY, { .arp = true, .trailer = 18 }, ALLOW, R_LL, -1 },
+	{ "arp to another unicast MAC", POL_DENY,
+	  { .arp = true, .arp_op = 2, .eth_dst = "\x02\x00\x00\x00\x00\x09" }, DENY, R_MAL,
+	  -1 },
+	{ "arp with htype 0xffff and hlen 200", POL_DENY,
+	  { .arp = true, .arp_htype = 0xffff, .arp_hlen = 200 }, DENY, R_MAL, -1 },
+	{ "arp with 16-byte protocol addresses", POL_DENY, { .arp = true, .arp_plen = 16 },
+	  DENY, R_MAL, -1 },
+	{ "arp operation 3 (rarp)", POL_DENY, { .arp = true, .arp_op = 3 }, DENY, R_MAL, -1 },
+	{ "arp carrying 100 bytes after its body", POL_DENY, { .arp = true, .trailer = 100 },
+	  DENY, R_MAL, -1 },
 	{ "arp under internet off", POL_DENY, ARP(), ALLOW, R_LL, -1, .internet = OFF },
 	{ "NS to solicited-node, hop limit 255", POL_DENY, ND6(135, "ff02::1:ff00:1", 255),
 	  ALLOW, R_LL, -1 },
