@@ -18,13 +18,6 @@
 #define IP_MF 0x2000
 #define IP_OFFSET 0x1FFF
 
-#define ICMPV6_MLD_QUERY 130
-#define ICMPV6_MLD_REPORT 131
-#define ICMPV6_MLD_DONE 132
-#define ICMPV6_MLD2_REPORT 143
-#define ICMPV6_ROUTER_SOLICIT 133
-#define ICMPV6_NEIGHBOUR_SOLICIT 135
-#define ICMPV6_NEIGHBOUR_ADVERT 136
 
 struct hdr_cursor {
 	void *pos;
@@ -41,8 +34,7 @@ struct packet_info {
 	__u16 sport;
 	__u8 tcp_flags;	   /* of a TCP header long enough to hold them, else 0 */
 	__u8 icmp_type;
-	__u8 link_local;   /* ARP, or neighbour discovery that stays on the link */
-	__u8 neighbour_discovery; /* RS, NS or NA with hop limit 255 */
+	__u8 hop_limit;	   /* IPv6 */
 	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
 	__u32 l4_len;	   /* bytes of the datagram from the transport header on */
 	__u8 daddr[16];
@@ -256,37 +248,6 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 }
 
 /*
- * Router and neighbour solicitations and neighbour advertisements: they must
- * have hop limit 255 (RFC 4861). Router advertisements and redirects from a
- * sandbox are never exempt.
- */
-static __always_inline int is_neighbour_discovery(struct ipv6hdr *ip6, int type)
-{
-	return ip6->hop_limit == 255 &&
-	       (type == ICMPV6_ROUTER_SOLICIT || type == ICMPV6_NEIGHBOUR_SOLICIT ||
-		type == ICMPV6_NEIGHBOUR_ADVERT);
-}
-
-/*
- * Multicast listener messages: hop limit 1 to ff02::/16 (RFC 2710, 3810), so
- * they never leave the link either.
- */
-static __always_inline int is_multicast_listener(struct ipv6hdr *ip6, int type)
-{
-	__u8 *dst = ip6->daddr.in6_u.u6_addr8;
-
-	return ip6->hop_limit == 1 && dst[0] == 0xff && dst[1] == 0x02 &&
-	       (type == ICMPV6_MLD_QUERY || type == ICMPV6_MLD_REPORT ||
-		type == ICMPV6_MLD_DONE || type == ICMPV6_MLD2_REPORT);
-}
-
-/* fe80::/10 and ff02::/16: addresses that never leave the link. */
-static __always_inline int is_link_scope(const __u8 *dst)
-{
-	return (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80) || (dst[0] == 0xff && dst[1] == 0x02);
-}
-
-/*
  * @ip_len: the bytes of the packet from the IPv6 header on. The payload
  * length must fit in them; 0 (a jumbogram, or a BIG TCP packet) only for a
  * packet too large for the field.
@@ -311,6 +272,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 	c->pos = ip6 + 1;
 
 	pkt->family = 6;
+	pkt->hop_limit = ip6->hop_limit;
 	pkt->l4_proto = ip6->nexthdr;
 	__builtin_memcpy(pkt->daddr, &ip6->daddr, 16);
 	__builtin_memcpy(pkt->saddr, &ip6->saddr, 16);
@@ -331,15 +293,7 @@ static __always_inline int parse_ipv6(struct hdr_cursor *c, struct packet_info *
 		return 0; /* a later fragment */
 
 	type = parse_l4(c, pkt);
-	if (type < 0)
-		return -1;
-	if (pkt->l4_proto == IPPROTO_ICMPV6 && is_neighbour_discovery(ip6, type)) {
-		pkt->neighbour_discovery = 1;
-		pkt->link_local = is_link_scope(pkt->daddr);
-	} else if (pkt->l4_proto == IPPROTO_ICMPV6 && is_multicast_listener(ip6, type)) {
-		pkt->link_local = 1;
-	}
-	return 0;
+	return type < 0 ? -1 : 0;
 }
 
 #endif

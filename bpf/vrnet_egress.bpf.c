@@ -79,9 +79,7 @@ int vrnet_egress(struct __sk_buff *skb)
 		v.reason = VRNET_REASON_MALFORMED;
 		goto out;
 	}
-	if (pkt.neighbour_discovery && !pkt.link_local)
-		pkt.link_local = is_host_address(dev->slot, pkt.daddr);
-	if (pkt.link_local) {
+	if (is_link_exempt(&cur, &pkt, dev->slot)) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_LINK_LOCAL;
 		goto out;

@@ -429,11 +429,25 @@ static inline void dp_udp(struct dp_frame *f, uint16_t dport)
 }
 
 /* ICMP or ICMPv6; neighbour solicitations and adverts carry a target. */
-static inline void dp_icmp(struct dp_frame *f, uint8_t type, bool v6)
+/*
+ * An ICMP message of @type, @len bytes (0: the type's usual size: 24 for NS,
+ * NA and MLDv1, else 8); @opt: an option of that type, one 8-byte unit, in
+ * its last 8 bytes; @records: an MLDv2 report's number of records.
+ */
+static inline void dp_icmp(struct dp_frame *f, uint8_t type, bool v6, uint16_t len, uint8_t opt,
+			   uint16_t records)
 {
-	uint8_t *p = dp_put(f, v6 && (type == 135 || type == 136) ? 24 : 8);
+	bool long_form = v6 && (type == 135 || type == 136 || (type >= 130 && type <= 132));
+	size_t n = len ? len : long_form ? 24 : 8;
+	uint8_t *p = dp_put(f, n);
 
 	p[0] = type;
+	if (opt && n >= 16) {
+		p[n - 8] = opt;
+		p[n - 7] = 1;
+	}
+	if (records)
+		dp_put16(p + 6, records);
 }
 
 /*
@@ -477,6 +491,9 @@ struct dp_pkt {
 	uint16_t arp_htype;	/* != 0: the ARP header's hardware type (else Ethernet) */
 	uint8_t arp_hlen, arp_plen; /* != 0: its address lengths (else 6 and 4) */
 	uint16_t arp_op;	/* != 0: its operation (else a request) */
+	uint16_t icmp_len;	/* != 0: the ICMP message's length (dp_icmp) */
+	uint8_t icmp_opt;	/* != 0: an option of this type ends the message */
+	uint16_t mld_records;	/* an MLDv2 report's number of records */
 	bool ip_len_set;	/* the IP header claims ip_len (IPv4 total, IPv6 payload length) */
 	uint16_t ip_len;
 	size_t trailer;		/* bytes after the datagram (Ethernet padding, or smuggled data) */
@@ -508,7 +525,8 @@ static inline void dp_transport(struct dp_frame *f, const struct dp_pkt *p)
 	case 1:
 	case 58: /* echo request unless told otherwise */
 		dp_icmp(f, p->icmp_type ? p->icmp_type : p->proto == 58 ? 128 : 8,
-			p->proto == 58);
+			p->proto == 58, p->icmp_len, p->icmp_opt,
+			p->mld_records);
 		break;
 	default:
 		dp_put(f, 8); /* GRE, SCTP, ...: a payload the program never reads */

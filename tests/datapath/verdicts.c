@@ -48,7 +48,8 @@ struct verdict_case {
 #define UDP6(d, port, ...) PKT(6, d, P_UDP, port, __VA_ARGS__)
 #define ICMP6(d, ...) PKT(6, d, P_ICMP6, 0, __VA_ARGS__)
 /* ICMPv6 neighbour discovery of @type to @d with hop limit @hl */
-#define ND6(type, d, hl) PKT(6, d, P_ICMP6, 0, .icmp_type = (type), .ttl = (hl))
+#define ND6(type, d, hl, ...) \
+	PKT(6, d, P_ICMP6, 0, .icmp_type = (type), .ttl = (hl), __VA_ARGS__)
 #define ARP() { .arp = true }
 /* the MAC of the loopback device the harness runs frames on */
 #define LO_MAC "\x00\x00\x00\x00\x00\x00"
@@ -339,6 +340,39 @@ static const struct verdict_case cases[] = {
 	{ "RA to ff02::1", POL_DENY, ND6(134, "ff02::1", 255), DENY, R_DEFAULT, -1 },
 	{ "redirect to fe80::1", POL_DENY, ND6(137, "fe80::1", 255), DENY, R_DEFAULT, -1 },
 	{ "echo request to ff02::1", POL_DENY, ND6(128, "ff02::1", 255), DENY, R_DEFAULT, -1 },
+	/* neighbour discovery and MLD pass only in their own shapes; the rest meets the policy */
+	{ "NS with a source link-layer address", POL_DENY,
+	  ND6(135, "ff02::1:ff00:1", 255, .icmp_len = 32, .icmp_opt = 1), ALLOW, R_LL, -1 },
+	{ "DAD NS with a nonce", POL_DENY,
+	  ND6(135, "ff02::1:ff00:1", 255, .icmp_len = 32, .icmp_opt = 14), ALLOW, R_LL, -1 },
+	{ "NA with a target link-layer address", POL_DENY,
+	  ND6(136, "fe80::1", 255, .icmp_len = 32, .icmp_opt = 2), ALLOW, R_LL, -1 },
+	{ "unsolicited NA to ff02::1", POL_DENY, ND6(136, "ff02::1", 255), ALLOW, R_LL, -1 },
+	{ "RS with a source link-layer address", POL_DENY,
+	  ND6(133, "ff02::2", 255, .icmp_len = 16, .icmp_opt = 1), ALLOW, R_LL, -1 },
+	{ "NS carrying 100 more bytes", POL_DENY, ND6(135, "ff02::1:ff00:1", 255, .icmp_len = 124),
+	  DENY, R_DEFAULT, -1 },
+	{ "NS with a foreign option", POL_DENY,
+	  ND6(135, "ff02::1:ff00:1", 255, .icmp_len = 32, .icmp_opt = 31), DENY, R_DEFAULT, -1 },
+	{ "NS to ff02::1 (not a solicited-node group)", POL_DENY, ND6(135, "ff02::1", 255), DENY,
+	  R_DEFAULT, -1 },
+	{ "NS to fe80::1 carrying 100 more bytes", POL_DENY,
+	  ND6(135, "fe80::1", 255, .icmp_len = 124), DENY, R_DEFAULT, -1 },
+	{ "NS to the host's own address carrying 100 more bytes", POL_DENY,
+	  ND6(135, "::1", 255, .icmp_len = 124), DENY, R_DEFAULT, -1 },
+	{ "RS to ff02::1", POL_DENY, ND6(133, "ff02::1", 255), DENY, R_DEFAULT, -1 },
+	{ "RS carrying 100 more bytes", POL_DENY, ND6(133, "ff02::2", 255, .icmp_len = 108), DENY,
+	  R_DEFAULT, -1 },
+	{ "MLD query from the sandbox", POL_DENY, ND6(130, "ff02::1", 1), DENY, R_DEFAULT, -1 },
+	{ "MLDv1 report to its group", POL_DENY, ND6(131, "ff02::1:3", 1), ALLOW, R_LL, -1 },
+	{ "MLD done to ff02::2", POL_DENY, ND6(132, "ff02::2", 1), ALLOW, R_LL, -1 },
+	{ "MLDv1 report carrying 100 more bytes", POL_DENY,
+	  ND6(131, "ff02::1:3", 1, .icmp_len = 124), DENY, R_DEFAULT, -1 },
+	{ "MLDv2 report with two records", POL_DENY,
+	  ND6(143, "ff02::16", 1, .icmp_len = 48, .mld_records = 2), ALLOW, R_LL, -1 },
+	{ "MLDv2 report carrying 160 more bytes", POL_DENY,
+	  ND6(143, "ff02::16", 1, .icmp_len = 188, .mld_records = 1), DENY, R_DEFAULT, -1 },
+	{ "MLDv2 report to ff02::1", POL_DENY, ND6(143, "ff02::1", 1), DENY, R_DEFAULT, -1 },
 	/* ethertypes, even under default allow */
 	{ "802.1Q tagged ipv4", POL_ALLOW, TCP4("203.0.113.10", 443, .tags = { 0x8100 }), DENY,
 	  R_ETH, -1 },

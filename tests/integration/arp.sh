@@ -17,27 +17,6 @@ vr_veth_sandbox
 dev=$VR_DEV peer=vrs$VR_ID
 host_mac=$(cat "/sys/class/net/$dev/address")
 
-# receiver on the host device: which marked ARP frames arrived
-cat >"$VR_TMP/recv.py" <<'EOF'
-import socket, sys, time
-dev, out, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
-s.bind((dev, 0))
-s.settimeout(0.2)
-seen = set()
-end = time.monotonic() + seconds
-open(out + ".ready", "w").close()
-while time.monotonic() < end:
-    try:
-        frame = s.recv(4096)
-    except socket.timeout:
-        continue
-    i = frame.find(b"vrarp-")
-    if i >= 0:
-        seen.add(frame[i:i + 7].decode(errors="replace"))
-with open(out, "w") as f:
-    f.write(" ".join(sorted(seen)) + "\n")
-EOF
 # sender in the sandbox: each frame carries its marker vrarp-N
 cat >"$VR_TMP/send.py" <<'EOF'
 import socket, struct, sys
@@ -65,27 +44,19 @@ for k in sys.argv[3:]:
     s.send(frames[k])
 EOF
 
-# run_round NAME: sends all six, returns the markers that arrived
-run_round() {
-	rm -f "$VR_TMP/$1" "$VR_TMP/$1.ready"
-	"$VR_PY" "$VR_TMP/recv.py" "$dev" "$VR_TMP/$1" 2 &
-	local recv=$!
-	vr_pids+=("$recv")
-	vr_wait_for 3 test -e "$VR_TMP/$1.ready" || vr_fatal "ARP receiver"
-	ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/send.py" "$peer" "$host_mac" 1 2 3 4 5 6 ||
-		vr_fatal "ARP sender"
-	wait "$recv"
-	cat "$VR_TMP/$1"
+run_round() { # the markers of the six frames that reach the host device
+	vr_markers_through "$dev" 0806 vrarp- \
+		ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/send.py" "$peer" "$host_mac" 1 2 3 4 5 6
 }
 
-got=$(run_round unfiltered)
+got=$(run_round)
 if [ "$got" = "vrarp-1 vrarp-2 vrarp-3 vrarp-4 vrarp-5 vrarp-6" ]; then
 	ok "unfiltered: all six ARP frames reach the host device (the channel is open)"
 else
 	not_ok "unfiltered: only \"$got\" arrived: the probe cannot show a leak"
 fi
 expect "attach deny-all" vr attach "$dev"
-got=$(run_round filtered)
+got=$(run_round)
 if [ "$got" = "vrarp-1 vrarp-2" ]; then
 	ok "filtered: only the plain request and the reply to the host's MAC arrive"
 else

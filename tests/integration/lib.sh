@@ -345,6 +345,25 @@ while time.monotonic() < deadline:
         except OSError:
             pass
 EOF
+	cat >"$VR_TMP/capture.py" <<'EOF'
+import socket, sys, time
+dev, ethertype, prefix, out = sys.argv[1], int(sys.argv[2], 16), sys.argv[3].encode(), sys.argv[4]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ethertype))
+s.bind((dev, 0))
+s.settimeout(0.2)
+open(out + ".ready", "w").close()
+seen, end = set(), time.monotonic() + 2
+while time.monotonic() < end:
+    try:
+        frame = s.recv(4096)
+    except socket.timeout:
+        continue
+    i = frame.find(prefix)
+    if i >= 0:
+        seen.add(frame[i:i + len(prefix) + 1].decode(errors="replace"))
+with open(out, "w") as f:
+    f.write(" ".join(sorted(seen)) + "\n")
+EOF
 	cat >"$VR_TMP/client.py" <<'EOF'
 import socket, sys
 
@@ -394,6 +413,22 @@ vr_start_servers() {
 	vr_pids+=("$VR_SERVER_PID")
 	vr_wait_for 5 test -e "$VR_TMP/ready" ||
 		vr_fatal "servers did not start: $(tail -c 300 "$VR_TMP/server.log")"
+}
+
+# vr_markers_through DEV ETHERTYPE PREFIX CMD...: which frames CMD sends that
+# reach DEV: a capture (AF_PACKET) runs on DEV for 2 s while CMD runs, and
+# prints, sorted, every marker seen — PREFIX and the one character after it.
+vr_markers_through() {
+	local dev=$1 ethertype=$2 prefix=$3 out recv
+	shift 3
+	out=$(mktemp "$VR_TMP/markers.XXXXXX")
+	"$VR_PY" "$VR_TMP/capture.py" "$dev" "$ethertype" "$prefix" "$out" >/dev/null 2>&1 &
+	recv=$!
+	vr_pids+=("$recv")
+	vr_wait_for 3 test -e "$out.ready" || vr_fatal "capture on $dev"
+	"$@" || vr_fatal "sender: $*"
+	wait "$recv"
+	cat "$out"
 }
 
 # vr_start_udp_traffic SECONDS: the sandbox sends UDP to $VR_WEB4:7777 (to be
