@@ -45,6 +45,29 @@ struct packet_info {
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_ACK 0x10
 
+/* Headers the verdict may read: Ethernet, IPv6, extension headers, transport. */
+#define VRNET_PULL_LEN 512
+
+/*
+ * A frame whose headers the kernel left outside the linear area (a tap
+ * frame whose virtio-net header says a small hdr_len, a GSO frame) would be
+ * read short and dropped as malformed: the first VRNET_PULL_LEN bytes are
+ * made linear before anything is read. Only such frames pay for it. Packet
+ * pointers taken before are invalid after. Not inlined: clang would share
+ * the context offsets with the caller's reads, and the verifier refuses a
+ * context pointer that was added to.
+ */
+static __noinline void pull_headers(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 len = skb->len;
+	long linear = data_end - data;
+
+	if (linear < len && linear < VRNET_PULL_LEN)
+		bpf_skb_pull_data(skb, len < VRNET_PULL_LEN ? len : VRNET_PULL_LEN);
+}
+
 /* Returns the ethertype in network byte order, or -1 if truncated. */
 static __always_inline int parse_ethhdr(struct hdr_cursor *c)
 {

@@ -25,10 +25,7 @@
 SEC("tc")
 int vrnet_egress(struct __sk_buff *skb)
 {
-	struct hdr_cursor cur = {
-		.pos = (void *)(long)skb->data,
-		.end = (void *)(long)skb->data_end,
-	};
+	struct hdr_cursor cur;
 	struct verdict v = { .action = VRNET_ACTION_DENY };
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
@@ -41,6 +38,10 @@ int vrnet_egress(struct __sk_buff *skb)
 		v.reason = VRNET_REASON_NO_POLICY;
 		goto out;
 	}
+
+	pull_headers(skb);
+	cur.pos = (void *)(long)skb->data;
+	cur.end = (void *)(long)skb->data_end;
 
 	/* Tags the kernel took off (802.1Q/802.1ad) never reach the policy. */
 	if (skb->vlan_present) {

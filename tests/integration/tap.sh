@@ -88,9 +88,23 @@ frames = {
     "qinq": eth + b"\x88\xa8\x00\x64\x81\x00\x00\x65\x08\x00" + v4,
     "ipv6-rh": eth + b"\x86\xdd" + v6(1),
 }
+# A guest with a virtio-net header may leave its headers outside the linear
+# area: hdr_len 14 on a frame larger than a page makes the tap put all but
+# the Ethernet header into page fragments. A SYN with 4,200 bytes of data.
+IFF_VNET_HDR = 0x4000
+def syn_data(port):
+    tcp = struct.pack("!HHIIBBHHH", 40000, port, 1, 0, 5 << 4, 0x02, 64240, 0, 0) + b"v" * 4200
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0, 64, 6, 0,
+                      socket.inet_aton("10.231.%s.2" % net), socket.inet_aton("203.0.113.10"))
+    return eth + b"\x08\x00" + hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:] + tcp
+vnet = {"nonlinear": syn_data(8080), "nonlinear-blocked": syn_data(9090)}
 fd = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(), IFF_TAP | IFF_NO_PI))
-os.write(fd, frames[kind])
+if kind in vnet:
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(), IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+    os.write(fd, struct.pack("<BBHHHH", 0, 0, 14, 0, 0, 0) + vnet[kind])
+else:
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", tap.encode(), IFF_TAP | IFF_NO_PI))
+    os.write(fd, frames[kind])
 os.close(fd)
 EOF
 
@@ -116,6 +130,9 @@ vr_inject "IPv6 routing header, no segments left" ipv6-rh-done allowed
 vr_inject "802.1Q-tagged SYN to an allowed service" vlan dropped
 vr_inject "802.1ad+802.1Q-tagged SYN to an allowed service" qinq dropped
 vr_inject "IPv6 routing header with a segment left" ipv6-rh dropped
+vr_inject "SYN with data, headers outside the linear area, to an allowed service" nonlinear allowed
+vr_inject "SYN with data, headers outside the linear area, to another port" nonlinear-blocked \
+	dropped
 
 # ---- detach restores the tap ----
 vr_start_relay
