@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,21 +61,46 @@ int device_index(const char *name, int *ifindex)
  * The program parses Ethernet frames: on a layer-3 device (tun, wireguard,
  * ip tunnels) the packet starts at its IP header and would be misread.
  */
+/* The driver of @name (ETHTOOL_GDRVINFO), "" if it will not say. */
+static void driver_of(int fd, const char *name, char *driver, size_t len)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	driver[0] = '\0';
+	if (!ioctl(fd, SIOCETHTOOL, &ifr))
+		snprintf(driver, len, "%s", info.driver);
+}
+
 int require_ethernet(const char *name)
 {
 	struct ifreq ifr = { 0 };
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), type = -1;
+	char driver[32] = "";
 
-	/* an ioctl, not /sys: /sys shows the namespace it was mounted from, not -n's */
+	/* ioctls, not /sys: /sys shows the namespace it was mounted from, not -n's */
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (fd >= 0 && !ioctl(fd, SIOCGIFHWADDR, &ifr))
 		type = ifr.ifr_hwaddr.sa_family;
 	if (fd >= 0)
+		driver_of(fd, name, driver, sizeof(driver));
+	if (fd >= 0)
 		close(fd);
-	if (type != ARPHRD_ETHER) /* tap, veth, macvtap */
+	if (type != ARPHRD_ETHER) /* tap, veth */
 		return fail(VR_EXIT_USAGE,
 			    "%s is not an Ethernet device (link type %d): vrnet-bpf filters tap and veth devices",
 			    name, type);
+	/*
+	 * A macvtap's (ipvtap's) guest frames leave through the device's
+	 * transmit path to its lower device, and a macvlan's (ipvlan's)
+	 * sandbox side is the device itself: its ingress hook sees none of
+	 * what the sandbox sends.
+	 */
+	if (!strcmp(driver, "macvlan") || !strcmp(driver, "ipvlan"))
+		return fail(VR_EXIT_USAGE,
+			    "%s is a %s device (macvtap/ipvtap or macvlan/ipvlan): what its sandbox sends never crosses its ingress hook; give the sandbox a tap or a veth pair and attach to the host's end",
+			    name, driver);
 	return 0;
 }
 

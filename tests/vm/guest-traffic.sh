@@ -124,3 +124,22 @@ expect_cmd "internet policy" vr internet $DEV policy
 expect_cmd "detach" vr detach $DEV
 expect_reach "detached" tcp4 $WEB4 9090
 expect_reach "detached" tcp6 "[$WEB6]" 9090
+
+# Devices whose sandbox traffic never crosses the ingress hook are refused:
+# a macvtap (a VM's frames leave through its transmit path) and a macvlan
+# (the sandbox's end is the device itself).
+for kind in macvtap macvlan; do
+	if ! ip link add vr$kind link $DEV type $kind mode bridge 2>/dev/null; then
+		not_ok "ip link add a $kind on $DEV"
+		continue
+	fi
+	out=$(vr attach vr$kind 2>&1)
+	rc=$?
+	case $out in *"macvtap/ipvtap or macvlan/ipvlan"*) said=1 ;; *) said= ;; esac
+	if [ "$rc" -eq 2 ] && [ -n "$said" ]; then
+		ok "attach to a $kind refused, exit 2"
+	else
+		not_ok "attach to a $kind: exit $rc: $out"
+	fi
+	ip link del vr$kind
+done

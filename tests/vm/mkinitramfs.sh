@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Builds the initramfs a matrix guest boots: busybox, iproute2's ip, socat,
 # the project's CLI and datapath test binaries with their shared libraries,
-# the guest scripts, and the kernel modules the filter needs (veth, clsact,
-# cls_bpf) with the modules they depend on, taken from the unpacked kernel.
+# the guest scripts, and the kernel modules the tests need (veth, clsact, cls_bpf,
+# macvtap) with the modules they depend on, taken from the unpacked kernel.
 # Usage: tests/vm/mkinitramfs.sh KERNEL-DIR BUILD-DIR OUT.cpio.gz
 set -euo pipefail
 kdir=$(realpath "$1") build=$(realpath "$2") out=$(realpath -m "$3")
@@ -49,7 +49,7 @@ add_module() { # NAME
 	echo "$1" >>"$root/vr/modules"
 }
 touch "$root/vr/modules"
-for m in veth sch_ingress cls_bpf; do add_module "$m"; done
+for m in veth sch_ingress cls_bpf macvtap; do add_module "$m"; done
 
 (cd "$root" && find . | cpio --quiet -o -H newc | gzip -1) >"$out.tmp"
 mv "$out.tmp" "$out"
