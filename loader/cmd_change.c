@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cli.h"
 #include "log.h"
 #include "netns.h"
@@ -104,6 +105,24 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 	}
 }
 
+/* Puts the filter of @ifindex ahead of the programs someone placed before it. */
+static int move_first(struct vr_state *st, int ifindex, const char *name)
+{
+	char link[4200];
+	int spare = -1, ret = vr_state_link_path(st, st->netns_cookie, ifindex, link, sizeof(link));
+
+	if (!ret)
+		ret = vr_program_load(st, st->netns_cookie, &spare, errbuf, sizeof(errbuf));
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	ret = vr_hook_move_first(ifindex, st->prog_fd, spare, link);
+	close(spare);
+	if (ret)
+		return fail(VR_EXIT_SYSTEM, "couldn't put the filter first on %s: %s", name,
+			    strerror(-ret));
+	return 0;
+}
+
 int do_attach(int argc, char **argv)
 {
 	struct vr_prepared_names names = { 0 };
@@ -131,6 +150,9 @@ int do_attach(int argc, char **argv)
 	if (is_attached(&st, ifindex)) {
 		if (opt.policy)
 			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
+		/* another program put ahead of ours (tcx): ours goes first again */
+		if (!ret && vr_hook_ahead(ifindex, st.prog_id) > 0)
+			ret = move_first(&st, ifindex, argv[0]);
 		if (!ret)
 			print_device(&st, ifindex, "attached");
 		goto close;

@@ -13,7 +13,10 @@
 
 static const char *filter_state(const struct vr_device_seen *seen)
 {
-	return !seen->reachable ? "unreachable" : seen->filtered ? "attached" : "missing";
+	return !seen->reachable		 ? "unreachable" :
+	       !seen->filtered		 ? "missing" :
+	       vr_filter_behind(seen) ? "behind" :
+					 "attached";
 }
 
 /* One device of `list`: what decides, and how much passed and dropped. */
@@ -40,6 +43,7 @@ static void print_list_line(struct vr_state *st, const struct vr_device_policy *
 	       *netns ? "  netns " : "", netns,
 	       !seen->reachable	       ? "  (namespace not found)" :
 	       vr_filter_missing(seen) ? "  FILTER MISSING: unfiltered" :
+	       vr_filter_behind(seen)  ? "  PROGRAM AHEAD: may be skipped" :
 					 "");
 }
 
@@ -137,7 +141,7 @@ int do_status(int argc, char **argv)
 		vr_device_netns_text(&st, &dev, netns, sizeof(netns));
 		if (*netns)
 			snprintf(where, sizeof(where), " (netns %s)", netns);
-		missing += vr_filter_missing(&seen);
+		missing += vr_filter_missing(&seen) || vr_filter_behind(&seen);
 		if (opt.json)
 			json_array_append_new(arr, json_pack("{s:s,s:i,s:s,s:s}", "device",
 							     dev.ifname, "ifindex", dev.ifindex,
@@ -146,6 +150,10 @@ int do_status(int argc, char **argv)
 		else if (vr_filter_missing(&seen))
 			printf("%s%s: FILTER MISSING: nothing filters it (was its clsact qdisc removed?); vrnet-bpf%s%s attach %s restores it, deny-all\n",
 			       dev.ifname, where, *netns ? " -n " : "", netns, dev.ifname);
+		else if (vr_filter_behind(&seen))
+			printf("%s%s: PROGRAM AHEAD: %d other program%s run%s before vrnet-bpf on its hook and may pass packets without it; vrnet-bpf%s%s attach %s puts it first again\n",
+			       dev.ifname, where, seen.ahead, seen.ahead == 1 ? "" : "s",
+			       seen.ahead == 1 ? "s" : "", *netns ? " -n " : "", netns, dev.ifname);
 		else if (!seen.reachable)
 			printf("%s%s: its network namespace is not found (gone?)\n", dev.ifname,
 			       where);

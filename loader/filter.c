@@ -19,7 +19,9 @@ void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_
 	seen->reachable = true;
 	seen->exists = if_indextoname((unsigned int)dev->ifindex, name) != NULL;
 	seen->same_name = seen->exists && !strcmp(name, dev->ifname);
-	if (seen->exists && !vr_program_info(st, dev->netns_cookie, &prog))
+	if (seen->exists && !vr_program_info(st, dev->netns_cookie, &prog)) {
 		seen->filtered = vr_hook_is_attached(dev->ifindex, prog.id) == 1;
+		seen->ahead = seen->filtered ? vr_hook_ahead(dev->ifindex, prog.id) : 0;
+	}
 	vr_netns_return(home);
 }

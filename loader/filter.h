@@ -15,6 +15,7 @@ struct vr_device_seen {
 	bool exists;	 /* a device with its ifindex exists there */
 	bool same_name;	 /* ... under the name it was attached as */
 	bool filtered;	 /* our filter, running its namespace's program, is on its hook */
+	int ahead;	 /* tcx programs that run before ours: each may pass a packet past it */
 };
 
 void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_device_seen *seen);
@@ -23,6 +24,12 @@ void vr_device_look(struct vr_state *st, const struct vr_device *dev, struct vr_
 static inline bool vr_filter_missing(const struct vr_device_seen *seen)
 {
 	return seen->reachable && !seen->filtered;
+}
+
+/* Whether another program runs before ours and may pass packets without it. */
+static inline bool vr_filter_behind(const struct vr_device_seen *seen)
+{
+	return seen->filtered && seen->ahead > 0;
 }
 
 #endif

@@ -35,7 +35,7 @@ static void init_families(struct family *f)
 		[M_INTERNET] = { "vrnet_internet_override", "gauge",
 				 "The internet switch: 0 policy, 1 off (drop all), 2 on (pass all)." },
 		[M_FILTER] = { "vrnet_filter_attached", "gauge",
-			       "1 if the device's filter is on its hook; 0: it is gone and nothing filters the device." },
+			       "1 if the device's filter is on its hook, first; 0: it is gone, or another program runs before it." },
 	};
 
 	for (int i = 0; i < M_COUNT; i++) {
@@ -90,7 +90,8 @@ static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
 	add(&f[M_AUDIT], json_pack("{s:s}", "device", dev), netns, dp.dev.mode == VRNET_MODE_AUDIT);
 	add(&f[M_INTERNET], json_pack("{s:s}", "device", dev), netns, dp.dev.internet);
 	vr_device_look(st, &dp.dev, &seen);
-	add(&f[M_FILTER], json_pack("{s:s}", "device", dev), netns, !vr_filter_missing(&seen));
+	add(&f[M_FILTER], json_pack("{s:s}", "device", dev), netns,
+	    !vr_filter_missing(&seen) && !vr_filter_behind(&seen));
 
 	/* a domain rule's hits are those of the addresses it resolved to; series per rule on request */
 	for (uint32_t i = 0; hits && i < dp.count;) {

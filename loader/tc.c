@@ -10,6 +10,7 @@
 
 /* Not in Debian 12's UAPI headers (Linux 6.1): the values are ABI. */
 #define VR_BPF_TCX_INGRESS 46
+#define VR_BPF_F_BEFORE (1U << 3) /* with no program named: before every other */
 
 static int tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
 {
@@ -78,21 +79,75 @@ bool vr_tcx_supported(void)
 	return tcx_query(1, ids, 1) >= 0;
 }
 
-static int tcx_attach(int ifindex, int prog_fd, const char *link_pin)
+/* A new link, first on the hook, pinned at @pin. */
+static int tcx_link_first(int ifindex, int prog_fd, const char *pin)
 {
-	int fd = bpf_obj_get(link_pin), ret = 0;
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = VR_BPF_F_BEFORE);
+	int fd = bpf_link_create(prog_fd, ifindex, VR_BPF_TCX_INGRESS, &opts), ret = 0;
 
-	if (fd >= 0) { /* ours is there: the new program replaces it in one step */
-		ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
-		close(fd);
-		return ret;
-	}
-	fd = bpf_link_create(prog_fd, ifindex, VR_BPF_TCX_INGRESS, NULL);
 	if (fd < 0)
 		return -errno;
-	if (bpf_obj_pin(fd, link_pin))
+	if (bpf_obj_pin(fd, pin))
 		ret = -errno;
 	close(fd); /* pinned, the link holds; unpinned (an error), it goes */
+	return ret;
+}
+
+int vr_hook_ahead(int ifindex, unsigned int prog_id)
+{
+	__u32 ids[64];
+	int n = vr_tcx_supported() ? tcx_query(ifindex, ids, 64) : 0;
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] == prog_id)
+			return i;
+	return 0;
+}
+
+/*
+ * Ours goes first on the hook: a tcx program ahead of it that says "pass"
+ * would let a packet skip it. An existing link of ours keeps its place and
+ * takes the new program in one step (an upgrade); vr_hook_move_first()
+ * moves it.
+ */
+static int tcx_attach(int ifindex, int prog_fd, const char *link_pin)
+{
+	int fd = bpf_obj_get(link_pin), ret;
+
+	if (fd < 0)
+		return tcx_link_first(ifindex, prog_fd, link_pin);
+	ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A hook runs a program once: the old link (behind another program) first
+ * takes @spare_fd, a copy of the program, so that @prog_fd can have a new
+ * link ahead of everything; then the old link goes. At every moment one of
+ * ours is on the hook.
+ */
+int vr_hook_move_first(int ifindex, int prog_fd, int spare_fd, const char *link_pin)
+{
+	char fresh[4200];
+	int fd = bpf_obj_get(link_pin), ret;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(fresh, sizeof(fresh), "%s_new", link_pin);
+	unlink(fresh);
+	ret = bpf_link_update(fd, spare_fd, NULL) ? -errno : 0;
+	if (!ret)
+		ret = tcx_link_first(ifindex, prog_fd, fresh);
+	if (!ret && bpf_link_detach(fd) && errno != ENOLINK)
+		ret = -errno;
+	if (!ret && rename(fresh, link_pin))
+		ret = -errno;
+	if (ret) {
+		bpf_link_update(fd, prog_fd, NULL); /* as it was, wherever it failed */
+		unlink(fresh);
+	}
+	close(fd);
 	return ret;
 }
 

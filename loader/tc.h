@@ -21,13 +21,21 @@ bool vr_tcx_supported(void);
 /*
  * Attaches @prog_fd to @ifindex's ingress, or replaces the program of ours
  * already there (in one step, never a moment without it): a tcx link pinned
- * at @link_pin where tcx exists, else our cls_bpf filter (@created_qdisc
- * tells if the clsact qdisc was new). @tcx tells which.
+ * at @link_pin, first on the hook, where tcx exists, else our cls_bpf filter
+ * (@created_qdisc tells if the clsact qdisc was new). @tcx tells which.
  */
 int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
 		   bool *created_qdisc);
 /* Whether a filter of ours (the link at @link_pin, or our cls_bpf filter) is on @ifindex, any program. */
 bool vr_hook_present(int ifindex, const char *link_pin);
+/*
+ * Moves our tcx link (pinned at @link_pin, running @prog_fd) ahead of every
+ * other program, with never a moment without one of ours; @spare_fd is a
+ * second copy of the program (a hook runs one program once).
+ */
+int vr_hook_move_first(int ifindex, int prog_fd, int spare_fd, const char *link_pin);
+/* How many tcx programs run before @prog_id on @ifindex's ingress (0: first, or clsact). */
+int vr_hook_ahead(int ifindex, unsigned int prog_id);
 /* 1 if the program @prog_id is on @ifindex's ingress (either way), 0 if not, <0 error. */
 int vr_hook_is_attached(int ifindex, unsigned int prog_id);
 /*

@@ -20,7 +20,7 @@ $(OUTPUT)/tests/dp_%: tests/datapath/%.c $(OUTPUT)/libvrnet.a $(TEST_HDRS) | $(O
 
 $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
 .PHONY: test-bins cmocka-bins test-sanitize-bins
 test-bins: $(OUTPUT)/vrnet-bpf $(TEST_BINS)

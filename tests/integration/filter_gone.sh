@@ -93,3 +93,28 @@ if grep -qx "vrnet_filter_attached{device=\"$dev\"} 1" "$VR_TMP/metrics"; then
 else
 	not_ok "metrics: $(grep vrnet_filter_attached "$VR_TMP/metrics")"
 fi
+
+# ---- tcx: another program placed ahead of ours, which passes everything ----
+if [ "$hook" = tcx ]; then
+	ahead=$VR_PIN-ahead
+	"$VRNET_TOOLS/tcxahead" "$dev" "$ahead" || vr_fatal "tcxahead on $dev"
+	expect_reach "a pass-all program ahead: the filter is skipped" tcp "$VR_WEB4" 9090
+	expect_rc "status: exit 1" 1 vr status
+	if grep -q "^$dev: PROGRAM AHEAD: 1 other program runs before vrnet-bpf" "$VR_TMP/out"; then
+		ok "status names the program ahead"
+	else
+		not_ok "status: $(cat "$VR_TMP/out")"
+	fi
+	if [ "$(vr -j list | jq -r --arg d "$dev" '.[] | select(.device == $d) | .filter')" = behind ]; then
+		ok "list -j: filter behind"
+	else
+		not_ok "list -j: $(vr -j list)"
+	fi
+	expect "attach puts ours first again" vr attach "$dev"
+	expect_blocked "ours first again" tcp "$VR_WEB4" 9090
+	expect "status: exit 0" vr status
+	rm -f "$ahead"
+	expect_blocked "the other program gone: still filtered" tcp "$VR_WEB4" 9090
+else
+	skip "a program ahead: no tcx on $(uname -r)"
+fi
