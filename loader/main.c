@@ -30,10 +30,13 @@ static int do_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "attach", do_attach, 1, 1, OPT_POLICY | OPT_FORCE, "DEV [--policy FILE|-] [--force]",
-	  "Load the program (once per host) and attach it to DEV's tc ingress hook, which\n"
-	  "sees everything the sandbox sends. Without --policy, DEV is deny-all. Attaching\n"
-	  "an attached device keeps its policy unless --policy is given. --force allows a\n"
-	  "device that carries the host's default route." },
+	  "Load the program (once per network namespace) and attach it to DEV's ingress\n"
+	  "hook (a tcx link, first on the hook, from Linux 6.6; clsact before), which sees\n"
+	  "everything the sandbox sends. Without --policy, DEV is deny-all. Attaching an\n"
+	  "attached device keeps its policy unless --policy is given, and puts the filter\n"
+	  "first again if another program was placed ahead of it. --force allows a device\n"
+	  "that carries the host's default route; macvtap/ipvtap and macvlan/ipvlan devices\n"
+	  "are refused (what their sandbox sends never crosses that hook)." },
 	{ "apply", do_apply, 0, 1, OPT_POLICY | OPT_CHECK, "DEV --policy FILE|- | --check --policy FILE|-",
 	  "Replace DEV's policy atomically: packets see the old policy or the new one,\n"
 	  "never a mix; on any error the old policy stays in force. With --check, only\n"
