@@ -114,7 +114,8 @@ int open_state(struct vr_state *st, enum vr_open_mode mode)
 	if (mode == VR_OPEN_CHANGE) {
 		size_t unreachable;
 
-		ret = vr_gc(st, false, &unreachable);
+		/* only this namespace's: entering every other one at every change would not scale */
+		ret = vr_gc(st, VR_GC_HERE, &unreachable);
 		if (ret < 0)
 			vr_warn("couldn't reclaim the state of deleted devices: %s", strerror(-ret));
 	}

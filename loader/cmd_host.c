@@ -97,7 +97,7 @@ int do_gc(int argc, char **argv)
 		return fail(open_exit(ret), "%s", errbuf);
 	size_t swept = 0, unreachable = 0;
 
-	ret = vr_gc(&st, opt.force, &unreachable);
+	ret = vr_gc(&st, opt.force ? VR_GC_FORCE : VR_GC_ALL, &unreachable);
 	if (ret >= 0) {
 		int sweep = vr_sweep(&st, &swept);
 

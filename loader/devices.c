@@ -508,7 +508,7 @@ static int device_exists(struct vr_state *st, const struct vr_device *dev)
 	return ret;
 }
 
-int vr_gc(struct vr_state *st, bool unreachable_too, size_t *unreachable)
+int vr_gc(struct vr_state *st, enum vr_gc_scope scope, size_t *unreachable)
 {
 	__u32 *slots;
 	size_t n;
@@ -523,8 +523,10 @@ int vr_gc(struct vr_state *st, bool unreachable_too, size_t *unreachable)
 
 		if (vr_device_get_slot(st, slots[i], &dev))
 			continue;
+		if (scope == VR_GC_HERE && dev.netns_cookie != st->netns_cookie)
+			continue;
 		exists = device_exists(st, &dev);
-		if (exists == -ENOENT && !unreachable_too) {
+		if (exists == -ENOENT && scope != VR_GC_FORCE) {
 			(*unreachable)++;
 			continue;
 		}

@@ -118,10 +118,36 @@ static int try_enter(const char *path, __u64 cookie, __u64 inode)
 	return !cookie_here(&c) && c == cookie;
 }
 
-/* Walks /run/netns, then every process, for the namespace; 1 when entered. */
+/*
+ * Where namespaces were found before, in this process: a command that looks
+ * at many devices of a few namespaces walks /proc once per namespace.
+ */
+static struct {
+	__u64 cookie;
+	char path[300];
+} found[64];
+static unsigned int n_found;
+
+static void remember(__u64 cookie, const char *path)
+{
+	unsigned int i = n_found++ % (sizeof(found) / sizeof(found[0]));
+
+	found[i].cookie = cookie;
+	snprintf(found[i].path, sizeof(found[i].path), "%s", path);
+}
+
+/* Walks what was found before, /run/netns, then every process; 1 when entered. */
 static int find_and_enter(__u64 cookie, __u64 inode, int home)
 {
 	static const char *const dirs[] = { "/run/netns", "/proc" };
+
+	for (unsigned int i = 0; i < sizeof(found) / sizeof(found[0]); i++) {
+		if (found[i].cookie != cookie || !found[i].path[0])
+			continue;
+		if (try_enter(found[i].path, cookie, inode))
+			return 1;
+		setns(home, CLONE_NEWNET);
+	}
 
 	for (size_t i = 0; i < 2; i++) {
 		DIR *d = opendir(dirs[i]);
@@ -138,6 +164,7 @@ static int find_and_enter(__u64 cookie, __u64 inode, int home)
 				 e->d_name);
 			if (try_enter(path, cookie, inode)) {
 				closedir(d);
+				remember(cookie, path);
 				return 1;
 			}
 			setns(home, CLONE_NEWNET); /* a wrong one was entered: back */

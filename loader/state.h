@@ -145,13 +145,18 @@ int vr_device_detaching(struct vr_state *st, int ifindex);
 int vr_device_forget(struct vr_state *st, int ifindex);
 int vr_device_forget_slot(struct vr_state *st, __u32 slot);
 
+enum vr_gc_scope {
+	VR_GC_HERE,	/* devices of this network namespace (cheap: every change does it) */
+	VR_GC_ALL,	/* and of every other one that can be entered (`gc`) */
+	VR_GC_FORCE,	/* and forget those whose namespace cannot be found (`gc --force`) */
+};
+
 /*
- * Forgets devices that no longer exist: in this network namespace, or in
- * another one that can be entered. A device whose namespace cannot be found
- * is kept (and counted in @unreachable) unless @unreachable_too. Returns how
- * many were forgotten, or <0.
+ * Forgets devices that no longer exist, in the namespaces @scope says. A
+ * device whose namespace cannot be found is kept (and counted in
+ * @unreachable) unless VR_GC_FORCE. Returns how many were forgotten, or <0.
  */
-int vr_gc(struct vr_state *st, bool unreachable_too, size_t *unreachable);
+int vr_gc(struct vr_state *st, enum vr_gc_scope scope, size_t *unreachable);
 
 /*
  * Finishes what a killed command left (only under the lock of a change):
