@@ -393,7 +393,7 @@ int do_detach(int argc, char **argv)
 	 * this device: an entry without our filter is state left by an earlier
 	 * device with this ifindex, and says nothing about this one's qdisc.
 	 */
-	if (has_entry && (ret = vr_device_detaching(&st, ifindex))) {
+	if (has_entry && (ret = vr_device_detaching(&st, ifindex, true))) {
 		ret = fail(VR_EXIT_SYSTEM, "couldn't begin to detach %s: %s", argv[0],
 			   strerror(-ret));
 		goto out;
@@ -403,6 +403,9 @@ int do_detach(int argc, char **argv)
 		if (!ret)
 			ret = vr_hook_detach(ifindex, link, has_entry && dev.created_qdisc);
 		if (ret) {
+			/* nothing came off: the device stays as it was, not half detached */
+			if (has_entry)
+				vr_device_detaching(&st, ifindex, false);
 			ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0],
 				   strerror(-ret));
 			goto out;

@@ -20,6 +20,7 @@
 #include "netns.h"
 #include "state.h"
 #include "store.h"
+#include "tc.h"
 #include "devices.h"
 
 int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot)
@@ -221,38 +222,69 @@ static int host_addrs_clear(struct vr_state *st, __u32 slot)
 	return ret;
 }
 
-/*
- * /proc/net/if_inet6 lists every IPv6 address of this network namespace with
- * its ifindex, one line each: cheaper than getifaddrs(), which dumps every
- * link as well.
- */
-static int host_addrs_sync_slot(struct vr_state *st, __u32 slot, int ifindex)
+/* The host's IPv6 addresses on @ifindex now (/proc/net/if_inet6), link-local ones left out. */
+static int read_host_addrs(int ifindex, __u8 (*out)[16], int max)
 {
 	char line[256], hex[33];
 	unsigned int idx, plen, scope, flags;
-	__u8 one = 1;
-	FILE *f;
-	int ret = host_addrs_clear(st, slot);
+	int n = 0;
+	FILE *f = fopen("/proc/net/if_inet6", "r");
 
-	if (ret)
-		return ret;
-	f = fopen("/proc/net/if_inet6", "r");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno; /* no IPv6 on this host */
-	while (!ret && fgets(line, sizeof(line), f)) {
-		struct vrnet_hostaddr_key key = { .slot = slot };
-
+	while (n < max && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%32s %x %x %x %x", hex, &idx, &plen, &scope, &flags) != 5 ||
 		    (int)idx != ifindex || strlen(hex) != 32)
 			continue;
 		for (int i = 0; i < 16; i++)
-			sscanf(hex + 2 * i, "%2hhx", &key.addr[i]);
-		if (key.addr[0] == 0xfe && (key.addr[1] & 0xc0) == 0x80)
+			sscanf(hex + 2 * i, "%2hhx", &out[n][i]);
+		if (out[n][0] == 0xfe && (out[n][1] & 0xc0) == 0x80)
 			continue; /* link-local: exempt anyway */
-		if (bpf_map_update_elem(st->hostaddrs_fd, &key, &one, BPF_ANY))
-			ret = -errno;
+		n++;
 	}
 	fclose(f);
+	return n;
+}
+
+/*
+ * Packets read this table: the current addresses go in first, then only
+ * those no longer there come out, so an address that stays is never missing
+ * (and a command killed in between leaves at most one stale address).
+ * /proc/net/if_inet6 is cheaper than getifaddrs(), which dumps every link.
+ */
+static int host_addrs_sync_slot(struct vr_state *st, __u32 slot, int ifindex)
+{
+	static __u8 now[256][16];
+	struct vrnet_hostaddr_key key, next, *prev = NULL, gone[64];
+	__u8 one = 1;
+	int n = read_host_addrs(ifindex, now, 256), k, ret = 0;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; !ret && i < n; i++) {
+		struct vrnet_hostaddr_key add = { .slot = slot };
+
+		memcpy(add.addr, now[i], 16);
+		if (bpf_map_update_elem(st->hostaddrs_fd, &add, &one, BPF_ANY))
+			ret = -errno;
+	}
+	do { /* collect, then delete: deleting while walking restarts the walk */
+		k = 0;
+		prev = NULL;
+		while (!ret && k < 64 && !bpf_map_get_next_key(st->hostaddrs_fd, prev, &next)) {
+			bool current = false;
+
+			for (int i = 0; next.slot == slot && i < n; i++)
+				current |= !memcmp(next.addr, now[i], 16);
+			if (next.slot == slot && !current)
+				gone[k++] = next;
+			key = next;
+			prev = &key;
+		}
+		for (int i = 0; i < k; i++)
+			if (bpf_map_delete_elem(st->hostaddrs_fd, &gone[i]) && errno != ENOENT)
+				ret = -errno;
+	} while (k == 64 && !ret);
 	return ret;
 }
 
@@ -289,7 +321,15 @@ int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record 
 		return -errno;
 	__atomic_store_n(&st->switch_words[slot], (__u64)record_id, __ATOMIC_RELEASE);
 	vr_wait_for_readers();
-	return set_unsettled(st, 0);
+	/*
+	 * The new record is in force from the store on: a failure to clear the
+	 * mark costs the next change one more grace period, nothing else, and
+	 * must not make the caller undo what packets already see.
+	 */
+	if (set_unsettled(st, 0))
+		vr_warn("couldn't clear the switch mark in %s: %s", VRNET_MAP_CONFIG,
+			strerror(errno));
+	return 0;
 }
 
 void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
@@ -403,9 +443,11 @@ static int free_slot(struct vr_state *st, __u32 slot)
 		return ret;
 	__atomic_store_n(&st->switch_words[slot], 0, __ATOMIC_RELEASE);
 	/* a tcx link of a device that is gone, or whose detach died: unpinned, it goes */
-	if (!vr_state_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link)) &&
-	    unlink(link) && errno != ENOENT)
-		return -errno;
+	if (!vr_state_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link))) {
+		if (unlink(link) && errno != ENOENT)
+			return -errno;
+		vr_hook_forget_move(link);
+	}
 	ret = reset_slot(st, slot);
 	if (!ret)
 		ret = host_addrs_clear(st, slot);
@@ -480,7 +522,7 @@ int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_q
 	return devinfo_write(st, slot, &di);
 }
 
-int vr_device_detaching(struct vr_state *st, int ifindex)
+int vr_device_detaching(struct vr_state *st, int ifindex, bool detaching)
 {
 	struct vrnet_devinfo di;
 	__u32 slot;
@@ -488,7 +530,7 @@ int vr_device_detaching(struct vr_state *st, int ifindex)
 
 	if (ret)
 		return ret;
-	di.detaching = 1;
+	di.detaching = detaching;
 	return devinfo_write(st, slot, &di);
 }
 

@@ -137,9 +137,10 @@ int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_qdisc);
 /*
  * Notes that a detach of @ifindex began, before its filter comes off: if the
- * command dies, the next change finishes the detach (vr_recover).
+ * command dies, the next change finishes the detach (vr_recover). A detach
+ * that fails clears the note (@detaching false).
  */
-int vr_device_detaching(struct vr_state *st, int ifindex);
+int vr_device_detaching(struct vr_state *st, int ifindex, bool detaching);
 
 /* Deletes a device's entry, policy and counters (after it is detached). */
 int vr_device_forget(struct vr_state *st, int ifindex);

@@ -107,10 +107,11 @@ static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule
 		ret = vr_batch_delete(st->lpm6_fd, k6, sizeof(*k6), n6);
 	if (!ret)
 		ret = vr_batch_delete(st->portsets_fd, pk, sizeof(*pk), portset_count);
-	if (!ret)
-		ret = vr_batch_delete(st->rules_fd, ck, sizeof(*ck), chunks);
+	/* names before the records they are found through */
 	if (!ret)
 		ret = vr_batch_delete(st->names_fd, nk, sizeof(*nk), nn);
+	if (!ret)
+		ret = vr_batch_delete(st->rules_fd, ck, sizeof(*ck), chunks);
 	if (!ret && hits)
 		ret = vr_batch_delete(st->rulehits_fd, hk, sizeof(*hk), hit_count);
 out:
@@ -196,9 +197,10 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 			v6[i6++] = v;
 		}
 	}
-	ret = vr_batch_update(st->names_fd, nk, sizeof(*nk), nv, sizeof(*nv), c->name_count);
+	/* records first: a delete finds the names through them */
+	ret = vr_batch_update(st->rules_fd, ck, sizeof(*ck), cv, sizeof(*cv), chunks);
 	if (!ret)
-		ret = vr_batch_update(st->rules_fd, ck, sizeof(*ck), cv, sizeof(*cv), chunks);
+		ret = vr_batch_update(st->names_fd, nk, sizeof(*nk), nv, sizeof(*nv), c->name_count);
 	if (!ret)
 		ret = vr_batch_update(st->portsets_fd, pk, sizeof(*pk), c->portsets,
 				   sizeof(*c->portsets), c->portset_count);
@@ -462,7 +464,8 @@ int vr_store_reclaim(struct vr_state *st, size_t *removed)
 	if (n && !ret)
 		vr_wait_for_readers();
 	for (size_t i = 0; !ret && i < n; i++) {
-		ret = vr_store_delete(st, orphans[i], true, 0);
+		/* an overlay's hits count under its base's id: as many as an overlay holds */
+		ret = vr_store_delete(st, orphans[i], true, VRNET_MAX_OVERLAY_RULES);
 		if (!ret)
 			vr_debug("removed policy %u, left by a command that did not finish",
 				 orphans[i]);

@@ -127,6 +127,12 @@ static int tcx_attach(int ifindex, int prog_fd, const char *link_pin)
  * link ahead of everything; then the old link goes. At every moment one of
  * ours is on the hook.
  */
+/* Where vr_hook_move_first() pins the new link until it replaces the old one's pin. */
+static void move_pin(const char *link_pin, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s_new", link_pin);
+}
+
 int vr_hook_move_first(int ifindex, int prog_fd, int spare_fd, const char *link_pin)
 {
 	char fresh[4200];
@@ -134,21 +140,34 @@ int vr_hook_move_first(int ifindex, int prog_fd, int spare_fd, const char *link_
 
 	if (fd < 0)
 		return -errno;
-	snprintf(fresh, sizeof(fresh), "%s_new", link_pin);
+	move_pin(link_pin, fresh, sizeof(fresh));
 	unlink(fresh);
 	ret = bpf_link_update(fd, spare_fd, NULL) ? -errno : 0;
 	if (!ret)
 		ret = tcx_link_first(ifindex, prog_fd, fresh);
-	if (!ret && bpf_link_detach(fd) && errno != ENOLINK)
-		ret = -errno;
+	/*
+	 * The new link takes the pin first: from then on the old one is held
+	 * only by this fd, and goes when it is detached or this process ends.
+	 */
 	if (!ret && rename(fresh, link_pin))
 		ret = -errno;
 	if (ret) {
-		bpf_link_update(fd, prog_fd, NULL); /* as it was, wherever it failed */
-		unlink(fresh);
+		unlink(fresh);				/* the new link, if any, goes */
+		bpf_link_update(fd, prog_fd, NULL);	/* the old one as it was */
+	} else {
+		/* were this to fail, the unpinned link still goes with this fd */
+		bpf_link_detach(fd);
 	}
 	close(fd);
 	return ret;
+}
+
+void vr_hook_forget_move(const char *link_pin)
+{
+	char fresh[4200];
+
+	move_pin(link_pin, fresh, sizeof(fresh));
+	unlink(fresh);
 }
 
 int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
@@ -194,6 +213,8 @@ int vr_hook_is_attached(int ifindex, unsigned int prog_id)
 int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc)
 {
 	int fd = bpf_obj_get(link_pin), ret = 0;
+
+	vr_hook_forget_move(link_pin); /* a new link a killed move left pinned aside */
 
 	if (fd >= 0) {
 		/* detached now, not when the last reference goes */

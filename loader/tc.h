@@ -34,6 +34,8 @@ bool vr_hook_present(int ifindex, const char *link_pin);
  * second copy of the program (a hook runs one program once).
  */
 int vr_hook_move_first(int ifindex, int prog_fd, int spare_fd, const char *link_pin);
+/* Unpins a new link a killed vr_hook_move_first() left beside @link_pin. */
+void vr_hook_forget_move(const char *link_pin);
 /* How many tcx programs run before @prog_id on @ifindex's ingress (0: first, or clsact). */
 int vr_hook_ahead(int ifindex, unsigned int prog_id);
 /* 1 if the program @prog_id is on @ifindex's ingress (either way), 0 if not, <0 error. */
