@@ -286,9 +286,18 @@ static int create_maps(struct vr_state *st, char *err, size_t errlen)
 	return ret;
 }
 
+/* Whether @path is still the directory @fd has open. */
+static bool same_dir(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mode,
 		  char *err, size_t errlen)
 {
+	static int reopened;
 	bool created = false, locked = false;
 	char path[4200];
 	int ret;
@@ -334,6 +343,20 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 		snprintf(err, errlen, "couldn't lock %s: %s", pin_dir, strerror(-ret));
 		goto fail;
 	}
+	/*
+	 * A first attach that failed removes the directory it made, maybe while
+	 * this command waited for its lock: a lock on a removed directory
+	 * serialises nothing. Open it again.
+	 */
+	if (!same_dir(st->dir_fd, pin_dir)) {
+		vr_state_close(st);
+		if (++reopened > 8) {
+			snprintf(err, errlen, "%s keeps being removed and made anew", pin_dir);
+			return -EAGAIN;
+		}
+		return vr_state_open(st, pin_dir, mode, err, errlen);
+	}
+	reopened = 0;
 
 	ret = vr_netns_self(&st->netns_cookie, &st->netns_inode);
 	if (ret) {
