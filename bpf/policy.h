@@ -193,24 +193,23 @@ static __always_inline int embedded_ipv4(const __u8 *d, __u8 *v4)
 }
 
 /*
- * An IPv6 packet to an IPv4 address in disguise is judged by the IPv4 block
- * rules of that address too (allow rules never open it): otherwise a sandbox
- * reaches a blocked host (the metadata address) through NAT64 or 6to4.
- * Returns 1 when one of them blocks it (in @v). A global function, verified
- * once (it runs for the base policy and the overlay).
+ * An IPv6 packet to an IPv4 address in disguise (@v4, from embedded_ipv4) is
+ * judged by the IPv4 block rules of that address too (allow rules never open
+ * it): otherwise a sandbox reaches a blocked host (the metadata address)
+ * through NAT64 or 6to4. Returns 1 when one of them blocks it (in @v). A
+ * global function, verified once (it runs for the base policy and the overlay).
  */
-__noinline int vrnet_blocked_as_ipv4(__u32 policy_id, const struct packet_info *pkt,
+__noinline int vrnet_blocked_as_ipv4(__u32 policy_id, const struct packet_info *pkt, __u32 v4,
 				     __u32 proto, struct verdict *v)
 {
 	struct packet_info as4;
 	struct verdict b = { .action = VRNET_ACTION_DENY, .reason = VRNET_REASON_DEFAULT };
 
-	if (!pkt || !v || pkt->family != 6)
+	if (!pkt || !v)
 		return 0;
 	as4 = *pkt;
-	if (!embedded_ipv4(pkt->daddr, as4.daddr))
-		return 0;
 	as4.family = 4;
+	__builtin_memcpy(as4.daddr, &v4, 4);
 	if (!vrnet_scan_policy(policy_id, &as4, proto, &b) || b.reason != VRNET_REASON_BLOCK_RULE)
 		return 0;
 	*v = b;
@@ -226,6 +225,7 @@ static __always_inline void evaluate_policy(const struct vrnet_record *dev,
 					    struct verdict *v)
 {
 	__u8 proto = rule_proto_of(pkt);
+	__u32 v4;
 
 	v->action = dev->default_action;
 	v->reason = VRNET_REASON_DEFAULT;
@@ -234,10 +234,13 @@ static __always_inline void evaluate_policy(const struct vrnet_record *dev,
 		return;
 	if (dev->overlay_id && vrnet_scan_policy(dev->overlay_id, pkt, proto, v))
 		return;
-	if (pkt->family != 6 || vrnet_blocked_as_ipv4(dev->policy_id, pkt, proto, v))
+	/* most IPv6 packets stop here: no IPv4 address inside */
+	if (pkt->family != 6 || !embedded_ipv4(pkt->daddr, (__u8 *)&v4))
+		return;
+	if (vrnet_blocked_as_ipv4(dev->policy_id, pkt, v4, proto, v))
 		return;
 	if (dev->overlay_id)
-		vrnet_blocked_as_ipv4(dev->overlay_id, pkt, proto, v);
+		vrnet_blocked_as_ipv4(dev->overlay_id, pkt, v4, proto, v);
 }
 
 #endif

@@ -200,8 +200,8 @@ static int alloc_slot(struct vr_state *st, __u32 *slot, char *err, size_t errlen
 	return -ENOSPC;
 }
 
-/* Deletes the recorded host addresses of the device in @slot. */
-static int host_addrs_clear(struct vr_state *st, __u32 slot)
+/* Deletes the recorded host addresses of the device in @slot but the @n_keep in @keep. */
+static int host_addrs_drop(struct vr_state *st, __u32 slot, __u8 (*keep)[16], int n_keep)
 {
 	struct vrnet_hostaddr_key key, next, *prev = NULL, gone[64];
 	int n, ret = 0;
@@ -210,7 +210,11 @@ static int host_addrs_clear(struct vr_state *st, __u32 slot)
 		n = 0;
 		prev = NULL;
 		while (n < 64 && !bpf_map_get_next_key(st->hostaddrs_fd, prev, &next)) {
-			if (next.slot == slot)
+			bool kept = false;
+
+			for (int i = 0; next.slot == slot && i < n_keep; i++)
+				kept |= !memcmp(next.addr, keep[i], 16);
+			if (next.slot == slot && !kept)
 				gone[n++] = next;
 			key = next;
 			prev = &key;
@@ -255,9 +259,8 @@ static int read_host_addrs(int ifindex, __u8 (*out)[16], int max)
 static int host_addrs_sync_slot(struct vr_state *st, __u32 slot, int ifindex)
 {
 	static __u8 now[256][16];
-	struct vrnet_hostaddr_key key, next, *prev = NULL, gone[64];
 	__u8 one = 1;
-	int n = read_host_addrs(ifindex, now, 256), k, ret = 0;
+	int n = read_host_addrs(ifindex, now, 256), ret = 0;
 
 	if (n < 0)
 		return n;
@@ -268,24 +271,7 @@ static int host_addrs_sync_slot(struct vr_state *st, __u32 slot, int ifindex)
 		if (bpf_map_update_elem(st->hostaddrs_fd, &add, &one, BPF_ANY))
 			ret = -errno;
 	}
-	do { /* collect, then delete: deleting while walking restarts the walk */
-		k = 0;
-		prev = NULL;
-		while (!ret && k < 64 && !bpf_map_get_next_key(st->hostaddrs_fd, prev, &next)) {
-			bool current = false;
-
-			for (int i = 0; next.slot == slot && i < n; i++)
-				current |= !memcmp(next.addr, now[i], 16);
-			if (next.slot == slot && !current)
-				gone[k++] = next;
-			key = next;
-			prev = &key;
-		}
-		for (int i = 0; i < k; i++)
-			if (bpf_map_delete_elem(st->hostaddrs_fd, &gone[i]) && errno != ENOENT)
-				ret = -errno;
-	} while (k == 64 && !ret);
-	return ret;
+	return ret ? ret : host_addrs_drop(st, slot, now, n);
 }
 
 int vr_host_addrs_sync(struct vr_state *st, int ifindex)
@@ -450,7 +436,7 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	}
 	ret = reset_slot(st, slot);
 	if (!ret)
-		ret = host_addrs_clear(st, slot);
+		ret = host_addrs_drop(st, slot, NULL, 0);
 	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
 		ret = -errno;
 	return ret;
