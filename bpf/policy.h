@@ -17,7 +17,7 @@ struct verdict {
 
 /*
  * Audit mode passes what the policy (its rules and default) would drop. The
- * structural drops (ethertypes, malformed packets, source routes) and the
+ * structural drops (ethertypes, malformed packets, source routes, offload) and the
  * internet switch stay enforced.
  */
 static __always_inline void apply_mode(const struct vrnet_record *dev, struct verdict *v)

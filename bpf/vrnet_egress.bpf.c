@@ -15,6 +15,7 @@
 #include "arp.h"
 #include "ipv4_options.h"
 #include "neighbour.h"
+#include "offload.h"
 #include "policy.h"
 #include "stats.h"
 #include "events.h"
@@ -22,8 +23,8 @@
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
 
-SEC("tc")
-int vrnet_egress(struct __sk_buff *skb)
+/* @probe_read: how offload metadata is read (offload.h); a constant */
+static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 {
 	struct hdr_cursor cur;
 	struct verdict v = { .action = VRNET_ACTION_DENY };
@@ -54,7 +55,9 @@ int vrnet_egress(struct __sk_buff *skb)
 	/* the IP header follows the Ethernet header: what the datagram may span */
 	ip_len = skb->len - sizeof(struct ethhdr);
 	if (eth_type == bpf_htons(ETH_P_ARP)) {
-		if (is_plain_arp(eth, &cur, skb->len, dev->host_mac)) {
+		if (!offload_passes(skb, probe_read, &pkt, 0)) {
+			v.reason = VRNET_REASON_OFFLOAD;
+		} else if (is_plain_arp(eth, &cur, skb->len, dev->host_mac)) {
 			v.action = VRNET_ACTION_ALLOW;
 			v.reason = VRNET_REASON_LINK_LOCAL;
 		} else {
@@ -78,6 +81,11 @@ int vrnet_egress(struct __sk_buff *skb)
 	}
 	if (ret < 0) {
 		v.reason = VRNET_REASON_MALFORMED;
+		goto out;
+	}
+	/* the cursor is at the transport header, if there is one */
+	if (!offload_passes(skb, probe_read, &pkt, (__u32)(cur.pos - (void *)eth))) {
+		v.reason = VRNET_REASON_OFFLOAD;
 		goto out;
 	}
 	if (is_link_exempt(&cur, &pkt, dev->slot)) {
@@ -109,6 +117,20 @@ out:
 		emit_event(skb, dev, &pkt, &v, st);
 	}
 	return v.action == VRNET_ACTION_ALLOW ? TC_ACT_OK : TC_ACT_SHOT;
+}
+
+/* Linux 6.2 and later: offload metadata read through bpf_cast_to_kern_ctx() */
+SEC("tc")
+int vrnet_egress(struct __sk_buff *skb)
+{
+	return judge(skb, false);
+}
+
+/* Linux 6.1: the same reads through bpf_probe_read_kernel() */
+SEC("tc")
+int vrnet_egress_probe_read(struct __sk_buff *skb)
+{
+	return judge(skb, true);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -117,6 +117,8 @@ enum vrnet_reason {
 	VRNET_REASON_MALFORMED = 8,    /* truncated or invalid header */
 	VRNET_REASON_SOURCE_ROUTE = 9, /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
 	VRNET_REASON_UNKNOWN_DEVICE_STATE = 10,
+	VRNET_REASON_OFFLOAD = 11,     /* checksum or GSO metadata that would rewrite what was judged */
+	VRNET_NR_REASONS
 };
 
 /* What a policy does with the packets it would drop. */

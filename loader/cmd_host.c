@@ -154,9 +154,11 @@ int do_version(int argc, char **argv)
 					continue;
 				vr_netns_describe(dev.netns_inode, netns, sizeof(netns));
 				json_array_append_new(running,
-						      json_pack("{s:s,s:i,s:s,s:b}", "netns", netns,
+						      json_pack("{s:s,s:i,s:s,s:b,s:s}", "netns", netns,
 								"id", (int)info.id, "tag", info.tag,
-								"current", info.current));
+								"current", info.current, "offload_read",
+								info.probe_read ? "probe_read" :
+										  "kfunc"));
 			}
 		free(slots);
 		vr_state_close(&st);
@@ -172,10 +174,11 @@ int do_version(int argc, char **argv)
 	json_t *r;
 
 	json_array_foreach(running, k, r)
-		printf("running in %s: program %lld, tag %s%s\n",
+		printf("running in %s: program %lld, tag %s, offload metadata by %s%s\n",
 		       json_string_value(json_object_get(r, "netns")),
 		       json_integer_value(json_object_get(r, "id")),
 		       json_string_value(json_object_get(r, "tag")),
+		       json_string_value(json_object_get(r, "offload_read")),
 		       json_is_true(json_object_get(r, "current")) ?
 			       "" :
 			       " (another build: vrnet-bpf upgrade replaces it)");

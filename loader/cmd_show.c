@@ -246,7 +246,7 @@ int do_check(int argc, char **argv)
 		struct vr_verdict v;
 		json_t *r;
 
-		ret = vr_probe_run(st.prog_fd, ifindex, frame, len, &v);
+		ret = vr_probe_run(st.prog_fd, ifindex, frame, len, 0, &v);
 		if (ret) {
 			ret = fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));
 			goto close;

@@ -81,10 +81,11 @@ size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
 	return l4 + l4len;
 }
 
-int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
+int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
 		 struct vr_verdict *v)
 {
-	struct __sk_buff ctx = { .ifindex = (__u32)ifindex, .mark = VRNET_PROBE_MARK };
+	struct __sk_buff ctx = { .ifindex = (__u32)ifindex, .mark = VRNET_PROBE_MARK,
+				 .gso_size = gso_size };
 	struct __sk_buff ctx_out = { 0 };
 	uint8_t out[256];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,
@@ -122,6 +123,8 @@ const char *vr_reason_text(uint32_t reason)
 		return "malformed";
 	case VRNET_REASON_SOURCE_ROUTE:
 		return "source route";
+	case VRNET_REASON_OFFLOAD:
+		return "offload metadata";
 	default:
 		return "unknown";
 	}

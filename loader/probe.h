@@ -26,8 +26,11 @@ struct vr_verdict {
 /* Builds the frame for @probe into @buf; returns its length. */
 size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len);
 
-/* Runs @frame through @prog_fd as if received on @ifindex. */
-int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
+/*
+ * Runs @frame through @prog_fd as if received on @ifindex; @gso_size as the
+ * skb's GSO segment size (0: not a GSO packet; its GSO type is then none).
+ */
+int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
 		 struct vr_verdict *v);
 
 const char *vr_reason_text(uint32_t reason);

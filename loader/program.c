@@ -17,7 +17,7 @@
  * A load failure names the kernel, the function the verifier rejected and its
  * last word; -v shows the whole log (libbpf prints it).
  */
-static void load_error(const char *log, int ret, char *err, size_t errlen)
+static void load_error(const char *log, const char *name, int ret, char *err, size_t errlen)
 {
 	char summary[512];
 	struct utsname u;
@@ -30,7 +30,7 @@ static void load_error(const char *log, int ret, char *err, size_t errlen)
 		snprintf(err, errlen,
 			 "the verifier of Linux %s rejected the BPF program with more log than %u MiB",
 			 u.release, VR_VERIFIER_LOG_SIZE >> 20);
-	else if (log && !vr_verifier_summary(log, "vrnet_egress", summary, sizeof(summary)))
+	else if (log && !vr_verifier_summary(log, name, summary, sizeof(summary)))
 		snprintf(err, errlen,
 			 "the verifier of Linux %s rejected the BPF program: %s (-v shows its log)",
 			 u.release, summary);
@@ -48,6 +48,23 @@ static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, siz
 	return vr_state_pin_path(st, name, buf, len);
 }
 
+/*
+ * The object's two entry points differ only in how they read offload
+ * metadata (bpf/offload.h); only the one for this kernel is loaded.
+ * VRNET_PROBE_READ=1 takes the 6.1 one on any kernel, so that tests and
+ * benchmarks can run the floor's datapath here.
+ */
+static struct bpf_program *entry_point(struct vrnet_egress *skel)
+{
+	const char *force = getenv("VRNET_PROBE_READ");
+	bool kfunc = vr_kernel_has_kern_ctx() && !(force && !strcmp(force, "1"));
+
+	bpf_program__set_autoload(kfunc ? skel->progs.vrnet_egress_probe_read :
+					  skel->progs.vrnet_egress,
+				  false);
+	return kfunc ? skel->progs.vrnet_egress : skel->progs.vrnet_egress_probe_read;
+}
+
 __u64 vr_program_build(void)
 {
 	size_t size;
@@ -63,6 +80,7 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
 	struct vrnet_egress *skel;
+	struct bpf_program *prog;
 	bool present[VR_KERNEL_MAX_FEATURES];
 	char *log;
 	int ret;
@@ -78,14 +96,15 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	}
 	skel->rodata->vrnet_netns_cookie = netns_cookie;
 	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	prog = entry_point(skel);
 	/* libbpf asks for the log only when a load fails, then into this buffer */
 	log = calloc(1, VR_VERIFIER_LOG_SIZE);
 	if (log)
-		bpf_program__set_log_buf(skel->progs.vrnet_egress, log, VR_VERIFIER_LOG_SIZE);
+		bpf_program__set_log_buf(prog, log, VR_VERIFIER_LOG_SIZE);
 	ret = vrnet_egress__load(skel);
 	if (ret)
-		load_error(log, ret, err, errlen);
-	else if ((*fd = dup(bpf_program__fd(skel->progs.vrnet_egress))) < 0)
+		load_error(log, bpf_program__name(prog), ret, err, errlen);
+	else if ((*fd = dup(bpf_program__fd(prog))) < 0)
 		ret = -errno;
 	/*
 	 * vrnet_config is left as it is: maps that outlived the program keep
@@ -138,6 +157,8 @@ int vr_program_info(struct vr_state *st, __u64 netns_cookie, struct vr_program_i
 	if (ret)
 		return ret;
 	info->id = pi.id;
+	/* the kernel keeps 15 characters of "vrnet_egress_probe_read" */
+	info->probe_read = !strncmp(pi.name, "vrnet_egress_probe_read", sizeof(pi.name) - 1);
 	for (int i = 0; i < 8; i++)
 		snprintf(info->tag + 2 * i, 3, "%02x", pi.tag[i]);
 	if (!bpf_map_lookup_elem(st->programs_fd, &netns_cookie, &rec))

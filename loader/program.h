@@ -27,6 +27,7 @@ struct vr_program_info {
 	char tag[17];  /* the kernel's tag, hex */
 	__u64 build;   /* 0: not recorded */
 	bool current;  /* of this binary's build */
+	bool probe_read; /* the entry point for kernels without kfuncs (bpf/offload.h) */
 };
 
 /* The pinned program of namespace @netns_cookie; -ENOENT if it has none. */

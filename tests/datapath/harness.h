@@ -607,10 +607,15 @@ cut:
  *
  * Return: 0 or the negative errno of BPF_PROG_TEST_RUN.
  */
-static inline int dp_run(const struct dp_frame *f, struct vr_verdict *v)
+static inline int dp_run_gso(const struct dp_frame *f, uint16_t gso_size, struct vr_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
-	return vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f->data, f->len, v);
+	return vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f->data, f->len, gso_size, v);
+}
+
+static inline int dp_run(const struct dp_frame *f, struct vr_verdict *v)
+{
+	return dp_run_gso(f, 0, v);
 }
 
 static inline const char *dp_proto_name(uint8_t proto)

@@ -7,6 +7,7 @@
  */
 #include <stddef.h>
 #include "datapath/harness.h"
+#include "output.h"
 
 struct verdict_case {
 	const char *desc;
@@ -19,6 +20,7 @@ struct verdict_case {
 	bool forget;	  /* the device entry is deleted before the run */
 	int run_err;	  /* != 0: the kernel refuses the frame with this */
 	bool may_refuse;  /* the kernel may refuse it (-EINVAL) before the program */
+	uint16_t gso_size; /* != 0: run as a GSO packet (of no GSO type: a test run sets none) */
 };
 
 #define ALLOW true
@@ -32,6 +34,7 @@ struct verdict_case {
 #define R_ETH VRNET_REASON_ETHERTYPE
 #define R_MAL VRNET_REASON_MALFORMED
 #define R_SRC VRNET_REASON_SOURCE_ROUTE
+#define R_OFFLOAD VRNET_REASON_OFFLOAD
 
 #define P_TCP 6
 #define P_UDP 17
@@ -472,6 +475,18 @@ static const struct verdict_case cases[] = {
 	{ "udp over ipv6 cut short", POL_ALLOW, UDP6("2001:db8::10", 53, .cut = L6 + 3), DENY,
 	  R_MAL, -1 },
 	{ "icmpv6 cut short", POL_ALLOW, ICMP6("2001:db8::10", .cut = L6 + 3), DENY, R_MAL, -1 },
+	/*
+	 * GSO: segments only of the TCP or UDP header judged. A test run can set
+	 * gso_size but no GSO type; the checksum-offload fields and real GSO
+	 * types are tried through taps and veths (tests/integration/offload.sh).
+	 */
+	{ "gso of no type, allowed tcp", POL_WEB, TCP4("203.0.113.10", 443), DENY, R_OFFLOAD, -1,
+	  .gso_size = 1000 },
+	{ "gso of no type, allowed udp", POL_WEB, UDP6("2001:db8::10", 53), DENY, R_OFFLOAD, -1,
+	  .gso_size = 1000 },
+	{ "gso of no type, arp", POL_ALLOW, ARP(), DENY, R_OFFLOAD, -1, .gso_size = 1000 },
+	{ "gso of no type, even under internet on", POL_ALLOW, TCP4("203.0.113.10", 443), DENY,
+	  R_OFFLOAD, -1, .internet = ON, .gso_size = 1000 },
 	/* the internet switch wins over rules */
 	{ "internet on, deny-all", POL_DENY, TCP4("203.0.113.10", 443), ALLOW, R_INET, -1,
 	  .internet = ON },
@@ -536,17 +551,6 @@ static const struct verdict_case cases[] = {
 };
 #pragma GCC diagnostic pop
 
-static const char *reason_name(uint32_t r)
-{
-	static const char *const names[] = {
-		"none",	   "block_rule", "allow_rule", "default",      "internet",
-		"link_local", "no_policy", "ethertype", "malformed", "source_route",
-		"unknown_device_state",
-	};
-
-	return r < ARRAY_SIZE(names) ? names[r] : "?";
-}
-
 static void run_case(void **state)
 {
 	const struct verdict_case *c = *state;
@@ -563,7 +567,7 @@ static void run_case(void **state)
 		assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
 
 	dp_build(&c->pkt, &f);
-	ret = dp_run(&f, &v);
+	ret = dp_run_gso(&f, c->gso_size, &v);
 	dp_pkt_format(&c->pkt, pkt, sizeof(pkt));
 	if (c->run_err) {
 		if (ret != c->run_err)
@@ -583,8 +587,8 @@ static void run_case(void **state)
 		fail_msg("%s\n  packet: %s (%zu bytes)\n  policy: %s\n"
 			 "  expected %s reason %s rule %lld\n  got      %s reason %s rule %u",
 			 c->desc, pkt, f.len, c->policy, c->allow ? "allow" : "deny",
-			 reason_name(c->reason), (long long)c->rule_id,
-			 v.allow ? "allow" : "deny", reason_name(v.reason), v.rule_id);
+			 vr_reason_key(c->reason), (long long)c->rule_id,
+			 v.allow ? "allow" : "deny", vr_reason_key(v.reason), v.rule_id);
 }
 
 /* The next row starts from "policy": the internet switch outlives an apply. */
@@ -655,7 +659,7 @@ static void expect(const struct dp_pkt *p, bool allow, uint32_t reason)
 	dp_pkt_format(p, text, sizeof(text));
 	if (v.allow != allow || v.reason != reason)
 		fail_msg("%s: expected %s/%s, got %s/%s", text, allow ? "allow" : "deny",
-			 reason_name(reason), v.allow ? "allow" : "deny", reason_name(v.reason));
+			 vr_reason_key(reason), v.allow ? "allow" : "deny", vr_reason_key(v.reason));
 }
 
 /*

@@ -115,6 +115,16 @@ if vr -j show $DEV | grep -q "\"hook\":\"$want\""; then
 else
 	not_ok "hook on $(uname -r), want $want: $(vr -j show $DEV)"
 fi
+# the entry point: offload metadata through bpf_cast_to_kern_ctx() from 6.2 on
+case $(uname -r) in
+6.[0-1].* | [0-5].*) want=probe_read ;;
+*) want=kfunc ;;
+esac
+if vr -j version | grep -q "\"offload_read\":\"$want\""; then
+	ok "offload metadata read by $want on $(uname -r)"
+else
+	not_ok "entry point on $(uname -r), want $want: $(vr -j version)"
+fi
 
 expect_cmd "internet off" vr internet $DEV off
 expect_blocked "internet off" tcp4 $WEB4 8080
