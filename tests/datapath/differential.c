@@ -8,6 +8,15 @@
  *   rule (or DNS resolver, 53 over TCP/UDP) matches, else the default applies;
  *   a packet whose IP length fields do not fit the frame or its header is
  *   dropped as malformed;
+ *   ARP passes, whatever the policy, only as an Ethernet/IPv4 request or
+ *   reply of at most 60 bytes to the broadcast or the host device's MAC, and
+ *   is otherwise dropped as malformed;
+ *   a GSO packet of no TCP or UDP GSO type (all a test run can make) is
+ *   dropped for its offload metadata, unless it is malformed already;
+ *   an IPv6 destination that embeds an IPv4 address (::ffff:A, ::A,
+ *   64:ff9b::A, 64:ff9b:1::/48 in RFC 6052's layout, 2002:A::/48) is also
+ *   matched against the IPv4 block rules of A (ICMPv6 counting as ICMP);
+ *   a rule written as an IPv4-mapped prefix is the IPv4 rule it names;
  *   a rule matches when the destination is in its prefix and
  *     - a later fragment, or an IPv6 Mobility Header (an upper-layer
  *       protocol, whatever follows it): the rule names neither port nor
@@ -67,6 +76,8 @@ static const char *const rule_addrs6[] = {
 	"2001:db8::",	"2001:db8::1",	"2001:db8::2",	 "2001:db8::3",	  "2001:db8::4",
 	"2001:db8::5",	"2001:db8::7",	"2001:db8::8",	 "2001:db8::c",	  "2001:db8::f",
 	"2001:db8:1::", "2001:db8:1::1", "2001:db8:1::3",
+	/* IPv6 rules over IPv4 addresses in disguise */
+	"64:ff9b::cb00:7105", "::ffff:cb00:7100", "2002:cb00:7100::",
 };
 static const int plens6[] = { 0, 16, 32, 48, 64, 112, 124, 125, 126, 127, 128, 128, 128 };
 
@@ -132,12 +143,14 @@ static bool has_mobility_header(const struct dp_pkt *p)
 	return false;
 }
 
-static bool ref_matches(const struct ref_rule *r, const struct dp_pkt *p, const uint8_t *dst)
+/* @family: of the address @dst (an IPv6 packet's embedded IPv4 address is 4) */
+static bool ref_matches(const struct ref_rule *r, const struct dp_pkt *p, int family,
+			const uint8_t *dst)
 {
 	uint8_t icmp = p->family == 4 ? 1 : 58;
 	bool ported = p->proto == 6 || p->proto == 17;
 
-	if (r->family != p->family || !in_prefix(r, dst))
+	if (r->family != family || !in_prefix(r, dst))
 		return false;
 	if (dp_is_later_fragment(p) || has_mobility_header(p))
 		return r->any_port && r->proto == VRNET_PROTO_ANY;
@@ -150,21 +163,66 @@ static bool ref_matches(const struct ref_rule *r, const struct dp_pkt *p, const 
 	return ported && p->dport >= r->lo && p->dport <= r->hi;
 }
 
-static struct ref_verdict ref_eval(const struct ref_policy *pol, const struct dp_pkt *p)
+/* The IPv4 address an IPv6 destination carries, as the semantics list the forms. */
+static bool ref_embedded_ipv4(const uint8_t *d, uint8_t *v4)
+{
+	static const uint8_t zero[12], mapped[12] = { [10] = 0xff, [11] = 0xff },
+				       nat64[12] = { 0, 0x64, 0xff, 0x9b };
+
+	if (!memcmp(d, zero, 12) || !memcmp(d, mapped, 12) || !memcmp(d, nat64, 12)) {
+		memcpy(v4, d + 12, 4);
+		return true;
+	}
+	if (!memcmp(d, nat64, 4) && d[4] == 0 && d[5] == 1) { /* 64:ff9b:1::/48 */
+		v4[0] = d[6], v4[1] = d[7], v4[2] = d[9], v4[3] = d[10];
+		return true;
+	}
+	if (d[0] == 0x20 && d[1] == 0x02) { /* 2002::/16 */
+		memcpy(v4, d + 2, 4);
+		return true;
+	}
+	return false;
+}
+
+static bool ref_arp_passes(const struct dp_pkt *p)
+{
+	static const uint8_t host_mac[6]; /* the harness's device is lo */
+	const char *dst = p->eth_dst ? p->eth_dst : "\xff\xff\xff\xff\xff\xff";
+
+	return (!p->arp_htype || p->arp_htype == 1) && (!p->arp_hlen || p->arp_hlen == 6) &&
+	       (!p->arp_plen || p->arp_plen == 4) && (!p->arp_op || p->arp_op <= 2) &&
+	       DP_ETH_LEN + 28 + p->trailer <= 60 &&
+	       (!memcmp(dst, "\xff\xff\xff\xff\xff\xff", 6) || !memcmp(dst, host_mac, 6));
+}
+
+static struct ref_verdict ref_eval(const struct ref_policy *pol, const struct dp_pkt *p,
+				   uint16_t gso_size)
 {
 	struct ref_verdict v = { .allow = pol->default_allow, .reason = VRNET_REASON_DEFAULT };
 	uint64_t block = 0, allow = 0;
-	uint8_t dst[16] = { 0 };
+	uint8_t dst[16] = { 0 }, v4[4];
+	bool embedded;
 
+	if (p->arp) {
+		if (gso_size)
+			return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_OFFLOAD };
+		if (ref_arp_passes(p))
+			return (struct ref_verdict){ .allow = true, .reason = VRNET_REASON_LINK_LOCAL };
+		return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_MALFORMED };
+	}
 	assert_int_equal(inet_pton(p->family == 4 ? AF_INET : AF_INET6, p->dst, dst), 1);
 	if (p->ip_len_set) /* the generator only lies about lengths in ways that never fit */
 		return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_MALFORMED };
+	if (gso_size)
+		return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_OFFLOAD };
+	embedded = p->family == 6 && ref_embedded_ipv4(dst, v4);
 	for (int i = 0; i < pol->n; i++) {
-		if (!ref_matches(&pol->rules[i], p, dst))
-			continue;
-		if (pol->rules[i].list == VRNET_LIST_BLOCK)
+		const struct ref_rule *r = &pol->rules[i];
+
+		if (r->list == VRNET_LIST_BLOCK &&
+		    (ref_matches(r, p, p->family, dst) || (embedded && ref_matches(r, p, 4, v4))))
 			block |= 1ull << i;
-		else
+		else if (r->list != VRNET_LIST_BLOCK && ref_matches(r, p, p->family, dst))
 			allow |= 1ull << i;
 	}
 	if (block) {
@@ -196,6 +254,13 @@ static void random_cidr(struct ref_rule *r, int family)
 	inet_ntop(family == 4 ? AF_INET : AF_INET6, r->addr, a, sizeof(a));
 	snprintf(r->text, sizeof(r->text), "%s%s/%d%s", family == 6 ? "[" : "", a, r->plen,
 		 family == 6 ? "]" : "");
+	/* an IPv4-mapped prefix is the IPv4 rule it names (the packets are IPv4) */
+	if (family == 6 && !memcmp(r->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+		memmove(r->addr, r->addr + 12, 4);
+		memset(r->addr + 4, 0, 12);
+		r->family = 4;
+		r->plen -= 96;
+	}
 }
 
 /* Appends ":PORTS[/PROTO]" to r->text, or drops the brackets of a bare IPv6 rule. */
@@ -314,13 +379,76 @@ static uint8_t other_proto(int family)
 	return p ? p : family == 4 ? 58 : 1;
 }
 
-static void random_packet(struct dp_pkt *p)
+/* An IPv4 destination in one of the IPv6 forms that carry it; in a static buffer. */
+static const char *embedded_form(const char *v4_text)
+{
+	static char text[INET6_ADDRSTRLEN];
+	uint8_t a[16] = { 0 }, v4[4];
+
+	assert_int_equal(inet_pton(AF_INET, v4_text, v4), 1);
+	switch (rng_below(5)) {
+	case 0: /* ::ffff:A */
+		a[10] = a[11] = 0xff;
+		memcpy(a + 12, v4, 4);
+		break;
+	case 1: /* ::A */
+		memcpy(a + 12, v4, 4);
+		break;
+	case 2: /* 64:ff9b::A */
+		a[1] = 0x64, a[2] = 0xff, a[3] = 0x9b;
+		memcpy(a + 12, v4, 4);
+		break;
+	case 3: /* 64:ff9b:1::/48, RFC 6052: octets 6-7 and 9-10 */
+		a[1] = 0x64, a[2] = 0xff, a[3] = 0x9b, a[5] = 1;
+		a[6] = v4[0], a[7] = v4[1], a[9] = v4[2], a[10] = v4[3];
+		break;
+	default: /* 2002:A::/48, a host in it */
+		a[0] = 0x20, a[1] = 0x02;
+		memcpy(a + 2, v4, 4);
+		a[15] = 1;
+	}
+	inet_ntop(AF_INET6, a, text, sizeof(text));
+	return text;
+}
+
+/* ARP: the shape that passes half the time, else of random shape. */
+static void random_arp(struct dp_pkt *p)
+{
+	static const uint16_t htypes[] = { 0, 0, 0, 1, 6, 0xffff };
+	static const uint8_t hlens[] = { 0, 0, 0, 6, 8, 200 }, plens[] = { 0, 0, 0, 4, 16 };
+	static const uint16_t ops[] = { 0, 1, 2, 2, 3, 4 };
+	static const char *const macs[] = { NULL, NULL, "\0\0\0\0\0\0", "\x02\0\0\0\0\x09" };
+
+	p->arp = true;
+	if (rng_chance(50)) {
+		p->arp_op = rng_chance(50) ? 1 : 2;
+		p->eth_dst = rng_chance(50) ? NULL : "\0\0\0\0\0\0";
+		p->trailer = rng_below(19); /* Ethernet padding, to 60 bytes */
+		return;
+	}
+	p->arp_htype = PICK(htypes);
+	p->arp_hlen = PICK(hlens);
+	p->arp_plen = PICK(plens);
+	p->arp_op = PICK(ops);
+	p->eth_dst = PICK(macs);
+	p->trailer = rng_chance(50) ? 0 : rng_below(40);
+}
+
+/* @gso_size: receives the GSO segment size to run the packet with (mostly 0) */
+static void random_packet(struct dp_pkt *p, uint16_t *gso_size)
 {
 	uint32_t r = rng_below(100);
 
 	memset(p, 0, sizeof(*p));
+	*gso_size = rng_chance(3) ? 1000 : 0;
+	if (rng_chance(5)) {
+		random_arp(p);
+		return;
+	}
 	p->family = rng_chance(50) ? 4 : 6;
 	p->dst = p->family == 4 ? PICK(pkt_addrs4) : PICK(pkt_addrs6);
+	if (p->family == 6 && rng_chance(25))
+		p->dst = embedded_form(PICK(pkt_addrs4));
 	p->proto = r < 35 ? 6 : r < 65 ? 17 : r < 80 ? (p->family == 4 ? 1 : 58) :
 							other_proto(p->family);
 	p->dport = rng_chance(90) ? PICK(ports) : (uint16_t)rng_below(65536);
@@ -439,7 +567,8 @@ static void test_random_policies(void **state)
 {
 	static char json[16384];
 	uint64_t seed = seed_from_env();
-	long verdicts[2] = { 0 }, reasons[VRNET_REASON_UNKNOWN_DEVICE_STATE + 1] = { 0 };
+	long verdicts[2] = { 0 }, reasons[VRNET_NR_REASONS] = { 0 };
+	long embedded_blocks = 0; /* IPv6 packets blocked only by an IPv4 rule */
 	int mismatches = 0, packets = 0;
 	struct timespec t0, t1;
 
@@ -461,18 +590,22 @@ static void test_random_policies(void **state)
 			struct ref_verdict want;
 			struct vr_verdict got;
 			struct dp_frame f;
+			uint16_t gso_size;
 			struct dp_pkt p;
 			int ret;
 
-			random_packet(&p);
-			want = ref_eval(&pol, &p);
+			random_packet(&p, &gso_size);
+			want = ref_eval(&pol, &p, gso_size);
 			dp_build(&p, &f);
-			ret = dp_run(&f, &got);
+			ret = dp_run_gso(&f, gso_size, &got);
 			if (ret)
 				fail_msg("seed %llu: test run failed: %s", (unsigned long long)seed,
 					 strerror(-ret));
 			packets++;
 			verdicts[got.allow]++;
+			if (p.family == 6 && got.reason == VRNET_REASON_BLOCK_RULE &&
+			    got.rule_id < (uint32_t)pol.n && pol.rules[got.rule_id].family == 4)
+				embedded_blocks++;
 			if (got.reason < ARRAY_SIZE(reasons))
 				reasons[got.reason]++;
 			/*
@@ -490,10 +623,12 @@ static void test_random_policies(void **state)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	print_message("%d policies, %d packets: %ld allowed, %ld denied (%ld block, %ld allow "
-		      "rule, %ld default, %ld malformed) in %.1f s\n",
+		      "rule, %ld default, %ld malformed, %ld link-local, %ld offload; %ld blocked "
+		      "as IPv4) in %.1f s\n",
 		      N_POLICIES, packets, verdicts[1], verdicts[0],
 		      reasons[VRNET_REASON_BLOCK_RULE], reasons[VRNET_REASON_ALLOW_RULE],
 		      reasons[VRNET_REASON_DEFAULT], reasons[VRNET_REASON_MALFORMED],
+		      reasons[VRNET_REASON_LINK_LOCAL], reasons[VRNET_REASON_OFFLOAD], embedded_blocks,
 		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (mismatches)
 		fail_msg("%d of %d packets differ from the reference (seed %llu)", mismatches,
@@ -503,6 +638,9 @@ static void test_random_policies(void **state)
 	assert_true(reasons[VRNET_REASON_ALLOW_RULE] > packets / 50);
 	assert_true(reasons[VRNET_REASON_DEFAULT] > packets / 50);
 	assert_true(reasons[VRNET_REASON_MALFORMED] > packets / 50);
+	assert_true(reasons[VRNET_REASON_LINK_LOCAL] > packets / 200);
+	assert_true(reasons[VRNET_REASON_OFFLOAD] > packets / 100);
+	assert_true(embedded_blocks > packets / 500);
 }
 
 /* The reference itself, on cases whose answer is known. */
@@ -515,7 +653,12 @@ static void test_reference_model(void **state)
 				     .frag = 9 },
 			    icmp6 = { .family = 6, .dst = "2001:db8::1", .proto = 58 },
 			    icmp4in6 = { .family = 6, .dst = "2001:db8::1", .proto = 1 },
-			    dns = { .family = 4, .dst = "192.0.2.53", .proto = 17, .dport = 53 };
+			    dns = { .family = 4, .dst = "192.0.2.53", .proto = 17, .dport = 53 },
+			    nat64_80 = { .family = 6, .dst = "64:ff9b::203.0.113.5", .proto = 6,
+					 .dport = 80 },
+			    sixto4_443 = { .family = 6, .dst = "2002:cb00:7105::1", .proto = 6,
+					   .dport = 443 },
+			    arp = { .arp = true }, arp_rarp = { .arp = true, .arp_op = 3 };
 	struct ref_rule *r = pol.rules;
 
 	/* 0: allow 203.0.113.0/24:443/tcp, 1: allow [2001:db8::/32]:*\/icmp,
@@ -534,16 +677,23 @@ static void test_reference_model(void **state)
 				  .addr = { 192, 0, 2, 53 }, .lo = 53, .hi = 53 };
 	pol.n = 5;
 
-	assert_true(ref_eval(&pol, &web).allow);
-	assert_int_equal(ref_eval(&pol, &web).ids, 0x5);
-	assert_false(ref_eval(&pol, &web80).allow);
-	assert_int_equal(ref_eval(&pol, &web80).reason, VRNET_REASON_BLOCK_RULE);
-	assert_int_equal(ref_eval(&pol, &frag).ids, 0x4); /* only the portless rule */
-	assert_true(ref_eval(&pol, &icmp6).allow);
-	assert_false(ref_eval(&pol, &icmp4in6).allow);
-	assert_true(ref_eval(&pol, &dns).allow);
+	assert_true(ref_eval(&pol, &web, 0).allow);
+	assert_int_equal(ref_eval(&pol, &web, 0).ids, 0x5);
+	assert_false(ref_eval(&pol, &web80, 0).allow);
+	assert_int_equal(ref_eval(&pol, &web80, 0).reason, VRNET_REASON_BLOCK_RULE);
+	assert_int_equal(ref_eval(&pol, &frag, 0).ids, 0x4); /* only the portless rule */
+	assert_true(ref_eval(&pol, &icmp6, 0).allow);
+	assert_false(ref_eval(&pol, &icmp4in6, 0).allow);
+	assert_true(ref_eval(&pol, &dns, 0).allow);
+	/* the IPv4 block rule reaches 203.0.113.5 inside IPv6; IPv4 allow rules do not */
+	assert_int_equal(ref_eval(&pol, &nat64_80, 0).reason, VRNET_REASON_BLOCK_RULE);
+	assert_int_equal(ref_eval(&pol, &nat64_80, 0).ids, 0x8);
+	assert_int_equal(ref_eval(&pol, &sixto4_443, 0).reason, VRNET_REASON_DEFAULT);
+	assert_int_equal(ref_eval(&pol, &arp, 0).reason, VRNET_REASON_LINK_LOCAL);
+	assert_int_equal(ref_eval(&pol, &arp_rarp, 0).reason, VRNET_REASON_MALFORMED);
+	assert_int_equal(ref_eval(&pol, &web, 1000).reason, VRNET_REASON_OFFLOAD);
 	pol.n = 2; /* without the portless allow, the later fragment gets the default */
-	assert_int_equal(ref_eval(&pol, &frag).reason, VRNET_REASON_DEFAULT);
+	assert_int_equal(ref_eval(&pol, &frag, 0).reason, VRNET_REASON_DEFAULT);
 }
 
 int main(void)
