@@ -180,11 +180,22 @@ __noinline int vrnet_offload_passes_pr(struct __sk_buff *ctx, const struct packe
 	return pkt && !read_offload(ctx, true, &o) && offload_is_sound(&o, pkt, l4_off);
 }
 
+/*
+ * Through bpf_cast_to_kern_ctx() the common case (no checksum offload, no
+ * GSO) is two loads, without a call; on 6.1 every read is a helper call, so
+ * the global function reads it all.
+ */
 static __always_inline bool offload_passes(struct __sk_buff *ctx, const bool probe_read,
 					   const struct packet_info *pkt, __u32 l4_off)
 {
-	return probe_read ? vrnet_offload_passes_pr(ctx, pkt, l4_off) :
-			    vrnet_offload_passes(ctx, pkt, l4_off);
+	struct sk_buff *skb;
+
+	if (probe_read)
+		return vrnet_offload_passes_pr(ctx, pkt, l4_off);
+	skb = bpf_cast_to_kern_ctx(ctx);
+	if (BPF_CORE_READ_BITFIELD(skb, ip_summed) != VRNET_CHECKSUM_PARTIAL && !ctx->gso_size)
+		return true;
+	return vrnet_offload_passes(ctx, pkt, l4_off);
 }
 
 #endif

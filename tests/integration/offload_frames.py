@@ -49,7 +49,9 @@ def ip_csum(hdr):
 
 
 def ipv4(proto, l4, dst=DST4):
-    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, proto, 0,
+    """Past 64 KiB (BIG TCP) the total length is 0, as Linux writes it."""
+    total = 20 + len(l4) if 20 + len(l4) <= 0xFFFF else 0
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 1, 0, 64, proto, 0,
                       socket.inet_aton(SRC4), socket.inet_aton(dst))
     return b"\x08\x00" + hdr[:10] + struct.pack("!H", ip_csum(hdr)) + hdr[12:] + l4
 
@@ -63,7 +65,7 @@ def ipv6(proto, l4, dst=DST6):
 def pseudo_sum(frame, l4_len):
     """The pseudo-header sum a guest puts in the checksum field for the device."""
     if frame[12:14] == b"\x08\x00":
-        return sum16(frame[26:34] + struct.pack("!BBH", 0, frame[23], l4_len))
+        return sum16(frame[26:34] + struct.pack("!BBH", 0, frame[23], l4_len & 0xFFFF))
     return sum16(frame[22:54] + struct.pack("!IxxxB", l4_len, frame[20]))
 
 
@@ -138,6 +140,9 @@ def frames(kind):
     if kind in ("gso-tcp", "gso-tcp-blocked"):  # TSO: 2,500 bytes in segments of 1,000
         f = seeded(eth + ipv4(6, tcp(443 if kind == "gso-tcp" else 9999, marker(kind, 2500))),
                    34, 16)
+        return vnet(NEEDS_CSUM, GSO_TCPV4, 54, 1000, 34, 16), f
+    if kind == "gso-tcp-big":  # BIG TCP: 70,000 bytes, more than the total length can say
+        f = seeded(eth + ipv4(6, tcp(443, marker(kind, 70000))), 34, 16)
         return vnet(NEEDS_CSUM, GSO_TCPV4, 54, 1000, 34, 16), f
     if kind == "gso-tcp6":
         f = seeded(eth + ipv6(6, tcp(443, marker(kind, 2500))), 54, 16)
