@@ -2,7 +2,8 @@
 /*
  * Events of attempts the policy blocked: one per attempt that starts
  * something (a TCP SYN, the first packet of a UDP/ICMP flow after it was idle
- * VRNET_FLOW_WINDOW_NS, any other dropped packet), through a ring buffer, held
+ * VRNET_FLOW_WINDOW_NS, any other dropped packet) and one per packet dropped
+ * for its offload metadata, through a ring buffer, held
  * to the device's rate by a token bucket so a flooding sandbox cannot starve
  * the buffer or other sandboxes' events. What the bucket holds back is
  * counted, and every event carries the device's running total.
@@ -138,7 +139,12 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 		quiet->suppressed++;
 		return;
 	}
-	if (!starts_attempt(slot, pkt, now) || !take_event_token(dev, now, &suppressed, quiet))
+	/*
+	 * Offload drops are logged whatever the packet (a TSO segment of an
+	 * open connection, ARP): they are what breaks a guest that offloads.
+	 */
+	if ((v->reason != VRNET_REASON_OFFLOAD && !starts_attempt(slot, pkt, now)) ||
+	    !take_event_token(dev, now, &suppressed, quiet))
 		return;
 	suppressed += quiet_total(slot);
 	e = bpf_ringbuf_reserve(&vrnet_events, sizeof(*e), 0);

@@ -28,19 +28,19 @@ extern void *bpf_cast_to_kern_ctx(void *obj) __ksym __weak;
 #define VRNET_CHECKSUM_PARTIAL 3 /* skb->ip_summed */
 
 /*
- * skb_shinfo(skb)->gso_type bits that describe TCP or UDP segmentation of
- * the packet's own headers, the same bit in every kernel from 6.1: the
- * segment types, DODGY (an untrusted sender), ECN, and FIXEDID and ACCECN
- * (which moved: bit 3 up to 6.17, bit 30 and bit 19 later). Every other
- * bit is a tunnel, SCTP, ESP, FCoE, fraglist or partial segmentation, whose
- * headers the verdict never read.
+ * skb_shinfo(skb)->gso_type bits, as the running kernel numbers them (the
+ * loader reads them from its BTF: FIXEDID left bit 3 for bit 30 in 6.18,
+ * ACCECN is new): the types that segment a TCP or UDP header the verdict
+ * read, and the modifiers that only qualify them (DODGY, an untrusted
+ * sender; ECN; FIXEDID; ACCECN). Every other bit is a tunnel, SCTP, ESP,
+ * FCoE, fraglist or partial segmentation, whose headers the verdict never
+ * read. Left 0 (no loader), every GSO packet is dropped.
  */
-#define VRNET_GSO_TCPV4 (1u << 0)
-#define VRNET_GSO_TCPV6 (1u << 4)
-#define VRNET_GSO_UDP (1u << 16)    /* UFO: IP fragments of one datagram */
-#define VRNET_GSO_UDP_L4 (1u << 17) /* UDP segments (UDP_SEGMENT) */
-#define VRNET_GSO_MODIFIERS ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 19) | (1u << 30))
-#define VRNET_GSO_TYPES (VRNET_GSO_TCPV4 | VRNET_GSO_TCPV6 | VRNET_GSO_UDP | VRNET_GSO_UDP_L4)
+const volatile __u32 vrnet_gso_tcpv4 = 0;
+const volatile __u32 vrnet_gso_tcpv6 = 0;
+const volatile __u32 vrnet_gso_udp = 0;	   /* UFO: IP fragments of one datagram */
+const volatile __u32 vrnet_gso_udp_l4 = 0; /* UDP segments (UDP_SEGMENT) */
+const volatile __u32 vrnet_gso_modifiers = 0;
 
 struct offload {
 	__u8 partial;	    /* ip_summed is CHECKSUM_PARTIAL */
@@ -127,14 +127,15 @@ static __always_inline __u16 l4_checksum_field(const struct packet_info *pkt)
 /* Whether @gso_type segments the TCP or UDP header of @pkt and nothing else. */
 static __always_inline bool gso_is_sound(__u32 gso_type, const struct packet_info *pkt)
 {
-	__u32 type = gso_type & VRNET_GSO_TYPES;
+	__u32 types = vrnet_gso_tcpv4 | vrnet_gso_tcpv6 | vrnet_gso_udp | vrnet_gso_udp_l4;
+	__u32 type = gso_type & types;
 
-	if (gso_type & ~(VRNET_GSO_TYPES | VRNET_GSO_MODIFIERS))
+	if (!type || (gso_type & ~(types | vrnet_gso_modifiers)))
 		return false;
 	if (pkt->l4_proto == IPPROTO_TCP)
-		return type == (pkt->family == 4 ? VRNET_GSO_TCPV4 : VRNET_GSO_TCPV6);
+		return type == (pkt->family == 4 ? vrnet_gso_tcpv4 : vrnet_gso_tcpv6);
 	if (pkt->l4_proto == IPPROTO_UDP)
-		return type == VRNET_GSO_UDP || type == VRNET_GSO_UDP_L4;
+		return type == vrnet_gso_udp || type == vrnet_gso_udp_l4;
 	return false;
 }
 

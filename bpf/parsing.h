@@ -145,12 +145,12 @@ static __always_inline int parse_l4(struct hdr_cursor *c, struct packet_info *pk
 
 /*
  * @ip_len: the bytes of the packet from the IP header on (skb->len less the
- * Ethernet header): the total length must fit in them and hold the header;
- * 0 (a BIG TCP packet, as Linux writes it past 64 KiB) only for a packet too
- * large for the field.
+ * Ethernet header): the total length must fit in them and hold the header.
+ * 0 is a BIG TCP packet, as Linux writes it past 64 KiB (and reads it,
+ * iph_totlen()): only for TCP of a GSO packet (@gso) too large for the field.
  */
 static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *pkt,
-				      __u32 ip_len)
+				      __u32 ip_len, bool gso)
 {
 	struct iphdr *ip = c->pos;
 	__u32 hdrsize, total;
@@ -161,7 +161,7 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *
 		return -1;
 	hdrsize = ip->ihl * 4;
 	total = bpf_ntohs(ip->tot_len);
-	if (!total && ip_len > 0xffff)
+	if (!total && gso && ip->protocol == IPPROTO_TCP && ip_len > 0xffff)
 		total = ip_len;
 	if (total < hdrsize || total > ip_len)
 		return -1;

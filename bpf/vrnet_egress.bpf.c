@@ -65,7 +65,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		}
 		goto out;
 	} else if (eth_type == bpf_htons(ETH_P_IP)) {
-		ret = parse_ipv4(&cur, &pkt, ip_len);
+		ret = parse_ipv4(&cur, &pkt, ip_len, skb->gso_size != 0);
 	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
 		ret = parse_ipv6(&cur, &pkt, ip_len);
 	} else {

@@ -157,6 +157,7 @@ int do_version(int argc, char **argv)
 						      json_pack("{s:s,s:i,s:s,s:b,s:s}", "netns", netns,
 								"id", (int)info.id, "tag", info.tag,
 								"current", info.current, "offload_read",
+								!info.current	 ? "unknown" :
 								info.probe_read ? "probe_read" :
 										  "kfunc"));
 			}

@@ -5,9 +5,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "kernel.h"
+#include "skb_btf.h"
 #include "tc.h"
 
 static int probe_btf(const struct vr_kernel_feature *f)
@@ -35,28 +35,14 @@ static int probe_tc_helper(const struct vr_kernel_feature *f)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, (enum bpf_func_id)f->arg, NULL) == 1;
 }
 
-bool vr_kernel_has_kern_ctx(void)
-{
-	static int known = -1;
-	struct btf *btf;
-
-	if (known < 0) {
-		btf = btf__load_vmlinux_btf();
-		known = btf && btf__find_by_name_kind(btf, "bpf_cast_to_kern_ctx", BTF_KIND_FUNC) > 0;
-		btf__free(btf);
-	}
-	return known;
-}
-
 static int probe_kern_ctx(const struct vr_kernel_feature *f)
 {
-	return vr_kernel_has_kern_ctx();
+	return vr_skb_btf()->kern_ctx;
 }
 
-/* One of the two ways of reading offload metadata (bpf/offload.h). */
-static int probe_offload_metadata(const struct vr_kernel_feature *f)
+static int probe_gso_types(const struct vr_kernel_feature *f)
 {
-	return vr_kernel_has_kern_ctx() || probe_tc_helper(f);
+	return !vr_skb_btf()->err;
 }
 
 /*
@@ -89,9 +75,12 @@ const struct vr_kernel_feature vr_kernel_features[] = {
 	{ "percpu_lookup", "bpf_map_lookup_percpu_elem()",
 	  "the suppressed total of every CPU, in an event", 5, 19, probe_tc_helper,
 	  BPF_FUNC_map_lookup_percpu_elem, false },
-	{ "offload_metadata", "bpf_probe_read_kernel() or kern_ctx",
-	  "dropping packets whose checksum or GSO metadata would rewrite them after the verdict",
-	  5, 5, probe_offload_metadata, BPF_FUNC_probe_read_kernel, false },
+	{ "probe_read_kernel", "bpf_probe_read_kernel()",
+	  "offload metadata: all of it on 6.1, the GSO type from 6.2", 5, 5, probe_tc_helper,
+	  BPF_FUNC_probe_read_kernel, false },
+	{ "gso_types", "SKB_GSO_* values in the kernel BTF",
+	  "which GSO packets are segments of the headers judged", 4, 18, probe_gso_types, 0,
+	  false },
 	{ "kern_ctx", "bpf_cast_to_kern_ctx() (optional)",
 	  "offload metadata read without a helper call per packet; without it, bpf_probe_read_kernel()",
 	  6, 2, probe_kern_ctx, 0, true },

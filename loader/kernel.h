@@ -31,9 +31,6 @@ struct vr_kernel_feature {
 extern const struct vr_kernel_feature vr_kernel_features[];
 extern const size_t vr_kernel_n_features;
 
-/* Whether the kernel's BTF has the kfunc bpf_cast_to_kern_ctx() (6.2+); probed once. */
-bool vr_kernel_has_kern_ctx(void);
-
 /* Parses "6.1.0-57-cloud-amd64" into 6 and 1; -EINVAL when it is not a release. */
 int vr_kernel_parse_release(const char *release, int *major, int *minor);
 

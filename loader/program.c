@@ -10,6 +10,7 @@
 #include "kernel.h"
 #include "log.h"
 #include "program.h"
+#include "skb_btf.h"
 #include "verifier_log.h"
 #include "vrnet_egress.skel.h"
 
@@ -57,12 +58,24 @@ static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, siz
 static struct bpf_program *entry_point(struct vrnet_egress *skel)
 {
 	const char *force = getenv("VRNET_PROBE_READ");
-	bool kfunc = vr_kernel_has_kern_ctx() && !(force && !strcmp(force, "1"));
+	bool kfunc = vr_skb_btf()->kern_ctx && !(force && !strcmp(force, "1"));
 
 	bpf_program__set_autoload(kfunc ? skel->progs.vrnet_egress_probe_read :
 					  skel->progs.vrnet_egress,
 				  false);
 	return kfunc ? skel->progs.vrnet_egress : skel->progs.vrnet_egress_probe_read;
+}
+
+/* The running kernel's SKB_GSO_* values (probed by vr_kernel_supported()). */
+static void set_gso_bits(struct vrnet_egress *skel)
+{
+	const struct vr_skb_btf *b = vr_skb_btf();
+
+	skel->rodata->vrnet_gso_tcpv4 = b->gso_tcpv4;
+	skel->rodata->vrnet_gso_tcpv6 = b->gso_tcpv6;
+	skel->rodata->vrnet_gso_udp = b->gso_udp;
+	skel->rodata->vrnet_gso_udp_l4 = b->gso_udp_l4;
+	skel->rodata->vrnet_gso_modifiers = b->gso_modifiers;
 }
 
 __u64 vr_program_build(void)
@@ -96,6 +109,7 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	}
 	skel->rodata->vrnet_netns_cookie = netns_cookie;
 	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	set_gso_bits(skel);
 	prog = entry_point(skel);
 	/* libbpf asks for the log only when a load fails, then into this buffer */
 	log = calloc(1, VR_VERIFIER_LOG_SIZE);

@@ -52,20 +52,26 @@ round() {
 	"$@" 2>>"$VR_TMP/frames.log" || not_ok "sender: $* ($(tail -1 "$VR_TMP/frames.log"))"
 	sleep 0.5
 	touch "$out.stop"
-	vr_wait_for 3 test -e "$out"
+	vr_wait_for 3 test -e "$out" ||
+		not_ok "receiver: no result ($(tail -1 "$VR_TMP/frames.log"))"
 	vr_stop_pid "$pid"
 }
 from_tap() { ip netns exec "$hub" "$VR_PY" "$frames" tap vrtap "$@"; }
 from_veth() { ip netns exec "$sbx" "$VR_PY" "$frames" packet vrvs "$@"; }
 
-attacks=(udp-port udp-start tcp-port udp6-addr arp-sender udp-tcpoff gso-tcp-blocked)
-legit=(udp-ok gso-tcp gso-tcp6 gso-tcp-big)
+# each attack's frame is dropped for its offload metadata, but gso-tcp-blocked's (by policy)
+attacks=(udp-port udp-start tcp-port udp6-addr arp-sender nd-type udp-tcpoff gso-tcp-blocked)
+legit=(udp-ok icmp6-ok nd-ok gso-tcp gso-tcp-ecn gso-tcp6 gso-tcp-big)
 declare -A unfiltered=(
 	[udp-port]="udp 203.0.113.10 4444 x1"
 	[udp-start]="udp 203.0.113.10 4444 x1"
 	[tcp-port]="tcp 203.0.113.10 4444 x1"
 	[udp6-addr]="udp 2001:db8:66::10 443 x1"
 	[arp-sender]="arp sender 10.0.113.99 x1"
+	[nd-type]="icmp6 ff02::1:ff00:10 type 137 x1"
+	[nd-ok]="icmp6 ff02::1:ff00:10 type 135 x1"
+	[icmp6-ok]="icmp6 2001:db8:10::10 type 128 x1"
+	[gso-tcp-ecn]="tcp 203.0.113.10 443 x3"
 	[udp-tcpoff]="udp 203.0.113.10 443 x1"
 	[gso-tcp-blocked]="tcp 203.0.113.10 9999 x3"
 	[udp-ok]="udp 203.0.113.10 443 x1"
@@ -78,8 +84,10 @@ declare -A unfiltered=(
 expect_arrival() {
 	local got
 	got=$(sed -n "s/^$2 //p" "$VR_TMP/got")
-	if [ "$got" = "$3" ]; then
-		ok "$1: $2 ${3:+arrives as $3}${3:-dropped}"
+	if [ "$got" = "$3" ] && [ -n "$3" ]; then
+		ok "$1: $2 arrives as $3"
+	elif [ "$got" = "$3" ]; then
+		ok "$1: $2 dropped"
 	else
 		not_ok "$1: $2 arrived as \"$got\", want \"${3:-nothing}\""
 	fi
@@ -206,7 +214,21 @@ tunnel_traffic() { # NAME
 # ---- filtered, through each entry point ----
 policy=$(vr_policy offload '{"default": "deny", "allow": ["203.0.113.10:443/tcp",
 	"203.0.113.10:443/udp", "[2001:db8:10::10]:443/tcp", "[2001:db8:10::10]:443/udp",
-	"203.0.113.10:4789/udp"]}')
+	"[2001:db8:10::10]:*/icmp", "203.0.113.10:4789/udp"]}')
+# offload_events N DEV WHERE: the log holds N events of reason offload on DEV
+# (reading it takes them out)
+offload_events() {
+	local n
+	timeout --preserve-status -s INT 1 "$VRNET_BIN" --pin-dir "$VR_PIN" -j log --since 1m \
+		>"$VR_TMP/log.json" 2>"$VR_TMP/log.err"
+	n=$(jq -s --arg dev "$2" '[.[] | select(.type == "event" and .reason == "offload" and
+		.device == $dev)] | length' "$VR_TMP/log.json" 2>/dev/null)
+	if [ "$n" = "$1" ]; then
+		ok "$3: $1 events of reason offload"
+	else
+		not_ok "$3: ${n:-no} events of reason offload, want $1 ($(head -c 200 "$VR_TMP/log.err"))"
+	fi
+}
 variants=(probe_read)
 vr_has_kern_ctx() { "$VRNET_BIN" -j features | jq -e '.features[] | select(.key == "kern_ctx") | .present' >/dev/null; }
 if vr_has_kern_ctx; then
@@ -234,10 +256,12 @@ for variant in "${variants[@]}"; do
 	for k in "${legit[@]}"; do
 		expect_arrival "$variant, tap" "$k" "${unfiltered[$k]}"
 	done
+	offload_events $((${#attacks[@]} - 1)) vrtap "$variant, tap"
 	round from_veth udp-port gso-tcp-blocked udp-ok
 	expect_arrival "$variant, veth (PACKET_VNET_HDR)" udp-port ""
 	expect_arrival "$variant, veth (PACKET_VNET_HDR)" gso-tcp-blocked ""
 	expect_arrival "$variant, veth (PACKET_VNET_HDR)" udp-ok "${unfiltered[udp-ok]}"
+	offload_events 1 vrvh "$variant, veth (PACKET_VNET_HDR)"
 	real_traffic "$variant"
 	tunnel_traffic "$variant"
 	expect "$variant: detach the tap" vh detach vrtap

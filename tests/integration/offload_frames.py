@@ -25,7 +25,7 @@ import time
 TUNSETIFF, IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x400454CA, 0x0002, 0x1000, 0x4000
 SOL_PACKET, PACKET_VNET_HDR = 263, 15
 NEEDS_CSUM = 1
-GSO_NONE, GSO_TCPV4, GSO_TCPV6 = 0, 1, 4
+GSO_NONE, GSO_TCPV4, GSO_TCPV6, GSO_ECN = 0, 1, 4, 0x80
 
 DST_MAC = bytes.fromhex("027672000010")  # nobody's: the bridge floods it
 SRC_MAC = bytes.fromhex("02767200000a")
@@ -56,8 +56,8 @@ def ipv4(proto, l4, dst=DST4):
     return b"\x08\x00" + hdr[:10] + struct.pack("!H", ip_csum(hdr)) + hdr[12:] + l4
 
 
-def ipv6(proto, l4, dst=DST6):
-    return b"\x86\xdd" + struct.pack("!IHBB16s16s", 6 << 28, len(l4), proto, 64,
+def ipv6(proto, l4, dst=DST6, hops=64):
+    return b"\x86\xdd" + struct.pack("!IHBB16s16s", 6 << 28, len(l4), proto, hops,
                                      socket.inet_pton(socket.AF_INET6, SRC6),
                                      socket.inet_pton(socket.AF_INET6, dst)) + l4
 
@@ -76,11 +76,15 @@ def marker(kind, length):
     return (m * (length // len(m) + 1))[:length]
 
 
+def icmp6(type_, body):
+    return struct.pack("!BBH", type_, 0, 0) + body
+
+
 def udp(dport, payload, csum=0):
     return struct.pack("!HHHH", 40000, dport, 8 + len(payload), csum) + payload
 
 
-def tcp(dport, payload, flags=0x18):
+def tcp(dport, payload, flags=0x18):  # ACK|PSH
     return struct.pack("!HHIIBBHHH", 40000, dport, 1, 1, 5 << 4, flags, 64240, 0, 0) + payload
 
 
@@ -144,6 +148,19 @@ def frames(kind):
     if kind == "gso-tcp-big":  # BIG TCP: 70,000 bytes, more than the total length can say
         f = seeded(eth + ipv4(6, tcp(443, marker(kind, 70000))), 34, 16)
         return vnet(NEEDS_CSUM, GSO_TCPV4, 54, 1000, 34, 16), f
+    if kind == "gso-tcp-ecn":  # TSO with ECN: CWR on the first segment only
+        f = seeded(eth + ipv4(6, tcp(443, marker(kind, 2500), flags=0x98)), 34, 16)
+        return vnet(NEEDS_CSUM, GSO_TCPV4 | GSO_ECN, 54, 1000, 34, 16), f
+    if kind in ("nd-type", "nd-ok"):  # a solicitation (exempt), the marker as its target
+        ns = icmp6(135, b"\0" * 4 + marker(kind, 16) + bytes([14, 1]) + b"\0" * 6)  # + nonce
+        f = eth + ipv6(58, ns, dst="ff02::1:ff00:10", hops=255)
+        if kind == "nd-ok":
+            return vnet(), f
+        # the checksum written over type and code: a redirect (137) leaves the sandbox
+        return vnet(NEEDS_CSUM, start=54, offset=0), steer(f, 54, 0, 0x8900)
+    if kind == "icmp6-ok":  # an echo request with its checksum offloaded
+        f = seeded(eth + ipv6(58, icmp6(128, b"\0\1\0\1" + marker(kind, 40))), 54, 2)
+        return vnet(NEEDS_CSUM, start=54, offset=2), f
     if kind == "gso-tcp6":
         f = seeded(eth + ipv6(6, tcp(443, marker(kind, 2500))), 54, 16)
         return vnet(NEEDS_CSUM, GSO_TCPV6, 74, 1000, 54, 16), f
@@ -175,6 +192,8 @@ def describe(frame):
         proto, dst, l4 = frame[20], socket.inet_ntop(socket.AF_INET6, frame[38:54]), 54
     else:
         return "ethertype %s" % etype.hex()
+    if proto == 58:
+        return "icmp6 %s type %d" % (dst, frame[l4])
     name = {6: "tcp", 17: "udp"}.get(proto, "proto%d" % proto)
     return "%s %s %d" % (name, dst, struct.unpack("!H", frame[l4 + 2:l4 + 4])[0])
 
@@ -191,8 +210,13 @@ def receive(tap, out, seconds):
     open(out + ".ready", "w").close()
     seen = {}
     end = time.monotonic() + seconds
-    while time.monotonic() < end and not os.path.exists(out + ".stop"):
-        if not select.select([fd], [], [], 0.1)[0]:
+    stopping = False
+    while time.monotonic() < end:
+        # once told to stop, what is queued is still read
+        if not select.select([fd], [], [], 0 if stopping else 0.1)[0]:
+            if stopping:
+                break
+            stopping = os.path.exists(out + ".stop")
             continue
         frame = os.read(fd, 65536)
         kind = kind_of(frame)

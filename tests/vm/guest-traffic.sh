@@ -125,6 +125,27 @@ if vr -j version | grep -q "\"offload_read\":\"$want\""; then
 else
 	not_ok "entry point on $(uname -r), want $want: $(vr -j version)"
 fi
+# ...and reads it right on this kernel: a SYN whose offloaded checksum would land on
+# its port is dropped for it, the same SYN with the checksum in place is not
+offload_events() { # the events of reason offload in the log, read now
+	timeout -s INT 1 /vr/vrnet-bpf --pin-dir /sys/fs/bpf/vrvm -j log --since 1m 2>/dev/null |
+		grep -o '"reason":"offload"' | wc -l
+}
+offload_events >/dev/null
+mac=$(cat /sys/class/net/$DEV/address)
+for offset in 16 2; do
+	ip netns exec $SBX /vr/tests/vnetsend vrs "$mac" 10.231.1.2 $WEB4 8080 $offset ||
+		not_ok "vnetsend failed"
+	sleep 0.3
+	n=$(offload_events)
+	want=0
+	[ $offset = 2 ] && want=1
+	if [ "$n" -eq $want ]; then
+		ok "checksum offset $offset on an allowed SYN: $n offload drops"
+	else
+		not_ok "checksum offset $offset on an allowed SYN: $n offload drops, want $want"
+	fi
+done
 
 expect_cmd "internet off" vr internet $DEV off
 expect_blocked "internet off" tcp4 $WEB4 8080

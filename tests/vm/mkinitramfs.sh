@@ -28,7 +28,7 @@ copy_elf() { # SRC DEST-IN-ROOT
 copy_elf "$(command -v ip)" /usr/sbin/ip
 copy_elf "$(command -v socat)" /usr/bin/socat
 copy_elf "$build/vrnet-bpf" /vr/vrnet-bpf
-for t in "$build"/tests/dp_*; do
+for t in "$build"/tests/dp_* "$build"/tests/vnetsend; do
 	copy_elf "$t" "/vr/tests/$(basename "$t")"
 done
 install -m 0755 "$here/guest-init.sh" "$root/init"
