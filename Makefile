@@ -12,7 +12,7 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -Iinclude -Iloader -I$(OUTPUT) $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -ljansson -lcares
+LDLIBS := -lbpf -lelf -lz -ljansson -lcares -lldns
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(BPF_EXTRA_CFLAGS) \
 	      -Iinclude -I$(OUTPUT)
 

@@ -54,6 +54,29 @@ for bin in "$build"/tests/unit_* "$build"/tests/dp_* \
 	count_cmocka "$name" "$log" "$rc"
 done
 
+# fuzz targets: FUZZ_SECONDS (default 20) each over a copy of its corpus
+for bin in "$build"/tests/fuzz_*; do
+	[ -x "$bin" ] || continue
+	name=${bin##*/}
+	selected "$name" || continue
+	echo "=== $name"
+	corpus=$(mktemp -d "$logdir/corpus.XXXXXX")
+	cp tests/fuzz/corpus/"${name#fuzz_}"/* "$corpus"/
+	"$bin" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 \
+		-artifact_prefix="$build/$name-" "$corpus" \
+		>"$logdir/$name.log" 2>&1
+	rc=$?
+	tail -3 "$logdir/$name.log"
+	if [ "$rc" -eq 0 ]; then
+		echo "ok - $name: $(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$logdir/$name.log") runs, no finding"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $name: exit $rc (the input: $build/$name-*)"
+		failed=$((failed + 1))
+		failed_suites+=("$name")
+	fi
+done
+
 for script in tests/integration/*.sh; do
 	[ -x "$script" ] || continue
 	name=$(basename "$script" .sh)

@@ -22,8 +22,16 @@ $(OUTPUT)/tests/%: tests/tools/%.c | $(OUTPUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
+# libFuzzer targets (clang), over the loader sources they name, with ASan
+# and UBSan; tests/run.sh runs each briefly over its corpus in tests/fuzz/corpus.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(OUTPUT)/tests/fuzz_dns: tests/fuzz/dns.c loader/dns_message.c loader/dns_names.c \
+			  loader/dns_message.h loader/dns_names.h | $(OUTPUT)/tests
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iinclude -Iloader $(filter %.c,$^) -lldns -o $@
+
 .PHONY: test-bins cmocka-bins test-sanitize-bins
-test-bins: $(OUTPUT)/vrnet-bpf $(TEST_BINS)
+test-bins: $(OUTPUT)/vrnet-bpf $(TEST_BINS) $(OUTPUT)/tests/fuzz_dns
 cmocka-bins: $(filter $(OUTPUT)/tests/unit_% $(OUTPUT)/tests/dp_%,$(TEST_BINS))
 
 # The cmocka suites once more with AddressSanitizer and UBSan (leaks

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Name rules, as the DNS proxy applies them to the names sandboxes ask for:
+ * exact names and wildcards ("*.example.com": one or more labels in front of
+ * example.com, not example.com itself). Names compare as DNS compares them
+ * (ldns: label by label, case-insensitive, the trailing dot ignored). Between
+ * rules that match, the most specific decides: an exact name over any
+ * wildcard, a longer wildcard suffix over a shorter one, and a block over an
+ * allow that is as specific.
+ */
+#ifndef VR_DNS_NAMES_H
+#define VR_DNS_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ldns/ldns.h>
+
+struct vr_name_pattern {
+	ldns_rdf *name;	  /* the exact name, or the part of a wildcard after "*." */
+	bool wildcard;
+	uint8_t list;	  /* VRNET_LIST_ALLOW or VRNET_LIST_BLOCK */
+	uint32_t rule_id; /* of the policy's DOMAIN record */
+};
+
+/* Parses @text ("api.example.com", "*.example.com"); -EINVAL when it is neither. */
+int vr_name_pattern_init(struct vr_name_pattern *p, const char *text, uint8_t list,
+			 uint32_t rule_id);
+void vr_name_pattern_free(struct vr_name_pattern *p);
+
+/* The index in @p of the pattern that decides @qname, or -1 when none matches. */
+int vr_name_decide(const struct vr_name_pattern *p, size_t n, const ldns_rdf *qname);
+
+#endif
