@@ -11,8 +11,8 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
-	  -Iinclude -Iloader -I$(OUTPUT) $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -ljansson -lcares -lldns
+	  -Iinclude -Iloader -I$(OUTPUT) -I/usr/include/libnl3 $(EXTRA_CFLAGS)
+LDLIBS := -lbpf -lelf -lz -ljansson -lcares -lldns -lnl-route-3 -lnl-3
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(BPF_EXTRA_CFLAGS) \
 	      -Iinclude -I$(OUTPUT)
 

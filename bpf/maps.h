@@ -199,4 +199,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_rulehits SEC(".maps");
 
+/* The DNS proxy's device per network namespace (written by the loader). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u64);
+	__type(value, struct vrnet_dnsnetns);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_dnsnetns SEC(".maps");
+
+/* Steered DNS queries, for their answers' way back. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_MAX_FLOWS);
+	__type(key, struct vrnet_dnsflow_key);
+	__type(value, struct vrnet_dnsflow);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_dnsflows SEC(".maps");
+
 #endif

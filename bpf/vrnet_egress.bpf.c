@@ -23,6 +23,8 @@
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
 
+#include "dns.h"
+
 /* @probe_read: how offload metadata is read (offload.h); a constant */
 static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 {
@@ -31,8 +33,8 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
 	struct ethhdr *eth;
-	int eth_type, ret;
-	__u32 ip_len;
+	int eth_type, ret, redirect = 0;
+	__u32 ip_len, l4_off;
 
 	dev = device_record(skb->ifindex);
 	if (!dev || !dev->policy_id) {
@@ -84,8 +86,19 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		goto out;
 	}
 	/* the cursor is at the transport header, if there is one */
-	if (!offload_passes(skb, probe_read, &pkt, (__u32)(cur.pos - (void *)eth))) {
+	l4_off = (__u32)(cur.pos - (void *)eth);
+	if (!offload_passes(skb, probe_read, &pkt, l4_off)) {
 		v.reason = VRNET_REASON_OFFLOAD;
+		goto out;
+	}
+	if (dev->dns_proxy && is_dns_query(&pkt)) {
+		struct frame_macs macs;
+
+		__builtin_memcpy(macs.src, eth->h_source, 6);
+		__builtin_memcpy(macs.dst, eth->h_dest, 6);
+		redirect = vrnet_steer_dns(skb, dev->slot, &pkt, &macs, l4_off) == TC_ACT_REDIRECT;
+		v.action = redirect ? VRNET_ACTION_ALLOW : VRNET_ACTION_DENY;
+		v.reason = VRNET_REASON_DNS;
 		goto out;
 	}
 	if (is_link_exempt(&cur, &pkt, dev->slot)) {
@@ -116,6 +129,8 @@ out:
 		count_rule_hit(dev, &v);
 		emit_event(skb, dev, &pkt, &v, st);
 	}
+	if (redirect)
+		return TC_ACT_REDIRECT;
 	return v.action == VRNET_ACTION_ALLOW ? TC_ACT_OK : TC_ACT_SHOT;
 }
 
@@ -131,6 +146,13 @@ SEC("tc")
 int vrnet_egress_probe_read(struct __sk_buff *skb)
 {
 	return judge(skb, true);
+}
+
+/* The tc egress of this namespace's vrdns0: the DNS proxy's answers go back. */
+SEC("tc")
+int vrnet_dns_return(struct __sk_buff *skb)
+{
+	return return_dns(skb);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -49,8 +49,11 @@
 #define VRNET_MAP_QUIET "vrnet_quiet"
 #define VRNET_MAP_FLOWS "vrnet_flows"
 #define VRNET_MAP_RULEHITS "vrnet_rulehits"
+#define VRNET_MAP_DNSNETNS "vrnet_dnsnetns"
+#define VRNET_MAP_DNSFLOWS "vrnet_dnsflows"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
+#define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
 
 /* Limits. The LPM and rule maps are not preallocated: memory follows use. */
 #define VRNET_MAX_DEVICES 16384
@@ -118,6 +121,7 @@ enum vrnet_reason {
 	VRNET_REASON_SOURCE_ROUTE = 9, /* IPv4 LSRR/SSRR, IPv6 routing header with segments left */
 	VRNET_REASON_UNKNOWN_DEVICE_STATE = 10,
 	VRNET_REASON_OFFLOAD = 11,     /* checksum or GSO metadata that would rewrite what was judged */
+	VRNET_REASON_DNS = 12,	       /* a DNS query, steered to the proxy */
 	VRNET_NR_REASONS
 };
 
@@ -170,7 +174,8 @@ struct vrnet_record {
 	__u64 event_interval_ns; /* 1e9 / event_rate */
 	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
 	__u8 host_mac[6];	/* the host-side device's MAC: where unicast ARP may go */
-	__u8 pad[2];
+	__u8 dns_proxy;		/* DNS queries go to the proxy (docs/dns-proxy.md) */
+	__u8 pad;
 };
 
 static inline __u32 vrnet_record_id(__u32 slot, __u32 bank)
@@ -366,6 +371,42 @@ struct vrnet_flow_key {
 	__u16 pad;
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+/*
+ * The DNS proxy's end of a network namespace (docs/dns-proxy.md): the device
+ * pair vrdns0/vrdns1, NOARP; the proxy listens on VRNET_DNS_PROXY4/6 on
+ * vrdns0, and the queries of the device in slot S come from the client
+ * address VRNET_DNS_CLIENT4(S) or the client prefix's host 2 + S.
+ */
+#define VRNET_DNS_DEV "vrdns0"
+#define VRNET_DNS_PEER "vrdns1"
+#define VRNET_DNS_PROXY4 0xc6120001u /* 198.18.0.1; 198.18.0.0/15 is the client prefix */
+#define VRNET_DNS_CLIENT4(slot) (0xc6120002u + (slot))
+#define VRNET_DNS_PREFIX6 { 0xfd, 0x76, 0x72, 0x6e, 0x65, 0x74, 0x53, 0x53 } /* /64 */
+#define VRNET_DNS_PORT 53
+
+/* vrnet_dnsnetns (by network namespace cookie): where its proxy device is. */
+struct vrnet_dnsnetns {
+	__u32 ifindex;	/* of vrdns0 */
+	__u8 mac[6];	/* vrdns0's: the steered query's destination */
+	__u8 pad[2];
+};
+
+/* vrnet_dnsflows: a steered query's way back, by the client address's slot and port. */
+struct vrnet_dnsflow_key {
+	__u32 slot;
+	__u16 port;	/* the sandbox's source port, network order */
+	__u8 family;
+	__u8 proto;
+};
+
+struct vrnet_dnsflow {
+	__u8 saddr[16]; /* the sandbox's address */
+	__u8 daddr[16]; /* the server it asked */
+	__u8 smac[6];	/* the sandbox's MAC */
+	__u8 dmac[6];	/* the MAC it sent to */
+	__u32 ifindex;	/* its device */
 };
 
 /* vrnet_rulehits (per CPU): packets decided by a rule. */

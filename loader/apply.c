@@ -76,6 +76,7 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	dev.default_action = p->default_action;
 	dev.mode = p->mode;
 	dev.log_allowed = p->log_allowed;
+	dev.dns_proxy = p->dns_proxy;
 	dev.event_rate = p->event_rate;
 	dev.event_burst = p->event_burst;
 	dev.overlay_id = 0; /* the new base has every rule */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "dns_device.h"
 #include "log.h"
 #include "netns.h"
 #include "output.h"
@@ -56,10 +57,22 @@ static int prepare_policy(struct vr_prepared_names *names, const struct vr_polic
 	return ret;
 }
 
+/* A policy that sends DNS to the proxy needs this namespace's end of it before. */
+static int ensure_dns(struct vr_state *st, const struct vr_policy *p, const char *name)
+{
+	if (p->dns_proxy && vr_dns_device_ensure(st, errbuf, sizeof(errbuf)))
+		return fail(VR_EXIT_SYSTEM, "%s: %s", name, errbuf);
+	return 0;
+}
+
 static int apply_compiled(struct vr_state *st, int ifindex, const char *name,
 			  const struct vr_policy *p, const struct vr_compiled *c)
 {
-	int ret = vr_apply_compiled(st, ifindex, name, p, c, errbuf, sizeof(errbuf));
+	int ret = ensure_dns(st, p, name);
+
+	if (ret)
+		return ret;
+	ret = vr_apply_compiled(st, ifindex, name, p, c, errbuf, sizeof(errbuf));
 
 	if (ret)
 		return fail(exit_of(ret), "%s: %s", name, errbuf);
@@ -69,7 +82,11 @@ static int apply_compiled(struct vr_state *st, int ifindex, const char *name,
 static int apply_policy(struct vr_state *st, int ifindex, const char *name,
 			const struct vr_policy *p, vr_resolve_fn resolve, void *ctx)
 {
-	int ret = vr_apply(st, ifindex, name, p, resolve, ctx, errbuf, sizeof(errbuf));
+	int ret = ensure_dns(st, p, name);
+
+	if (ret)
+		return ret;
+	ret = vr_apply(st, ifindex, name, p, resolve, ctx, errbuf, sizeof(errbuf));
 
 	if (ret)
 		return fail(exit_of(ret), "%s: %s", name, errbuf);
@@ -418,6 +435,8 @@ int do_detach(int argc, char **argv)
 	}
 	ret = 0;
 	vr_state_prune_programs(&st);
+	if (!vr_netns_has_devices(&st, st.netns_cookie))
+		vr_dns_device_remove(&st);
 	if (!has_filter)
 		vr_warn("%s was not attached: removed state left by an earlier device", argv[0]);
 	if (opt.json)

@@ -103,6 +103,7 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 	p->default_action = dp->dev.default_action;
 	p->mode = dp->dev.mode;
 	p->log_allowed = dp->dev.log_allowed;
+	p->dns_proxy = dp->dev.dns_proxy;
 	p->event_rate = dp->dev.event_rate;
 	p->event_burst = dp->dev.event_burst;
 	for (__u32 i = 0; i < dp->count; i++) {

@@ -67,6 +67,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	dev->internet = rec.internet;
 	dev->mode = rec.mode;
 	dev->log_allowed = rec.log_allowed;
+	dev->dns_proxy = rec.dns_proxy;
 	dev->event_rate = rec.event_rate;
 	dev->event_burst = rec.event_burst;
 	memcpy(dev->host_mac, rec.host_mac, sizeof(dev->host_mac));
@@ -328,6 +329,7 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	rec->internet = dev->internet;
 	rec->mode = dev->mode;
 	rec->log_allowed = dev->log_allowed;
+	rec->dns_proxy = dev->dns_proxy;
 	rec->event_rate = dev->event_rate;
 	rec->event_burst = dev->event_burst;
 	rec->event_interval_ns = dev->event_rate ? 1000000000ull / dev->event_rate : 0;

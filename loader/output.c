@@ -34,6 +34,7 @@ const char *vr_reason_key(uint32_t reason)
 		[VRNET_REASON_SOURCE_ROUTE] = "source_route",
 		[VRNET_REASON_UNKNOWN_DEVICE_STATE] = "inconsistent_state",
 		[VRNET_REASON_OFFLOAD] = "offload",
+		[VRNET_REASON_DNS] = "dns",
 	};
 
 	return reason < sizeof(keys) / sizeof(keys[0]) ? keys[reason] : "unknown";

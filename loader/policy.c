@@ -256,8 +256,8 @@ static int parse_log(json_t *log, const char *source, struct vr_policy *p, char 
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen)
 {
-	static const char *const known[] = { "default", "allow", "block", "dns",
-					     "mode",	"log",	 "comment" };
+	static const char *const known[] = { "default", "allow", "block",   "dns",
+					     "dns_proxy", "mode", "log", "comment" };
 	json_error_t jerr;
 	json_t *root, *v;
 	const char *key;
@@ -286,7 +286,7 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 				 source, where, sizeof(where));
 			free(ekey);
 			snprintf(err, errlen,
-				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, mode, log, comment)",
+				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, mode, log, comment)",
 				 where, key);
 			goto out;
 		}
@@ -309,6 +309,12 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 			goto out;
 		}
 	}
+	v = json_object_get(root, "dns_proxy");
+	if (v && !json_is_boolean(v)) {
+		snprintf(err, errlen, "%s: \"dns_proxy\" must be true or false", source);
+		goto out;
+	}
+	p->dns_proxy = json_is_true(v);
 	v = json_object_get(root, "mode");
 	if (v) {
 		const char *m = json_string_value(v);
@@ -409,10 +415,10 @@ static json_t *list_to_json(const struct vr_rule_list *l, bool dns)
 
 json_t *vr_policy_to_json(const struct vr_policy *p)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:i,s:i,s:b}}", "default",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:{s:i,s:i,s:b}}", "default",
 			 p->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "mode",
 			 p->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "allow",
 			 list_to_json(&p->allow, false), "block", list_to_json(&p->block, false),
-			 "dns", list_to_json(&p->dns, true), "log", "rate", (int)p->event_rate,
-			 "burst", (int)p->event_burst, "allowed", p->log_allowed);
+			 "dns", list_to_json(&p->dns, true), "dns_proxy", p->dns_proxy, "log", "rate",
+			 (int)p->event_rate, "burst", (int)p->event_burst, "allowed", p->log_allowed);
 }

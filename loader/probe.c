@@ -125,6 +125,8 @@ const char *vr_reason_text(uint32_t reason)
 		return "source route";
 	case VRNET_REASON_OFFLOAD:
 		return "offload metadata";
+	case VRNET_REASON_DNS:
+		return "DNS, to the proxy";
 	default:
 		return "unknown";
 	}

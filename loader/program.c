@@ -40,13 +40,42 @@ static void load_error(const char *log, const char *name, int ret, char *err, si
 			 u.release, strerror(-ret));
 }
 
-/* This network namespace's program: "vrnet_egress_<cookie>" (bpffs takes no dots). */
-static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, size_t len)
+/* A network namespace's program: "vrnet_egress_<cookie>" (bpffs takes no dots). */
+static int pin_path_of(const struct vr_state *st, const char *prefix, __u64 cookie, char *buf,
+		       size_t len)
 {
 	char name[64];
 
-	snprintf(name, sizeof(name), "%s_%llu", VRNET_PROG_PIN, (unsigned long long)cookie);
+	snprintf(name, sizeof(name), "%s_%llu", prefix, (unsigned long long)cookie);
 	return vr_state_pin_path(st, name, buf, len);
+}
+
+static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, size_t len)
+{
+	return pin_path_of(st, VRNET_PROG_PIN, cookie, buf, len);
+}
+
+/* Pins the DNS return program of @skel for namespace @cookie (replacing one pinned before). */
+static int pin_dns_return(struct vr_state *st, __u64 cookie, struct vrnet_egress *skel)
+{
+	char path[4200];
+	int ret = pin_path_of(st, VRNET_DNS_PROG_PIN, cookie, path, sizeof(path));
+
+	if (!ret && unlink(path) && errno != ENOENT)
+		ret = -errno;
+	if (!ret && bpf_obj_pin(bpf_program__fd(skel->progs.vrnet_dns_return), path))
+		ret = -errno;
+	return ret;
+}
+
+int vr_program_dns_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+{
+	char path[4200];
+	int ret = pin_path_of(st, VRNET_DNS_PROG_PIN, netns_cookie, path, sizeof(path));
+
+	if (!ret && (*fd = bpf_obj_get(path)) < 0)
+		ret = -errno;
+	return ret;
 }
 
 /*
@@ -118,6 +147,8 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	ret = vrnet_egress__load(skel);
 	if (ret)
 		load_error(log, bpf_program__name(prog), ret, err, errlen);
+	else if ((ret = pin_dns_return(st, netns_cookie, skel)))
+		snprintf(err, errlen, "couldn't pin the DNS return program: %s", strerror(-ret));
 	else if ((*fd = dup(bpf_program__fd(prog))) < 0)
 		ret = -errno;
 	/*

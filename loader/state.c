@@ -108,6 +108,9 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_FLOWS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_flow_key, __u64, flows_fd),
 	LAYOUT(VRNET_MAP_RULEHITS, BPF_MAP_TYPE_PERCPU_HASH, struct vrnet_rulehit_key, __u64,
 	       rulehits_fd),
+	LAYOUT(VRNET_MAP_DNSNETNS, BPF_MAP_TYPE_HASH, __u64, struct vrnet_dnsnetns, dnsnetns_fd),
+	LAYOUT(VRNET_MAP_DNSFLOWS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_dnsflow_key,
+	       struct vrnet_dnsflow, dnsflows_fd),
 #undef LAYOUT
 	/* a ring buffer has neither key nor value */
 	{ VRNET_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0, offsetof(struct vr_state, events_fd) },
@@ -144,27 +147,38 @@ int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifinde
 	return vr_state_pin_path(st, name, buf, len);
 }
 
+/* The namespace cookie a program pin "PREFIX_<cookie>" names; 0 if @name is none. */
+static unsigned long long pin_cookie(const char *name)
+{
+	static const char *const prefixes[] = { VRNET_PROG_PIN "_", VRNET_DNS_PROG_PIN "_" };
+	unsigned long long cookie;
+	char *end;
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t plen = strlen(prefixes[i]);
+
+		if (strncmp(name, prefixes[i], plen))
+			continue;
+		errno = 0;
+		cookie = strtoull(name + plen, &end, 10);
+		return errno || *end ? 0 : cookie;
+	}
+	return 0;
+}
+
 int vr_state_prune_programs(struct vr_state *st)
 {
-	char prefix[64];
 	struct dirent *e;
-	size_t plen;
 	DIR *d;
 	int ret = 0;
 
-	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s_", VRNET_PROG_PIN);
 	d = opendir(st->pin_dir);
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		unsigned long long cookie;
-		char *end;
+		unsigned long long cookie = pin_cookie(e->d_name);
 
-		if (strncmp(e->d_name, prefix, plen))
-			continue;
-		errno = 0;
-		cookie = strtoull(e->d_name + plen, &end, 10);
-		if (errno || *end || vr_netns_has_devices(st, cookie))
+		if (!cookie || vr_netns_has_devices(st, cookie))
 			continue;
 		if (unlinkat(dirfd(d), e->d_name, 0) && errno != ENOENT)
 			ret = -errno;
@@ -308,7 +322,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->host4_fd = st->host6_fd = -1;
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = st->quiet_fd = -1;
-	st->flows_fd = st->rulehits_fd = -1;
+	st->flows_fd = st->rulehits_fd = st->dnsnetns_fd = st->dnsflows_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -419,7 +433,7 @@ void vr_state_close(struct vr_state *st)
 		       &st->rules_fd,	  &st->names_fd,     &st->hostaddrs_fd, &st->stats_fd,
 		       &st->config_fd,	  &st->events_fd,    &st->limits_fd,   &st->quiet_fd,
 		       &st->flows_fd,
-		       &st->rulehits_fd };
+		       &st->rulehits_fd,  &st->dnsnetns_fd,  &st->dnsflows_fd };
 
 	if (st->switch_words)
 		munmap(st->switch_words, VRNET_MAX_DEVICES * sizeof(__u64));

@@ -25,7 +25,7 @@ struct vr_state {
 	const struct vrnet_devinfo *devinfo; /* vrnet_devinfo, mapped read-only */
 	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, programs_fd, lpm4_fd, lpm6_fd, host4_fd,
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
-		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd;
+		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd;
 };
 
 enum vr_open_mode {
@@ -72,7 +72,7 @@ struct vr_device {
 	bool created_qdisc, tcx;
 	/* the record in force */
 	__u32 policy_id, overlay_id;
-	__u8 default_action, internet, mode, log_allowed;
+	__u8 default_action, internet, mode, log_allowed, dns_proxy;
 	__u32 event_rate, event_burst;
 	__u8 host_mac[6]; /* of the host-side device, read at every apply */
 	/* its policies */
