@@ -4,13 +4,13 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
 #include <netlink/route/link/veth.h>
+#include "devices.h"
 #include "dns_device.h"
 #include "program.h"
 
@@ -51,22 +51,6 @@ static int link_up_noarp(struct nl_sock *sk, const char *name)
 	return ret;
 }
 
-static int read_mac(const char *name, __u8 *mac)
-{
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr))
-		ret = -errno;
-	else
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	close(fd);
-	return ret;
-}
-
 int vr_dns_device_ensure(struct vr_state *st, char *err, size_t errlen)
 {
 	static const __u8 prefix6[8] = VRNET_DNS_PREFIX6;
@@ -98,7 +82,7 @@ int vr_dns_device_ensure(struct vr_state *st, char *err, size_t errlen)
 	    (ret = link_up_noarp(sk, VRNET_DNS_DEV)) ||
 	    (ret = add_address(sk, ifindex, AF_INET, &proxy4, 15)) ||
 	    (ret = add_address(sk, ifindex, AF_INET6, proxy6, 64)) ||
-	    (ret = read_mac(VRNET_DNS_DEV, entry.mac))) {
+	    (ret = vr_device_read_mac(ifindex, entry.mac))) {
 		snprintf(err, errlen, "couldn't set up %s: %s", VRNET_DNS_DEV, strerror(-ret));
 		goto out;
 	}
