@@ -208,6 +208,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_dnsnetns SEC(".maps");
 
+/* Addresses the DNS proxy's answers opened, per device (written by the proxy). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_DNS_ADDRS);
+	__type(key, struct vrnet_dnsaddr_key);
+	__type(value, struct vrnet_dnsaddr);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_dnsaddrs SEC(".maps");
+
 /* Steered DNS queries, for their answers' way back. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

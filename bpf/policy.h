@@ -216,6 +216,24 @@ __noinline int vrnet_blocked_as_ipv4(__u32 policy_id, const struct packet_info *
 	return 1;
 }
 
+/* Whether the DNS proxy opened the destination for this device (docs/dns-proxy.md). */
+static __always_inline void dns_address_allows(const struct vrnet_record *dev,
+					       const struct packet_info *pkt, __u8 proto,
+					       struct verdict *v)
+{
+	struct vrnet_dnsaddr_key key = { .slot = dev->slot, .family = pkt->family };
+	const struct vrnet_dnsaddr *a;
+
+	__builtin_memcpy(key.addr, pkt->daddr, 16);
+	a = bpf_map_lookup_elem(&vrnet_dnsaddrs, &key);
+	if (!a || a->policy_id != dev->policy_id || !entry_matches(&a->entry, pkt, proto) ||
+	    bpf_ktime_get_ns() >= a->expires_ns)
+		return;
+	v->action = VRNET_ACTION_ALLOW;
+	v->reason = VRNET_REASON_ALLOW_RULE;
+	v->rule_id = a->entry.rule_id;
+}
+
 /*
  * The device's base policy, then its overlay of edits: the rules of both are
  * one union, so a block in either drops, else an allow in either passes.
@@ -234,13 +252,16 @@ static __always_inline void evaluate_policy(const struct vrnet_record *dev,
 		return;
 	if (dev->overlay_id && vrnet_scan_policy(dev->overlay_id, pkt, proto, v))
 		return;
-	/* most IPv6 packets stop here: no IPv4 address inside */
-	if (pkt->family != 6 || !embedded_ipv4(pkt->daddr, (__u8 *)&v4))
-		return;
-	if (vrnet_blocked_as_ipv4(dev->policy_id, pkt, v4, proto, v))
-		return;
-	if (dev->overlay_id)
-		vrnet_blocked_as_ipv4(dev->overlay_id, pkt, v4, proto, v);
+	/* most IPv6 packets skip this: no IPv4 address inside */
+	if (pkt->family == 6 && embedded_ipv4(pkt->daddr, (__u8 *)&v4)) {
+		if (vrnet_blocked_as_ipv4(dev->policy_id, pkt, v4, proto, v))
+			return;
+		if (dev->overlay_id && vrnet_blocked_as_ipv4(dev->overlay_id, pkt, v4, proto, v))
+			return;
+	}
+	/* no block rule: an address a DNS answer opened passes like an allow rule */
+	if (dev->dns_proxy && v->reason != VRNET_REASON_ALLOW_RULE)
+		dns_address_allows(dev, pkt, proto, v);
 }
 
 #endif

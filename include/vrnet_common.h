@@ -51,6 +51,7 @@
 #define VRNET_MAP_RULEHITS "vrnet_rulehits"
 #define VRNET_MAP_DNSNETNS "vrnet_dnsnetns"
 #define VRNET_MAP_DNSFLOWS "vrnet_dnsflows"
+#define VRNET_MAP_DNSADDRS "vrnet_dnsaddrs"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -74,6 +75,7 @@
 #define VRNET_MAX_HOST_ADDRS 65536 /* host IPv6 addresses on attached devices */
 #define VRNET_EVENTS_BYTES (8u << 20)	     /* ring buffer of events */
 #define VRNET_MAX_FLOWS 65536		     /* recently seen UDP/ICMP flows (LRU) */
+#define VRNET_MAX_DNS_ADDRS 65536	     /* addresses the DNS proxy opened, all devices */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
@@ -407,6 +409,25 @@ struct vrnet_dnsflow {
 	__u8 smac[6];	/* the sandbox's MAC */
 	__u8 dmac[6];	/* the MAC it sent to */
 	__u32 ifindex;	/* its device */
+};
+
+/*
+ * vrnet_dnsaddrs: an address an answer of the DNS proxy opened for a device:
+ * with the name rule's ports and protocol, until it expires. Only for the
+ * base policy it was opened under (an apply renumbers rules).
+ */
+struct vrnet_dnsaddr_key {
+	__u32 slot;
+	__u8 family;
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+struct vrnet_dnsaddr {
+	__u64 expires_ns; /* bpf_ktime_get_ns() */
+	__u32 policy_id;
+	__u32 pad;
+	struct vrnet_port_entry entry; /* the name rule's ports, protocol and id */
 };
 
 /* vrnet_rulehits (per CPU): packets decided by a rule. */

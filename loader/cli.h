@@ -78,6 +78,7 @@ int do_metrics(int argc, char **argv);
 int do_gc(int argc, char **argv);
 int do_upgrade(int argc, char **argv);
 int do_version(int argc, char **argv);
+int do_dns(int argc, char **argv);
 int do_features(int argc, char **argv);
 
 #endif

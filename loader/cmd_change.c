@@ -34,6 +34,8 @@ static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int 
 /* Names are looked up before the lock: a slow resolver holds no one else up. */
 static int prepare_policy_names(struct vr_prepared_names *names, const struct vr_policy *p)
 {
+	if (p->dns_proxy)
+		return 0; /* the proxy opens names' addresses as sandboxes look them up */
 	if (vr_prepared_add_policy(names, p))
 		return fail(VR_EXIT_SYSTEM, "out of memory");
 	vr_prepared_lookup(names, &opt.resolver);

@@ -22,6 +22,7 @@ struct builder {
 	uint32_t *set_index;
 	size_t set_index_cap, set_cap;
 	uint32_t first_rule_id;
+	bool names_only; /* DOMAIN records without addresses: the DNS proxy opens those */
 	char *err;
 	size_t errlen;
 };
@@ -105,11 +106,19 @@ static int add_domain(struct builder *b, const struct vr_rule *r, int list,
 	char why[200];
 	int n, ret;
 
-	if (!resolve) {
+	if (b->names_only) {
+		n = 0;
+	} else if (r->name[0] == '*') {
+		snprintf(b->err, b->errlen,
+			 "%s: a wildcard is served by the DNS proxy only (\"dns_proxy\": true)",
+			 r->name);
+		return -EINVAL;
+	} else if (!resolve) {
 		snprintf(b->err, b->errlen, "%s: domain rules need a resolver", r->name);
 		return -EINVAL;
+	} else {
+		n = resolve(ctx, r->name, addrs, VR_MAX_ADDRS_PER_NAME, why, sizeof(why));
 	}
-	n = resolve(ctx, r->name, addrs, VR_MAX_ADDRS_PER_NAME, why, sizeof(why));
 	if (n < 0) {
 		snprintf(b->err, b->errlen, "%s: %s", r->name, why);
 		return n == -ENOMEM ? n : -EINVAL;
@@ -434,8 +443,8 @@ int vr_compile(const struct vr_policy *p, vr_resolve_fn resolve, void *ctx,
 int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolve_fn resolve,
 		    void *ctx, struct vr_compiled *out, char *err, size_t errlen)
 {
-	struct builder b = { .out = out, .first_rule_id = first_rule_id, .err = err,
-			     .errlen = errlen };
+	struct builder b = { .out = out, .first_rule_id = first_rule_id,
+			     .names_only = p->dns_proxy, .err = err, .errlen = errlen };
 	int ret;
 
 	memset(out, 0, sizeof(*out));

@@ -96,6 +96,11 @@ static const struct cmd cmds[] = {
 	  "binary's, on the same maps: one step per device (a tcx link update or a cls_bpf\n"
 	  "replace), so no packet goes unfiltered and every policy, counter and event\n"
 	  "stays. Namespaces already running this build are left alone unless --force." },
+	{ "dns", do_dns, 0, 0, 0, "",
+	  "Run the DNS proxy of this network namespace (-n NS for another) in the\n"
+	  "foreground: the queries of devices whose policy has \"dns_proxy\": true are\n"
+	  "answered from it; names no rule allows get NXDOMAIN, an allowed name's\n"
+	  "addresses are opened for the device before the answer goes (docs/dns-proxy.md)." },
 	{ "version", do_version, 0, 0, 0, "",
 	  "Print the version, this binary's program build, and the programs running on\n"
 	  "this host (with their tags; \"another build\" when upgrade would replace one)." },

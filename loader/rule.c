@@ -168,17 +168,21 @@ static int parse_cidr(const char *s, int family, struct vr_rule *rule, char *err
 	return 0;
 }
 
+/* A name, or a wildcard "*.NAME" (one or more labels in front of NAME). */
 static int parse_domain(const char *s, struct vr_rule *rule, char *err, size_t errlen)
 {
-	size_t len = strlen(s), label = 0;
+	size_t len = strlen(s), label = 0, wild = !strncmp(s, "*.", 2) ? 2 : 0;
 	bool numeric_label = true;
 
 	if (len && s[len - 1] == '.')
 		len--; /* a fully qualified name may end in a dot */
 	if (!len)
 		fail("empty host");
-	if (s[0] == '*')
-		fail("wildcard domains need DNS-aware enforcement, which vrnet-bpf does not have yet");
+	memcpy(rule->name, s, wild);
+	s += wild;
+	len -= wild;
+	if (!len || s[0] == '*' || memchr(s, '*', len))
+		fail("a wildcard is \"*.\" in front of a name, as in *.example.com");
 	if (len > 253)
 		fail("domain name longer than 253 characters");
 
@@ -206,8 +210,8 @@ static int parse_domain(const char *s, struct vr_rule *rule, char *err, size_t e
 			fail("domain label longer than 63 characters");
 	}
 	for (size_t i = 0; i < len; i++)
-		rule->name[i] = (char)tolower((unsigned char)s[i]);
-	rule->name[len] = '\0';
+		rule->name[wild + i] = (char)tolower((unsigned char)s[i]);
+	rule->name[wild + len] = '\0';
 	rule->kind = VRNET_RULE_DOMAIN;
 	rule->family = 0;
 	return 0;

@@ -252,7 +252,7 @@ expect_rejected() {
 expect_rejected "invalid JSON" vr apply "$dev" --policy "$VR_TMP/bad-json.json"
 expect_rejected "an unknown key" vr apply "$dev" --policy "$VR_TMP/bad-key.json"
 expect_rejected "a /33 prefix" vr apply "$dev" --policy "$VR_TMP/bad-prefix.json"
-expect_rejected "a wildcard domain" vr apply "$dev" --policy "$VR_TMP/bad-wildcard.json"
+expect_rejected "a wildcard without the DNS proxy" vr apply "$dev" --policy "$VR_TMP/bad-wildcard.json"
 expect_rejected "port 65536" vr apply "$dev" --policy "$VR_TMP/bad-port.json"
 expect_rejected "a prefix as resolver" vr apply "$dev" --policy "$VR_TMP/bad-dns.json"
 expect_rejected "default maybe" vr apply "$dev" --policy "$VR_TMP/bad-default.json"

@@ -562,9 +562,10 @@ static void test_to_json(void **state)
 	if (!parsed)
 		fail_msg("%s: %s", dumped, jerr.text);
 	assert_true(json_is_object(parsed));
-	assert_int_equal(json_object_size(parsed), 6);
+	assert_int_equal(json_object_size(parsed), 7);
 	assert_string_equal(json_string_value(json_object_get(parsed, "default")), "allow");
 	assert_string_equal(json_string_value(json_object_get(parsed, "mode")), "enforce");
+	assert_true(json_is_false(json_object_get(parsed, "dns_proxy")));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(parsed, "log"), "rate")),
 			 VRNET_DEFAULT_EVENT_RATE);
 	assert_json_strings(json_object_get(parsed, "allow"), allow, 2);

