@@ -10,24 +10,12 @@ set -u
 # shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
 vr_init dig dnsmasq
 
-jail=vrjail$VR_ID sbx=vrsbx$VR_ID
-vr_add_netns "$jail"
-vr_add_netns "$sbx"
-{
-	ip -n "$jail" link add vrj type veth peer name vrk netns "$sbx" &&
-		ip -n "$jail" addr add 10.233.1.1/24 dev vrj &&
-		for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.99 198.51.100.66; do
-			ip -n "$jail" addr add $a/32 dev vrj || exit 1
-		done &&
-		ip -n "$jail" -6 addr add fd00:233:1::1/64 dev vrj nodad &&
-		ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad &&
-		ip -n "$jail" link set vrj up &&
-		ip -n "$sbx" addr add 10.233.1.2/24 dev vrk &&
-		ip -n "$sbx" -6 addr add fd00:233:1::2/64 dev vrk nodad &&
-		ip -n "$sbx" link set vrk up &&
-		ip -n "$sbx" route add default via 10.233.1.1 &&
-		ip -n "$sbx" -6 route add default via fd00:233:1::1
-} || vr_fatal "the jail and its sandbox"
+vr_jail_sandbox
+jail=$VR_JAIL sbx=$VR_SBX
+for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.99 198.51.100.66; do
+	ip -n "$jail" addr add $a/32 dev vrj || vr_fatal "address $a in the jail"
+done
+ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad || vr_fatal "2001:db8::10 in the jail"
 vj() { vr -n "$jail" "$@"; }
 
 # the upstream: a small zone, every query logged

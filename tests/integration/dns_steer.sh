@@ -12,20 +12,8 @@ set -u
 # shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
 vr_init
 
-jail=vrjail$VR_ID sbx=vrsbx$VR_ID
-vr_add_netns "$jail"
-vr_add_netns "$sbx"
-{
-	ip -n "$jail" link add vrj type veth peer name vrk netns "$sbx" &&
-		ip -n "$jail" addr add 10.233.1.1/24 dev vrj &&
-		ip -n "$jail" -6 addr add fd00:233:1::1/64 dev vrj nodad &&
-		ip -n "$jail" link set vrj up &&
-		ip -n "$sbx" addr add 10.233.1.2/24 dev vrk &&
-		ip -n "$sbx" -6 addr add fd00:233:1::2/64 dev vrk nodad &&
-		ip -n "$sbx" link set vrk up &&
-		ip -n "$sbx" route add default via 10.233.1.1 &&
-		ip -n "$sbx" -6 route add default via fd00:233:1::1
-} || vr_fatal "the jail and its sandbox"
+vr_jail_sandbox
+jail=$VR_JAIL sbx=$VR_SBX
 vj() { vr -n "$jail" "$@"; }
 
 cat >"$VR_TMP/standin.py" <<'PY'

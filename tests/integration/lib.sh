@@ -30,7 +30,7 @@ VR_WEB6=2001:db8::10
 VR_WEB6B=2001:db8::20
 
 VR_TMP=''
-VR_SBX='' VR_DEV='' VR_NET=''
+VR_SBX='' VR_DEV='' VR_NET='' VR_JAIL=''
 VR_SERVER_PID=''
 vr_pids=() vr_netns=() vr_links=() vr_routes=() vr_nft_tables=()
 vr_passed=0 vr_failed=0
@@ -253,6 +253,26 @@ vr_veth_sandbox() {
 	vr_add_link "$VR_DEV" type veth peer name "vrs$VR_ID" netns "$VR_SBX"
 	vr_host_addresses "$VR_DEV"
 	vr_sandbox_addresses "$VR_SBX" "vrs$VR_ID"
+}
+
+# A sandbox whose host side is in a namespace of its own, as under
+# Firecracker's jailer: VR_JAIL (host side vrj, 10.233.1.1 and fd00:233:1::1)
+# and VR_SBX (vrk, .2, routed through the jail).
+vr_jail_sandbox() {
+	VR_JAIL=vrjail$VR_ID VR_SBX=vrsbx$VR_ID
+	vr_add_netns "$VR_JAIL"
+	vr_add_netns "$VR_SBX"
+	{
+		ip -n "$VR_JAIL" link add vrj type veth peer name vrk netns "$VR_SBX" &&
+			ip -n "$VR_JAIL" addr add 10.233.1.1/24 dev vrj &&
+			ip -n "$VR_JAIL" -6 addr add fd00:233:1::1/64 dev vrj nodad &&
+			ip -n "$VR_JAIL" link set vrj up &&
+			ip -n "$VR_SBX" addr add 10.233.1.2/24 dev vrk &&
+			ip -n "$VR_SBX" -6 addr add fd00:233:1::2/64 dev vrk nodad &&
+			ip -n "$VR_SBX" link set vrk up &&
+			ip -n "$VR_SBX" route add default via 10.233.1.1 &&
+			ip -n "$VR_SBX" -6 route add default via fd00:233:1::1
+	} || vr_fatal "the jail and its sandbox"
 }
 
 # A sandbox behind a tap, as a MicroVM: VR_DEV is the tap in the root
