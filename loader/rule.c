@@ -178,13 +178,15 @@ static int parse_domain(const char *s, struct vr_rule *rule, char *err, size_t e
 		len--; /* a fully qualified name may end in a dot */
 	if (!len)
 		fail("empty host");
+	if (len <= wild) /* "*." alone: its dot went with the trailing one */
+		fail("a wildcard is \"*.\" in front of a name, as in *.example.com");
 	memcpy(rule->name, s, wild);
 	s += wild;
 	len -= wild;
-	if (!len || s[0] == '*' || memchr(s, '*', len))
-		fail("a wildcard is \"*.\" in front of a name, as in *.example.com");
 	if (len > 253)
 		fail("domain name longer than 253 characters");
+	if (s[0] == '*' || memchr(s, '*', len))
+		fail("a wildcard is \"*.\" in front of a name, as in *.example.com");
 
 	for (size_t i = 0; i <= len; i++) {
 		char c = i < len ? s[i] : '.';
