@@ -70,8 +70,8 @@ expect_lookup() { # NAME WANT SERVER QNAME TYPE [+tcp]
 		not_ok "$1: $4 $5 -> \"$got\", want \"$2\""
 	fi
 }
-connects() { # ADDR PORT
-	ip netns exec "$sbx" "$VR_PY" -c 'import socket, sys
+connects() { # ADDR PORT (from $in, the first sandbox unless set)
+	ip netns exec "${in:-$sbx}" "$VR_PY" -c 'import socket, sys
 try:
     s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)
     sys.exit(0 if s.recv(2) == b"vr" else 1)
@@ -133,4 +133,31 @@ if grep -q "^refused c2VjcmV0.attacker.example" "$VR_TMP/proxy.log"; then
 else
 	not_ok "the proxy's log: $(tail -3 "$VR_TMP/proxy.log")"
 fi
+
+# A second sandbox in the same jail, whose policy allows another name: the
+# first one's lookups open nothing for it, and its own policy decides its names.
+sbx2=vrsbx2$VR_ID
+vr_add_netns "$sbx2"
+{
+	ip -n "$jail" link add vrj2 type veth peer name vrk2 netns "$sbx2" &&
+		ip -n "$jail" addr add 10.233.2.1/24 dev vrj2 && ip -n "$jail" link set vrj2 up &&
+		ip -n "$sbx2" addr add 10.233.2.2/24 dev vrk2 && ip -n "$sbx2" link set vrk2 up &&
+		ip -n "$sbx2" route add default via 10.233.2.1
+} || vr_fatal "the second sandbox"
+expect "attach the second sandbox" vj attach vrj2 --policy "$(vr_policy dns2 '{"default": "deny",
+	"dns_proxy": true, "allow": ["edge.example.test:443/tcp"]}')"
+expect_connect "the first sandbox still reaches its name's address" reach 203.0.113.10 443
+in=$sbx2 expect_connect "the second sandbox: the first one's opened address" blocked 203.0.113.10 443
+got=$(ip netns exec "$sbx2" dig +time=2 +tries=1 +noall +comments @192.0.2.53 api.example.test A |
+	sed -n 's/.*status: \([A-Z]*\).*/\1/p')
+if [ "$got" = NXDOMAIN ]; then
+	ok "the second sandbox: the first one's name is NXDOMAIN under its own policy"
+else
+	not_ok "the second sandbox asking api.example.test: \"$got\", want NXDOMAIN"
+fi
+# ...while its own name works for it: the "blocked" above is the filter's
+got=$(ip netns exec "$sbx2" dig +time=2 +tries=1 +short @192.0.2.53 edge.example.test A)
+[ "$got" = 203.0.113.30 ] || not_ok "the second sandbox asking edge.example.test: \"$got\""
+in=$sbx2 expect_connect "the second sandbox: its own name's address" reach 203.0.113.30 443
+expect "detach the second sandbox" vj detach vrj2
 expect "detach" vj detach vrj
