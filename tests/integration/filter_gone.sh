@@ -15,6 +15,14 @@ vr_init
 
 vr_veth_sandbox
 dev=$VR_DEV
+
+expect_list_filter() { # STATE: what list -j says of $dev's filter
+	if [ "$(vr -j list | jq -r --arg d "$dev" '.[] | select(.device == $d) | .filter')" = "$1" ]; then
+		ok "list -j: filter $1"
+	else
+		not_ok "list -j: $(vr -j list)"
+	fi
+}
 vr_start_servers "tcp:$VR_WEB4:8080" "tcp:$VR_WEB4:9090" "tcp:$VR_WEB6:9090"
 
 expect_reach "unfiltered" tcp "$VR_WEB4" 9090
@@ -58,11 +66,7 @@ if jq -e --arg d "$dev" '.missing == 1 and .devices[0].device == $d and .devices
 else
 	not_ok "status -j: $(cat "$VR_TMP/out")"
 fi
-if [ "$(vr -j list | jq -r --arg d "$dev" '.[] | select(.device == $d) | .filter')" = missing ]; then
-	ok "list -j: filter missing"
-else
-	not_ok "list -j: $(vr -j list)"
-fi
+expect_list_filter missing
 vr list >"$VR_TMP/list" 2>&1
 if grep "^$dev " "$VR_TMP/list" | grep -q "FILTER MISSING"; then
 	ok "list marks it"
@@ -105,11 +109,7 @@ if [ "$hook" = tcx ]; then
 	else
 		not_ok "status: $(cat "$VR_TMP/out")"
 	fi
-	if [ "$(vr -j list | jq -r --arg d "$dev" '.[] | select(.device == $d) | .filter')" = behind ]; then
-		ok "list -j: filter behind"
-	else
-		not_ok "list -j: $(vr -j list)"
-	fi
+	expect_list_filter behind
 	expect "attach puts ours first again" vr attach "$dev"
 	expect_blocked "ours first again" tcp "$VR_WEB4" 9090
 	expect "status: exit 0" vr status

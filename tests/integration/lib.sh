@@ -451,6 +451,18 @@ vr_markers_through() {
 	cat "$out"
 }
 
+# expect_markers NAME WANT CMD...: the markers CMD prints (vr_markers_through) are WANT.
+expect_markers() {
+	local name=$1 want=$2 got
+	shift 2
+	got=$("$@")
+	if [ "$got" = "$want" ]; then
+		ok "$name"
+	else
+		not_ok "$name: \"$got\" arrived, want \"$want\""
+	fi
+}
+
 # vr_start_udp_traffic SECONDS: the sandbox sends UDP to $VR_WEB4:7777 (to be
 # blocked) and $VR_WEB4B:7777 (to be allowed) until $VR_TMP/stop exists; returns
 # once the allowed flow reaches its server. Totals sent go to $VR_TMP/sent.
