@@ -151,11 +151,11 @@ static __u64 now_ns(void)
 }
 
 static void log_event(struct proxy *px, const char *action, __u32 slot, const ldns_rdf *qname,
-		      int qtype, int addrs)
+		      int qtype, int addrs, __u64 open_ns)
 {
 	char *name = qname ? ldns_rdf2str(qname) : NULL;
 	struct vr_dns_event e = { .action = action, .slot = slot, .name = name ? name : "?",
-				  .qtype = qtype, .addrs = addrs };
+				  .qtype = qtype, .addrs = addrs, .open_ns = open_ns };
 
 	if (px->log)
 		px->log(&e, px->log_ctx);
@@ -209,6 +209,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct pending *p = arg;
 	struct vr_dns_addr addrs[MAX_ADDRS_PER_ANSWER];
 	bool ok = status == ARES_SUCCESS && alen >= 12;
+	__u64 start = now_ns();
 	int n = 0;
 
 	if (ok && p->opens) {
@@ -221,7 +222,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		abuf[1] = (uint8_t)p->id;
 	}
 	reply(&p->to, ok ? abuf : NULL, ok ? (size_t)alen : 0);
-	log_event(p->px, ok ? "answered" : "failed", p->slot, p->qname, p->qtype, n < 0 ? 0 : n);
+	log_event(p->px, ok ? "answered" : "failed", p->slot, p->qname, p->qtype, n < 0 ? 0 : n,
+		  now_ns() - start);
 	ldns_rdf_deep_free(p->qname);
 	free(p);
 }
@@ -242,14 +244,14 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	if (vr_device_get_slot(px->st, (__u32)slot, &dev) || !dev.policy_id || !dev.dns_proxy ||
 	    names_of(px, dev.policy_id, &names)) {
 		refuse(to, &q, LDNS_RCODE_REFUSED);
-		log_event(px, "refused", (__u32)slot, q.qname, q.qtype, 0);
+		log_event(px, "refused", (__u32)slot, q.qname, q.qtype, 0, 0);
 		goto out;
 	}
 	rule = vr_name_decide(names->p, names->n, q.qname);
 	if (rule >= 0 ? names->p[rule].list == VRNET_LIST_BLOCK :
 			dev.default_action != VRNET_ACTION_ALLOW) {
 		refuse(to, &q, LDNS_RCODE_NXDOMAIN);
-		log_event(px, "refused", (__u32)slot, q.qname, q.qtype, 0);
+		log_event(px, "refused", (__u32)slot, q.qname, q.qtype, 0, 0);
 		goto out;
 	}
 	p = calloc(1, sizeof(*p));

@@ -26,6 +26,7 @@ struct vr_dns_event {
 	const char *name;   /* the query name, presentation format */
 	int qtype;
 	int addrs;	    /* addresses opened */
+	__u64 open_ns;	    /* from the upstream's answer to its release, addresses opened */
 };
 
 typedef void (*vr_dns_log_fn)(const struct vr_dns_event *e, void *ctx);
