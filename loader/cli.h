@@ -23,6 +23,9 @@ enum {
 	OPT_SUMMARY = 1 << 4,
 	OPT_CHECK = 1 << 5,
 	OPT_RULES = 1 << 6,
+	OPT_REFUSE = 1 << 7,
+	OPT_MIN_TTL = 1 << 8,
+	OPT_GRACE = 1 << 9,
 };
 
 struct vr_cli_options {
@@ -36,6 +39,7 @@ struct vr_cli_options {
 	const char *summary;
 	const char *wait;
 	const char *netns;
+	const char *refuse, *min_ttl, *grace; /* dns */
 };
 
 extern struct vr_cli_options opt;

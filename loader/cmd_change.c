@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "dns_device.h"
+#include "dns_listen.h"
 #include "log.h"
 #include "netns.h"
 #include "output.h"
@@ -59,11 +60,20 @@ static int prepare_policy(struct vr_prepared_names *names, const struct vr_polic
 	return ret;
 }
 
-/* A policy that sends DNS to the proxy needs this namespace's end of it before. */
+/*
+ * A policy that sends DNS to the proxy needs this namespace's end of it
+ * before, and the proxy running: without it, the device gets no answers.
+ */
 static int ensure_dns(struct vr_state *st, const struct vr_policy *p, const char *name)
 {
-	if (p->dns_proxy && vr_dns_device_ensure(st, errbuf, sizeof(errbuf)))
+	if (!p->dns_proxy)
+		return 0;
+	if (vr_dns_device_ensure(st, errbuf, sizeof(errbuf)))
 		return fail(VR_EXIT_SYSTEM, "%s: %s", name, errbuf);
+	if (!vr_dns_proxy_running(st))
+		vr_warn("%s: its policy sends DNS to the proxy, and no `vrnet-bpf dns` serves %s: "
+			"its lookups go unanswered until one does",
+			name, st->pin_dir);
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* `dns`: the DNS proxy of this network namespace, in the foreground. */
+/* `dns`: the DNS proxy of the pin directory, in the foreground. */
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,22 +37,47 @@ static void print_event(const struct vr_dns_event *e, void *ctx)
 	free(tname);
 }
 
+/* The proxy's settings from the options: 0, or the usage error's exit code. */
+static int proxy_opts(struct vr_dns_proxy_opts *o)
+{
+	long min_ttl = VR_DNS_MIN_TTL_S, grace = VR_DNS_GRACE_S;
+	int ret = 0;
+
+	*o = (struct vr_dns_proxy_opts){ .upstream = &opt.resolver,
+					 .refusal = LDNS_RCODE_NXDOMAIN };
+	if (opt.refuse && !strcmp(opt.refuse, "refused"))
+		o->refusal = LDNS_RCODE_REFUSED;
+	else if (opt.refuse && strcmp(opt.refuse, "nxdomain"))
+		return fail(VR_EXIT_USAGE, "--refuse takes nxdomain or refused, not \"%s\"",
+			    opt.refuse);
+	if (opt.min_ttl)
+		ret = parse_count(opt.min_ttl, "--min-ttl", 86400, &min_ttl);
+	if (!ret && opt.grace)
+		ret = parse_count(opt.grace, "--grace", 86400, &grace);
+	o->min_ttl_s = (unsigned int)min_ttl;
+	o->grace_s = (unsigned int)grace;
+	return ret;
+}
+
 int do_dns(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct vr_dns_proxy_opts o;
 	struct vr_state st;
-	int ret = open_state(&st, VR_OPEN_READ);
+	int ret = proxy_opts(&o);
 
+	if (ret)
+		return ret;
+	ret = open_state(&st, VR_OPEN_READ);
 	if (ret)
 		return ret;
 	/* a service for as long as it runs: no command may wait on its lock */
 	flock(st.dir_fd, LOCK_UN);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = vr_dns_proxy_run(&st, &opt.resolver, &stop, print_event, NULL, errbuf,
-			       sizeof(errbuf));
+	ret = vr_dns_proxy_run(&st, &o, &stop, print_event, NULL, errbuf, sizeof(errbuf));
 	vr_state_close(&st);
 	if (ret)
-		return fail(VR_EXIT_SYSTEM, "dns: %s", errbuf);
+		return fail(ret == -EBUSY ? VR_EXIT_BUSY : VR_EXIT_SYSTEM, "dns: %s", errbuf);
 	return 0;
 }

@@ -22,6 +22,7 @@
 #include "store.h"
 #include "tc.h"
 #include "devices.h"
+#include "dns_opened.h"
 
 int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot)
 {
@@ -439,6 +440,8 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	ret = reset_slot(st, slot);
 	if (!ret)
 		ret = host_addrs_drop(st, slot, NULL, 0);
+	if (!ret) /* the next device in this slot must not inherit them */
+		ret = vr_dns_opened_forget(st, slot);
 	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
 		ret = -errno;
 	return ret;

@@ -11,16 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "dns_listen.h"
 #include "dns_message.h"
 #include "dns_names.h"
+#include "dns_opened.h"
 #include "dns_proxy.h"
 #include "store.h"
 
-#define MAX_ADDRS_PER_ANSWER 32
-
-#ifndef IPV6_FREEBIND
-#define IPV6_FREEBIND 78
-#endif
+#define NS_PER_S 1000000000ull
+#define SYNC_EVERY_NS NS_PER_S	     /* looks for namespaces gained or lost */
+#define SWEEP_EVERY_NS (10 * NS_PER_S) /* deletes expired addresses */
 
 /* A policy's name rules, read once per policy id. */
 struct names {
@@ -30,9 +30,6 @@ struct names {
 	size_t n;		 /* patterns */
 	__u32 rule_count;
 };
-
-#define MAX_TCP_CONNS 64	 /* open TCP connections from sandboxes */
-#define MAX_TCP_QUERY 4096	 /* bytes of a query over TCP */
 
 /* Where an answer goes: a UDP client, or a TCP connection (closed after it). */
 struct client {
@@ -45,15 +42,21 @@ struct client {
 /* A TCP connection from a sandbox, reading its query (length first). */
 struct conn {
 	int fd;
+	int slot;
+	__u64 opened_ns;
 	size_t have;
-	uint8_t buf[2 + MAX_TCP_QUERY];
+	uint8_t buf[2 + VR_DNS_MAX_TCP_QUERY];
 };
 
 struct proxy {
 	struct vr_state *st;
+	const struct vr_dns_proxy_opts *opts;
 	ares_channel ch;
-	int udp[2], tcp[2]; /* IPv4, IPv6 */
-	struct conn *conns[MAX_TCP_CONNS];
+	struct vr_dns_listeners ls;
+	struct conn *conns[VR_DNS_MAX_TCP_CONNS];
+	__u16 *inflight; /* per slot: queries asked upstream, not answered yet */
+	size_t pending;	 /* all of them */
+	struct vr_dns_opened opened;
 	struct names cache;
 	vr_dns_log_fn log;
 	void *log_ctx;
@@ -63,12 +66,10 @@ struct proxy {
 struct pending {
 	struct proxy *px;
 	struct client to;
-	uint16_t id;
+	struct vr_dns_query q;
 	__u32 slot, policy_id;
 	bool opens; /* an allow rule decided: the answer's addresses are opened */
 	struct vrnet_port_entry entry;
-	ldns_rdf *qname;
-	int qtype;
 };
 
 static void names_free(struct names *c)
@@ -150,12 +151,12 @@ static __u64 now_ns(void)
 	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
 }
 
-static void log_event(struct proxy *px, const char *action, __u32 slot, const ldns_rdf *qname,
-		      int qtype, int addrs, __u64 open_ns)
+static void log_event(struct proxy *px, const char *action, __u32 slot,
+		      const struct vr_dns_query *q, int addrs, __u64 open_ns)
 {
-	char *name = qname ? ldns_rdf2str(qname) : NULL;
+	char *name = ldns_rdf2str(q->qname);
 	struct vr_dns_event e = { .action = action, .slot = slot, .name = name ? name : "?",
-				  .qtype = qtype, .addrs = addrs, .open_ns = open_ns };
+				  .qtype = q->qtype, .addrs = addrs, .open_ns = open_ns };
 
 	if (px->log)
 		px->log(&e, px->log_ctx);
@@ -178,54 +179,102 @@ static void reply(const struct client *to, const uint8_t *msg, size_t len)
 	close(to->fd);
 }
 
-static void refuse(const struct client *to, const struct vr_dns_query *q, ldns_pkt_rcode rcode)
+static void refuse(const struct client *to, const struct vr_dns_query *q, int rcode)
 {
 	uint8_t *wire = NULL;
 	size_t len = 0;
 
-	if (vr_dns_refusal(q, rcode, &wire, &len))
+	if (vr_dns_refusal(q, (ldns_pkt_rcode)rcode, &wire, &len))
 		wire = NULL;
 	reply(to, wire, len);
 	free(wire);
 }
 
-/* Opens @a for the device of @p until its TTL (and the grace) runs out. */
-static void open_address(struct proxy *px, const struct pending *p, const struct vr_dns_addr *a)
+/*
+ * Opens the addresses @a (@n of them) for the device of @p until their TTL,
+ * and the grace, run out. Return: 0, or why not all of them are open:
+ * -ENOSPC (the device's bound, after a sweep) or -E2BIG (the map is full).
+ */
+static int open_addresses(struct proxy *px, const struct pending *p, const struct vr_dns_addr *a,
+			  int n)
 {
-	struct vrnet_dnsaddr_key key = { .slot = p->slot, .family = (__u8)a->family };
-	uint32_t ttl = a->ttl < VR_DNS_MIN_TTL_S ? VR_DNS_MIN_TTL_S : a->ttl;
-	struct vrnet_dnsaddr val = {
-		.expires_ns = now_ns() + ((__u64)ttl + VR_DNS_GRACE_S) * 1000000000ull,
-		.policy_id = p->policy_id,
-		.entry = p->entry,
-	};
+	const struct vr_dns_proxy_opts *o = px->opts;
+	__u64 now = now_ns();
+	bool swept = false;
+	int ret = 0;
 
-	memcpy(key.addr, a->addr, a->family == 4 ? 4 : 16);
-	bpf_map_update_elem(px->st->dnsaddrs_fd, &key, &val, BPF_ANY);
+	for (int i = 0; !ret && i < n; i++) {
+		struct vrnet_dnsaddr_key key = { .slot = p->slot, .family = (__u8)a[i].family };
+		uint32_t ttl = a[i].ttl < o->min_ttl_s ? o->min_ttl_s : a[i].ttl;
+		struct vrnet_dnsaddr val = {
+			.expires_ns = now + ((__u64)ttl + o->grace_s) * NS_PER_S,
+			.policy_id = p->policy_id,
+			.entry = p->entry,
+		};
+
+		memcpy(key.addr, a[i].addr, a[i].family == 4 ? 4 : 16);
+		ret = vr_dns_opened_add(px->st, &px->opened, &key, &val);
+		if (ret && !swept) { /* room may be taken by what expired since the last sweep */
+			swept = true;
+			vr_dns_opened_sweep(px->st, &px->opened, now);
+			ret = vr_dns_opened_add(px->st, &px->opened, &key, &val);
+		}
+	}
+	return ret;
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct pending *p = arg;
-	struct vr_dns_addr addrs[MAX_ADDRS_PER_ANSWER];
-	bool ok = status == ARES_SUCCESS && alen >= 12;
+	struct proxy *px = p->px;
+	struct vr_dns_addr addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
+	const char *action = "answered";
 	__u64 start = now_ns();
-	int n = 0;
+	int n = 0, ret;
 
-	if (ok && p->opens) {
-		n = vr_dns_answer_addrs(abuf, (size_t)alen, p->qname, addrs, MAX_ADDRS_PER_ANSWER);
-		for (int i = 0; i < n; i++)
-			open_address(p->px, p, &addrs[i]);
+	px->pending--;
+	px->inflight[p->slot]--;
+	if (status != ARES_SUCCESS || alen < 12) {
+		reply(&p->to, NULL, 0); /* the sandbox asks again, or gives up */
+		action = "failed";
+		goto out;
 	}
-	if (ok) { /* released only now: the sandbox's first packet finds its address open */
-		abuf[0] = (uint8_t)(p->id >> 8);
-		abuf[1] = (uint8_t)p->id;
+	if (p->opens) {
+		n = vr_dns_answer_addrs(abuf, (size_t)alen, p->q.qname, addrs,
+					VR_DNS_MAX_ADDRS_PER_ANSWER + 1);
+		ret = n > VR_DNS_MAX_ADDRS_PER_ANSWER ? -EMSGSIZE :
+		      n > 0				? open_addresses(px, p, addrs, n) :
+							  0;
+		if (ret) { /* an answer whose addresses would not all pass is not released */
+			refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
+			action = ret == -EMSGSIZE ? "too_many" : "full";
+			n = 0;
+			goto out;
+		}
 	}
-	reply(&p->to, ok ? abuf : NULL, ok ? (size_t)alen : 0);
-	log_event(p->px, ok ? "answered" : "failed", p->slot, p->qname, p->qtype, n < 0 ? 0 : n,
-		  now_ns() - start);
-	ldns_rdf_deep_free(p->qname);
+	/* released only now: the sandbox's first packet finds its addresses open */
+	abuf[0] = (uint8_t)(ldns_pkt_id(p->q.pkt) >> 8);
+	abuf[1] = (uint8_t)ldns_pkt_id(p->q.pkt);
+	reply(&p->to, abuf, (size_t)alen);
+out:
+	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, now_ns() - start);
+	vr_dns_query_free(&p->q);
 	free(p);
+}
+
+/* The decision on @q from the device in @slot: its rule (-1: the default), or -errno. */
+static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
+		  struct vr_device *dev, struct names **names, bool *allowed)
+{
+	int rule;
+
+	if (vr_device_get_slot(px->st, slot, dev) || !dev->policy_id || !dev->dns_proxy ||
+	    names_of(px, dev->policy_id, names))
+		return -ENOENT;
+	rule = vr_name_decide((*names)->p, (*names)->n, q->qname);
+	*allowed = rule >= 0 ? (*names)->p[rule].list != VRNET_LIST_BLOCK :
+			       dev->default_action == VRNET_ACTION_ALLOW;
+	return rule;
 }
 
 /* The query @buf from @to: refused, or asked upstream. */
@@ -236,36 +285,30 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	struct vr_device dev;
 	struct names *names;
 	struct pending *p;
+	bool allowed = false;
 
 	if (slot < 0 || vr_dns_query_parse(buf, len, &q)) {
 		reply(to, NULL, 0); /* not one of ours, or no query: nothing is answered */
 		return;
 	}
-	if (vr_device_get_slot(px->st, (__u32)slot, &dev) || !dev.policy_id || !dev.dns_proxy ||
-	    names_of(px, dev.policy_id, &names)) {
-		refuse(to, &q, LDNS_RCODE_REFUSED);
-		log_event(px, "refused", (__u32)slot, q.qname, q.qtype, 0, 0);
-		goto out;
+	rule = decide(px, (__u32)slot, &q, &dev, &names, &allowed);
+	if (rule == -ENOENT || !allowed) {
+		refuse(to, &q, rule == -ENOENT ? LDNS_RCODE_REFUSED : px->opts->refusal);
+		log_event(px, "refused", (__u32)slot, &q, 0, 0);
+		vr_dns_query_free(&q);
+		return;
 	}
-	rule = vr_name_decide(names->p, names->n, q.qname);
-	if (rule >= 0 ? names->p[rule].list == VRNET_LIST_BLOCK :
-			dev.default_action != VRNET_ACTION_ALLOW) {
-		refuse(to, &q, LDNS_RCODE_NXDOMAIN);
-		log_event(px, "refused", (__u32)slot, q.qname, q.qtype, 0, 0);
-		goto out;
-	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		reply(to, NULL, 0);
-		goto out;
+	if (px->inflight[slot] >= VR_DNS_MAX_INFLIGHT || px->pending >= VR_DNS_MAX_PENDING ||
+	    !(p = calloc(1, sizeof(*p)))) {
+		reply(to, NULL, 0); /* over its bound: dropped, as a busy server does */
+		vr_dns_query_free(&q);
+		return;
 	}
 	p->px = px;
 	p->to = *to;
-	p->id = ldns_pkt_id(q.pkt);
+	p->q = q;
 	p->slot = (__u32)slot;
 	p->policy_id = dev.policy_id;
-	p->qtype = q.qtype;
-	p->qname = ldns_rdf_clone(q.qname);
 	if (rule >= 0) {
 		const struct vrnet_rule *r = &names->recs[names->p[rule].rule_id];
 
@@ -276,9 +319,9 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 						      .any_port = r->any_port,
 						      .rule_id = names->p[rule].rule_id };
 	}
+	px->pending++;
+	px->inflight[slot]++;
 	ares_send(px->ch, buf, (int)len, on_answer, p);
-out:
-	vr_dns_query_free(&q);
 }
 
 static void on_udp(struct proxy *px, int fd)
@@ -291,18 +334,56 @@ static void on_udp(struct proxy *px, int fd)
 		on_query(px, &to, buf, (size_t)len);
 }
 
+static void drop_conn(struct proxy *px, int i)
+{
+	close(px->conns[i]->fd);
+	free(px->conns[i]);
+	px->conns[i] = NULL;
+}
+
+/*
+ * A new connection takes a free place; a device at its bound, or a full
+ * table, gives up its (or the table's) oldest connection for it.
+ */
 static void on_accept(struct proxy *px, int lfd)
 {
-	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct sockaddr_storage sa;
+	socklen_t sa_len = sizeof(sa);
+	int fd = accept4(lfd, (struct sockaddr *)&sa, &sa_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	int slot = fd >= 0 ? slot_of(&sa) : -1, place = -1, oldest = -1, oldest_own = -1, own = 0;
 
-	if (fd < 0)
+	if (slot < 0) {
+		if (fd >= 0)
+			close(fd);
 		return;
-	for (int i = 0; i < MAX_TCP_CONNS; i++)
-		if (!px->conns[i] && (px->conns[i] = calloc(1, sizeof(struct conn)))) {
-			px->conns[i]->fd = fd;
-			return;
+	}
+	for (int i = 0; i < VR_DNS_MAX_TCP_CONNS; i++) {
+		struct conn *c = px->conns[i];
+
+		if (!c) {
+			place = place < 0 ? i : place;
+			continue;
 		}
-	close(fd); /* full: the sandbox tries again */
+		if (oldest < 0 || c->opened_ns < px->conns[oldest]->opened_ns)
+			oldest = i;
+		if (c->slot == slot && (own++, oldest_own < 0 ||
+					c->opened_ns < px->conns[oldest_own]->opened_ns))
+			oldest_own = i;
+	}
+	if (own >= VR_DNS_MAX_TCP_PER_DEVICE)
+		place = oldest_own;
+	else if (place < 0)
+		place = oldest;
+	if (px->conns[place])
+		drop_conn(px, place);
+	px->conns[place] = calloc(1, sizeof(struct conn));
+	if (!px->conns[place]) {
+		close(fd);
+		return;
+	}
+	px->conns[place]->fd = fd;
+	px->conns[place]->slot = slot;
+	px->conns[place]->opened_ns = now_ns();
 }
 
 /* Reads conns[@i]; a whole query goes on, and the connection with it. */
@@ -314,150 +395,186 @@ static void on_conn(struct proxy *px, int i)
 	size_t want;
 
 	if (n <= 0) {
-		close(c->fd);
-		goto drop;
+		drop_conn(px, i);
+		return;
 	}
 	c->have += (size_t)n;
 	want = c->have >= 2 ? 2 + ((size_t)c->buf[0] << 8 | c->buf[1]) : 0;
 	if (!want || c->have < want)
 		return;
 	if (want > sizeof(c->buf) || getpeername(c->fd, (struct sockaddr *)&to.addr, &to.addr_len)) {
-		close(c->fd);
-		goto drop;
+		drop_conn(px, i);
+		return;
 	}
 	on_query(px, &to, c->buf + 2, want - 2); /* the connection is the answer's now */
-drop:
 	free(c);
 	px->conns[i] = NULL;
 }
 
-/* A socket of @type on the proxy's @family address, port 53. */
-static int listen_on(int family, int type, int *fd, char *err, size_t errlen)
+/* Connections that did not send their query in time go. */
+static void expire_conns(struct proxy *px, __u64 now)
 {
-	static const __u8 prefix6[8] = VRNET_DNS_PREFIX6;
-	struct sockaddr_storage sa = { 0 };
-	int one = 1;
-
-	*fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (*fd < 0)
-		goto fail;
-	setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(VRNET_DNS_PORT);
-		in->sin_addr.s_addr = htonl(VRNET_DNS_PROXY4);
-		setsockopt(*fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(VRNET_DNS_PORT);
-		memcpy(in6->sin6_addr.s6_addr, prefix6, 8);
-		in6->sin6_addr.s6_addr[15] = 1;
-		setsockopt(*fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-		setsockopt(*fd, IPPROTO_IPV6, IPV6_FREEBIND, &one, sizeof(one));
-	}
-	if (!bind(*fd, (struct sockaddr *)&sa,
-		  family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) &&
-	    (type != SOCK_STREAM || !listen(*fd, 64)))
-		return 0;
-fail:
-	snprintf(err, errlen, "couldn't listen on the proxy's %s address (%s): %s",
-		 family == AF_INET ? "IPv4" : "IPv6", type == SOCK_STREAM ? "TCP" : "UDP",
-		 strerror(errno));
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-	return -errno;
+	for (int i = 0; i < VR_DNS_MAX_TCP_CONNS; i++)
+		if (px->conns[i] && now - px->conns[i]->opened_ns > VR_DNS_TCP_IDLE_NS)
+			drop_conn(px, i);
 }
 
-int vr_dns_proxy_run(struct vr_state *st, const struct vr_resolver *upstream,
+static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
+{
+	struct ares_options ao = {
+		.timeout = px->opts->upstream->timeout_ms ? px->opts->upstream->timeout_ms : 3000,
+		.tries = 2,
+	};
+	int ret = vr_dns_proxy_claim(px->st, lock_fd), status;
+
+	if (ret == -EBUSY) {
+		snprintf(err, errlen, "another vrnet-bpf dns serves %s", px->st->pin_dir);
+		return ret;
+	}
+	if (ret) {
+		snprintf(err, errlen, "couldn't claim %s: %s", px->st->pin_dir, strerror(-ret));
+		return ret;
+	}
+	px->inflight = calloc(VRNET_MAX_DEVICES, sizeof(*px->inflight));
+	if (!px->inflight || vr_dns_opened_init(&px->opened)) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* a restart resumes from the map: what expired while no proxy ran goes now */
+	ret = vr_dns_opened_sweep(px->st, &px->opened, now_ns());
+	if (ret < 0) {
+		snprintf(err, errlen, "couldn't read %s: %s", VRNET_MAP_DNSADDRS, strerror(-ret));
+		return ret;
+	}
+	status = ares_library_init(ARES_LIB_INIT_ALL);
+	if (status == ARES_SUCCESS)
+		status = ares_init_options(&px->ch, &ao, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
+	if (status == ARES_SUCCESS && px->opts->upstream->servers)
+		status = ares_set_servers_ports_csv(px->ch, px->opts->upstream->servers);
+	if (status != ARES_SUCCESS) {
+		snprintf(err, errlen, "upstream resolver: %s", ares_strerror(status));
+		return -EINVAL;
+	}
+	ret = vr_dns_listeners_sync(px->st, &px->ls, err, errlen);
+	return ret < 0 ? ret : 0;
+}
+
+#define WAIT_UDP (-1) /* a listener's UDP socket */
+#define WAIT_TCP (-2) /* a listener's TCP socket */
+
+/* Everything to wait on: the listeners, the TCP connections and c-ares's sockets. */
+struct waits {
+	struct pollfd *pfd;
+	int *conn_of; /* per pfd: the connection's index, or WAIT_UDP/WAIT_TCP */
+	size_t n, cap;
+};
+
+static int wait_on(struct waits *w, int fd, short events, int conn)
+{
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 128;
+		struct pollfd *pfd = realloc(w->pfd, cap * sizeof(*pfd));
+		int *conn_of = pfd ? realloc(w->conn_of, cap * sizeof(*conn_of)) : NULL;
+
+		if (pfd)
+			w->pfd = pfd;
+		if (!conn_of)
+			return -ENOMEM;
+		w->conn_of = conn_of;
+		w->cap = cap;
+	}
+	w->pfd[w->n] = (struct pollfd){ .fd = fd, .events = events };
+	w->conn_of[w->n++] = conn;
+	return 0;
+}
+
+static int gather(struct proxy *px, struct waits *w, size_t *first_ares)
+{
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	int bits = ares_getsock(px->ch, socks, ARES_GETSOCK_MAXNUM), ret = 0;
+
+	w->n = 0;
+	for (size_t l = 0; l < px->ls.n; l++)
+		for (int i = 0; !ret && i < VR_DNS_SOCKETS; i++)
+			ret = wait_on(w, px->ls.l[l].fd[i], POLLIN, i & 1 ? WAIT_TCP : WAIT_UDP);
+	for (int i = 0; !ret && i < VR_DNS_MAX_TCP_CONNS; i++)
+		if (px->conns[i])
+			ret = wait_on(w, px->conns[i]->fd, POLLIN, i);
+	*first_ares = w->n;
+	for (int i = 0; !ret && i < ARES_GETSOCK_MAXNUM; i++)
+		if (ARES_GETSOCK_READABLE(bits, i) || ARES_GETSOCK_WRITABLE(bits, i))
+			ret = wait_on(w, socks[i],
+				      (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
+					      (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0)),
+				      -1);
+	return ret;
+}
+
+static void dispatch(struct proxy *px, const struct waits *w, size_t first_ares)
+{
+	for (size_t i = 0; i < first_ares; i++) {
+		const struct pollfd *f = &w->pfd[i];
+
+		if (w->conn_of[i] >= 0) {
+			if (f->revents & (POLLIN | POLLHUP | POLLERR))
+				on_conn(px, w->conn_of[i]);
+		} else if (f->revents & POLLIN) {
+			w->conn_of[i] == WAIT_TCP ? on_accept(px, f->fd) : on_udp(px, f->fd);
+		}
+	}
+	for (size_t i = first_ares; i < w->n; i++)
+		ares_process_fd(px->ch, w->pfd[i].revents & POLLIN ? w->pfd[i].fd : ARES_SOCKET_BAD,
+				w->pfd[i].revents & POLLOUT ? w->pfd[i].fd : ARES_SOCKET_BAD);
+	ares_process_fd(px->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+}
+
+int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 		     volatile sig_atomic_t *stop, vr_dns_log_fn log, void *log_ctx, char *err,
 		     size_t errlen)
 {
-	struct proxy px = { .st = st, .udp = { -1, -1 }, .tcp = { -1, -1 }, .log = log,
-			    .log_ctx = log_ctx };
-	struct ares_options opts = { .timeout = upstream->timeout_ms ? upstream->timeout_ms : 3000,
-				     .tries = 2 };
-	int ret = 0, status;
+	struct proxy px = { .st = st, .opts = opts, .log = log, .log_ctx = log_ctx };
+	__u64 next_sync = 0, next_sweep = 0;
+	struct waits w = { 0 };
+	int lock_fd = -1, ret = start(&px, &lock_fd, err, errlen);
 
-	for (int i = 0; !ret && i < 2; i++) {
-		int family = i ? AF_INET6 : AF_INET;
-
-		ret = listen_on(family, SOCK_DGRAM, &px.udp[i], err, errlen);
-		if (!ret)
-			ret = listen_on(family, SOCK_STREAM, &px.tcp[i], err, errlen);
-	}
-	if (ret)
-		goto out;
-	status = ares_library_init(ARES_LIB_INIT_ALL);
-	if (status == ARES_SUCCESS)
-		status = ares_init_options(&px.ch, &opts, ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES);
-	if (status == ARES_SUCCESS && upstream->servers)
-		status = ares_set_servers_ports_csv(px.ch, upstream->servers);
-	if (status != ARES_SUCCESS) {
-		snprintf(err, errlen, "upstream resolver: %s", ares_strerror(status));
-		ret = -EINVAL;
-		goto out;
-	}
-	while (!*stop) {
-		struct pollfd pfd[4 + MAX_TCP_CONNS + ARES_GETSOCK_MAXNUM];
-		int conn_of[4 + MAX_TCP_CONNS + ARES_GETSOCK_MAXNUM];
-		ares_socket_t socks[ARES_GETSOCK_MAXNUM];
-		int bits = ares_getsock(px.ch, socks, ARES_GETSOCK_MAXNUM), n = 0, first_ares;
+	while (!ret && !*stop) {
 		struct timeval tv, *tvp, maxtv = { .tv_sec = 1 };
+		__u64 now = now_ns();
+		size_t first_ares;
 
-		for (int i = 0; i < 2; i++) {
-			pfd[n++] = (struct pollfd){ .fd = px.udp[i], .events = POLLIN };
-			pfd[n++] = (struct pollfd){ .fd = px.tcp[i], .events = POLLIN };
+		if (now >= next_sync) { /* namespaces gained or lost since */
+			vr_dns_listeners_sync(st, &px.ls, NULL, 0);
+			expire_conns(&px, now);
+			next_sync = now + SYNC_EVERY_NS;
 		}
-		for (int i = 0; i < MAX_TCP_CONNS; i++)
-			if (px.conns[i]) {
-				conn_of[n] = i;
-				pfd[n++] = (struct pollfd){ .fd = px.conns[i]->fd, .events = POLLIN };
-			}
-		first_ares = n;
-		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++)
-			if (ARES_GETSOCK_READABLE(bits, i) || ARES_GETSOCK_WRITABLE(bits, i))
-				pfd[n++] = (struct pollfd){
-					.fd = socks[i],
-					.events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-							  (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0))
-				};
+		if (now >= next_sweep) {
+			vr_dns_opened_sweep(st, &px.opened, now);
+			next_sweep = now + SWEEP_EVERY_NS;
+		}
+		ret = gather(&px, &w, &first_ares);
+		if (ret)
+			break;
 		tvp = ares_timeout(px.ch, &maxtv, &tv);
-		if (poll(pfd, (nfds_t)n, (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000)) < 0) {
+		if (poll(w.pfd, (nfds_t)w.n, (int)(tvp->tv_sec * 1000 + tvp->tv_usec / 1000)) < 0) {
 			if (errno == EINTR)
 				continue;
 			ret = -errno;
 			break;
 		}
-		for (int i = 0; i < 4; i++)
-			if (pfd[i].revents & POLLIN)
-				(i & 1) ? on_accept(&px, pfd[i].fd) : on_udp(&px, pfd[i].fd);
-		for (int i = 4; i < first_ares; i++)
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				on_conn(&px, conn_of[i]);
-		for (int i = first_ares; i < n; i++)
-			ares_process_fd(px.ch, pfd[i].revents & POLLIN ? pfd[i].fd : ARES_SOCKET_BAD,
-					pfd[i].revents & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
-		ares_process_fd(px.ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD); /* timeouts */
+		dispatch(&px, &w, first_ares);
 	}
-out:
 	if (px.ch)
 		ares_destroy(px.ch); /* answers nothing left pending: their connections close */
 	names_free(&px.cache);
-	for (int i = 0; i < MAX_TCP_CONNS; i++)
-		if (px.conns[i]) {
-			close(px.conns[i]->fd);
-			free(px.conns[i]);
-		}
-	for (int i = 0; i < 2; i++) {
-		if (px.udp[i] >= 0)
-			close(px.udp[i]);
-		if (px.tcp[i] >= 0)
-			close(px.tcp[i]);
-	}
+	for (int i = 0; i < VR_DNS_MAX_TCP_CONNS; i++)
+		if (px.conns[i])
+			drop_conn(&px, i);
+	vr_dns_listeners_close(&px.ls);
+	vr_dns_opened_free(&px.opened);
+	free(px.inflight);
+	free(w.pfd);
+	free(w.conn_of);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return ret;
 }

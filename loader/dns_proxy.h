@@ -19,9 +19,24 @@
 #define VR_DNS_MIN_TTL_S 30
 #define VR_DNS_GRACE_S 60
 
+/* Bounds: one sandbox's flood must not starve another's lookups. */
+#define VR_DNS_MAX_INFLIGHT 32	     /* queries of one device asked upstream at once */
+#define VR_DNS_MAX_PENDING 4096	     /* of all devices */
+#define VR_DNS_MAX_TCP_CONNS 64	     /* TCP connections from sandboxes, all devices */
+#define VR_DNS_MAX_TCP_PER_DEVICE 4  /* of one device */
+#define VR_DNS_TCP_IDLE_NS 5000000000ull /* to send its query in */
+#define VR_DNS_MAX_TCP_QUERY 4096    /* bytes of a query over TCP */
+#define VR_DNS_MAX_ADDRS_PER_ANSWER 32 /* addresses one answer (one name) may open */
+
+struct vr_dns_proxy_opts {
+	const struct vr_resolver *upstream;
+	int refusal;	      /* the rcode of a name no rule allows: NXDOMAIN or REFUSED */
+	unsigned int min_ttl_s, grace_s;
+};
+
 /* What the proxy did with one query, for its log. */
 struct vr_dns_event {
-	const char *action; /* "answered", "refused", "failed" */
+	const char *action; /* "answered", "refused", "failed", "full", "too_many" */
 	__u32 slot;
 	const char *name;   /* the query name, presentation format */
 	int qtype;
@@ -32,11 +47,12 @@ struct vr_dns_event {
 typedef void (*vr_dns_log_fn)(const struct vr_dns_event *e, void *ctx);
 
 /*
- * Serves this network namespace until *@stop is set: UDP on the proxy's
- * addresses, upstream through @upstream. Return: 0, or a negative errno with
- * @err saying why it could not start.
+ * Serves every network namespace of @st's devices until *@stop is set
+ * (dns_listen.h), asking the upstream from this one. Return: 0, or a
+ * negative errno with @err saying why it could not start (-EBUSY: another
+ * proxy serves the pin directory).
  */
-int vr_dns_proxy_run(struct vr_state *st, const struct vr_resolver *upstream,
+int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 		     volatile sig_atomic_t *stop, vr_dns_log_fn log, void *log_ctx, char *err,
 		     size_t errlen);
 

@@ -96,11 +96,16 @@ static const struct cmd cmds[] = {
 	  "binary's, on the same maps: one step per device (a tcx link update or a cls_bpf\n"
 	  "replace), so no packet goes unfiltered and every policy, counter and event\n"
 	  "stays. Namespaces already running this build are left alone unless --force." },
-	{ "dns", do_dns, 0, 0, 0, "",
-	  "Run the DNS proxy of this network namespace (-n NS for another) in the\n"
-	  "foreground: the queries of devices whose policy has \"dns_proxy\": true are\n"
-	  "answered from it; names no rule allows get NXDOMAIN, an allowed name's\n"
-	  "addresses are opened for the device before the answer goes (docs/dns-proxy.md)." },
+	{ "dns", do_dns, 0, 0, OPT_REFUSE | OPT_MIN_TTL | OPT_GRACE,
+	  "[--refuse nxdomain|refused] [--min-ttl S] [--grace S]",
+	  "Run the DNS proxy in the foreground, one line per query: it serves the devices\n"
+	  "of every network namespace of the pin directory, those attached later too, and\n"
+	  "asks the upstream (--resolver) from its own. The queries of devices whose\n"
+	  "policy has \"dns_proxy\": true are answered from it: a name no rule allows\n"
+	  "gets NXDOMAIN (--refuse refused: REFUSED) and never leaves the host; an allowed\n"
+	  "name's addresses are opened for the device, for max(TTL, --min-ttl, default 30)\n"
+	  "+ --grace (default 60) seconds, before the answer goes (docs/dns-proxy.md).\n"
+	  "One proxy per pin directory: a second one exits 4." },
 	{ "version", do_version, 0, 0, 0, "",
 	  "Print the version, this binary's program build, and the programs running on\n"
 	  "this host (with their tags; \"another build\" when upgrade would replace one)." },
@@ -186,6 +191,9 @@ enum {
 	LONG_COUNT,
 	LONG_SUMMARY,
 	LONG_RULES,
+	LONG_REFUSE,
+	LONG_MIN_TTL,
+	LONG_GRACE,
 };
 
 static const struct option long_opts[] = {
@@ -205,6 +213,9 @@ static const struct option long_opts[] = {
 	{ "count", required_argument, NULL, LONG_COUNT },
 	{ "summary-interval", required_argument, NULL, LONG_SUMMARY },
 	{ "rules", no_argument, NULL, LONG_RULES },
+	{ "refuse", required_argument, NULL, LONG_REFUSE },
+	{ "min-ttl", required_argument, NULL, LONG_MIN_TTL },
+	{ "grace", required_argument, NULL, LONG_GRACE },
 	{ 0 },
 };
 
@@ -290,6 +301,18 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.rules = true;
 			*seen |= OPT_RULES;
 			break;
+		case LONG_REFUSE:
+			opt.refuse = optarg;
+			*seen |= OPT_REFUSE;
+			break;
+		case LONG_MIN_TTL:
+			opt.min_ttl = optarg;
+			*seen |= OPT_MIN_TTL;
+			break;
+		case LONG_GRACE:
+			opt.grace = optarg;
+			*seen |= OPT_GRACE;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -318,6 +341,9 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_SINCE	  ? "--since" :
 	       bits & OPT_COUNT	  ? "--count" :
 	       bits & OPT_RULES	  ? "--rules" :
+	       bits & OPT_REFUSE  ? "--refuse" :
+	       bits & OPT_MIN_TTL ? "--min-ttl" :
+	       bits & OPT_GRACE	  ? "--grace" :
 				    "--summary-interval";
 }
 

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The addresses the DNS proxy's answers opened (vrnet_dnsaddrs), per device:
+ * opened within a bound, swept when they expire or their device's policy is
+ * no longer the one they were opened under, forgotten with their device.
+ */
+#ifndef VR_DNS_OPENED_H
+#define VR_DNS_OPENED_H
+
+#include "state.h"
+
+/* Addresses open at once per device; vrnet_dnsaddrs holds VRNET_MAX_DNS_ADDRS in all. */
+#define VR_DNS_MAX_ADDRS_PER_DEVICE 1024
+
+struct vr_dns_opened {
+	__u32 *count; /* per slot: entries in the map */
+};
+
+int vr_dns_opened_init(struct vr_dns_opened *o);
+void vr_dns_opened_free(struct vr_dns_opened *o);
+
+/*
+ * Deletes the entries that expired before @now_ns or that no device's
+ * current policy can use (the device went, or an apply replaced the policy
+ * they were opened under), and counts the rest per device. Return: entries
+ * deleted, or a negative errno.
+ */
+int vr_dns_opened_sweep(struct vr_state *st, struct vr_dns_opened *o, __u64 now_ns);
+
+/*
+ * Opens @key with @val (or renews it). Return: 0; -ENOSPC when its device
+ * has VR_DNS_MAX_ADDRS_PER_DEVICE open; -E2BIG when the map is full.
+ */
+int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
+		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val);
+
+/*
+ * Calls @fn for each entry of @slot (all devices: VRNET_MAX_DEVICES). Return:
+ * 0, or a negative errno.
+ */
+int vr_dns_opened_each(struct vr_state *st, __u32 slot,
+		       void (*fn)(const struct vrnet_dnsaddr_key *key,
+				  const struct vrnet_dnsaddr *val, void *ctx),
+		       void *ctx);
+
+/* Deletes every entry of @slot (its device is being forgotten). */
+int vr_dns_opened_forget(struct vr_state *st, __u32 slot);
+
+#endif
