@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "dns_names.h"
 #include "vrnet_common.h"
@@ -55,4 +56,25 @@ int vr_name_decide(const struct vr_name_pattern *p, size_t n, const ldns_rdf *qn
 		best_score = score;
 	}
 	return best;
+}
+
+int vr_name_patterns_of(const struct vrnet_rule *recs, const char (*names)[VRNET_MAX_NAME_LEN],
+			uint32_t count, struct vr_name_pattern **out, size_t *n)
+{
+	*n = 0;
+	*out = calloc(count ? count : 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < count; i++)
+		if (recs[i].kind == VRNET_RULE_DOMAIN &&
+		    !vr_name_pattern_init(&(*out)[*n], names[i], recs[i].list, i))
+			(*n)++;
+	return 0;
+}
+
+void vr_name_patterns_free(struct vr_name_pattern *p, size_t n)
+{
+	for (size_t i = 0; p && i < n; i++)
+		vr_name_pattern_free(&p[i]);
+	free(p);
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <ldns/ldns.h>
+#include "vrnet_common.h"
 
 struct vr_name_pattern {
 	ldns_rdf *name;	  /* the exact name, or the part of a wildcard after "*." */
@@ -27,6 +28,15 @@ struct vr_name_pattern {
 int vr_name_pattern_init(struct vr_name_pattern *p, const char *text, uint8_t list,
 			 uint32_t rule_id);
 void vr_name_pattern_free(struct vr_name_pattern *p);
+
+/*
+ * The patterns of a policy's name rules: of its DOMAIN records among @recs
+ * (@count, indexed by rule id; @names the name of each). @out is malloc()ed
+ * (free with vr_name_patterns_free). Return: 0, or -ENOMEM.
+ */
+int vr_name_patterns_of(const struct vrnet_rule *recs, const char (*names)[VRNET_MAX_NAME_LEN],
+			uint32_t count, struct vr_name_pattern **out, size_t *n);
+void vr_name_patterns_free(struct vr_name_pattern *p, size_t n);
 
 /* The index in @p of the pattern that decides @qname, or -1 when none matches. */
 int vr_name_decide(const struct vr_name_pattern *p, size_t n, const ldns_rdf *qname);

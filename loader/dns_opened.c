@@ -2,10 +2,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include "dns_opened.h"
 
 #define BATCH 256
+
+__u64 vr_ktime_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
+}
 
 int vr_dns_opened_init(struct vr_dns_opened *o)
 {

@@ -12,6 +12,9 @@
 /* Addresses open at once per device; vrnet_dnsaddrs holds VRNET_MAX_DNS_ADDRS in all. */
 #define VR_DNS_MAX_ADDRS_PER_DEVICE 1024
 
+/* Now on bpf_ktime_get_ns()'s clock (CLOCK_MONOTONIC), which expiries use. */
+__u64 vr_ktime_ns(void);
+
 struct vr_dns_opened {
 	__u32 *count; /* per slot: entries in the map */
 };

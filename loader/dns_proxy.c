@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "dns_listen.h"
@@ -22,9 +21,10 @@
 #define SYNC_EVERY_NS NS_PER_S	     /* looks for namespaces gained or lost */
 #define SWEEP_EVERY_NS (10 * NS_PER_S) /* deletes expired addresses */
 
-/* A policy's name rules, read once per policy id. */
+/* A policy's name rules, read once per policy (its id is reused after it goes). */
 struct names {
 	__u32 policy_id;
+	__u64 applied_ns;
 	struct vr_name_pattern *p;
 	struct vrnet_rule *recs; /* indexed by rule id */
 	size_t n;		 /* patterns */
@@ -74,23 +74,22 @@ struct pending {
 
 static void names_free(struct names *c)
 {
-	for (size_t i = 0; i < c->n; i++)
-		vr_name_pattern_free(&c->p[i]);
-	free(c->p);
+	vr_name_patterns_free(c->p, c->n);
 	free(c->recs);
 	memset(c, 0, sizeof(*c));
 }
 
-/* The name rules of policy @id (cached: one policy at a time). */
-static int names_of(struct proxy *px, __u32 id, struct names **out)
+/* The name rules of @dev's policy (cached: one policy at a time). */
+static int names_of(struct proxy *px, const struct vr_device *dev, struct names **out)
 {
 	struct names *c = &px->cache;
 	struct vrnet_policy_info info;
 	char (*names)[VRNET_MAX_NAME_LEN] = NULL;
+	__u32 id = dev->policy_id;
 	int ret;
 
 	*out = c;
-	if (c->policy_id == id)
+	if (c->policy_id == id && c->applied_ns == dev->applied_ns)
 		return 0;
 	names_free(c);
 	flock(px->st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
@@ -102,22 +101,20 @@ static int names_of(struct proxy *px, __u32 id, struct names **out)
 		return ret;
 	}
 	names = calloc(info.rule_count ? info.rule_count : 1, sizeof(*names));
-	c->p = calloc(info.rule_count ? info.rule_count : 1, sizeof(*c->p));
-	if (!names || !c->p) {
+	if (!names) {
 		flock(px->st->dir_fd, LOCK_UN);
-		free(names);
 		return -ENOMEM;
 	}
 	ret = vr_store_read_names(px->st, id, c->recs, info.rule_count, names);
 	flock(px->st->dir_fd, LOCK_UN);
-	for (__u32 i = 0; !ret && i < info.rule_count; i++)
-		if (c->recs[i].kind == VRNET_RULE_DOMAIN &&
-		    !vr_name_pattern_init(&c->p[c->n], names[i], c->recs[i].list, i))
-			c->n++;
+	if (!ret)
+		ret = vr_name_patterns_of(c->recs, (const char(*)[VRNET_MAX_NAME_LEN])names,
+					  info.rule_count, &c->p, &c->n);
 	free(names);
 	if (ret)
 		return ret;
 	c->policy_id = id;
+	c->applied_ns = dev->applied_ns;
 	c->rule_count = info.rule_count;
 	return 0;
 }
@@ -141,14 +138,6 @@ static int slot_of(const struct sockaddr_storage *sa)
 		host = ntohl(w) - 2;
 	}
 	return host < VRNET_MAX_DEVICES ? (int)host : -1;
-}
-
-static __u64 now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t); /* bpf_ktime_get_ns()'s clock */
-	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
 }
 
 static void log_event(struct proxy *px, const char *action, __u32 slot,
@@ -199,7 +188,7 @@ static int open_addresses(struct proxy *px, const struct pending *p, const struc
 			  int n)
 {
 	const struct vr_dns_proxy_opts *o = px->opts;
-	__u64 now = now_ns();
+	__u64 now = vr_ktime_ns();
 	bool swept = false;
 	int ret = 0;
 
@@ -229,7 +218,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct proxy *px = p->px;
 	struct vr_dns_addr addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
 	const char *action = "answered";
-	__u64 start = now_ns();
+	__u64 start = vr_ktime_ns();
 	int n = 0, ret;
 
 	px->pending--;
@@ -257,7 +246,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	abuf[1] = (uint8_t)ldns_pkt_id(p->q.pkt);
 	reply(&p->to, abuf, (size_t)alen);
 out:
-	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, now_ns() - start);
+	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, vr_ktime_ns() - start);
 	vr_dns_query_free(&p->q);
 	free(p);
 }
@@ -269,7 +258,7 @@ static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
 	int rule;
 
 	if (vr_device_get_slot(px->st, slot, dev) || !dev->policy_id || !dev->dns_proxy ||
-	    names_of(px, dev->policy_id, names))
+	    names_of(px, dev, names))
 		return -ENOENT;
 	rule = vr_name_decide((*names)->p, (*names)->n, q->qname);
 	*allowed = rule >= 0 ? (*names)->p[rule].list != VRNET_LIST_BLOCK :
@@ -383,7 +372,7 @@ static void on_accept(struct proxy *px, int lfd)
 	}
 	px->conns[place]->fd = fd;
 	px->conns[place]->slot = slot;
-	px->conns[place]->opened_ns = now_ns();
+	px->conns[place]->opened_ns = vr_ktime_ns();
 }
 
 /* Reads conns[@i]; a whole query goes on, and the connection with it. */
@@ -441,7 +430,7 @@ static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	/* a restart resumes from the map: what expired while no proxy ran goes now */
-	ret = vr_dns_opened_sweep(px->st, &px->opened, now_ns());
+	ret = vr_dns_opened_sweep(px->st, &px->opened, vr_ktime_ns());
 	if (ret < 0) {
 		snprintf(err, errlen, "couldn't read %s: %s", VRNET_MAP_DNSADDRS, strerror(-ret));
 		return ret;
@@ -539,7 +528,7 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 
 	while (!ret && !*stop) {
 		struct timeval tv, *tvp, maxtv = { .tv_sec = 1 };
-		__u64 now = now_ns();
+		__u64 now = vr_ktime_ns();
 		size_t first_ares;
 
 		if (now >= next_sync) { /* namespaces gained or lost since */

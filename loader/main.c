@@ -55,7 +55,8 @@ static const struct cmd cmds[] = {
 	  "Remove the program from DEV and all of DEV's state; DEV is unfiltered again." },
 	{ "show", do_show, 0, 1, 0, "[DEV]",
 	  "The effective policy of DEV (or of every device): rules, the addresses domain\n"
-	  "rules resolved to, and counters of allowed and dropped packets and bytes." },
+	  "rules resolved to (or the DNS proxy opened, with their expiry), and counters of\n"
+	  "allowed and dropped packets and bytes." },
 	{ "list", do_list, 0, 0, 0, "",
 	  "One line per attached device; FILTER MISSING marks one whose filter is gone." },
 	{ "status", do_status, 0, 0, 0, "",
@@ -65,7 +66,9 @@ static const struct cmd cmds[] = {
 	{ "check", do_check, 2, 2, 0, "DEV HOST[:PORT[/PROTO]]",
 	  "Run a packet from DEV to HOST through the live program and maps. PORT without\n"
 	  "PROTO means tcp; no PORT means an ICMP echo. Prints allow or deny and the rule\n"
-	  "that decided. Exit 0 for allow, 1 for deny (every address of a domain must pass)." },
+	  "that decided. Exit 0 for allow, 1 for deny (every address of a domain must pass).\n"
+	  "A name on a device whose DNS goes to the proxy is not resolved: its name rule\n"
+	  "decides, and the addresses the proxy opened under it are run." },
 	{ "refresh", do_refresh, 0, 1, 0, "[DEV]",
 	  "Resolve the domain rules of DEV (or of every device) again and apply the\n"
 	  "result atomically. A name that no longer resolves keeps the old policy." },

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "dns_opened.h"
 #include "netns.h"
 #include "output.h"
 #include "program.h"
@@ -118,6 +119,33 @@ void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, 
 		vr_netns_describe(d->netns_inode, buf, len);
 }
 
+struct opened_ctx {
+	const struct vr_device *dev;
+	json_t *allow; /* the device's allow rules */
+	__u64 now_ns;
+};
+
+/* An address the DNS proxy opened, under the allow rule whose answer opened it. */
+static void add_opened(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		       void *ctx)
+{
+	struct opened_ctx *c = ctx;
+	char addr[64];
+	json_t *r;
+	size_t i;
+
+	if (val->policy_id != c->dev->policy_id || val->expires_ns <= c->now_ns)
+		return; /* no packet can use it */
+	vr_addr_format(key->family, key->addr, key->family == 4 ? 32 : 128, addr, sizeof(addr));
+	json_array_foreach(c->allow, i, r)
+		if (json_integer_value(json_object_get(r, "id")) == val->entry.rule_id &&
+		    json_object_get(r, "opened"))
+			json_array_append_new(json_object_get(r, "opened"),
+					      json_pack("{s:s,s:I}", "address", addr, "expires_in_s",
+							(json_int_t)((val->expires_ns - c->now_ns) /
+								     1000000000ull)));
+}
+
 json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 		       const struct vr_hits *hits)
 {
@@ -170,11 +198,21 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 		r = json_pack("{s:i,s:s,s:I}", "id", (int)i, "rule", text, "hits", rule_hits);
 		domain_addrs = NULL;
 		domain = r;
-		if (rec->kind == VRNET_RULE_DOMAIN) {
+		if (rec->kind == VRNET_RULE_DOMAIN && d->dns_proxy) {
+			/* the proxy's answers open an allowed name's addresses, below */
+			if (rec->list == VRNET_LIST_ALLOW)
+				json_object_set_new(r, "opened", json_array());
+		} else if (rec->kind == VRNET_RULE_DOMAIN) {
 			domain_addrs = json_array();
 			json_object_set_new(r, "addresses", domain_addrs);
 		}
 		json_array_append_new(json_object_get(obj, list_names[rec->list]), r);
+	}
+	if (d->dns_proxy) {
+		struct opened_ctx c = { .dev = d, .allow = json_object_get(obj, "allow"),
+					.now_ns = vr_ktime_ns() };
+
+		vr_dns_opened_each(st, d->slot, add_opened, &c);
 	}
 	return obj;
 }
@@ -208,6 +246,7 @@ void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 
 		json_array_foreach(arr, i, r) {
 			json_t *addrs = json_object_get(r, "addresses"), *a;
+			json_t *opened = json_object_get(r, "opened");
 			size_t k;
 
 			printf("  %-5s #%-4lld %s  [%lld hits]", lists[l],
@@ -220,6 +259,15 @@ void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 					printf("%s %s", k ? "," : "", json_string_value(a));
 				if (!json_array_size(addrs))
 					printf(" (no addresses)");
+			}
+			if (opened) {
+				printf(" -> opened:");
+				json_array_foreach(opened, k, a)
+					printf("%s %s (%llds)", k ? "," : "",
+					       json_string_value(json_object_get(a, "address")),
+					       json_integer_value(json_object_get(a, "expires_in_s")));
+				if (!json_array_size(opened))
+					printf(" nothing now");
 			}
 			printf("\n");
 		}

@@ -134,6 +134,45 @@ else
 	not_ok "the proxy's log: $(tail -3 "$VR_TMP/proxy.log")"
 fi
 
+# show lists what the answers opened under each name rule, with expiry; check
+# explains a name: its rule, then the verdict on each address opened for it
+opened=$(vj show vrj -j | "$VR_PY" -c 'import json, sys
+d = json.load(sys.stdin)
+for r in d["allow"]:
+    if r["rule"].startswith("api.example.test"):
+        print(" ".join(sorted(o["address"] + ":" + str(0 < o["expires_in_s"] <= 90) for o in r["opened"])))')
+if [ "$opened" = "2001:db8::10:True 203.0.113.10:True" ]; then
+	ok "show: the addresses opened under api.example.test, expiring within 90 s"
+else
+	not_ok "show: opened under api.example.test: \"$opened\""
+fi
+check_name() { # NAME WANT-EXIT DEST WANT (name_verdict, then address:verdict pairs)
+	local out code got
+	out=$(vj -j check vrj "$3")
+	code=$?
+	got=$("$VR_PY" -c 'import json, sys
+d = json.loads(sys.argv[1])
+print(" ".join([d["name_verdict"]] + sorted(r["address"] + ":" + r["verdict"] for r in d["results"])))' "$out" 2>&1)
+	if [ "$code" = "$2" ] && [ "$got" = "$4" ]; then
+		ok "$1: check $3 -> $got (exit $code)"
+	else
+		not_ok "$1: check $3 -> \"$got\" (exit $code), want \"$4\" (exit $2)"
+	fi
+}
+check_name "check, an allowed name" 0 api.example.test:443/tcp \
+	"allow 2001:db8::10:allow 203.0.113.10:allow"
+check_name "check, another port" 1 api.example.test:8080/tcp \
+	"allow 2001:db8::10:deny 203.0.113.10:deny"
+check_name "check, a blocked address in an allowed name" 1 bad.example.test:443/tcp \
+	"allow 203.0.113.99:deny"
+check_name "check, a wildcard's name" 0 a.b.cdn.example.test:443/tcp "allow 203.0.113.20:allow"
+check_name "check, a name no rule allows" 1 x.attacker.example:443/tcp "deny"
+if vj check vrj api.example.test:443/tcp | grep -q "^allow api.example.test: api.example.test:443/tcp; its answers open"; then
+	ok "check explains the name's rule in text"
+else
+	not_ok "check's text: $(vj check vrj api.example.test:443/tcp 2>&1 | head -2)"
+fi
+
 # A second sandbox in the same jail, whose policy allows another name: the
 # first one's lookups open nothing for it, and its own policy decides its names.
 sbx2=vrsbx2$VR_ID

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * `check`: the verdict DEV's policy gives a destination, explained. For a
+ * name on a device whose DNS goes to the proxy: what the proxy does with
+ * the name, then the verdict on each address it opened for it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "dns_names.h"
+#include "dns_opened.h"
+#include "log.h"
+#include "output.h"
+#include "probe.h"
+
+static int parse_destination(const char *text, struct vr_rule *r)
+{
+	char why[256];
+
+	if (vr_rule_parse(text, r, why, sizeof(why)))
+		return fail(VR_EXIT_USAGE, "\"%s\": %s", text, why);
+	if (r->kind == VRNET_RULE_CIDR && r->prefixlen != (r->family == 4 ? 32 : 128))
+		return fail(VR_EXIT_USAGE, "\"%s\": check needs one address, not a prefix", text);
+	if (!r->any_port && r->port_lo != r->port_hi)
+		return fail(VR_EXIT_USAGE, "\"%s\": check needs one port, not a range", text);
+	if (r->any_port && (r->proto == VRNET_PROTO_TCP || r->proto == VRNET_PROTO_UDP))
+		return fail(VR_EXIT_USAGE, "\"%s\": %s needs a port", text,
+			    vr_proto_name(r->proto));
+	if (r->proto == VRNET_PROTO_ANY)
+		r->proto = r->any_port ? VRNET_PROTO_ICMP : VRNET_PROTO_TCP;
+	return 0;
+}
+
+/* The addresses the proxy opened for the device of @dp under rule @rule_id, in force now. */
+struct opened {
+	const struct vr_device_policy *dp;
+	__u32 rule_id;
+	__u64 now_ns;
+	struct vr_addr *addrs;
+	int n, max;
+};
+
+static void collect_opened(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+			   void *ctx)
+{
+	struct opened *o = ctx;
+
+	if (val->policy_id != o->dp->dev.policy_id || val->entry.rule_id != o->rule_id ||
+	    val->expires_ns <= o->now_ns || o->n == o->max)
+		return;
+	o->addrs[o->n].family = key->family;
+	memcpy(o->addrs[o->n].addr, key->addr, 16);
+	o->n++;
+}
+
+/* Whether the ports and protocol of @rec cover those of @dest. */
+static bool rule_covers(const struct vrnet_rule *rec, const struct vr_rule *dest)
+{
+	if (rec->proto != VRNET_PROTO_ANY && rec->proto != dest->proto)
+		return false;
+	return rec->any_port || (!dest->any_port && dest->port_lo >= rec->port_lo &&
+				 dest->port_lo <= rec->port_hi);
+}
+
+/*
+ * A name (@dest), for a device whose DNS goes to the proxy: the name rule
+ * that decides it (-1: the default) in @name_rule, whether it allows @dest's
+ * port and protocol, and the addresses the proxy opened under that rule (at
+ * most @max). Return: how many, or -errno.
+ */
+static int name_verdict(struct vr_state *st, const struct vr_device_policy *dp,
+			const struct vr_rule *dest, int *name_rule, bool *allowed,
+			struct vr_addr *addrs, int max)
+{
+	struct opened o = { .dp = dp, .now_ns = vr_ktime_ns(), .addrs = addrs, .max = max };
+	ldns_rdf *qname = ldns_dname_new_frm_str(dest->name);
+	struct vr_name_pattern *p;
+	size_t n;
+	int ret;
+
+	if (!qname)
+		return -EINVAL;
+	ret = vr_name_patterns_of(dp->rules, (const char(*)[VRNET_MAX_NAME_LEN])dp->names,
+				  dp->count, &p, &n);
+	if (!ret) {
+		int i = vr_name_decide(p, n, qname);
+
+		*name_rule = i >= 0 ? (int)p[i].rule_id : -1;
+		*allowed = i >= 0 ? p[i].list == VRNET_LIST_ALLOW :
+				    dp->dev.default_action == VRNET_ACTION_ALLOW;
+		vr_name_patterns_free(p, n);
+	}
+	ldns_rdf_deep_free(qname);
+	if (ret || *name_rule < 0 || !*allowed)
+		return ret; /* only a name rule's answers open anything */
+	*allowed = rule_covers(&dp->rules[*name_rule], dest);
+	o.rule_id = (__u32)*name_rule;
+	ret = vr_dns_opened_each(st, dp->dev.slot, collect_opened, &o);
+	return ret ? ret : o.n;
+}
+
+/* What the proxy does with @name: the first half of a name's check. */
+static void print_name_verdict(const struct vr_device_policy *dp, const char *name, int rule,
+			       bool allowed, int opened, json_t *out)
+{
+	bool name_allowed = rule >= 0 ? dp->rules[rule].list == VRNET_LIST_ALLOW : allowed;
+
+	char text[VR_RULE_TEXT_MAX + 80] = "";
+
+	if (rule >= 0)
+		vr_rule_record_text(dp, (uint32_t)rule, text, sizeof(text));
+	json_object_set_new(out, "name", json_string(name));
+	json_object_set_new(out, "name_verdict", json_string(name_allowed ? "allow" : "deny"));
+	if (rule >= 0) {
+		json_object_set_new(out, "name_rule_id", json_integer(rule));
+		json_object_set_new(out, "name_rule", json_string(text));
+	}
+	if (opt.json)
+		return;
+	if (!name_allowed)
+		printf("deny  %s: %s; the proxy answers it NXDOMAIN (or as `dns --refuse` says)\n",
+		       name, rule >= 0 ? text : "no name rule matches, and the default is deny");
+	else if (!allowed)
+		printf("deny  %s: %s, which does not cover this port and protocol\n", name, text);
+	else if (rule < 0)
+		printf("allow %s: no name rule matches, and the default is allow; its answer "
+		       "opens nothing\n", name);
+	else
+		printf("allow %s: %s; its answers open their addresses%s\n", name, text,
+		       opened ? ", open now:" : " (none open now: a lookup opens them)");
+}
+
+int do_check(int argc, char **argv)
+{
+	struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
+	struct vr_device_policy dp = { 0 };
+	json_t *results = json_array(), *out = json_object();
+	struct vr_state st;
+	struct vr_rule dest;
+	bool all_allow = true, by_proxy;
+	int ifindex, ret, n = 1;
+
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = parse_destination(argv[1], &dest)))
+		goto out;
+	ret = vr_state_open(&st, opt.pin_dir, VR_OPEN_READ, errbuf, sizeof(errbuf));
+	if (ret) {
+		ret = fail(open_exit(ret), "%s", errbuf);
+		goto out;
+	}
+	if ((ret = require_attached(&st, ifindex, argv[0])))
+		goto close;
+	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
+		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
+			   strerror(-ret));
+		goto close;
+	}
+	by_proxy = dest.kind == VRNET_RULE_DOMAIN && dp.dev.dns_proxy;
+	if (by_proxy) { /* the name's rule, and what the proxy opened under it */
+		int rule = -1;
+
+		n = name_verdict(&st, &dp, &dest, &rule, &all_allow, addrs, VR_MAX_ADDRS_PER_NAME);
+		if (n < 0) {
+			ret = fail(n == -EINVAL ? VR_EXIT_USAGE : VR_EXIT_SYSTEM, "%s: %s",
+				   dest.name, n == -EINVAL ? "not a name" : strerror(-n));
+			goto close;
+		}
+		print_name_verdict(&dp, dest.name, rule, all_allow, n, out);
+	} else if (dest.kind == VRNET_RULE_DOMAIN) {
+		n = vr_resolve(&opt.resolver, dest.name, addrs, VR_MAX_ADDRS_PER_NAME, errbuf,
+			       sizeof(errbuf));
+		if (n < 0) {
+			ret = fail(VR_EXIT_USAGE, "%s: %s", dest.name, errbuf);
+			goto close;
+		}
+	} else {
+		addrs[0].family = dest.family;
+		memcpy(addrs[0].addr, dest.addr, 16);
+	}
+	for (int i = 0; i < n; i++) {
+		struct vr_probe probe = { .dst = addrs[i], .proto = dest.proto,
+					  .port = dest.port_lo };
+		char addr[64], rule[VR_RULE_TEXT_MAX + 80] = "";
+		uint8_t frame[128];
+		size_t len = vr_probe_frame(&probe, frame, sizeof(frame));
+		struct vr_verdict v;
+		json_t *r;
+
+		ret = vr_probe_run(st.prog_fd, ifindex, frame, len, 0, &v);
+		if (ret) {
+			ret = fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));
+			goto close;
+		}
+		/* the verdict is enforce mode's: audit mode passes what it would drop */
+		all_allow &= v.enforce_allow;
+		vr_addr_format(probe.dst.family, probe.dst.addr, probe.dst.family == 4 ? 32 : 128,
+			       addr, sizeof(addr));
+		r = json_pack("{s:s,s:s,s:s,s:s,s:b}", "address", addr, "protocol",
+			      vr_proto_name(probe.proto), "verdict",
+			      v.enforce_allow ? "allow" : "deny", "reason", vr_reason_key(v.reason),
+			      "audit_passes", v.allow != v.enforce_allow);
+		if (probe.proto != VRNET_PROTO_ICMP)
+			json_object_set_new(r, "port", json_integer(probe.port));
+		if (v.reason == VRNET_REASON_ALLOW_RULE || v.reason == VRNET_REASON_BLOCK_RULE) {
+			vr_rule_record_text(&dp, v.rule_id, rule, sizeof(rule));
+			json_object_set_new(r, "rule_id", json_integer(v.rule_id));
+			json_object_set_new(r, "rule", json_string(rule));
+		}
+		json_array_append_new(results, r);
+		if (opt.json)
+			continue;
+		if (by_proxy)
+			printf("  ");
+		if (probe.proto == VRNET_PROTO_ICMP)
+			printf("%-5s %s icmp: %s", v.enforce_allow ? "allow" : "deny", addr,
+			       vr_reason_text(v.reason));
+		else
+			printf("%-5s %s%s%s:%u/%s: %s", v.enforce_allow ? "allow" : "deny",
+			       probe.dst.family == 6 ? "[" : "", addr,
+			       probe.dst.family == 6 ? "]" : "", probe.port,
+			       vr_proto_name(probe.proto), vr_reason_text(v.reason));
+		printf("%s%s%s\n", *rule ? " " : "", rule,
+		       v.allow != v.enforce_allow ? " (audit mode: passed and logged)" : "");
+	}
+	if (opt.json) {
+		json_object_set_new(out, "device", json_string(argv[0]));
+		json_object_set_new(out, "destination", json_string(argv[1]));
+		json_object_set_new(out, "verdict", json_string(all_allow ? "allow" : "deny"));
+		json_object_set(out, "results", results);
+		vr_json_print(json_incref(out), opt.pretty);
+	}
+close:
+	vr_device_policy_free(&dp);
+	vr_state_close(&st);
+out:
+	json_decref(out);
+	json_decref(results);
+	if (ret)
+		return ret;
+	return all_allow ? VR_EXIT_OK : VR_EXIT_DENY;
+}
