@@ -146,12 +146,12 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	if (ret)
 		return ret;
 	old_overlay = dev.overlay_id;
+	ov.dev = dev; /* its settings: names under the DNS proxy are not resolved */
 	/* the overlay as a policy of its own: its records and names only */
 	if (dev.overlay_id) {
 		ret = vr_store_read_records(st, dev.overlay_id, dev.overlay_rule_count, &ov.rules);
 		if (ret)
 			return ret;
-		ov.dev = dev;
 		ov.count = dev.overlay_rule_count;
 		ov.names = calloc(ov.count + 1, sizeof(*ov.names));
 		if (!ov.names) {

@@ -83,6 +83,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 		dev->overlay_rule_count = info.rule_count;
 		dev->overlay_portset_count = info.portset_count;
 		dev->overlay_source_rules = info.source_rules;
+		dev->overlay_applied_ns = info.applied_ns;
 	}
 	return 0;
 }

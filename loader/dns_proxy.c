@@ -15,20 +15,18 @@
 #include "dns_names.h"
 #include "dns_opened.h"
 #include "dns_proxy.h"
-#include "store.h"
 
 #define NS_PER_S 1000000000ull
 #define SYNC_EVERY_NS NS_PER_S	     /* looks for namespaces gained or lost */
 #define SWEEP_EVERY_NS (10 * NS_PER_S) /* deletes expired addresses */
 
-/* A policy's name rules, read once per policy (its id is reused after it goes). */
+/* A device's name rules (base and overlay), read once per change of either. */
 struct names {
-	__u32 policy_id;
-	__u64 applied_ns;
+	__u32 policy_id, overlay_id;
+	__u64 applied_ns, overlay_applied_ns; /* ids are reused: these tell policies apart */
+	struct vr_device_policy dp;
 	struct vr_name_pattern *p;
-	struct vrnet_rule *recs; /* indexed by rule id */
-	size_t n;		 /* patterns */
-	__u32 rule_count;
+	size_t n; /* patterns */
 };
 
 /* Where an answer goes: a UDP client, or a TCP connection (closed after it). */
@@ -75,47 +73,37 @@ struct pending {
 static void names_free(struct names *c)
 {
 	vr_name_patterns_free(c->p, c->n);
-	free(c->recs);
+	vr_device_policy_free(&c->dp);
 	memset(c, 0, sizeof(*c));
 }
 
-/* The name rules of @dev's policy (cached: one policy at a time). */
+/* The name rules of @dev's policy and overlay (cached: one device's at a time). */
 static int names_of(struct proxy *px, const struct vr_device *dev, struct names **out)
 {
 	struct names *c = &px->cache;
-	struct vrnet_policy_info info;
-	char (*names)[VRNET_MAX_NAME_LEN] = NULL;
-	__u32 id = dev->policy_id;
 	int ret;
 
 	*out = c;
-	if (c->policy_id == id && c->applied_ns == dev->applied_ns)
+	if (c->policy_id == dev->policy_id && c->applied_ns == dev->applied_ns &&
+	    c->overlay_id == dev->overlay_id && c->overlay_applied_ns == dev->overlay_applied_ns)
 		return 0;
 	names_free(c);
 	flock(px->st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
-	ret = vr_store_info(px->st, id, &info);
-	if (!ret)
-		ret = vr_store_read_records(px->st, id, info.rule_count, &c->recs);
-	if (ret) {
-		flock(px->st->dir_fd, LOCK_UN);
-		return ret;
-	}
-	names = calloc(info.rule_count ? info.rule_count : 1, sizeof(*names));
-	if (!names) {
-		flock(px->st->dir_fd, LOCK_UN);
-		return -ENOMEM;
-	}
-	ret = vr_store_read_names(px->st, id, c->recs, info.rule_count, names);
+	ret = vr_device_policy_read_slot(px->st, dev->slot, &c->dp);
 	flock(px->st->dir_fd, LOCK_UN);
 	if (!ret)
-		ret = vr_name_patterns_of(c->recs, (const char(*)[VRNET_MAX_NAME_LEN])names,
-					  info.rule_count, &c->p, &c->n);
-	free(names);
-	if (ret)
+		ret = vr_name_patterns_of(c->dp.rules,
+					  (const char(*)[VRNET_MAX_NAME_LEN])c->dp.names,
+					  c->dp.count, &c->p, &c->n);
+	if (ret) {
+		names_free(c);
 		return ret;
-	c->policy_id = id;
-	c->applied_ns = dev->applied_ns;
-	c->rule_count = info.rule_count;
+	}
+	/* the policy read under the lock, which may be newer than @dev: that is the key */
+	c->policy_id = c->dp.dev.policy_id;
+	c->applied_ns = c->dp.dev.applied_ns;
+	c->overlay_id = c->dp.dev.overlay_id;
+	c->overlay_applied_ns = c->dp.dev.overlay_applied_ns;
 	return 0;
 }
 
@@ -253,16 +241,17 @@ out:
 
 /* The decision on @q from the device in @slot: its rule (-1: the default), or -errno. */
 static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
-		  struct vr_device *dev, struct names **names, bool *allowed)
+		  struct names **names, bool *allowed)
 {
+	struct vr_device dev;
 	int rule;
 
-	if (vr_device_get_slot(px->st, slot, dev) || !dev->policy_id || !dev->dns_proxy ||
-	    names_of(px, dev, names))
+	if (vr_device_get_slot(px->st, slot, &dev) || !dev.policy_id || !dev.dns_proxy ||
+	    names_of(px, &dev, names) || !(*names)->dp.dev.dns_proxy)
 		return -ENOENT;
 	rule = vr_name_decide((*names)->p, (*names)->n, q->qname);
 	*allowed = rule >= 0 ? (*names)->p[rule].list != VRNET_LIST_BLOCK :
-			       dev->default_action == VRNET_ACTION_ALLOW;
+			       (*names)->dp.dev.default_action == VRNET_ACTION_ALLOW;
 	return rule;
 }
 
@@ -271,7 +260,6 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 {
 	int slot = slot_of(&to->addr), rule;
 	struct vr_dns_query q;
-	struct vr_device dev;
 	struct names *names;
 	struct pending *p;
 	bool allowed = false;
@@ -280,7 +268,7 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 		reply(to, NULL, 0); /* not one of ours, or no query: nothing is answered */
 		return;
 	}
-	rule = decide(px, (__u32)slot, &q, &dev, &names, &allowed);
+	rule = decide(px, (__u32)slot, &q, &names, &allowed);
 	if (rule == -ENOENT || !allowed) {
 		refuse(to, &q, rule == -ENOENT ? LDNS_RCODE_REFUSED : px->opts->refusal);
 		log_event(px, "refused", (__u32)slot, &q, 0, 0);
@@ -297,9 +285,9 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	p->to = *to;
 	p->q = q;
 	p->slot = (__u32)slot;
-	p->policy_id = dev.policy_id;
+	p->policy_id = names->policy_id; /* that of the rules that decided */
 	if (rule >= 0) {
-		const struct vrnet_rule *r = &names->recs[names->p[rule].rule_id];
+		const struct vrnet_rule *r = &names->dp.rules[names->p[rule].rule_id];
 
 		p->opens = true;
 		p->entry = (struct vrnet_port_entry){ .port_lo = r->port_lo, .port_hi = r->port_hi,

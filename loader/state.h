@@ -78,7 +78,7 @@ struct vr_device {
 	__u8 host_mac[6]; /* of the host-side device, read at every apply */
 	/* its policies */
 	__u32 rule_count, portset_count, dns_count, source_rules;
-	__u64 applied_ns;
+	__u64 applied_ns, overlay_applied_ns; /* when each was written */
 	__u32 overlay_rule_count, overlay_portset_count, overlay_source_rules;
 };
 

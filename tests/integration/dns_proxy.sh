@@ -12,7 +12,7 @@ vr_init dig dnsmasq
 
 vr_jail_sandbox
 jail=$VR_JAIL sbx=$VR_SBX
-for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.99 198.51.100.66; do
+for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.40 203.0.113.99 198.51.100.66; do
 	ip -n "$jail" addr add $a/32 dev vrj || vr_fatal "address $a in the jail"
 done
 ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad || vr_fatal "2001:db8::10 in the jail"
@@ -25,7 +25,7 @@ ip netns exec "$jail" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind
 	--host-record=api.example.test,203.0.113.10,2001:db8::10 \
 	--address=/cdn.example.test/203.0.113.20 \
 	--cname=cname.example.test,edge.example.test --host-record=edge.example.test,203.0.113.30 \
-	--host-record=bad.example.test,203.0.113.99 \
+	--host-record=bad.example.test,203.0.113.99 --host-record=new.example.test,203.0.113.40 \
 	--address=/attacker.example/198.51.100.66 2>"$VR_TMP/dnsmasq.err" &
 vr_pids+=($!)
 vr_start_servers_in() { # the services, in the jail: TCP 443 and 8080 on every address
@@ -172,6 +172,18 @@ if vj check vrj api.example.test:443/tcp | grep -q "^allow api.example.test: api
 else
 	not_ok "check's text: $(vj check vrj api.example.test:443/tcp 2>&1 | head -2)"
 fi
+
+# an edit adds a name rule: not resolved at the edit, served by the proxy
+expect_lookup "a name before it is allowed" "NXDOMAIN" 192.0.2.53 new.example.test A
+expect "allow a name by an edit" vj allow vrj "new.example.test:443/tcp" "*.edit.example.test"
+if [ "$(upstream_saw new.example.test)" = 0 ]; then
+	ok "the edit resolved nothing"
+else
+	not_ok "the edit asked the upstream for new.example.test"
+fi
+expect_lookup "the edit's name" "203.0.113.40" 192.0.2.53 new.example.test A
+expect_connect "the edit's name's address" reach 203.0.113.40 443
+check_name "check, the edit's name" 0 new.example.test:443/tcp "allow 203.0.113.40:allow"
 
 # A second sandbox in the same jail, whose policy allows another name: the
 # first one's lookups open nothing for it, and its own policy decides its names.
