@@ -226,4 +226,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_dnsflows SEC(".maps");
 
+/* What the DNS proxy did with each device's queries (written by the proxy). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct vrnet_dnsstats);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_dnsstats SEC(".maps");
+
+/* Queries the DNS proxy refused, for `log` (the proxy pushes, log pops). */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, VRNET_DNSLOG_EVENTS);
+	__type(value, struct vrnet_dns_event);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_dnslog SEC(".maps");
+
 #endif

@@ -52,6 +52,8 @@
 #define VRNET_MAP_DNSNETNS "vrnet_dnsnetns"
 #define VRNET_MAP_DNSFLOWS "vrnet_dnsflows"
 #define VRNET_MAP_DNSADDRS "vrnet_dnsaddrs"
+#define VRNET_MAP_DNSSTATS "vrnet_dnsstats"
+#define VRNET_MAP_DNSLOG "vrnet_dnslog"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -429,6 +431,32 @@ struct vrnet_dnsaddr {
 	__u32 pad;
 	struct vrnet_port_entry entry; /* the name rule's ports, protocol and id */
 };
+
+/* vrnet_dnsstats (by slot): what the DNS proxy did with the device's queries. */
+struct vrnet_dnsstats {
+	__u64 answered;		 /* asked upstream and answered */
+	__u64 refused;		 /* no rule allows the name: never asked upstream */
+	__u64 failed;		 /* the upstream failed, or the answer was over a bound */
+	__u64 dropped;		 /* over the device's bound of queries in flight */
+	__u64 events_suppressed; /* refusals the device's event rate held back */
+};
+
+#define VRNET_DNSLOG_EVENTS 1024 /* refusals queued for `log` */
+#define VRNET_DNS_NAME_TEXT 256	 /* a name in presentation format, NUL included */
+
+/* vrnet_dnslog (a queue: the proxy pushes, `log` pops): a query the proxy refused. */
+struct vrnet_dns_event {
+	__u64 timestamp_ns; /* CLOCK_MONOTONIC */
+	__u32 slot;
+	__u32 policy_id;
+	__u32 rule_id;	    /* the name rule that refused it; VRNET_DNS_NO_RULE: the default */
+	__u16 qtype;
+	__u8 rcode;	    /* what the sandbox got: NXDOMAIN (3) or REFUSED (5) */
+	__u8 pad;
+	char name[VRNET_DNS_NAME_TEXT];
+};
+
+#define VRNET_DNS_NO_RULE 0xffffffffu
 
 /* vrnet_rulehits (per CPU): packets decided by a rule. */
 struct vrnet_rulehit_key {

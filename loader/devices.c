@@ -175,6 +175,7 @@ static int reset_slot(struct vr_state *st, __u32 slot)
 	int ncpu = libbpf_num_possible_cpus();
 	struct vrnet_stats *zero = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*zero));
 	struct vrnet_limiter lim = { 0 };
+	struct vrnet_dnsstats dns = { 0 };
 	int ret;
 
 	if (!zero)
@@ -185,6 +186,8 @@ static int reset_slot(struct vr_state *st, __u32 slot)
 	if (!ret && bpf_map_update_elem(st->quiet_fd, &slot, zero, BPF_ANY))
 		ret = -errno;
 	if (!ret && bpf_map_update_elem(st->limits_fd, &slot, &lim, BPF_ANY))
+		ret = -errno;
+	if (!ret && bpf_map_update_elem(st->dnsstats_fd, &slot, &dns, BPF_ANY))
 		ret = -errno;
 	free(zero);
 	return ret;

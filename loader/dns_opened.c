@@ -86,53 +86,68 @@ static int delete_doomed(struct vr_state *st, struct doomed *d)
 	return ret ? ret : (int)d->n;
 }
 
-struct sweep {
+struct walk {
 	struct vr_state *st;
-	struct vr_dns_opened *o;
 	__u64 now_ns;
-	__u32 *policy; /* per slot: the policy in force, +1; 0 unknown yet */
-	struct doomed doomed;
+	__u32 *count;	 /* per slot: live entries */
+	__u32 *policy;	 /* per slot: the policy in force, +1; 0 unknown yet */
+	struct doomed *doomed; /* NULL: count only */
 };
 
-static void sweep_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
-		      void *ctx)
+static void walk_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		     void *ctx)
 {
-	struct sweep *s = ctx;
+	struct walk *w = ctx;
 	__u32 *policy;
 
 	if (key->slot >= VRNET_MAX_DEVICES) {
-		doom(&s->doomed, key);
+		if (w->doomed)
+			doom(w->doomed, key);
 		return;
 	}
-	policy = &s->policy[key->slot];
+	policy = &w->policy[key->slot];
 	if (!*policy) {
 		struct vr_device dev;
 
-		*policy = vr_device_get_slot(s->st, key->slot, &dev) || !dev.dns_proxy ?
+		*policy = vr_device_get_slot(w->st, key->slot, &dev) || !dev.dns_proxy ?
 				  1 : dev.policy_id + 1;
 	}
-	if (val->expires_ns <= s->now_ns || val->policy_id + 1 != *policy)
-		doom(&s->doomed, key);
-	else
-		s->o->count[key->slot]++;
+	if (val->expires_ns > w->now_ns && val->policy_id + 1 == *policy)
+		w->count[key->slot]++;
+	else if (w->doomed)
+		doom(w->doomed, key);
+}
+
+/* Counts the live entries per slot into @count; with @doomed, gathers the others. */
+static int walk_live(struct vr_state *st, __u64 now_ns, __u32 *count, struct doomed *doomed)
+{
+	struct walk w = { .st = st, .now_ns = now_ns, .count = count, .doomed = doomed };
+	int ret;
+
+	w.policy = calloc(VRNET_MAX_DEVICES, sizeof(*w.policy));
+	if (!w.policy)
+		return -ENOMEM;
+	memset(count, 0, VRNET_MAX_DEVICES * sizeof(*count));
+	ret = vr_dns_opened_each(st, VRNET_MAX_DEVICES, walk_one, &w);
+	free(w.policy);
+	return ret;
 }
 
 int vr_dns_opened_sweep(struct vr_state *st, struct vr_dns_opened *o, __u64 now_ns)
 {
-	struct sweep s = { .st = st, .o = o, .now_ns = now_ns };
-	int ret;
+	struct doomed d = { 0 };
+	int ret = walk_live(st, now_ns, o->count, &d);
 
-	s.policy = calloc(VRNET_MAX_DEVICES, sizeof(*s.policy));
-	if (!s.policy)
-		return -ENOMEM;
-	memset(o->count, 0, VRNET_MAX_DEVICES * sizeof(*o->count));
-	ret = vr_dns_opened_each(st, VRNET_MAX_DEVICES, sweep_one, &s);
-	free(s.policy);
 	if (ret) {
-		free(s.doomed.keys);
+		free(d.keys);
 		return ret;
 	}
-	return delete_doomed(st, &s.doomed);
+	return delete_doomed(st, &d);
+}
+
+int vr_dns_opened_count(struct vr_state *st, __u32 *count)
+{
+	return walk_live(st, vr_ktime_ns(), count, NULL);
 }
 
 int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,

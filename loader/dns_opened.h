@@ -30,6 +30,9 @@ void vr_dns_opened_free(struct vr_dns_opened *o);
  */
 int vr_dns_opened_sweep(struct vr_state *st, struct vr_dns_opened *o, __u64 now_ns);
 
+/* The entries in force now (unexpired, under their device's policy), per slot into @count. */
+int vr_dns_opened_count(struct vr_state *st, __u32 *count);
+
 /*
  * Opens @key with @val (or renews it). Return: 0; -ENOSPC when its device
  * has VR_DNS_MAX_ADDRS_PER_DEVICE open; -E2BIG when the map is full.

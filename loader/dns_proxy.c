@@ -15,6 +15,7 @@
 #include "dns_names.h"
 #include "dns_opened.h"
 #include "dns_proxy.h"
+#include "dns_report.h"
 
 #define NS_PER_S 1000000000ull
 #define SYNC_EVERY_NS NS_PER_S	     /* looks for namespaces gained or lost */
@@ -55,6 +56,7 @@ struct proxy {
 	__u16 *inflight; /* per slot: queries asked upstream, not answered yet */
 	size_t pending;	 /* all of them */
 	struct vr_dns_opened opened;
+	struct vr_dns_report report;
 	struct names cache;
 	vr_dns_log_fn log;
 	void *log_ctx;
@@ -235,6 +237,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	reply(&p->to, abuf, (size_t)alen);
 out:
 	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, vr_ktime_ns() - start);
+	vr_dns_count(&px->report, p->slot, strcmp(action, "answered") ? VR_DNS_FAILED :
+									 VR_DNS_ANSWERED);
 	vr_dns_query_free(&p->q);
 	free(p);
 }
@@ -255,6 +259,23 @@ static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
 	return rule;
 }
 
+/* The refusal of @q by @rule (an index of the patterns; -1: the default), for `log`. */
+static void report_refusal(struct proxy *px, const struct vr_device *dev,
+			   const struct vr_dns_query *q, int rule, int rcode)
+{
+	struct vrnet_dns_event e = {
+		.policy_id = dev->policy_id,
+		.rule_id = rule >= 0 ? px->cache.p[rule].rule_id : VRNET_DNS_NO_RULE,
+		.qtype = (__u16)q->qtype,
+		.rcode = (__u8)rcode,
+	};
+	char *name = ldns_rdf2str(q->qname);
+
+	snprintf(e.name, sizeof(e.name), "%s", name ? name : "?");
+	free(name);
+	vr_dns_report_refusal(&px->report, dev, &e);
+}
+
 /* The query @buf from @to: refused, or asked upstream. */
 static void on_query(struct proxy *px, const struct client *to, const uint8_t *buf, size_t len)
 {
@@ -270,14 +291,20 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	}
 	rule = decide(px, (__u32)slot, &q, &names, &allowed);
 	if (rule == -ENOENT || !allowed) {
-		refuse(to, &q, rule == -ENOENT ? LDNS_RCODE_REFUSED : px->opts->refusal);
+		int rcode = rule == -ENOENT ? LDNS_RCODE_REFUSED : px->opts->refusal;
+
+		refuse(to, &q, rcode);
 		log_event(px, "refused", (__u32)slot, &q, 0, 0);
+		vr_dns_count(&px->report, (__u32)slot, VR_DNS_REFUSED);
+		if (rule != -ENOENT)
+			report_refusal(px, &names->dp.dev, &q, rule, rcode);
 		vr_dns_query_free(&q);
 		return;
 	}
 	if (px->inflight[slot] >= VR_DNS_MAX_INFLIGHT || px->pending >= VR_DNS_MAX_PENDING ||
 	    !(p = calloc(1, sizeof(*p)))) {
 		reply(to, NULL, 0); /* over its bound: dropped, as a busy server does */
+		vr_dns_count(&px->report, (__u32)slot, VR_DNS_DROPPED);
 		vr_dns_query_free(&q);
 		return;
 	}
@@ -413,7 +440,8 @@ static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
 		return ret;
 	}
 	px->inflight = calloc(VRNET_MAX_DEVICES, sizeof(*px->inflight));
-	if (!px->inflight || vr_dns_opened_init(&px->opened)) {
+	if (!px->inflight || vr_dns_opened_init(&px->opened) ||
+	    vr_dns_report_init(&px->report, px->st)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -548,6 +576,7 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 			drop_conn(&px, i);
 	vr_dns_listeners_close(&px.ls);
 	vr_dns_opened_free(&px.opened);
+	vr_dns_report_free(&px.report);
 	free(px.inflight);
 	free(w.pfd);
 	free(w.conn_of);

@@ -8,8 +8,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
+#include <ldns/ldns.h>
 #include "events.h"
 #include "output.h"
 
@@ -309,6 +311,63 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/* A query the DNS proxy refused, from vrnet_dnslog. */
+static void print_dns_event(struct log_ctx *c, const struct vrnet_dns_event *e,
+			    struct log_device *d, int64_t when)
+{
+	char t[40], rule[VR_RULE_TEXT_MAX + 80] = "", name[VRNET_DNS_NAME_TEXT];
+	char *qtype = ldns_rr_type2str((ldns_rr_type)e->qtype);
+	const char *dev = d->dp.rules ? d->dp.dev.ifname : "?";
+	const char *rcode = e->rcode == LDNS_RCODE_REFUSED ? "REFUSED" : "NXDOMAIN";
+	int reason = e->rule_id == VRNET_DNS_NO_RULE ? VRNET_REASON_DEFAULT :
+						       VRNET_REASON_BLOCK_RULE;
+
+	snprintf(name, sizeof(name), "%s", e->name); /* NUL-terminated whatever the queue held */
+	time_text(when, t, sizeof(t));
+	if (e->rule_id != VRNET_DNS_NO_RULE && d->dp.rules && d->dp.dev.policy_id == e->policy_id)
+		vr_rule_record_text(&d->dp, e->rule_id, rule, sizeof(rule));
+	if (c->o->json) {
+		json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "type", "dns",
+					"time", t, "device", dev, "action", "refused", "reason",
+					vr_reason_key(reason), "name", name, "qtype", qtype ? qtype : "?", "rcode", rcode,
+					"policy_id", (int)e->policy_id);
+
+		if (e->rule_id != VRNET_DNS_NO_RULE) {
+			json_object_set_new(obj, "rule_id", json_integer(e->rule_id));
+			if (*rule)
+				json_object_set_new(obj, "rule", json_string(rule));
+		}
+		print_json_line(obj);
+	} else {
+		printf("%s %s refused dns %s %s (%s): %s%s%s\n", t, dev, name, qtype ? qtype : "?",
+		       rcode, vr_reason_text(reason), *rule ? " " : "", rule);
+		fflush(stdout);
+	}
+	free(qtype);
+}
+
+/* Drains the DNS proxy's refusals (a queue, polled with the ring buffer). */
+static int drain_dns(struct log_ctx *c)
+{
+	struct vrnet_dns_event e;
+
+	while (!stop && !bpf_map_lookup_and_delete_elem(c->st->dnslog_fd, NULL, &e)) {
+		struct log_device *d;
+		int64_t when = (int64_t)e.timestamp_ns + c->mono_to_real_ns;
+
+		if (!selected(c->o, e.slot) || (c->o->since_ns && when < c->o->since_ns))
+			continue;
+		d = device_of(c, e.slot);
+		if (!d)
+			return -ENOMEM;
+		refresh_policy(c, d, e.policy_id, e.rule_id == VRNET_DNS_NO_RULE ? 0 : e.rule_id);
+		print_dns_event(c, &e, d, when);
+		if (c->o->max_events && ++c->events >= c->o->max_events)
+			stop = 1;
+	}
+	return 0;
+}
+
 /* Suppressions that no later event reported (the flood stopped): a summary. */
 static void report_suppressed(struct log_ctx *c)
 {
@@ -371,12 +430,15 @@ int vr_log_run(struct vr_state *st, const struct vr_log_opts *o)
 	}
 	next_summary = clock_ns(CLOCK_MONOTONIC) + (int64_t)o->summary_interval_ms * 1000000ll;
 	while (!stop) {
-		int n = ring_buffer__poll(rb, 200);
+		int n = ring_buffer__poll(rb, 100);
 
 		if (n < 0 && n != -EINTR) {
 			ret = n;
 			break;
 		}
+		ret = drain_dns(&c);
+		if (ret)
+			break;
 		if (o->summary_interval_ms && clock_ns(CLOCK_MONOTONIC) >= next_summary) {
 			report_suppressed(&c);
 			next_summary += (int64_t)o->summary_interval_ms * 1000000ll;

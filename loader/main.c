@@ -75,7 +75,8 @@ static const struct cmd cmds[] = {
 	{ "log", do_log, 0, -1, OPT_SINCE | OPT_COUNT | OPT_SUMMARY,
 	  "[DEV...] [--since WHEN] [--count N] [--summary-interval SECONDS]",
 	  "Stream the events of blocked attempts (and audited or logged allowed ones) of\n"
-	  "DEVs (default: all): one line each, or one JSON object per line with -j. The\n"
+	  "DEVs (default: all): one line each, or one JSON object per line with -j, and\n"
+	  "the DNS queries the proxy refused (name, type, rule; \"type\": \"dns\"). The\n"
 	  "rate limit's suppressed events are reported in the next event (\"suppressed\")\n"
 	  "and every --summary-interval (default 10 s) while none comes. --since shows only\n"
 	  "buffered events from then on (30s, 10m, 2h, 1d or YYYY-MM-DDTHH:MM:SS UTC).\n"
@@ -83,8 +84,9 @@ static const struct cmd cmds[] = {
 	  "one reader: run one log at a time (the systemd unit, or by hand)." },
 	{ "metrics", do_metrics, 0, -1, OPT_RULES, "[DEV...] [--rules]",
 	  "Counters in the Prometheus text format (node_exporter textfile collector):\n"
-	  "packets and bytes per verdict, suppressed and lost events; with --rules, hits\n"
-	  "per rule too (one series per rule: a large policy makes many)." },
+	  "packets and bytes per verdict, suppressed and lost events, DNS queries per\n"
+	  "result and addresses the proxy opened; with --rules, hits per rule too (one\n"
+	  "series per rule: a large policy makes many)." },
 	{ "gc", do_gc, 0, 0, OPT_FORCE, "[--force]",
 	  "Reclaim the state of devices that no longer exist (in any network namespace\n"
 	  "it can enter), and remove map entries no policy owns. A device whose namespace\n"

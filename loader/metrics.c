@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
+#include "dns_opened.h"
 #include "metrics.h"
 #include "output.h"
 #include "filter.h"
@@ -13,7 +15,7 @@ struct family {
 
 enum {
 	M_PACKETS, M_BYTES, M_RULE_HITS, M_SUPPRESSED, M_LOST, M_RULES, M_AUDIT, M_INTERNET,
-	M_FILTER, M_COUNT
+	M_FILTER, M_DNS_QUERIES, M_DNS_OPEN, M_COUNT
 };
 
 static void init_families(struct family *f)
@@ -36,6 +38,10 @@ static void init_families(struct family *f)
 				 "The internet switch: 0 policy, 1 off (drop all), 2 on (pass all)." },
 		[M_FILTER] = { "vrnet_filter_attached", "gauge",
 			       "1 if the device's filter is on its hook, first; 0: it is gone, or another program runs before it." },
+		[M_DNS_QUERIES] = { "vrnet_dns_queries_total", "counter",
+				    "DNS queries of a device whose DNS goes to the proxy, by result: answered, refused (no rule allows the name), failed (upstream, or over an address bound), dropped (over the bound of queries in flight)." },
+		[M_DNS_OPEN] = { "vrnet_dns_addresses_open", "gauge",
+				 "Addresses the DNS proxy's answers opened for the device, in force now." },
 	};
 
 	for (int i = 0; i < M_COUNT; i++) {
@@ -52,7 +58,35 @@ static void add(struct family *f, json_t *labels, const char *netns, json_int_t 
 	json_array_append_new(f->samples, json_pack("{s:o,s:I}", "labels", labels, "value", value));
 }
 
-static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits, struct family *f)
+/* What the DNS proxy did for a device whose DNS goes to it. */
+static void collect_dns(struct vr_state *st, const struct vr_device *d, const __u32 *open,
+			const char *netns, struct family *f)
+{
+	struct vrnet_dnsstats s = { 0 };
+	__u32 slot = d->slot;
+
+	bpf_map_lookup_elem(st->dnsstats_fd, &slot, &s);
+	const struct {
+		const char *result;
+		__u64 n;
+	} by_result[] = {
+		{ "answered", s.answered },
+		{ "refused", s.refused },
+		{ "failed", s.failed },
+		{ "dropped", s.dropped },
+	};
+
+	for (size_t i = 0; i < sizeof(by_result) / sizeof(by_result[0]); i++)
+		add(&f[M_DNS_QUERIES],
+		    json_pack("{s:s,s:s}", "device", d->ifname, "result", by_result[i].result), netns,
+		    (json_int_t)by_result[i].n);
+	if (open) /* NULL: the map could not be read, and the gauge is left out */
+		add(&f[M_DNS_OPEN], json_pack("{s:s}", "device", d->ifname), netns,
+		    (json_int_t)open[slot]);
+}
+
+static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
+		    const __u32 *dns_open, struct family *f)
 {
 	struct vr_device_policy dp;
 	struct vrnet_stats s;
@@ -92,6 +126,8 @@ static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
 	vr_device_look(st, &dp.dev, &seen);
 	add(&f[M_FILTER], json_pack("{s:s}", "device", dev), netns,
 	    !vr_filter_missing(&seen) && !vr_filter_behind(&seen));
+	if (dp.dev.dns_proxy)
+		collect_dns(st, &dp.dev, dns_open, netns, f);
 
 	/* a domain rule's hits are those of the addresses it resolved to; series per rule on request */
 	for (uint32_t i = 0; hits && i < dp.count;) {
@@ -129,14 +165,28 @@ static void print_label_value(FILE *out, const char *v)
 	}
 }
 
+/* Every family's samples for the devices in @slots. */
+static void collect_all(struct vr_state *st, const __u32 *slots, size_t n,
+			const struct vr_hits *hits, struct family *f)
+{
+	__u32 *dns_open = calloc(VRNET_MAX_DEVICES, sizeof(*dns_open));
+
+	if (dns_open && vr_dns_opened_count(st, dns_open)) {
+		free(dns_open);
+		dns_open = NULL;
+	}
+	init_families(f);
+	for (size_t i = 0; i < n; i++)
+		collect(st, slots[i], hits, dns_open, f);
+	free(dns_open);
+}
+
 int vr_metrics_write(struct vr_state *st, const __u32 *slots, size_t n,
 		     const struct vr_hits *hits, FILE *out)
 {
 	struct family f[M_COUNT];
 
-	init_families(f);
-	for (size_t i = 0; i < n; i++)
-		collect(st, slots[i], hits, f);
+	collect_all(st, slots, n, hits, f);
 	fprintf(out, "# HELP vrnet_devices Devices with vrnet-bpf attached.\n"
 		     "# TYPE vrnet_devices gauge\nvrnet_devices %zu\n", n);
 	for (int i = 0; i < M_COUNT; i++) {
@@ -170,9 +220,7 @@ json_t *vr_metrics_json(struct vr_state *st, const __u32 *slots, size_t n,
 	struct family f[M_COUNT];
 	json_t *all = json_array();
 
-	init_families(f);
-	for (size_t i = 0; i < n; i++)
-		collect(st, slots[i], hits, f);
+	collect_all(st, slots, n, hits, f);
 	json_array_append_new(all, json_pack("{s:s,s:{},s:I}", "name", "vrnet_devices", "labels",
 					     "value", (json_int_t)n));
 	for (int i = 0; i < M_COUNT; i++) {

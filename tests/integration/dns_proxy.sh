@@ -134,6 +134,41 @@ else
 	not_ok "the proxy's log: $(tail -3 "$VR_TMP/proxy.log")"
 fi
 
+# log shows the refused queries with their name and type; metrics count them
+timeout 3 "$VRNET_BIN" --pin-dir "$VR_PIN" -n "$jail" -j log vrj >"$VR_TMP/log.json" 2>&1
+if grep '"type":"dns"' "$VR_TMP/log.json" | grep '"name":"c2VjcmV0.attacker.example."' |
+	grep -q '"qtype":"TXT".*"reason":"default"\|"reason":"default".*"qtype":"TXT"'; then
+	ok "log: the refused query, its name and type"
+else
+	not_ok "log: no refused TXT query for c2VjcmV0.attacker.example: $(grep dns "$VR_TMP/log.json" | head -3)"
+fi
+metric() { # NAME LABEL-MATCH: the value of a sample of vrj
+	vj metrics | awk -v m="$1" -v l="$2" 'index($0, m "{") == 1 && index($0, "device=\"vrj\"") && index($0, l) { print $NF }'
+}
+refused=$(metric vrnet_dns_queries_total 'result="refused"')
+answered=$(metric vrnet_dns_queries_total 'result="answered"')
+lookup 192.0.2.53 x1.attacker.example A >/dev/null
+lookup 192.0.2.53 x2.attacker.example AAAA >/dev/null
+lookup 192.0.2.53 api.example.test A >/dev/null
+refused2=$(metric vrnet_dns_queries_total 'result="refused"')
+answered2=$(metric vrnet_dns_queries_total 'result="answered"')
+open_now=$(metric vrnet_dns_addresses_open '')
+if [ -n "$refused" ] && [ "$refused2" = $((refused + 2)) ] && [ -n "$answered" ] &&
+	[ "$answered2" = $((answered + 1)) ] && [ "$open_now" = 5 ]; then
+	ok "metrics: 2 more refused ($refused2), 1 more answered ($answered2), 5 addresses open"
+else
+	not_ok "metrics: refused $refused -> $refused2, answered $answered -> $answered2, open \"$open_now\""
+fi
+if command -v promtool >/dev/null 2>&1; then
+	if vj metrics | promtool check metrics >"$VR_TMP/promtool.out" 2>&1; then
+		ok "metrics with the DNS families: promtool check metrics passes"
+	else
+		not_ok "metrics: promtool: $(head -c 500 "$VR_TMP/promtool.out")"
+	fi
+else
+	skip "metrics with the DNS families: promtool check metrics (no promtool)"
+fi
+
 # show lists what the answers opened under each name rule, with expiry; check
 # explains a name: its rule, then the verdict on each address opened for it
 opened=$(vj show vrj -j | "$VR_PY" -c 'import json, sys

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the DNS proxy tells the rest of vrnet-bpf: per device, what it did
+ * with each query (vrnet_dnsstats, for metrics), and each refused query
+ * (vrnet_dnslog, for `log`), held to the device's event rate as the
+ * datapath's events are.
+ */
+#ifndef VR_DNS_REPORT_H
+#define VR_DNS_REPORT_H
+
+#include "state.h"
+
+enum vr_dns_outcome { VR_DNS_ANSWERED, VR_DNS_REFUSED, VR_DNS_FAILED, VR_DNS_DROPPED };
+
+struct vr_dns_report {
+	struct vr_state *st;
+	__u64 *tat; /* per slot: the event rate's theoretical arrival time (GCRA) */
+};
+
+int vr_dns_report_init(struct vr_dns_report *r, struct vr_state *st);
+void vr_dns_report_free(struct vr_dns_report *r);
+
+/* Counts one query of the device in @slot. */
+void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what);
+
+/*
+ * Queues @e (a refusal) for `log` if @dev's event rate lets it go now;
+ * otherwise counts it suppressed. A full queue (no `log` running) drops it.
+ */
+void vr_dns_report_refusal(struct vr_dns_report *r, const struct vr_device *dev,
+			   struct vrnet_dns_event *e);
+
+#endif
