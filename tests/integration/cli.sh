@@ -455,3 +455,19 @@ expect "-w 10 waits for the holder" vr -w 10 internet "$dev" policy
 took_between "-w 10 went ahead once the holder let go, not before" "$start" 2.5 10
 vr_stop_pid "$holder"
 expect_rc "-w takes seconds" 2 vr -w soon list
+
+# the systemd units as `make install` writes them
+if command -v systemd-analyze >/dev/null 2>&1; then
+	for unit in "$VR_TOP"/scripts/systemd/*; do
+		sed "s|@SBINDIR@|$(dirname "$VRNET_BIN")|" "$unit" >"$VR_TMP/$(basename "$unit")"
+	done
+	# a value it cannot parse is only a warning: any output fails too
+	if out=$(systemd-analyze verify --man=no "$VR_TMP"/vrnet-bpf-*.service \
+		"$VR_TMP"/vrnet-bpf-*.timer 2>&1) && [ -z "$out" ]; then
+		ok "systemd-analyze verify accepts every unit, without a warning"
+	else
+		not_ok "systemd-analyze verify: $out"
+	fi
+else
+	skip "systemd-analyze verify (no systemd-analyze)"
+fi
