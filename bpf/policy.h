@@ -226,7 +226,8 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 
 	__builtin_memcpy(key.addr, pkt->daddr, 16);
 	a = bpf_map_lookup_elem(&vrnet_dnsaddrs, &key);
-	if (!a || a->policy_id != dev->policy_id || !entry_matches(&a->entry, pkt, proto) ||
+	if (!a || (a->policy_id != dev->policy_id && a->prev_policy_id != dev->policy_id) ||
+	    !entry_matches(&a->entry, pkt, proto) ||
 	    bpf_ktime_get_ns() >= a->expires_ns)
 		return;
 	v->action = VRNET_ACTION_ALLOW;

@@ -416,7 +416,8 @@ struct vrnet_dnsflow {
 /*
  * vrnet_dnsaddrs: an address an answer of the DNS proxy opened for a device:
  * with the name rule's ports and protocol, until it expires. Only for the
- * base policy it was opened under (an apply renumbers rules).
+ * base policy it was opened under (an apply renumbers rules), or the one an
+ * apply carries it over from, until that apply's switch is done.
  */
 struct vrnet_dnsaddr_key {
 	__u32 slot;
@@ -428,7 +429,7 @@ struct vrnet_dnsaddr_key {
 struct vrnet_dnsaddr {
 	__u64 expires_ns; /* bpf_ktime_get_ns() */
 	__u32 policy_id;
-	__u32 pad;
+	__u32 prev_policy_id; /* also good for, while an apply carries it over (or policy_id) */
 	struct vrnet_port_entry entry; /* the name rule's ports, protocol and id */
 };
 

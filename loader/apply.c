@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "devices.h"
+#include "dns_opened.h"
 #include "log.h"
 #include "state.h"
 #include "store.h"
@@ -49,6 +50,27 @@ int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	return ret;
 }
 
+/*
+ * The addresses the DNS proxy opened for @old stay open under the policy
+ * @new_id where it has the same name rules (dns_opened.h). Return: 0 when
+ * something may need settling after the switch.
+ */
+static int carry_dns(struct vr_state *st, const struct vr_device *old, __u32 new_id,
+		     const struct vr_compiled *c)
+{
+	struct vr_device_policy dp;
+	int ret = vr_device_policy_read_slot(st, old->slot, &dp);
+
+	if (!ret) {
+		ret = vr_dns_opened_carry(st, &dp, new_id, c);
+		vr_device_policy_free(&dp);
+	}
+	if (ret)
+		vr_warn("couldn't carry the DNS proxy's addresses over to the new policy: %s; "
+			"they open again at the next lookup", strerror(-ret));
+	return ret;
+}
+
 int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 		      const struct vr_policy *p, const struct vr_compiled *c, char *err,
 		      size_t errlen)
@@ -56,7 +78,7 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	struct vr_device dev = { .internet = VRNET_INTERNET_POLICY }, old = { 0 };
 	struct vrnet_record next;
 	double t1 = now_ms(), t2, t_switch;
-	bool existed;
+	bool existed, carried;
 	int ret;
 
 	existed = !vr_device_get(st, ifindex, &old);
@@ -81,11 +103,15 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	dev.event_burst = p->event_burst;
 	dev.overlay_id = 0; /* the new base has every rule */
 	if (existed) {
+		carried = old.dns_proxy && p->dns_proxy && !carry_dns(st, &old, dev.policy_id, c);
 		vr_record_of(&dev, &next);
 		ret = vr_device_switch(st, dev.slot, &next);
 		if (ret)
 			snprintf(err, errlen, "couldn't switch the device to the new policy: %s",
 				 strerror(-ret));
+		if (carried && vr_dns_opened_settle(st, dev.slot, old.policy_id, dev.policy_id, !ret))
+			vr_warn("couldn't settle the DNS proxy's addresses of %s: the next sweep does",
+				ifname);
 	} else {
 		ret = vr_device_create(st, ifindex, ifname, &dev, err, errlen);
 	}

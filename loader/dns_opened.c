@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -112,7 +113,8 @@ static void walk_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dns
 		*policy = vr_device_get_slot(w->st, key->slot, &dev) || !dev.dns_proxy ?
 				  1 : dev.policy_id + 1;
 	}
-	if (val->expires_ns > w->now_ns && val->policy_id + 1 == *policy)
+	if (val->expires_ns > w->now_ns &&
+	    (val->policy_id + 1 == *policy || val->prev_policy_id + 1 == *policy))
 		w->count[key->slot]++;
 	else if (w->doomed)
 		doom(w->doomed, key);
@@ -180,4 +182,204 @@ int vr_dns_opened_forget(struct vr_state *st, __u32 slot)
 	}
 	ret = delete_doomed(st, &d);
 	return ret < 0 ? ret : 0;
+}
+
+/* A name rule as written, with its list ("a:api.example.com", "b:*.corp.example"): first, to sort by. */
+struct name_rule {
+	char text[VRNET_MAX_NAME_LEN + 2];
+	uint32_t rule_id;
+};
+
+static void name_rule_set(struct name_rule *r, uint8_t list, const char *name, uint32_t rule_id)
+{
+	snprintf(r->text, sizeof(r->text), "%c:%s", list == VRNET_LIST_BLOCK ? 'b' : 'a', name);
+	r->rule_id = rule_id;
+}
+
+/* Orders name rules by their text; a key may be a bare text, which is where it starts. */
+static int cmp_text(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The name rules of @n records (@names per record), sorted; NULL if out of memory. */
+static struct name_rule *name_rules_of(const struct vrnet_rule *recs,
+				       const char (*names)[VRNET_MAX_NAME_LEN], uint32_t n,
+				       size_t *count)
+{
+	struct name_rule *r = calloc(n + 1, sizeof(*r));
+
+	*count = 0;
+	if (!r)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++)
+		if (recs[i].kind == VRNET_RULE_DOMAIN)
+			name_rule_set(&r[(*count)++], recs[i].list, names[i], i);
+	qsort(r, *count, sizeof(*r), cmp_text);
+	return r;
+}
+
+/* What an apply's carry needs: the new policy's name rules, and what it carries. */
+struct carry {
+	const struct vr_device_policy *old;
+	const struct vr_compiled *c;
+	__u32 new_id;
+	struct name_rule *rules; /* of the new policy, sorted */
+	size_t n;
+	struct doomed carried, dropped;
+	struct vrnet_dnsaddr *vals; /* of the carried keys, in their order */
+	size_t vals_cap;
+};
+
+/* The new policy's allow rule with @old_rule's name, or -1. */
+static long new_rule_of(const struct carry *k, __u32 old_rule)
+{
+	const struct name_rule *hit;
+	struct name_rule key;
+
+	if (old_rule >= k->old->count || k->old->rules[old_rule].kind != VRNET_RULE_DOMAIN ||
+	    k->old->rules[old_rule].list != VRNET_LIST_ALLOW)
+		return -1;
+	name_rule_set(&key, VRNET_LIST_ALLOW, k->old->names[old_rule], 0);
+	hit = bsearch(key.text, k->rules, k->n, sizeof(*k->rules), cmp_text);
+	return hit ? (long)hit->rule_id : -1;
+}
+
+static void carry_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		      void *ctx)
+{
+	struct carry *k = ctx;
+	long rule = val->policy_id == k->old->dev.policy_id ? new_rule_of(k, val->entry.rule_id) : -1;
+	const struct vrnet_rule *r;
+
+	if (rule < 0) {
+		doom(&k->dropped, key);
+		return;
+	}
+	if (k->carried.n == k->vals_cap) {
+		size_t cap = k->vals_cap ? 2 * k->vals_cap : 64;
+		struct vrnet_dnsaddr *v = realloc(k->vals, cap * sizeof(*v));
+
+		if (!v) {
+			k->carried.err = -ENOMEM;
+			return;
+		}
+		k->vals = v;
+		k->vals_cap = cap;
+	}
+	r = &k->c->rules[rule];
+	k->vals[k->carried.n] = *val;
+	k->vals[k->carried.n].policy_id = k->new_id;
+	k->vals[k->carried.n].prev_policy_id = k->old->dev.policy_id;
+	k->vals[k->carried.n].entry = (struct vrnet_port_entry){
+		.port_lo = r->port_lo, .port_hi = r->port_hi, .proto = r->proto,
+		.action = VRNET_ACTION_ALLOW, .any_port = r->any_port, .rule_id = (__u32)rule
+	};
+	doom(&k->carried, key);
+}
+
+/*
+ * Whether every name rule of the new policy is one of the old's (same name,
+ * same list): then no name an old rule decided is decided by another now.
+ */
+static bool names_only_removed(const struct carry *k)
+{
+	size_t n;
+	struct name_rule *old = name_rules_of(k->old->rules,
+					      (const char(*)[VRNET_MAX_NAME_LEN])k->old->names,
+					      k->old->count, &n);
+	bool subset = old != NULL;
+
+	for (size_t i = 0; subset && i < k->n; i++)
+		subset = bsearch(k->rules[i].text, old, n, sizeof(*old), cmp_text) != NULL;
+	free(old);
+	return subset;
+}
+
+int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old, __u32 new_id,
+			const struct vr_compiled *c)
+{
+	struct carry k = { .old = old, .c = c, .new_id = new_id };
+	int ret = -ENOMEM;
+
+	k.rules = calloc(c->name_count + 1, sizeof(*k.rules));
+	if (!k.rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->name_count; i++)
+		name_rule_set(&k.rules[i], c->rules[c->names[i].rule_id].list, c->names[i].name,
+			      c->names[i].rule_id);
+	k.n = c->name_count;
+	qsort(k.rules, k.n, sizeof(*k.rules), cmp_text);
+	if (!names_only_removed(&k)) {
+		/* a new name rule could decide a name an old one opened: nothing carries */
+		ret = vr_dns_opened_forget(st, old->dev.slot);
+		goto out;
+	}
+	ret = vr_dns_opened_each(st, old->dev.slot, carry_one, &k);
+	if (!ret)
+		ret = k.carried.err ? k.carried.err : k.dropped.err;
+	for (size_t i = 0; !ret && i < k.carried.n; i++)
+		if (bpf_map_update_elem(st->dnsaddrs_fd, &k.carried.keys[i], &k.vals[i], BPF_EXIST) &&
+		    errno != ENOENT)
+			ret = -errno;
+	if (!ret)
+		ret = delete_doomed(st, &k.dropped);
+	else
+		free(k.dropped.keys);
+	ret = ret < 0 ? ret : 0;
+out:
+	free(k.carried.keys);
+	free(k.vals);
+	free(k.rules);
+	return ret;
+}
+
+/* Ends a carry from @old_id to @new_id: @switched, the new policy is in force, else the old. */
+struct settle {
+	__u32 old_id, new_id;
+	bool switched;
+	struct doomed keys;
+	struct vrnet_dnsaddr *vals;
+	size_t vals_cap;
+};
+
+static void settle_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		       void *ctx)
+{
+	struct settle *s = ctx;
+	__u32 in_force = s->switched ? s->new_id : s->old_id;
+
+	if (val->policy_id != s->new_id || val->prev_policy_id != s->old_id)
+		return;
+	if (s->keys.n == s->vals_cap) {
+		size_t cap = s->vals_cap ? 2 * s->vals_cap : 64;
+		struct vrnet_dnsaddr *v = realloc(s->vals, cap * sizeof(*v));
+
+		if (!v) {
+			s->keys.err = -ENOMEM;
+			return;
+		}
+		s->vals = v;
+		s->vals_cap = cap;
+	}
+	s->vals[s->keys.n] = *val;
+	s->vals[s->keys.n].policy_id = s->vals[s->keys.n].prev_policy_id = in_force;
+	doom(&s->keys, key);
+}
+
+int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
+			 bool switched)
+{
+	struct settle s = { .old_id = old_id, .new_id = new_id, .switched = switched };
+	int ret = vr_dns_opened_each(st, slot, settle_one, &s);
+
+	if (!ret)
+		ret = s.keys.err;
+	for (size_t i = 0; !ret && i < s.keys.n; i++)
+		if (bpf_map_update_elem(st->dnsaddrs_fd, &s.keys.keys[i], &s.vals[i], BPF_EXIST) &&
+		    errno != ENOENT)
+			ret = -errno;
+	free(s.keys.keys);
+	free(s.vals);
+	return ret;
 }

@@ -7,6 +7,7 @@
 #ifndef VR_DNS_OPENED_H
 #define VR_DNS_OPENED_H
 
+#include "compile.h"
 #include "state.h"
 
 /* Addresses open at once per device; vrnet_dnsaddrs holds VRNET_MAX_DNS_ADDRS in all. */
@@ -48,6 +49,21 @@ int vr_dns_opened_each(struct vr_state *st, __u32 slot,
 		       void (*fn)(const struct vrnet_dnsaddr_key *key,
 				  const struct vrnet_dnsaddr *val, void *ctx),
 		       void *ctx);
+
+/*
+ * An apply to the device of @old (its policy, base and overlay) carries the
+ * addresses opened under it over to the policy @new_id it wrote (@c), before
+ * its switch: an address whose allow rule has the same name in the new
+ * policy keeps working, under the new rule's ports, protocol and id, and
+ * for both policies until vr_dns_opened_settle(). Carried only when every
+ * name rule of the new policy is one of the old's (a new one could decide a
+ * name otherwise); what is not carried is deleted.
+ */
+int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old, __u32 new_id,
+			const struct vr_compiled *c);
+/* After the switch (@switched), or its failure: the carried entries hold only the policy in force. */
+int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
+			 bool switched);
 
 /* Deletes every entry of @slot (its device is being forgotten). */
 int vr_dns_opened_forget(struct vr_state *st, __u32 slot);

@@ -188,6 +188,7 @@ static int open_addresses(struct proxy *px, const struct pending *p, const struc
 		struct vrnet_dnsaddr val = {
 			.expires_ns = now + ((__u64)ttl + o->grace_s) * NS_PER_S,
 			.policy_id = p->policy_id,
+			.prev_policy_id = p->policy_id,
 			.entry = p->entry,
 		};
 

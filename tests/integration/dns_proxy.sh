@@ -246,4 +246,24 @@ got=$(ip netns exec "$sbx2" dig +time=2 +tries=1 +short @192.0.2.53 edge.example
 [ "$got" = 203.0.113.30 ] || not_ok "the second sandbox asking edge.example.test: \"$got\""
 in=$sbx2 expect_connect "the second sandbox: its own name's address" reach 203.0.113.30 443
 expect "detach the second sandbox" vj detach vrj2
+# an apply carries what the proxy opened over to the new policy when its name
+# rules are the old ones or fewer: under the new rule's ports; what lost its
+# rule closes. A new name rule could decide a name otherwise: nothing carries.
+expect_connect "before the applies: the edit's name" reach 203.0.113.40 443
+expect "apply: the same names, api.example.test on another port" vj apply vrj --policy \
+	"$(vr_policy dns3 '{"default": "deny", "dns_proxy": true,
+	"allow": ["api.example.test:8080/tcp", "*.cdn.example.test:443/tcp",
+		  "cname.example.test:443/tcp", "bad.example.test:443/tcp"],
+	"block": ["203.0.113.99"]}')"
+expect_connect "carried, under the new port" reach 203.0.113.10 8080
+expect_connect "carried, not under the old port" blocked 203.0.113.10 443
+expect_connect "carried, another rule's address" reach 203.0.113.20 443
+expect_connect "the rule that went: its address closed" blocked 203.0.113.40 443
+expect "apply: a new name rule" vj apply vrj --policy "$(vr_policy dns4 '{"default": "deny",
+	"dns_proxy": true, "allow": ["api.example.test:8080/tcp", "*.cdn.example.test:443/tcp",
+	"cname.example.test:443/tcp", "bad.example.test:443/tcp", "other.example.test"],
+	"block": ["203.0.113.99"]}')"
+expect_connect "a new name rule: nothing carried" blocked 203.0.113.10 8080
+expect_lookup "looked up again" "203.0.113.10" 192.0.2.53 api.example.test A
+expect_connect "looked up again: open" reach 203.0.113.10 8080
 expect "detach" vj detach vrj
