@@ -53,38 +53,68 @@ int vr_dns_opened_each(struct vr_state *st, __u32 slot,
 	}
 }
 
-/* Keys to delete, gathered while walking (deleting would move the cursor). */
-struct doomed {
+/* Entries gathered while walking, to change after it (changing would move the cursor). */
+struct gathered {
 	struct vrnet_dnsaddr_key *keys;
+	struct vrnet_dnsaddr *vals;
 	size_t n, cap;
 	int err;
 };
 
-static void doom(struct doomed *d, const struct vrnet_dnsaddr_key *key)
+/* Adds @key and @val; returns the copy of @val to change, or NULL (out of memory). */
+static struct vrnet_dnsaddr *gather(struct gathered *g, const struct vrnet_dnsaddr_key *key,
+				    const struct vrnet_dnsaddr *val)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? 2 * d->cap : 64;
-		struct vrnet_dnsaddr_key *k = realloc(d->keys, cap * sizeof(*k));
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 64;
+		struct vrnet_dnsaddr_key *k = realloc(g->keys, cap * sizeof(*k));
+		struct vrnet_dnsaddr *v = k ? realloc(g->vals, cap * sizeof(*v)) : NULL;
 
-		if (!k) {
-			d->err = -ENOMEM;
-			return;
+		if (k)
+			g->keys = k;
+		if (!v) {
+			g->err = -ENOMEM;
+			return NULL;
 		}
-		d->keys = k;
-		d->cap = cap;
+		g->vals = v;
+		g->cap = cap;
 	}
-	d->keys[d->n++] = *key;
+	g->keys[g->n] = *key;
+	g->vals[g->n] = *val;
+	return &g->vals[g->n++];
 }
 
-static int delete_doomed(struct vr_state *st, struct doomed *d)
+static void gathered_free(struct gathered *g)
 {
-	int ret = d->err;
+	free(g->keys);
+	free(g->vals);
+	*g = (struct gathered){ .err = g->err };
+}
 
-	for (size_t i = 0; i < d->n; i++)
-		if (bpf_map_delete_elem(st->dnsaddrs_fd, &d->keys[i]) && errno != ENOENT)
+/* Deletes what @g gathered (and frees it). Return: entries deleted, or -errno. */
+static int delete_gathered(struct vr_state *st, struct gathered *g)
+{
+	size_t n = g->n;
+	int ret = g->err;
+
+	for (size_t i = 0; !ret && i < n; i++)
+		if (bpf_map_delete_elem(st->dnsaddrs_fd, &g->keys[i]) && errno != ENOENT)
 			ret = -errno;
-	free(d->keys);
-	return ret ? ret : (int)d->n;
+	gathered_free(g);
+	return ret ? ret : (int)n;
+}
+
+/* Writes the changed values @g gathered (and frees it); an entry gone meanwhile stays gone. */
+static int update_gathered(struct vr_state *st, struct gathered *g)
+{
+	int ret = g->err;
+
+	for (size_t i = 0; !ret && i < g->n; i++)
+		if (bpf_map_update_elem(st->dnsaddrs_fd, &g->keys[i], &g->vals[i], BPF_EXIST) &&
+		    errno != ENOENT)
+			ret = -errno;
+	gathered_free(g);
+	return ret;
 }
 
 struct walk {
@@ -92,7 +122,7 @@ struct walk {
 	__u64 now_ns;
 	__u32 *count;	 /* per slot: live entries */
 	__u32 *policy;	 /* per slot: the policy in force, +1; 0 unknown yet */
-	struct doomed *doomed; /* NULL: count only */
+	struct gathered *doomed; /* NULL: count only */
 };
 
 static void walk_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
@@ -103,7 +133,7 @@ static void walk_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dns
 
 	if (key->slot >= VRNET_MAX_DEVICES) {
 		if (w->doomed)
-			doom(w->doomed, key);
+			gather(w->doomed, key, val);
 		return;
 	}
 	policy = &w->policy[key->slot];
@@ -117,11 +147,11 @@ static void walk_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dns
 	    (val->policy_id + 1 == *policy || val->prev_policy_id + 1 == *policy))
 		w->count[key->slot]++;
 	else if (w->doomed)
-		doom(w->doomed, key);
+		gather(w->doomed, key, val);
 }
 
 /* Counts the live entries per slot into @count; with @doomed, gathers the others. */
-static int walk_live(struct vr_state *st, __u64 now_ns, __u32 *count, struct doomed *doomed)
+static int walk_live(struct vr_state *st, __u64 now_ns, __u32 *count, struct gathered *doomed)
 {
 	struct walk w = { .st = st, .now_ns = now_ns, .count = count, .doomed = doomed };
 	int ret;
@@ -137,14 +167,14 @@ static int walk_live(struct vr_state *st, __u64 now_ns, __u32 *count, struct doo
 
 int vr_dns_opened_sweep(struct vr_state *st, struct vr_dns_opened *o, __u64 now_ns)
 {
-	struct doomed d = { 0 };
+	struct gathered d = { 0 };
 	int ret = walk_live(st, now_ns, o->count, &d);
 
 	if (ret) {
-		free(d.keys);
+		gathered_free(&d);
 		return ret;
 	}
-	return delete_doomed(st, &d);
+	return delete_gathered(st, &d);
 }
 
 int vr_dns_opened_count(struct vr_state *st, __u32 *count)
@@ -165,22 +195,22 @@ int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
 	return 0;
 }
 
-static void doom_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
-		     void *ctx)
+static void gather_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		       void *ctx)
 {
-	doom(ctx, key);
+	gather(ctx, key, val);
 }
 
 int vr_dns_opened_forget(struct vr_state *st, __u32 slot)
 {
-	struct doomed d = { 0 };
-	int ret = vr_dns_opened_each(st, slot, doom_one, &d);
+	struct gathered d = { 0 };
+	int ret = vr_dns_opened_each(st, slot, gather_one, &d);
 
 	if (ret) {
-		free(d.keys);
+		gathered_free(&d);
 		return ret;
 	}
-	ret = delete_doomed(st, &d);
+	ret = delete_gathered(st, &d);
 	return ret < 0 ? ret : 0;
 }
 
@@ -226,9 +256,7 @@ struct carry {
 	__u32 new_id;
 	struct name_rule *rules; /* of the new policy, sorted */
 	size_t n;
-	struct doomed carried, dropped;
-	struct vrnet_dnsaddr *vals; /* of the carried keys, in their order */
-	size_t vals_cap;
+	struct gathered carried, dropped;
 };
 
 /* The new policy's allow rule with @old_rule's name, or -1. */
@@ -251,31 +279,21 @@ static void carry_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dn
 	struct carry *k = ctx;
 	long rule = val->policy_id == k->old->dev.policy_id ? new_rule_of(k, val->entry.rule_id) : -1;
 	const struct vrnet_rule *r;
+	struct vrnet_dnsaddr *next;
 
 	if (rule < 0) {
-		doom(&k->dropped, key);
+		gather(&k->dropped, key, val);
 		return;
 	}
-	if (k->carried.n == k->vals_cap) {
-		size_t cap = k->vals_cap ? 2 * k->vals_cap : 64;
-		struct vrnet_dnsaddr *v = realloc(k->vals, cap * sizeof(*v));
-
-		if (!v) {
-			k->carried.err = -ENOMEM;
-			return;
-		}
-		k->vals = v;
-		k->vals_cap = cap;
-	}
+	next = gather(&k->carried, key, val);
+	if (!next)
+		return;
 	r = &k->c->rules[rule];
-	k->vals[k->carried.n] = *val;
-	k->vals[k->carried.n].policy_id = k->new_id;
-	k->vals[k->carried.n].prev_policy_id = k->old->dev.policy_id;
-	k->vals[k->carried.n].entry = (struct vrnet_port_entry){
-		.port_lo = r->port_lo, .port_hi = r->port_hi, .proto = r->proto,
-		.action = VRNET_ACTION_ALLOW, .any_port = r->any_port, .rule_id = (__u32)rule
-	};
-	doom(&k->carried, key);
+	next->policy_id = k->new_id;
+	next->prev_policy_id = k->old->dev.policy_id;
+	next->entry = (struct vrnet_port_entry){ .port_lo = r->port_lo, .port_hi = r->port_hi,
+						 .proto = r->proto, .action = VRNET_ACTION_ALLOW,
+						 .any_port = r->any_port, .rule_id = (__u32)rule };
 }
 
 /*
@@ -317,19 +335,13 @@ int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old,
 	}
 	ret = vr_dns_opened_each(st, old->dev.slot, carry_one, &k);
 	if (!ret)
-		ret = k.carried.err ? k.carried.err : k.dropped.err;
-	for (size_t i = 0; !ret && i < k.carried.n; i++)
-		if (bpf_map_update_elem(st->dnsaddrs_fd, &k.carried.keys[i], &k.vals[i], BPF_EXIST) &&
-		    errno != ENOENT)
-			ret = -errno;
+		ret = update_gathered(st, &k.carried);
 	if (!ret)
-		ret = delete_doomed(st, &k.dropped);
-	else
-		free(k.dropped.keys);
+		ret = delete_gathered(st, &k.dropped);
 	ret = ret < 0 ? ret : 0;
 out:
-	free(k.carried.keys);
-	free(k.vals);
+	gathered_free(&k.carried); /* what is left of it */
+	gathered_free(&k.dropped);
 	free(k.rules);
 	return ret;
 }
@@ -338,33 +350,20 @@ out:
 struct settle {
 	__u32 old_id, new_id;
 	bool switched;
-	struct doomed keys;
-	struct vrnet_dnsaddr *vals;
-	size_t vals_cap;
+	struct gathered changed;
 };
 
 static void settle_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
 		       void *ctx)
 {
 	struct settle *s = ctx;
-	__u32 in_force = s->switched ? s->new_id : s->old_id;
+	struct vrnet_dnsaddr *next;
 
 	if (val->policy_id != s->new_id || val->prev_policy_id != s->old_id)
 		return;
-	if (s->keys.n == s->vals_cap) {
-		size_t cap = s->vals_cap ? 2 * s->vals_cap : 64;
-		struct vrnet_dnsaddr *v = realloc(s->vals, cap * sizeof(*v));
-
-		if (!v) {
-			s->keys.err = -ENOMEM;
-			return;
-		}
-		s->vals = v;
-		s->vals_cap = cap;
-	}
-	s->vals[s->keys.n] = *val;
-	s->vals[s->keys.n].policy_id = s->vals[s->keys.n].prev_policy_id = in_force;
-	doom(&s->keys, key);
+	next = gather(&s->changed, key, val);
+	if (next)
+		next->policy_id = next->prev_policy_id = s->switched ? s->new_id : s->old_id;
 }
 
 int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
@@ -373,13 +372,9 @@ int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 ne
 	struct settle s = { .old_id = old_id, .new_id = new_id, .switched = switched };
 	int ret = vr_dns_opened_each(st, slot, settle_one, &s);
 
-	if (!ret)
-		ret = s.keys.err;
-	for (size_t i = 0; !ret && i < s.keys.n; i++)
-		if (bpf_map_update_elem(st->dnsaddrs_fd, &s.keys.keys[i], &s.vals[i], BPF_EXIST) &&
-		    errno != ENOENT)
-			ret = -errno;
-	free(s.keys.keys);
-	free(s.vals);
-	return ret;
+	if (ret) {
+		gathered_free(&s.changed);
+		return ret;
+	}
+	return update_gathered(st, &s.changed);
 }

@@ -618,6 +618,18 @@ static inline int dp_run(const struct dp_frame *f, struct vr_verdict *v)
 	return dp_run_gso(f, 0, v);
 }
 
+/* The verdict on a TCP SYN to @dst (IPv@family) port @port. */
+static inline struct vr_verdict dp_probe_tcp(int family, const char *dst, uint16_t port)
+{
+	struct dp_pkt p = { .family = family, .dst = dst, .proto = 6, .dport = port };
+	struct dp_frame f;
+	struct vr_verdict v;
+
+	dp_build(&p, &f);
+	assert_int_equal(dp_run(&f, &v), 0);
+	return v;
+}
+
 static inline const char *dp_proto_name(uint8_t proto)
 {
 	switch (proto) {

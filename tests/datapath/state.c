@@ -68,17 +68,6 @@ static uint32_t policy_of(int ifindex)
 	return dev.policy_id;
 }
 
-static struct vr_verdict probe_tcp4(const char *dst, uint16_t port)
-{
-	struct dp_pkt p = { .family = 4, .dst = dst, .proto = 6, .dport = port };
-	struct dp_frame f;
-	struct vr_verdict v;
-
-	dp_build(&p, &f);
-	assert_int_equal(dp_run(&f, &v), 0);
-	return v;
-}
-
 /*
  * The program pin can go (an operator removes it, an upgrade) while the maps
  * stay: loading it again must not restart policy ids and write a new policy
@@ -106,8 +95,8 @@ static void test_reload_keeps_policy_ids(void **state)
 	assert_int_equal(apply_to(OTHER_IFINDEX, "{\"default\": \"allow\"}"), 0);
 	assert_int_not_equal(policy_of(OTHER_IFINDEX), first);
 	/* the first device's block rule still holds */
-	assert_false(probe_tcp4("192.0.2.1", 80).allow);
-	assert_true(probe_tcp4("192.0.2.2", 80).allow);
+	assert_false(dp_probe_tcp(4, "192.0.2.1", 80).allow);
+	assert_true(dp_probe_tcp(4, "192.0.2.2", 80).allow);
 	forget_all();
 }
 
@@ -178,8 +167,8 @@ static void test_recover_removes_unswitched_policies(void **state)
 	assert_int_equal(repaired, 1);
 	assert_int_equal(count_entries(), live);
 	assert_int_equal(vr_store_info(&dp.st, orphan, &info), -ENOENT);
-	assert_true(probe_tcp4("203.0.113.10", 443).allow);
-	assert_false(probe_tcp4("203.0.113.10", 80).allow);
+	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
+	assert_false(dp_probe_tcp(4, "203.0.113.10", 80).allow);
 	/* nothing else to do the second time */
 	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
 	assert_int_equal(repaired, 0);
@@ -207,8 +196,8 @@ static void test_sweep_removes_orphans_only(void **state)
 	assert_int_equal(vr_sweep(&dp.st, &swept), 0);
 	assert_int_equal(swept, orphaned);
 	assert_int_equal(count_entries(), live);
-	assert_true(probe_tcp4("203.0.113.10", 443).allow);
-	assert_false(probe_tcp4("203.0.113.10", 80).allow);
+	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
+	assert_false(dp_probe_tcp(4, "203.0.113.10", 80).allow);
 
 	vr_device_forget(&dp.st, DP_IFINDEX);
 	assert_int_equal(count_entries(), empty);
@@ -228,7 +217,7 @@ static void test_failed_apply_changes_nothing(void **state)
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"unknown.example\"]}"), -EINVAL);
 	assert_int_equal(policy_of(DP_IFINDEX), before);
 	assert_int_equal(count_entries(), entries);
-	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
 }
 
@@ -243,8 +232,8 @@ static void test_probes_are_not_counted(void **state)
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
 	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
 	assert_int_equal(vr_stats_read(&dp.st, dev.slot, &before), 0);
-	assert_true(probe_tcp4("203.0.113.10", 443).allow);
-	assert_false(probe_tcp4("203.0.113.10", 80).allow);
+	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
+	assert_false(dp_probe_tcp(4, "203.0.113.10", 80).allow);
 	assert_int_equal(vr_stats_read(&dp.st, dev.slot, &after), 0);
 	assert_memory_equal(&before, &after, sizeof(before));
 	vr_device_forget(&dp.st, DP_IFINDEX);
@@ -300,14 +289,14 @@ static void test_overlay_edits(void **state)
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\", \"203.0.113.10:22/tcp\"]}"), 0);
 	base = policy_of(DP_IFINDEX);
 	base_entries = count_entries();
-	assert_false(probe_tcp4("203.0.113.20", 80).allow);
+	assert_false(dp_probe_tcp(4, "203.0.113.20", 80).allow);
 
 	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, allow, 2, dp_resolve,
 				     NULL, err, sizeof(err)), 0);
 	assert_int_equal(policy_of(DP_IFINDEX), base); /* the base is untouched */
-	assert_true(probe_tcp4("203.0.113.20", 80).allow);
-	assert_true(probe_tcp4("198.51.100.11", 8443).allow);
-	assert_true(probe_tcp4("203.0.113.10", 443).allow);
+	assert_true(dp_probe_tcp(4, "203.0.113.20", 80).allow);
+	assert_true(dp_probe_tcp(4, "198.51.100.11", 8443).allow);
+	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
 	dp_build(&ssh, &f);
 	assert_int_equal(dp_run(&f, &v), 0);
 	assert_true(v.allow);
@@ -319,7 +308,7 @@ static void test_overlay_edits(void **state)
 	assert_int_equal(dp_run(&f, &v), 0);
 	assert_false(v.allow);
 	assert_int_equal(v.reason, VRNET_REASON_BLOCK_RULE);
-	assert_true(probe_tcp4("203.0.113.20", 80).allow); /* the first edit still holds */
+	assert_true(dp_probe_tcp(4, "203.0.113.20", 80).allow); /* the first edit still holds */
 
 	/* ids continue after the base; the merged read explains them */
 	assert_int_equal(vr_device_policy_read(&dp.st, DP_IFINDEX, &merged), 0);
@@ -338,7 +327,7 @@ static void test_overlay_edits(void **state)
 	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
 	assert_int_equal(dev.overlay_id, 0);
 	assert_int_equal(count_entries(), base_entries);
-	assert_false(probe_tcp4("203.0.113.20", 80).allow);
+	assert_false(dp_probe_tcp(4, "203.0.113.20", 80).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
 	assert_int_equal(count_entries(), empty);
 }
@@ -409,10 +398,10 @@ static void test_overlay_full(void **state)
 	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, many,
 				     VRNET_MAX_OVERLAY_RULES + 1, dp_resolve, NULL, err, sizeof(err)),
 			 -EAGAIN);
-	assert_false(probe_tcp4("10.1.0.1", 80).allow); /* nothing changed */
+	assert_false(dp_probe_tcp(4, "10.1.0.1", 80).allow); /* nothing changed */
 	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, many,
 				     VRNET_MAX_OVERLAY_RULES, dp_resolve, NULL, err, sizeof(err)), 0);
-	assert_true(probe_tcp4("10.1.0.1", 80).allow);
+	assert_true(dp_probe_tcp(4, "10.1.0.1", 80).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
 	assert_int_equal(count_entries(), empty);
 }

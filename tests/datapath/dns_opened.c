@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Addresses the DNS proxy's answers open (vrnet_dnsaddrs), as the program
+ * judges them and as the loader keeps them: written the way the proxy
+ * writes them, then run through the program (BPF_PROG_TEST_RUN); swept,
+ * bounded, and carried over by applies. Real maps of a private pin
+ * directory; nothing is attached.
+ */
+#include <time.h>
+#include "datapath/harness.h"
+#include "dns_opened.h"
+
+#define NS_PER_S 1000000000ull
+
+/* Rule 0 and 1 are the name rules; 2 the block rule. */
+#define POLICY_A                                                                             \
+	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:443/tcp\","  \
+	" \"*.cdn.example:443/tcp\"], \"block\": [\"198.51.100.66\"]}"
+/* The same names; api.example on another port. */
+#define POLICY_SAME_NAMES                                                                    \
+	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:8443/tcp\"," \
+	" \"*.cdn.example:443/tcp\"], \"block\": [\"198.51.100.66\"]}"
+/* A name rule less. */
+#define POLICY_FEWER                                                                         \
+	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:8443/tcp\"]}"
+/* A name rule more. */
+#define POLICY_MORE                                                                          \
+	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:8443/tcp\"," \
+	" \"new.example\"]}"
+
+static struct vr_device device(void)
+{
+	struct vr_device dev;
+
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	return dev;
+}
+
+static struct vrnet_dnsaddr_key key_of(__u32 slot, const char *addr)
+{
+	struct vrnet_dnsaddr_key key = { .slot = slot, .family = strchr(addr, ':') ? 6 : 4 };
+
+	assert_int_equal(inet_pton(key.family == 4 ? AF_INET : AF_INET6, addr, key.addr), 1);
+	return key;
+}
+
+/* Opens @addr for @slot under @policy_id's rule @rule_id (port 443/tcp), as the proxy does. */
+static void open_for(__u32 slot, const char *addr, __u32 policy_id, __u32 prev, __u32 rule_id,
+		     long long expires_in_s)
+{
+	struct vrnet_dnsaddr_key key = key_of(slot, addr);
+	struct vrnet_dnsaddr val = {
+		.expires_ns = vr_ktime_ns() + (__u64)(expires_in_s * (long long)NS_PER_S),
+		.policy_id = policy_id,
+		.prev_policy_id = prev,
+		.entry = { .port_lo = 443, .port_hi = 443, .proto = VRNET_PROTO_TCP,
+			   .action = VRNET_ACTION_ALLOW, .rule_id = rule_id },
+	};
+
+	assert_int_equal(bpf_map_update_elem(dp.st.dnsaddrs_fd, &key, &val, BPF_ANY), 0);
+}
+
+static bool is_open(__u32 slot, const char *addr, struct vrnet_dnsaddr *val)
+{
+	struct vrnet_dnsaddr_key key = key_of(slot, addr);
+	struct vrnet_dnsaddr v;
+
+	return !bpf_map_lookup_elem(dp.st.dnsaddrs_fd, &key, val ? val : &v);
+}
+
+static void assert_verdict(int family, const char *dst, uint16_t port, bool allow,
+			   uint32_t reason)
+{
+	struct vr_verdict v = dp_probe_tcp(family, dst, port);
+
+	if (v.allow != allow || v.reason != reason)
+		fail_msg("%s port %u: %s (reason %u), want %s (reason %u)", dst, port,
+			 v.allow ? "allow" : "deny", v.reason, allow ? "allow" : "deny", reason);
+}
+
+static void setup_policy(const char *json)
+{
+	assert_int_equal(dp_apply(json), 0);
+	assert_int_equal(vr_dns_opened_forget(&dp.st, device().slot), 0);
+}
+
+/* What the program does with an opened address: a table over one device's entries. */
+static void test_opened_addresses_pass_like_allow_rules(void **state)
+{
+	struct vr_device dev;
+
+	dp_skip_unless_root();
+	setup_policy(POLICY_A);
+	dev = device();
+	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
+	open_for(dev.slot, "2001:db8::7", dev.policy_id, dev.policy_id, 0, 60);
+	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 0, -1);   /* expired */
+	open_for(dev.slot + 1, "203.0.113.9", dev.policy_id, dev.policy_id, 0, 60); /* another */
+	open_for(dev.slot, "203.0.113.10", dev.policy_id + 100, dev.policy_id + 100, 0, 60);
+	open_for(dev.slot, "203.0.113.11", dev.policy_id + 100, dev.policy_id, 1, 60); /* carried */
+	open_for(dev.slot, "198.51.100.66", dev.policy_id, dev.policy_id, 0, 60);  /* blocked */
+
+	assert_verdict(4, "203.0.113.7", 443, true, VRNET_REASON_ALLOW_RULE);
+	assert_int_equal(dp_probe_tcp(4, "203.0.113.7", 443).rule_id, 0);
+	assert_verdict(4, "203.0.113.7", 80, false, VRNET_REASON_DEFAULT);
+	assert_verdict(6, "2001:db8::7", 443, true, VRNET_REASON_ALLOW_RULE);
+	assert_verdict(4, "203.0.113.8", 443, false, VRNET_REASON_DEFAULT);
+	assert_verdict(4, "203.0.113.9", 443, false, VRNET_REASON_DEFAULT);
+	assert_verdict(4, "203.0.113.10", 443, false, VRNET_REASON_DEFAULT);
+	assert_verdict(4, "203.0.113.11", 443, true, VRNET_REASON_ALLOW_RULE);
+	assert_int_equal(dp_probe_tcp(4, "203.0.113.11", 443).rule_id, 1);
+	assert_verdict(4, "198.51.100.66", 443, false, VRNET_REASON_BLOCK_RULE);
+	/* a probe that could leak: with no entry the same address is denied */
+	assert_verdict(4, "203.0.113.12", 443, false, VRNET_REASON_DEFAULT);
+	vr_dns_opened_forget(&dp.st, dev.slot + 1);
+}
+
+/* The sweep keeps what is in force (or carried), deletes the rest, and counts per device. */
+static void test_sweep_keeps_what_is_in_force(void **state)
+{
+	struct vr_dns_opened o;
+	struct vr_device dev;
+
+	dp_skip_unless_root();
+	setup_policy(POLICY_A);
+	dev = device();
+	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
+	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 0, -1);
+	open_for(dev.slot, "203.0.113.10", dev.policy_id + 100, dev.policy_id + 100, 0, 60);
+	open_for(dev.slot, "203.0.113.11", dev.policy_id + 100, dev.policy_id, 1, 60);
+	open_for(dev.slot + 1, "203.0.113.9", dev.policy_id, dev.policy_id, 0, 60); /* no device */
+	assert_int_equal(vr_dns_opened_init(&o), 0);
+	assert_int_equal(vr_dns_opened_sweep(&dp.st, &o, vr_ktime_ns()), 3);
+	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+	assert_true(is_open(dev.slot, "203.0.113.11", NULL));
+	assert_false(is_open(dev.slot, "203.0.113.8", NULL));
+	assert_false(is_open(dev.slot, "203.0.113.10", NULL));
+	assert_false(is_open(dev.slot + 1, "203.0.113.9", NULL));
+	assert_int_equal(o.count[dev.slot], 2);
+	vr_dns_opened_free(&o);
+}
+
+/* A device's bound: renewals still go; another device is not held back. */
+static void test_bound_per_device(void **state)
+{
+	struct vrnet_dnsaddr val = { .expires_ns = vr_ktime_ns() + 60 * NS_PER_S };
+	struct vr_dns_opened o;
+	struct vr_device dev;
+	char addr[32];
+
+	dp_skip_unless_root();
+	setup_policy(POLICY_A);
+	dev = device();
+	val.policy_id = val.prev_policy_id = dev.policy_id;
+	assert_int_equal(vr_dns_opened_init(&o), 0);
+	for (int i = 0; i < VR_DNS_MAX_ADDRS_PER_DEVICE; i++) {
+		struct vrnet_dnsaddr_key key;
+
+		snprintf(addr, sizeof(addr), "10.9.%d.%d", i / 256, i % 256);
+		key = key_of(dev.slot, addr);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val), 0);
+	}
+	{
+		struct vrnet_dnsaddr_key more = key_of(dev.slot, "10.10.0.1");
+		struct vrnet_dnsaddr_key renew = key_of(dev.slot, "10.9.0.1");
+		struct vrnet_dnsaddr_key other = key_of(dev.slot + 1, "10.10.0.1");
+
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, &val), -ENOSPC);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, &val), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, &val), 0);
+	}
+	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
+	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot + 1), 0);
+	assert_false(is_open(dev.slot, "10.9.0.1", NULL));
+	vr_dns_opened_free(&o);
+}
+
+/*
+ * An apply with the same names carries each address over under its rule's
+ * new ports and id; one without a name closes its addresses; one with a
+ * new name rule carries nothing.
+ */
+static void test_applies_carry_what_keeps_its_name(void **state)
+{
+	struct vrnet_dnsaddr val;
+	struct vr_device dev;
+
+	dp_skip_unless_root();
+	setup_policy(POLICY_A);
+	dev = device();
+	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60); /* api.example */
+	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 1, 60); /* *.cdn */
+
+	assert_int_equal(dp_apply(POLICY_SAME_NAMES), 0);
+	dev = device();
+	assert_verdict(4, "203.0.113.7", 8443, true, VRNET_REASON_ALLOW_RULE);
+	assert_verdict(4, "203.0.113.7", 443, false, VRNET_REASON_DEFAULT);
+	assert_verdict(4, "203.0.113.8", 443, true, VRNET_REASON_ALLOW_RULE);
+	assert_true(is_open(dev.slot, "203.0.113.7", &val)); /* settled: the new policy only */
+	assert_int_equal(val.policy_id, dev.policy_id);
+	assert_int_equal(val.prev_policy_id, dev.policy_id);
+
+	assert_int_equal(dp_apply(POLICY_FEWER), 0);
+	assert_verdict(4, "203.0.113.7", 8443, true, VRNET_REASON_ALLOW_RULE);
+	assert_verdict(4, "203.0.113.8", 443, false, VRNET_REASON_DEFAULT);
+	assert_false(is_open(dev.slot, "203.0.113.8", NULL));
+
+	assert_int_equal(dp_apply(POLICY_MORE), 0);
+	assert_verdict(4, "203.0.113.7", 8443, false, VRNET_REASON_DEFAULT);
+	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
+}
+
+/* A detach forgets its device's addresses: the next device in the slot inherits none. */
+static void test_forget_takes_the_addresses(void **state)
+{
+	struct vr_device dev;
+
+	dp_skip_unless_root();
+	setup_policy(POLICY_A);
+	dev = device();
+	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
+	assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
+	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_opened_addresses_pass_like_allow_rules),
+		cmocka_unit_test(test_sweep_keeps_what_is_in_force),
+		cmocka_unit_test(test_bound_per_device),
+		cmocka_unit_test(test_applies_carry_what_keeps_its_name),
+		cmocka_unit_test(test_forget_takes_the_addresses),
+	};
+
+	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);
+}
