@@ -78,10 +78,12 @@ static void assert_verdict(int family, const char *dst, uint16_t port, bool allo
 			 v.allow ? "allow" : "deny", v.reason, allow ? "allow" : "deny", reason);
 }
 
-static void setup_policy(const char *json)
+/* The device under POLICY_A, with no address open. */
+static struct vr_device fresh_device(void)
 {
-	assert_int_equal(dp_apply(json), 0);
+	assert_int_equal(dp_apply(POLICY_A), 0);
 	assert_int_equal(vr_dns_opened_forget(&dp.st, device().slot), 0);
+	return device();
 }
 
 /* What the program does with an opened address: a table over one device's entries. */
@@ -90,8 +92,7 @@ static void test_opened_addresses_pass_like_allow_rules(void **state)
 	struct vr_device dev;
 
 	dp_skip_unless_root();
-	setup_policy(POLICY_A);
-	dev = device();
+	dev = fresh_device();
 	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
 	open_for(dev.slot, "2001:db8::7", dev.policy_id, dev.policy_id, 0, 60);
 	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 0, -1);   /* expired */
@@ -122,8 +123,7 @@ static void test_sweep_keeps_what_is_in_force(void **state)
 	struct vr_device dev;
 
 	dp_skip_unless_root();
-	setup_policy(POLICY_A);
-	dev = device();
+	dev = fresh_device();
 	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
 	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 0, -1);
 	open_for(dev.slot, "203.0.113.10", dev.policy_id + 100, dev.policy_id + 100, 0, 60);
@@ -149,8 +149,7 @@ static void test_bound_per_device(void **state)
 	char addr[32];
 
 	dp_skip_unless_root();
-	setup_policy(POLICY_A);
-	dev = device();
+	dev = fresh_device();
 	val.policy_id = val.prev_policy_id = dev.policy_id;
 	assert_int_equal(vr_dns_opened_init(&o), 0);
 	for (int i = 0; i < VR_DNS_MAX_ADDRS_PER_DEVICE; i++) {
@@ -186,8 +185,7 @@ static void test_applies_carry_what_keeps_its_name(void **state)
 	struct vr_device dev;
 
 	dp_skip_unless_root();
-	setup_policy(POLICY_A);
-	dev = device();
+	dev = fresh_device();
 	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60); /* api.example */
 	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 1, 60); /* *.cdn */
 
@@ -216,8 +214,7 @@ static void test_forget_takes_the_addresses(void **state)
 	struct vr_device dev;
 
 	dp_skip_unless_root();
-	setup_policy(POLICY_A);
-	dev = device();
+	dev = fresh_device();
 	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
 	assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
 	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
