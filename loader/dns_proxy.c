@@ -215,7 +215,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	px->pending--;
 	px->inflight[p->slot]--;
 	if (status != ARES_SUCCESS || alen < 12) {
-		reply(&p->to, NULL, 0); /* the sandbox asks again, or gives up */
+		/* every upstream failed, refused or timed out: say so rather than make it wait */
+		refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
 		action = "failed";
 		goto out;
 	}

@@ -106,10 +106,11 @@ static const struct cmd cmds[] = {
 	  "Run the DNS proxy in the foreground, one line per query: it serves the devices\n"
 	  "of every network namespace of the pin directory, those attached later too, and\n"
 	  "asks the upstream (--resolver) from its own. The queries of devices whose\n"
-	  "policy has \"dns_proxy\": true are answered from it: a name no rule allows\n"
-	  "gets NXDOMAIN (--refuse refused: REFUSED) and never leaves the host; an allowed\n"
-	  "name's addresses are opened for the device, for max(TTL, --min-ttl, default 30)\n"
-	  "+ --grace (default 60) seconds, before the answer goes (docs/dns-proxy.md).\n"
+	  "policy uses it (one with name rules, unless \"dns_proxy\": false) are answered\n"
+	  "from it: a name no rule allows gets NXDOMAIN (--refuse refused: REFUSED) and\n"
+	  "never leaves the host; an allowed name's addresses are opened for the device,\n"
+	  "for max(TTL, --min-ttl, default 30) + --grace (default 60) seconds, before the\n"
+	  "answer goes (docs/dns-proxy.md).\n"
 	  "One proxy per pin directory: a second one exits 4." },
 	{ "version", do_version, 0, 0, 0, "",
 	  "Print the version, this binary's program build, and the programs running on\n"

@@ -253,13 +253,25 @@ static int parse_log(json_t *log, const char *source, struct vr_policy *p, char 
 	return 0;
 }
 
+/* Whether @p allows or blocks anything by name. */
+static bool has_name_rules(const struct vr_policy *p)
+{
+	for (size_t i = 0; i < p->allow.count; i++)
+		if (p->allow.rules[i].kind == VRNET_RULE_DOMAIN)
+			return true;
+	for (size_t i = 0; i < p->block.count; i++)
+		if (p->block.rules[i].kind == VRNET_RULE_DOMAIN)
+			return true;
+	return false;
+}
+
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen)
 {
 	static const char *const known[] = { "default", "allow", "block",   "dns",
 					     "dns_proxy", "mode", "log", "comment" };
 	json_error_t jerr;
-	json_t *root, *v;
+	json_t *root, *v, *dns_proxy;
 	const char *key;
 	int ret = -EINVAL;
 
@@ -309,12 +321,11 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 			goto out;
 		}
 	}
-	v = json_object_get(root, "dns_proxy");
-	if (v && !json_is_boolean(v)) {
+	dns_proxy = json_object_get(root, "dns_proxy");
+	if (dns_proxy && !json_is_boolean(dns_proxy)) {
 		snprintf(err, errlen, "%s: \"dns_proxy\" must be true or false", source);
 		goto out;
 	}
-	p->dns_proxy = json_is_true(v);
 	v = json_object_get(root, "mode");
 	if (v) {
 		const char *m = json_string_value(v);
@@ -335,6 +346,8 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 		ret = parse_list(root, "block", VRNET_LIST_BLOCK, text, len, source, p, err, errlen);
 	if (!ret)
 		ret = parse_list(root, "dns", VRNET_LIST_DNS, text, len, source, p, err, errlen);
+	/* name rules go to the proxy unless the policy says resolve-at-apply */
+	p->dns_proxy = dns_proxy ? json_is_true(dns_proxy) : has_name_rules(p);
 out:
 	json_decref(root);
 	if (ret)

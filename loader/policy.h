@@ -25,7 +25,8 @@ struct vr_policy {
 	uint8_t default_action; /* enum vrnet_action */
 	uint8_t mode;		/* enum vrnet_mode */
 	bool log_allowed;	/* allowed flows produce events too */
-	bool dns_proxy;		/* DNS goes to the proxy (docs/dns-proxy.md; for now opt-in) */
+	bool dns_proxy;		/* DNS goes to the proxy (docs/dns-proxy.md): by default when
+				 * the policy has name rules; false: they resolve at apply */
 	uint32_t event_rate;	/* events per second and device; 0: none */
 	uint32_t event_burst;
 	struct vr_rule_list allow;

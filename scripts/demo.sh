@@ -116,9 +116,11 @@ for a in 198.51.100.53 198.51.100.54; do
 done
 sleep 1
 
+# resolved at apply: the DNS proxy's device pair would go into this (the root) namespace
 cat >"$WORK/policy.json" <<'JSON'
 {
   "default": "deny",
+  "dns_proxy": false,
   "allow": ["api.example.test:443/tcp"],
   "block": ["203.0.113.0/24:22/tcp"],
   "dns": ["198.51.100.53"]

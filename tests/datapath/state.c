@@ -108,8 +108,8 @@ static void test_replace_leaves_no_entries(void **state)
 	dp_skip_unless_root();
 	forget_all();
 	empty = count_entries();
-	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
-	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"dns_proxy\": false, \"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"dns_proxy\": false, \"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
 	/*
 	 * 3 IPv4 prefixes (10/8 and the name's two addresses), 2 IPv6 (the /32
 	 * and the name's address inside it), 4 portsets (tcp 443; any; 53; any
@@ -146,7 +146,7 @@ static __u32 live_and_unswitched(size_t *empty, size_t *live)
 	*empty = count_entries();
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
 	*live = count_entries();
-	return write_unswitched("{\"allow\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"svc.example\"]}");
+	return write_unswitched("{\"dns_proxy\": false, \"allow\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"svc.example\"]}");
 }
 
 /*
@@ -214,7 +214,7 @@ static void test_failed_apply_changes_nothing(void **state)
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
 	before = policy_of(DP_IFINDEX);
 	entries = count_entries();
-	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"unknown.example\"]}"), -EINVAL);
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"dns_proxy\": false, \"allow\": [\"unknown.example\"]}"), -EINVAL);
 	assert_int_equal(policy_of(DP_IFINDEX), before);
 	assert_int_equal(count_entries(), entries);
 	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);

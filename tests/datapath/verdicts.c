@@ -122,7 +122,8 @@ struct verdict_case {
  * 7 block .66, 8 block [2001:db8:bad::1]:53/udp, 9 dns 192.0.2.53
  */
 #define POL_IDS                                                                   \
-	"{\"default\": \"deny\", \"allow\": [\"203.0.113.0/24:443/tcp\", "        \
+	"{\"default\": \"deny\", \"dns_proxy\": false, "                            \
+	"\"allow\": [\"203.0.113.0/24:443/tcp\", "                                     \
 	"\"203.0.113.7:80/tcp\", \"svc.example:8443/tcp\", \"[2001:db8::/32]:*/udp\"], " \
 	"\"block\": [\"203.0.113.66\", \"[2001:db8:bad::1]:53/udp\"], "           \
 	"\"dns\": [\"192.0.2.53\"]}"
@@ -674,7 +675,7 @@ static void expect(const struct dp_pkt *p, bool allow, uint32_t reason)
 static void test_apply_replaces_policy(void **state)
 {
 	static const char p1[] =
-		"{\"default\": \"deny\", \"allow\": [\"203.0.113.10:443/tcp\", "
+		"{\"default\": \"deny\", \"dns_proxy\": false, \"allow\": [\"203.0.113.10:443/tcp\", "
 		"\"[2001:db8::10]:443/tcp\", \"other.example:443/tcp\"]}";
 	static const char p2[] =
 		"{\"default\": \"allow\", \"block\": [\"203.0.113.10\", \"192.0.2.66:22/tcp\"]}";

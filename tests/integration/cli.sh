@@ -417,14 +417,14 @@ bad=$(vr_policy bad '{"allow": ["203.0.113.1/24"]}')
 expect_rc "apply --check of an invalid policy: exit 2" 2 vr apply --check --policy "$bad"
 vr_dnsmasq --address=/api.vrtest/"$VR_WEB4" --address=/api.vrtest/"$VR_WEB6"
 expect_rc "apply --check of a name that does not resolve: exit 2" 2 \
-	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy nx '{"allow": ["nx.vrtest"]}')"
+	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy nx '{"dns_proxy": false, "allow": ["nx.vrtest"]}')"
 if grep -q "nx.vrtest: cannot resolve" "$VR_TMP/err"; then
 	ok "apply --check names the name"
 else
 	not_ok "apply --check: $(cat "$VR_TMP/err")"
 fi
 expect "apply --check of a name that resolves" \
-	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy api '{"allow": ["api.vrtest:443"]}')"
+	vr --resolver "$dns_addr" apply --check --policy "$(vr_policy api '{"dns_proxy": false, "allow": ["api.vrtest:443"]}')"
 vr_stop_pid "$VR_DNSMASQ_PID"
 expect_rc "apply without a device or --check: exit 2" 2 vr apply --policy "$good"
 vr_snapshot "$dev" >"$VR_TMP/after"

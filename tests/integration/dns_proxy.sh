@@ -22,7 +22,7 @@ vj() { vr -n "$jail" "$@"; }
 ip netns exec "$jail" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
 	--listen-address=10.233.1.1 --port=5353 --log-queries --log-facility="$VR_TMP/dnsmasq.log" \
 	--pid-file="$VR_TMP/dnsmasq.pid" \
-	--host-record=api.example.test,203.0.113.10,2001:db8::10 \
+	--host-record=api.example.test,203.0.113.10,2001:db8::10 --txt-record=api.example.test,vr \
 	--address=/cdn.example.test/203.0.113.20 \
 	--cname=cname.example.test,edge.example.test --host-record=edge.example.test,203.0.113.30 \
 	--host-record=bad.example.test,203.0.113.99 --host-record=new.example.test,203.0.113.40 \
@@ -110,6 +110,15 @@ expect_lookup "over IPv6 to the proxy" "203.0.113.10" 2001:db8::53 api.example.t
 expect_lookup "over TCP" "203.0.113.10" 192.0.2.53 api.example.test A +tcp
 expect_lookup "over TCP and IPv6" "2001:db8::10" 2001:db8::53 api.example.test AAAA +tcp
 expect_lookup "refused over TCP" "NXDOMAIN" 192.0.2.53 x.attacker.example A +tcp
+txt_before=$(grep -c "query\[TXT\] api.example.test from" "$VR_TMP/dnsmasq.log")
+expect_lookup "another type of an allowed name: answered" "" 192.0.2.53 api.example.test TXT
+if [ "$(grep -c "query\[TXT\] api.example.test from" "$VR_TMP/dnsmasq.log")" -gt "$txt_before" ]; then
+	ok "another type of an allowed name: asked upstream"
+else
+	not_ok "the upstream did not see the TXT query of api.example.test"
+fi
+# dnsmasq refuses what it cannot answer from its own records: the proxy says SERVFAIL
+expect_lookup "an upstream's refusal: SERVFAIL, not silence" "SERVFAIL" 192.0.2.53 x.cdn.example.test MX
 expect_lookup "a wildcard's name" "203.0.113.20" 192.0.2.53 a.b.cdn.example.test A
 expect_connect "a wildcard's address" reach 203.0.113.20 443
 expect_lookup "not the wildcard's own suffix" "NXDOMAIN" 192.0.2.53 cdn.example.test A

@@ -225,7 +225,7 @@ vr_add_link "vrx$VR_ID" type veth peer name "vry$VR_ID" netns "$VR_SBX"
 printf '{"default": "deny", "allow": [' >"$VR_TMP/bad-json.json"
 vr_policy bad-key '{"default": "deny", "allwo": ["203.0.113.10"]}' >/dev/null
 vr_policy bad-prefix '{"allow": ["203.0.113.0/33"]}' >/dev/null
-vr_policy bad-wildcard '{"allow": ["*.example.com:443/tcp"]}' >/dev/null
+vr_policy bad-wildcard '{"dns_proxy": false, "allow": ["*.example.com:443/tcp"]}' >/dev/null
 vr_policy bad-port '{"allow": ["203.0.113.10:65536/tcp"]}' >/dev/null
 vr_policy bad-dns '{"dns": ["198.51.100.0/24"]}' >/dev/null
 vr_policy bad-default '{"default": "maybe"}' >/dev/null

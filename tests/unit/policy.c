@@ -377,6 +377,33 @@ static void test_dns_entries(void **state)
 	vr_policy_free(&p);
 }
 
+/* Name rules go to the DNS proxy unless the policy says "dns_proxy": false. */
+static void test_dns_proxy_default(void **state)
+{
+	static const struct {
+		const char *text;
+		bool proxy;
+	} cases[] = {
+		{ "{\"allow\": [\"api.example.com:443/tcp\"]}", true },
+		{ "{\"default\": \"allow\", \"block\": [\"*.corp.example\"]}", true },
+		{ "{\"dns_proxy\": false, \"allow\": [\"api.example.com\"]}", false },
+		{ "{\"allow\": [\"203.0.113.10:443/tcp\"], \"dns\": [\"192.0.2.53\"]}", false },
+		{ "{\"dns_proxy\": true, \"allow\": [\"203.0.113.10\"]}", true },
+		{ "{}", false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vr_policy p;
+		char err[512] = "";
+
+		assert_int_equal(parse(cases[i].text, &p, err, sizeof(err)), 0);
+		if (p.dns_proxy != cases[i].proxy)
+			fail_msg("%s: dns_proxy %d, want %d", cases[i].text, p.dns_proxy,
+				 cases[i].proxy);
+		vr_policy_free(&p);
+	}
+}
+
 static void test_read_file(void **state)
 {
 	static const char text[] = "{\n  \"allow\": [\"10.0.0.1:443/tcp\"],\n"
@@ -565,7 +592,8 @@ static void test_to_json(void **state)
 	assert_int_equal(json_object_size(parsed), 7);
 	assert_string_equal(json_string_value(json_object_get(parsed, "default")), "allow");
 	assert_string_equal(json_string_value(json_object_get(parsed, "mode")), "enforce");
-	assert_true(json_is_false(json_object_get(parsed, "dns_proxy")));
+	/* a name rule and no "dns_proxy": the proxy, written out as such */
+	assert_true(json_is_true(json_object_get(parsed, "dns_proxy")));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(parsed, "log"), "rate")),
 			 VRNET_DEFAULT_EVENT_RATE);
 	assert_json_strings(json_object_get(parsed, "allow"), allow, 2);
@@ -618,6 +646,7 @@ int main(void)
 		cmocka_unit_test(test_mode_and_log),
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_dns_entries),
+		cmocka_unit_test(test_dns_proxy_default),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_file_missing),
 		cmocka_unit_test(test_read_file_too_large),
