@@ -137,13 +137,7 @@ fi
 # A second sandbox in the same jail, whose policy allows another name: the
 # first one's lookups open nothing for it, and its own policy decides its names.
 sbx2=vrsbx2$VR_ID
-vr_add_netns "$sbx2"
-{
-	ip -n "$jail" link add vrj2 type veth peer name vrk2 netns "$sbx2" &&
-		ip -n "$jail" addr add 10.233.2.1/24 dev vrj2 && ip -n "$jail" link set vrj2 up &&
-		ip -n "$sbx2" addr add 10.233.2.2/24 dev vrk2 && ip -n "$sbx2" link set vrk2 up &&
-		ip -n "$sbx2" route add default via 10.233.2.1
-} || vr_fatal "the second sandbox"
+vr_jail_add_sandbox "$jail" "$sbx2" vrj2 vrk2 2
 expect "attach the second sandbox" vj attach vrj2 --policy "$(vr_policy dns2 '{"default": "deny",
 	"dns_proxy": true, "allow": ["edge.example.test:443/tcp"]}')"
 expect_connect "the first sandbox still reaches its name's address" reach 203.0.113.10 443
