@@ -7,6 +7,8 @@
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/dns_lib.sh
+. "$(dirname "$0")/dns_lib.sh"
 # shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
 vr_init dig dnsmasq
 
@@ -19,77 +21,13 @@ ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad || vr_fatal "2001:db8::
 vj() { vr -n "$jail" "$@"; }
 
 # the upstream: a small zone, every query logged
-ip netns exec "$jail" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
-	--listen-address=10.233.1.1 --port=5353 --log-queries --log-facility="$VR_TMP/dnsmasq.log" \
-	--pid-file="$VR_TMP/dnsmasq.pid" \
+vr_dns_upstream "$jail" 10.233.1.1 \
 	--host-record=api.example.test,203.0.113.10,2001:db8::10 --txt-record=api.example.test,vr \
 	--address=/cdn.example.test/203.0.113.20 \
 	--cname=cname.example.test,edge.example.test --host-record=edge.example.test,203.0.113.30 \
 	--host-record=bad.example.test,203.0.113.99 --host-record=new.example.test,203.0.113.40 \
-	--address=/attacker.example/198.51.100.66 2>"$VR_TMP/dnsmasq.err" &
-vr_pids+=($!)
-vr_start_servers_in() { # the services, in the jail: TCP 443 and 8080 on every address
-	cat >"$VR_TMP/svc.py" <<'PY'
-import socket, sys, threading, time
-def serve(fam, port):
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if fam == socket.AF_INET6:
-        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    s.bind(("::" if fam == socket.AF_INET6 else "0.0.0.0", port)); s.listen(16)
-    while True:
-        c, _ = s.accept(); c.sendall(b"vr"); c.close()
-for port in (443, 8080):
-    for fam in (socket.AF_INET, socket.AF_INET6):
-        threading.Thread(target=serve, args=(fam, port), daemon=True).start()
-time.sleep(0.3); open(sys.argv[1], "w").close(); time.sleep(300)
-PY
-	ip netns exec "$jail" "$VR_PY" "$VR_TMP/svc.py" "$VR_TMP/svc.ready" 2>>"$VR_TMP/svc.log" &
-	vr_pids+=($!)
-	vr_wait_for 3 test -e "$VR_TMP/svc.ready" || vr_fatal "services: $(cat "$VR_TMP/svc.log")"
-}
-vr_start_servers_in
-vr_wait_for 3 test -e "$VR_TMP/dnsmasq.pid" || vr_fatal "dnsmasq: $(cat "$VR_TMP/dnsmasq.err")"
-
-# sandbox side: dig at a server address of its choice, and a TCP connect
-lookup() { # SERVER NAME TYPE [+tcp]: the answer's addresses, or its status when it has none
-	local out
-	out=$(ip netns exec "$sbx" dig +time=2 +tries=1 +noall +answer +comments ${4:+"$4"} "@$1" "$2" "$3")
-	if grep -q "status: NOERROR" <<<"$out"; then
-		awk '$4 == "A" || $4 == "AAAA" { print $5 }' <<<"$out" | sort | tr '\n' ' ' | sed 's/ $//'
-	else
-		sed -n 's/.*status: \([A-Z]*\).*/\1/p' <<<"$out" | head -1
-	fi
-}
-expect_lookup() { # NAME WANT SERVER QNAME TYPE [+tcp]
-	local got
-	got=$(lookup "$3" "$4" "$5" "${6:-}")
-	if [ "$got" = "$2" ]; then
-		ok "$1: $4 $5 -> $got"
-	else
-		not_ok "$1: $4 $5 -> \"$got\", want \"$2\""
-	fi
-}
-connects() { # ADDR PORT (from $in, the first sandbox unless set)
-	ip netns exec "${in:-$sbx}" "$VR_PY" -c 'import socket, sys
-try:
-    s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=1)
-    sys.exit(0 if s.recv(2) == b"vr" else 1)
-except OSError:
-    sys.exit(1)' "$1" "$2"
-}
-expect_connect() { # NAME reach|blocked ADDR PORT: three tries (the first may wait for neighbours)
-	local got=blocked i
-	for i in 1 2 3; do
-		connects "$3" "$4" && got=reach && break
-	done
-	if [ "$got" = "$2" ]; then
-		ok "$1: $3:$4 $got"
-	else
-		not_ok "$1: $3:$4 $got, want $2"
-	fi
-}
-upstream_saw() { grep -c "query\[.*\] $1 from" "$VR_TMP/dnsmasq.log" 2>/dev/null; }
+	--address=/attacker.example/198.51.100.66
+vr_dns_services "$jail"
 
 policy=$(vr_policy dns '{"default": "deny", "dns_proxy": true,
 	"allow": ["api.example.test:443/tcp", "*.cdn.example.test:443/tcp",
@@ -232,13 +170,7 @@ check_name "check, the edit's name" 0 new.example.test:443/tcp "allow 203.0.113.
 # A second sandbox in the same jail, whose policy allows another name: the
 # first one's lookups open nothing for it, and its own policy decides its names.
 sbx2=vrsbx2$VR_ID
-vr_add_netns "$sbx2"
-{
-	ip -n "$jail" link add vrj2 type veth peer name vrk2 netns "$sbx2" &&
-		ip -n "$jail" addr add 10.233.2.1/24 dev vrj2 && ip -n "$jail" link set vrj2 up &&
-		ip -n "$sbx2" addr add 10.233.2.2/24 dev vrk2 && ip -n "$sbx2" link set vrk2 up &&
-		ip -n "$sbx2" route add default via 10.233.2.1
-} || vr_fatal "the second sandbox"
+vr_jail_add_sandbox "$jail" "$sbx2" vrj2 vrk2 2
 expect "attach the second sandbox" vj attach vrj2 --policy "$(vr_policy dns2 '{"default": "deny",
 	"dns_proxy": true, "allow": ["edge.example.test:443/tcp"]}')"
 expect_connect "the first sandbox still reaches its name's address" reach 203.0.113.10 443

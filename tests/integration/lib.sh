@@ -256,23 +256,40 @@ vr_veth_sandbox() {
 }
 
 # A sandbox whose host side is in a namespace of its own, as under
-# Firecracker's jailer: VR_JAIL (host side vrj, 10.233.1.1 and fd00:233:1::1)
-# and VR_SBX (vrk, .2, routed through the jail).
+# Firecracker's jailer: VR_JAIL (host side vrj, 10.233.N.1 and fd00:233:N::1)
+# and VR_SBX (vrk, .2, routed through the jail). vr_jail_sandbox makes the
+# first, vrjail$VR_ID and vrsbx$VR_ID (N=1); vr_jail_sandbox_n N the Nth,
+# vrjail$VR_ID-N and vrsbx$VR_ID-N: a jail of its own whose host side is
+# again called vrj.
 vr_jail_sandbox() {
-	VR_JAIL=vrjail$VR_ID VR_SBX=vrsbx$VR_ID
+	vr_jail_sandbox_n 1
+}
+
+vr_jail_sandbox_n() { # N
+	local n=$1 tag=''
+	[ "$n" -eq 1 ] || tag=-$n
+	VR_JAIL=vrjail$VR_ID$tag VR_SBX=vrsbx$VR_ID$tag
 	vr_add_netns "$VR_JAIL"
-	vr_add_netns "$VR_SBX"
+	vr_jail_add_sandbox "$VR_JAIL" "$VR_SBX" vrj vrk "$n"
+}
+
+# vr_jail_add_sandbox JAIL SBX HOSTDEV SBXDEV N: one more sandbox SBX (a new
+# namespace) behind the veth HOSTDEV in JAIL (10.233.N.1, fd00:233:N::1) and
+# SBXDEV in SBX (.2), its default routes through the jail.
+vr_jail_add_sandbox() {
+	local jail=$1 sbx=$2 hdev=$3 sdev=$4 n=$5
+	vr_add_netns "$sbx"
 	{
-		ip -n "$VR_JAIL" link add vrj type veth peer name vrk netns "$VR_SBX" &&
-			ip -n "$VR_JAIL" addr add 10.233.1.1/24 dev vrj &&
-			ip -n "$VR_JAIL" -6 addr add fd00:233:1::1/64 dev vrj nodad &&
-			ip -n "$VR_JAIL" link set vrj up &&
-			ip -n "$VR_SBX" addr add 10.233.1.2/24 dev vrk &&
-			ip -n "$VR_SBX" -6 addr add fd00:233:1::2/64 dev vrk nodad &&
-			ip -n "$VR_SBX" link set vrk up &&
-			ip -n "$VR_SBX" route add default via 10.233.1.1 &&
-			ip -n "$VR_SBX" -6 route add default via fd00:233:1::1
-	} || vr_fatal "the jail and its sandbox"
+		ip -n "$jail" link add "$hdev" type veth peer name "$sdev" netns "$sbx" &&
+			ip -n "$jail" addr add "10.233.$n.1/24" dev "$hdev" &&
+			ip -n "$jail" -6 addr add "fd00:233:$n::1/64" dev "$hdev" nodad &&
+			ip -n "$jail" link set "$hdev" up &&
+			ip -n "$sbx" addr add "10.233.$n.2/24" dev "$sdev" &&
+			ip -n "$sbx" -6 addr add "fd00:233:$n::2/64" dev "$sdev" nodad &&
+			ip -n "$sbx" link set "$sdev" up &&
+			ip -n "$sbx" route add default via "10.233.$n.1" &&
+			ip -n "$sbx" -6 route add default via "fd00:233:$n::1"
+	} || vr_fatal "the sandbox $sbx behind $hdev in $jail"
 }
 
 # A sandbox behind a tap, as a MicroVM: VR_DEV is the tap in the root
