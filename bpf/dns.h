@@ -82,6 +82,29 @@ static __always_inline __u32 l4_csum_off(const struct packet_info *pkt, __u32 l4
 	return l4_off + (pkt->l4_proto == IPPROTO_UDP ? 6 : 16);
 }
 
+/* Whether the device in @slot may send one more query now (GCRA, as events are held). */
+static __always_inline bool dns_query_in_rate(__u32 slot)
+{
+	const __u64 interval = 1000000000ull / VRNET_DNS_QUERY_RATE;
+	const __u64 tolerance = interval * (VRNET_DNS_QUERY_BURST - 1);
+	struct vrnet_limiter *lim = bpf_map_lookup_elem(&vrnet_dnsrate, &slot);
+	__u64 now = bpf_ktime_get_ns(), tat;
+	bool ok = false;
+
+	if (!lim)
+		return false;
+	bpf_spin_lock(&lim->lock);
+	tat = lim->tat > now ? lim->tat : now;
+	if (tat - now <= tolerance) {
+		lim->tat = tat + interval;
+		ok = true;
+	} else {
+		lim->suppressed++;
+	}
+	bpf_spin_unlock(&lim->lock);
+	return ok;
+}
+
 struct frame_macs {
 	__u8 src[6];
 	__u8 dst[6];

@@ -243,4 +243,13 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_dnslog SEC(".maps");
 
+/* Each device's rate of DNS queries to the proxy (vrnet_limiter: tat, and queries over it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32);
+	__type(value, struct vrnet_limiter);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_dnsrate SEC(".maps");
+
 #endif

@@ -94,6 +94,10 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 	if (dev->dns_proxy && is_dns_query(&pkt)) {
 		struct frame_macs macs;
 
+		if (!dns_query_in_rate(dev->slot)) {
+			v.reason = VRNET_REASON_DNS_RATE;
+			goto out;
+		}
 		__builtin_memcpy(macs.src, eth->h_source, 6);
 		__builtin_memcpy(macs.dst, eth->h_dest, 6);
 		redirect = vrnet_steer_dns(skb, dev->slot, &pkt, &macs, l4_off) == TC_ACT_REDIRECT;

@@ -54,6 +54,7 @@
 #define VRNET_MAP_DNSADDRS "vrnet_dnsaddrs"
 #define VRNET_MAP_DNSSTATS "vrnet_dnsstats"
 #define VRNET_MAP_DNSLOG "vrnet_dnslog"
+#define VRNET_MAP_DNSRATE "vrnet_dnsrate"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -126,6 +127,7 @@ enum vrnet_reason {
 	VRNET_REASON_UNKNOWN_DEVICE_STATE = 10,
 	VRNET_REASON_OFFLOAD = 11,     /* checksum or GSO metadata that would rewrite what was judged */
 	VRNET_REASON_DNS = 12,	       /* a DNS query, steered to the proxy */
+	VRNET_REASON_DNS_RATE = 13,    /* a DNS query over the device's rate: dropped */
 	VRNET_NR_REASONS
 };
 
@@ -389,6 +391,13 @@ struct vrnet_flow_key {
 #define VRNET_DNS_CLIENT4(slot) (0xc6120002u + (slot))
 #define VRNET_DNS_PREFIX6 { 0xfd, 0x76, 0x72, 0x6e, 0x65, 0x74, 0x53, 0x53 } /* /64 */
 #define VRNET_DNS_PORT 53
+/*
+ * DNS queries a device may send to the proxy (vrnet_dnsrate, GCRA): what is
+ * over is dropped in the datapath, before the proxy's socket queue that all
+ * devices of a namespace share, so a flood cannot starve a neighbour.
+ */
+#define VRNET_DNS_QUERY_RATE 1000  /* per second */
+#define VRNET_DNS_QUERY_BURST 500
 
 /* vrnet_dnsnetns (by network namespace cookie): where its proxy device is. */
 struct vrnet_dnsnetns {

@@ -187,6 +187,8 @@ static int reset_slot(struct vr_state *st, __u32 slot)
 		ret = -errno;
 	if (!ret && bpf_map_update_elem(st->limits_fd, &slot, &lim, BPF_ANY))
 		ret = -errno;
+	if (!ret && bpf_map_update_elem(st->dnsrate_fd, &slot, &lim, BPF_ANY))
+		ret = -errno;
 	if (!ret && bpf_map_update_elem(st->dnsstats_fd, &slot, &dns, BPF_ANY))
 		ret = -errno;
 	free(zero);

@@ -16,6 +16,8 @@
 #define IPV6_FREEBIND 78
 #endif
 
+#define VR_DNS_RCVBUF (4 << 20) /* bytes of queries a UDP socket holds */
+
 /* The pin directory's entry a running proxy holds locked. */
 #define PROXY_LOCK "vrnet_dnsproxy"
 
@@ -24,12 +26,15 @@ static int listen_on(int family, int type, char *err, size_t errlen)
 {
 	static const __u8 prefix6[8] = VRNET_DNS_PREFIX6;
 	struct sockaddr_storage sa = { 0 };
-	int one = 1, fd, saved;
+	int one = 1, rcvbuf = VR_DNS_RCVBUF, fd, saved;
 
 	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* room for every device's burst of queries (the datapath holds each to its rate) */
+	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (family == AF_INET) {
 		struct sockaddr_in *in = (struct sockaddr_in *)&sa;
 

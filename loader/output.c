@@ -36,6 +36,7 @@ const char *vr_reason_key(uint32_t reason)
 		[VRNET_REASON_UNKNOWN_DEVICE_STATE] = "inconsistent_state",
 		[VRNET_REASON_OFFLOAD] = "offload",
 		[VRNET_REASON_DNS] = "dns",
+		[VRNET_REASON_DNS_RATE] = "dns_rate",
 	};
 
 	return reason < sizeof(keys) / sizeof(keys[0]) ? keys[reason] : "unknown";

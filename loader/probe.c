@@ -127,6 +127,8 @@ const char *vr_reason_text(uint32_t reason)
 		return "offload metadata";
 	case VRNET_REASON_DNS:
 		return "DNS, to the proxy";
+	case VRNET_REASON_DNS_RATE:
+		return "DNS over the device's rate";
 	default:
 		return "unknown";
 	}

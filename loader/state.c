@@ -114,6 +114,7 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_DNSADDRS, BPF_MAP_TYPE_HASH, struct vrnet_dnsaddr_key,
 	       struct vrnet_dnsaddr, dnsaddrs_fd),
 	LAYOUT(VRNET_MAP_DNSSTATS, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_dnsstats, dnsstats_fd),
+	LAYOUT(VRNET_MAP_DNSRATE, BPF_MAP_TYPE_ARRAY, __u32, struct vrnet_limiter, dnsrate_fd),
 #undef LAYOUT
 	/* a ring buffer has neither key nor value, a queue no key */
 	{ VRNET_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0, offsetof(struct vr_state, events_fd) },
@@ -328,7 +329,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = st->quiet_fd = -1;
 	st->flows_fd = st->rulehits_fd = st->dnsnetns_fd = st->dnsflows_fd = -1;
-	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = -1;
+	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = st->dnsrate_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -440,7 +441,7 @@ void vr_state_close(struct vr_state *st)
 		       &st->config_fd,	  &st->events_fd,    &st->limits_fd,   &st->quiet_fd,
 		       &st->flows_fd,
 		       &st->rulehits_fd,  &st->dnsnetns_fd,  &st->dnsflows_fd, &st->dnsaddrs_fd,
-		       &st->dnsstats_fd,  &st->dnslog_fd };
+		       &st->dnsstats_fd,  &st->dnslog_fd,   &st->dnsrate_fd };
 
 	if (st->switch_words)
 		munmap(st->switch_words, VRNET_MAX_DEVICES * sizeof(__u64));

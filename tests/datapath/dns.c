@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Addresses the DNS proxy's answers open (vrnet_dnsaddrs), as the program
- * judges them and as the loader keeps them: written the way the proxy
- * writes them, then run through the program (BPF_PROG_TEST_RUN); swept,
- * bounded, and carried over by applies. Real maps of a private pin
+ * The DNS proxy's side of the datapath. Addresses its answers open
+ * (vrnet_dnsaddrs), as the program judges them and as the loader keeps
+ * them: written the way the proxy writes them, then run through the program
+ * (BPF_PROG_TEST_RUN); swept, bounded, and carried over by applies. And
+ * the rate of queries a device may steer. Real maps of a private pin
  * directory; nothing is attached.
  */
 #include <time.h>
+#include <unistd.h>
 #include "datapath/harness.h"
 #include "dns_opened.h"
 
@@ -220,6 +222,46 @@ static void test_forget_takes_the_addresses(void **state)
 	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
 }
 
+/*
+ * A device's queries past its burst are dropped (dns_rate) until the rate
+ * lets more go. The runs take time, which the rate refills: the first drop
+ * comes after the burst and at most what the elapsed time allowed.
+ */
+static void test_query_rate(void **state)
+{
+	struct dp_pkt query = { .family = 4, .dst = "192.0.2.53", .proto = 17, .dport = 53 };
+	struct vrnet_limiter fresh = { 0 };
+	struct vr_device dev;
+	struct dp_frame f;
+	struct vr_verdict v;
+	int first_drop = -1;
+	__u64 start;
+	double ms;
+
+	dp_skip_unless_root();
+	dev = fresh_device();
+	assert_int_equal(bpf_map_update_elem(dp.st.dnsrate_fd, &dev.slot, &fresh, BPF_ANY), 0);
+	dp_build(&query, &f);
+	start = vr_ktime_ns();
+	for (int i = 0; first_drop < 0 && i < 10 * VRNET_DNS_QUERY_BURST; i++) {
+		assert_int_equal(dp_run(&f, &v), 0);
+		/* no proxy device in this namespace: a steered query is dropped too, reason dns */
+		if (v.reason == VRNET_REASON_DNS_RATE)
+			first_drop = i;
+		else
+			assert_int_equal(v.reason, VRNET_REASON_DNS);
+	}
+	ms = (double)(vr_ktime_ns() - start) / 1e6;
+	assert_false(v.allow);
+	if (first_drop < VRNET_DNS_QUERY_BURST ||
+	    first_drop > VRNET_DNS_QUERY_BURST + ms * VRNET_DNS_QUERY_RATE / 1000 + 1)
+		fail_msg("first drop after %d queries in %.1f ms, burst %d, rate %d/s", first_drop,
+			 ms, VRNET_DNS_QUERY_BURST, VRNET_DNS_QUERY_RATE);
+	usleep(3 * 1000000 / VRNET_DNS_QUERY_RATE);
+	assert_int_equal(dp_run(&f, &v), 0);
+	assert_int_equal(v.reason, VRNET_REASON_DNS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_bound_per_device),
 		cmocka_unit_test(test_applies_carry_what_keeps_its_name),
 		cmocka_unit_test(test_forget_takes_the_addresses),
+		cmocka_unit_test(test_query_rate),
 	};
 
 	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);
