@@ -16,7 +16,7 @@
 #     dropped (its drop counter and the sandbox's SYN retransmits), which
 #     must be zero: the address is open before the answer is released.
 #
-#   BENCH=quick bench/dns.sh   # default: 5 s dnsperf runs, 1 round, ~40 s
+#   BENCH=quick bench/dns.sh   # default: 5 s dnsperf runs, 1 round, ~35 s
 #   BENCH=full  bench/dns.sh   # 10 s runs, 3 rounds (median, min, max), ~2.5 min
 #
 # Needs root, dig, dnsmasq, dnsperf, nstat, python3 with dnspython
