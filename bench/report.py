@@ -128,4 +128,47 @@ if "scale" in r:
             f"{s['memlock_bytes_one_device'] / 1048576:.1f} MiB",
             f"{s['memlock_bytes_per_device'] / 1024:.1f} KiB")])
 
+if "dns" in r:
+    d = r["dns"]
+    q, lat, c = d["qps"], d["latency"], d["connect"]
+
+    def us(x, digits=0):
+        return "–" if x is None else f"{x:,.{digits}f} µs"
+
+    md.append("## DNS proxy (dnsperf from the sandbox, directly and through the proxy)")
+    md.append("")
+    md.append(f"Queries/s at full load ({d['duration_s']} s a run, {d['rounds']} round(s), "
+              f"{d['names']:,} names); latency of every answered query at "
+              f"{lat['rate_qps']:,} queries/s; CPU per query over the full-load runs (the "
+              "proxy's includes the sends that push packets through veth and the stack).")
+    md.append("")
+    table(["path", "queries/s (median)", "min–max", "lost", "latency median", "p99",
+           "CPU per query: proxy", "upstream", "whole machine"],
+          [(k, fmt(q[k]["median"]), f"{fmt(q[k]['min'])}–{fmt(q[k]['max'])}", q[k]["lost"],
+            us(lat[k]["median_us"]), us(lat[k]["p99_us"]),
+            us(q[k]["cpu_us_per_query"]["proxy"]) if k == "proxy" else "",
+            us(q[k]["cpu_us_per_query"]["upstream"]), us(q[k]["cpu_us_per_query"]["machine"]))
+           for k in ("direct", "proxy")])
+    md.append(f"Added by the proxy: {us(lat['added_median_us'])} at the median, "
+              f"{us(lat['added_p99_us'])} at p99; full load through the proxy is "
+              f"{q['proxy']['median'] / q['direct']['median']:.2f}× the direct rate.")
+    md.append("")
+    md.append("From the upstream's answer to its release (`open_ns`, the answer's addresses "
+              "written to the map between):")
+    md.append("")
+    names = {"max": "full load", "rate": f"{lat['rate_qps']:,} queries/s",
+             "connect": "one lookup at a time (connect test)"}
+    table(["phase", "answers", "median", "p99", "max"],
+          [(names[k], fmt(v["answered"]), us(v["median"] / 1000, 1), us(v["p99"] / 1000, 1),
+            us(v["max"] / 1000, 1)) for k, v in d["open_ns"].items() if v["answered"]])
+    md.append(f"Connect test: {c['lookups']:,} lookups of distinct names through the proxy, "
+              f"each answer a new address, connected to at once ({c['seconds']} s):")
+    md.append("")
+    table(["lookups failed", "wrong answers", "connects failed", "filter drops",
+           "SYN retransmits", "lookup median / p99", "connect median / p99"],
+          [(c["lookup_failures"], c["wrong_answers"], c["connect_failures"],
+            c["filter_drops"], c["syn_retransmits"],
+            f"{us(c['lookup_median_us'])} / {us(c['lookup_p99_us'])}",
+            f"{us(c['connect_median_us'])} / {us(c['connect_p99_us'])}")])
+
 open(os.path.join(out, "results.md"), "w").write("\n".join(md))

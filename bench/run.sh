@@ -24,12 +24,14 @@ echo "== policy change cost" >&2
 bench/policy.sh >"$WORK/policy.json" || exit 1
 echo "== scale" >&2
 bench/scale.sh >"$WORK/scale.json" || exit 1
+echo "== DNS proxy" >&2
+bench/dns.sh >"$WORK/dns.json" || exit 1
 
 python3 - "$WORK" "$OUT/results.json" "$MODE" <<'PY'
 import json, os, platform, subprocess, sys, time
 work, out, mode = sys.argv[1:4]
 r = {}
-for name in ("verdict", "wire", "policy", "scale"):
+for name in ("verdict", "wire", "policy", "scale", "dns"):
     r.update(json.load(open(os.path.join(work, name + ".json"))))
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 r["machine"] = {"cpu": cpu, "nproc": os.cpu_count(), "kernel": platform.release(),

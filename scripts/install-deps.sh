@@ -13,7 +13,7 @@ packages=(
 	qemu-system-x86 busybox-static cpio binutils xz-utils
 )
 # `install-deps.sh bench`: what make bench needs besides
-[ "${1:-}" = bench ] && packages=(gnuplot-nox bc iptables nftables)
+[ "${1:-}" = bench ] && packages=(gnuplot-nox bc iptables nftables dnsperf python3-dnspython)
 
 missing=()
 for p in "${packages[@]}"; do
