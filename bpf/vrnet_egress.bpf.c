@@ -94,7 +94,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 	if (dev->dns_proxy && is_dns_query(&pkt)) {
 		struct frame_macs macs;
 
-		if (!dns_query_in_rate(dev->slot)) {
+		if (!dns_query_in_rate(dev)) {
 			v.reason = VRNET_REASON_DNS_RATE;
 			goto out;
 		}

@@ -182,6 +182,11 @@ struct vrnet_record {
 	__u8 host_mac[6];	/* the host-side device's MAC: where unicast ARP may go */
 	__u8 dns_proxy;		/* DNS queries go to the proxy (docs/dns-proxy.md) */
 	__u8 pad;
+	/* DNS queries to the proxy: a token bucket of dns_rate per second, dns_burst deep */
+	__u32 dns_rate;
+	__u32 dns_burst;
+	__u64 dns_interval_ns;	/* 1e9 / dns_rate */
+	__u64 dns_tolerance_ns;	/* dns_interval_ns * (dns_burst - 1) */
 };
 
 static inline __u32 vrnet_record_id(__u32 slot, __u32 bank)
@@ -392,12 +397,14 @@ struct vrnet_flow_key {
 #define VRNET_DNS_PREFIX6 { 0xfd, 0x76, 0x72, 0x6e, 0x65, 0x74, 0x53, 0x53 } /* /64 */
 #define VRNET_DNS_PORT 53
 /*
- * DNS queries a device may send to the proxy (vrnet_dnsrate, GCRA): what is
- * over is dropped in the datapath, before the proxy's socket queue that all
- * devices of a namespace share, so a flood cannot starve a neighbour.
+ * DNS queries a device may send to the proxy (vrnet_dnsrate, GCRA; the
+ * policy's "dns_rate"): what is over is dropped in the datapath, before the
+ * proxy's socket queue that all devices of a namespace share, so a flood
+ * cannot starve a neighbour.
  */
-#define VRNET_DNS_QUERY_RATE 1000  /* per second */
-#define VRNET_DNS_QUERY_BURST 500
+#define VRNET_DEFAULT_DNS_RATE 1000 /* per second */
+#define VRNET_DEFAULT_DNS_BURST 500
+#define VRNET_MAX_DNS_RATE 1000000
 
 /* vrnet_dnsnetns (by network namespace cookie): where its proxy device is. */
 struct vrnet_dnsnetns {

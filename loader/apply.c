@@ -101,6 +101,8 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	dev.dns_proxy = p->dns_proxy;
 	dev.event_rate = p->event_rate;
 	dev.event_burst = p->event_burst;
+	dev.dns_rate = p->dns_rate;
+	dev.dns_burst = p->dns_burst;
 	dev.overlay_id = 0; /* the new base has every rule */
 	if (existed) {
 		carried = old.dns_proxy && p->dns_proxy && !carry_dns(st, &old, dev.policy_id, c);

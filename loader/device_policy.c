@@ -106,6 +106,8 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 	p->dns_proxy = dp->dev.dns_proxy;
 	p->event_rate = dp->dev.event_rate;
 	p->event_burst = dp->dev.event_burst;
+	p->dns_rate = dp->dev.dns_rate;
+	p->dns_burst = dp->dev.dns_burst;
 	for (__u32 i = 0; i < dp->count; i++) {
 		const struct vrnet_rule *rec = &dp->rules[i];
 		struct vr_rule r = { 0 };

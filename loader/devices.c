@@ -71,6 +71,8 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	dev->dns_proxy = rec.dns_proxy;
 	dev->event_rate = rec.event_rate;
 	dev->event_burst = rec.event_burst;
+	dev->dns_rate = rec.dns_rate;
+	dev->dns_burst = rec.dns_burst;
 	memcpy(dev->host_mac, rec.host_mac, sizeof(dev->host_mac));
 	if (rec.policy_id && !vr_store_info(st, rec.policy_id, &info)) {
 		dev->rule_count = info.rule_count;
@@ -342,6 +344,10 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	rec->event_interval_ns = dev->event_rate ? 1000000000ull / dev->event_rate : 0;
 	rec->event_tolerance_ns =
 		rec->event_interval_ns * (dev->event_burst ? dev->event_burst - 1 : 0);
+	rec->dns_rate = dev->dns_rate;
+	rec->dns_burst = dev->dns_burst;
+	rec->dns_interval_ns = dev->dns_rate ? 1000000000ull / dev->dns_rate : 0;
+	rec->dns_tolerance_ns = rec->dns_interval_ns * (dev->dns_burst ? dev->dns_burst - 1 : 0);
 	memcpy(rec->host_mac, dev->host_mac, sizeof(rec->host_mac));
 }
 

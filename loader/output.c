@@ -166,6 +166,9 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
 	json_object_set_new(obj, "hook", json_string(d->tcx ? "tcx" : "clsact"));
+	json_object_set_new(obj, "dns_proxy", json_boolean(d->dns_proxy));
+	json_object_set_new(obj, "dns_rate", json_pack("{s:i,s:i}", "rate", (int)d->dns_rate,
+						       "burst", (int)d->dns_burst));
 	if (!vr_program_info(st, d->netns_cookie, &prog))
 		json_object_set_new(obj, "program",
 				    json_pack("{s:i,s:s,s:b}", "id", (int)prog.id, "tag", prog.tag,
@@ -282,6 +285,9 @@ void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 		printf("  audited (would be dropped): %lld packets %lld bytes\n",
 		       json_integer_value(json_object_get(c, "audited_packets")),
 		       json_integer_value(json_object_get(c, "audited_bytes")));
+	if (dp->dev.dns_proxy)
+		printf("  dns: to the proxy, %d queries/s, burst %d\n", (int)dp->dev.dns_rate,
+		       (int)dp->dev.dns_burst);
 	printf("  events: %d/s, burst %d%s; suppressed %lld, lost %lld\n", (int)dp->dev.event_rate,
 	       (int)dp->dev.event_burst, dp->dev.log_allowed ? ", allowed flows too" : "",
 	       json_integer_value(json_object_get(c, "events_suppressed")),

@@ -14,6 +14,8 @@ void vr_policy_init(struct vr_policy *p)
 	p->mode = VRNET_MODE_ENFORCE;
 	p->event_rate = VRNET_DEFAULT_EVENT_RATE;
 	p->event_burst = VRNET_DEFAULT_EVENT_BURST;
+	p->dns_rate = VRNET_DEFAULT_DNS_RATE;
+	p->dns_burst = VRNET_DEFAULT_DNS_BURST;
 }
 
 void vr_policy_free(struct vr_policy *p)
@@ -219,19 +221,28 @@ static int parse_list(json_t *root, const char *key, int list, const char *text,
 	return 0;
 }
 
+/* Whether the optional key @name is an object: 1, 0 when absent, -EINVAL (said in @err). */
+static int is_object(const json_t *o, const char *name, const char *source, char *err,
+		     size_t errlen)
+{
+	if (!o)
+		return 0;
+	if (json_is_object(o))
+		return 1;
+	snprintf(err, errlen, "%s: \"%s\" must be an object", source, name);
+	return -EINVAL;
+}
+
 /* "log": { "rate": N, "burst": N, "allowed": bool }, every key optional. */
 static int parse_log(json_t *log, const char *source, struct vr_policy *p, char *err,
 		     size_t errlen)
 {
+	int ret = is_object(log, "log", source, err, errlen);
 	const char *key;
 	json_t *v;
 
-	if (!log)
-		return 0;
-	if (!json_is_object(log)) {
-		snprintf(err, errlen, "%s: \"log\" must be an object", source);
-		return -EINVAL;
-	}
+	if (ret <= 0)
+		return ret;
 	json_object_foreach(log, key, v) {
 		json_int_t n = json_integer_value(v);
 
@@ -253,6 +264,31 @@ static int parse_log(json_t *log, const char *source, struct vr_policy *p, char 
 	return 0;
 }
 
+/* "dns_rate": {"rate": N, "burst": N}: the device's queries to the DNS proxy. */
+static int parse_dns_rate(json_t *o, const char *source, struct vr_policy *p, char *err,
+			  size_t errlen)
+{
+	int ret = is_object(o, "dns_rate", source, err, errlen);
+	const char *key;
+	json_t *v;
+
+	if (ret <= 0)
+		return ret;
+	json_object_foreach(o, key, v) {
+		json_int_t n = json_integer_value(v);
+
+		if (!json_is_integer(v) || n < 1 || n > VRNET_MAX_DNS_RATE ||
+		    (strcmp(key, "rate") && strcmp(key, "burst"))) {
+			snprintf(err, errlen,
+				 "%s: dns_rate.%.32s: \"rate\" takes 1-%d queries per second, \"burst\" 1-%d",
+				 source, key, VRNET_MAX_DNS_RATE, VRNET_MAX_DNS_RATE);
+			return -EINVAL;
+		}
+		*(strcmp(key, "rate") ? &p->dns_burst : &p->dns_rate) = (uint32_t)n;
+	}
+	return 0;
+}
+
 /* Whether @p allows or blocks anything by name. */
 static bool has_name_rules(const struct vr_policy *p)
 {
@@ -268,8 +304,8 @@ static bool has_name_rules(const struct vr_policy *p)
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen)
 {
-	static const char *const known[] = { "default", "allow", "block",   "dns",
-					     "dns_proxy", "mode", "log", "comment" };
+	static const char *const known[] = { "default", "allow", "block",   "dns",	 "dns_proxy",
+					     "dns_rate", "mode",  "log",     "comment" };
 	json_error_t jerr;
 	json_t *root, *v, *dns_proxy;
 	const char *key;
@@ -298,7 +334,7 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 				 source, where, sizeof(where));
 			free(ekey);
 			snprintf(err, errlen,
-				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, mode, log, comment)",
+				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, dns_rate, mode, log, comment)",
 				 where, key);
 			goto out;
 		}
@@ -339,7 +375,8 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 			goto out;
 		}
 	}
-	if (parse_log(json_object_get(root, "log"), source, p, err, errlen))
+	if (parse_log(json_object_get(root, "log"), source, p, err, errlen) ||
+	    parse_dns_rate(json_object_get(root, "dns_rate"), source, p, err, errlen))
 		goto out;
 	ret = parse_list(root, "allow", VRNET_LIST_ALLOW, text, len, source, p, err, errlen);
 	if (!ret)
@@ -428,10 +465,11 @@ static json_t *list_to_json(const struct vr_rule_list *l, bool dns)
 
 json_t *vr_policy_to_json(const struct vr_policy *p)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:{s:i,s:i,s:b}}", "default",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:{s:i,s:i},s:{s:i,s:i,s:b}}", "default",
 			 p->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "mode",
 			 p->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "allow",
 			 list_to_json(&p->allow, false), "block", list_to_json(&p->block, false),
-			 "dns", list_to_json(&p->dns, true), "dns_proxy", p->dns_proxy, "log", "rate",
+			 "dns", list_to_json(&p->dns, true), "dns_proxy", p->dns_proxy, "dns_rate",
+			 "rate", (int)p->dns_rate, "burst", (int)p->dns_burst, "log", "rate",
 			 (int)p->event_rate, "burst", (int)p->event_burst, "allowed", p->log_allowed);
 }

@@ -29,6 +29,8 @@ struct vr_policy {
 				 * the policy has name rules; false: they resolve at apply */
 	uint32_t event_rate;	/* events per second and device; 0: none */
 	uint32_t event_burst;
+	uint32_t dns_rate;	/* DNS queries per second the device may send the proxy */
+	uint32_t dns_burst;
 	struct vr_rule_list allow;
 	struct vr_rule_list block;
 	struct vr_rule_list dns;

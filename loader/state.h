@@ -75,6 +75,7 @@ struct vr_device {
 	__u32 policy_id, overlay_id;
 	__u8 default_action, internet, mode, log_allowed, dns_proxy;
 	__u32 event_rate, event_burst;
+	__u32 dns_rate, dns_burst;
 	__u8 host_mac[6]; /* of the host-side device, read at every apply */
 	/* its policies */
 	__u32 rule_count, portset_count, dns_count, source_rules;

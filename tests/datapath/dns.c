@@ -25,6 +25,12 @@
 /* A name rule less. */
 #define POLICY_FEWER                                                                         \
 	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:8443/tcp\"]}"
+/* The rate of queries of its own: 200 a second, bursts of 50. */
+#define RATE 200
+#define BURST 50
+#define POLICY_RATE                                                                          \
+	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:443/tcp\"],"  \
+	" \"dns_rate\": {\"rate\": 200, \"burst\": 50}}"
 /* A name rule more. */
 #define POLICY_MORE                                                                          \
 	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:8443/tcp\"," \
@@ -239,11 +245,14 @@ static void test_query_rate(void **state)
 	double ms;
 
 	dp_skip_unless_root();
-	dev = fresh_device();
+	assert_int_equal(dp_apply(POLICY_RATE), 0);
+	dev = device();
+	assert_int_equal(dev.dns_rate, RATE);
+	assert_int_equal(dev.dns_burst, BURST);
 	assert_int_equal(bpf_map_update_elem(dp.st.dnsrate_fd, &dev.slot, &fresh, BPF_ANY), 0);
 	dp_build(&query, &f);
 	start = vr_ktime_ns();
-	for (int i = 0; first_drop < 0 && i < 10 * VRNET_DNS_QUERY_BURST; i++) {
+	for (int i = 0; first_drop < 0 && i < 10 * BURST; i++) {
 		assert_int_equal(dp_run(&f, &v), 0);
 		/* no proxy device in this namespace: a steered query is dropped too, reason dns */
 		if (v.reason == VRNET_REASON_DNS_RATE)
@@ -253,11 +262,10 @@ static void test_query_rate(void **state)
 	}
 	ms = (double)(vr_ktime_ns() - start) / 1e6;
 	assert_false(v.allow);
-	if (first_drop < VRNET_DNS_QUERY_BURST ||
-	    first_drop > VRNET_DNS_QUERY_BURST + ms * VRNET_DNS_QUERY_RATE / 1000 + 1)
+	if (first_drop < BURST || first_drop > BURST + ms * RATE / 1000 + 1)
 		fail_msg("first drop after %d queries in %.1f ms, burst %d, rate %d/s", first_drop,
-			 ms, VRNET_DNS_QUERY_BURST, VRNET_DNS_QUERY_RATE);
-	usleep(3 * 1000000 / VRNET_DNS_QUERY_RATE);
+			 ms, BURST, RATE);
+	usleep(3 * 1000000 / RATE);
 	assert_int_equal(dp_run(&f, &v), 0);
 	assert_int_equal(v.reason, VRNET_REASON_DNS);
 }

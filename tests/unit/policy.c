@@ -404,6 +404,27 @@ static void test_dns_proxy_default(void **state)
 	}
 }
 
+/* "dns_rate": the device's queries to the DNS proxy, defaults and bounds. */
+static void test_dns_rate(void **state)
+{
+	struct vr_policy p;
+	char err[512] = "";
+
+	assert_int_equal(parse("{}", &p, err, sizeof(err)), 0);
+	assert_int_equal(p.dns_rate, VRNET_DEFAULT_DNS_RATE);
+	assert_int_equal(p.dns_burst, VRNET_DEFAULT_DNS_BURST);
+	vr_policy_free(&p);
+	assert_int_equal(parse("{\"dns_rate\": {\"rate\": 50, \"burst\": 7}}", &p, err,
+			       sizeof(err)), 0);
+	assert_int_equal(p.dns_rate, 50);
+	assert_int_equal(p.dns_burst, 7);
+	vr_policy_free(&p);
+	expect_error("{\"dns_rate\": {\"rate\": 0}}", "dns_rate.rate: \"rate\" takes 1-");
+	expect_error("{\"dns_rate\": {\"burst\": 1000001}}", "dns_rate.burst");
+	expect_error("{\"dns_rate\": {\"per\": 1}}", "dns_rate.per");
+	expect_error("{\"dns_rate\": 5}", "\"dns_rate\" must be an object");
+}
+
 static void test_read_file(void **state)
 {
 	static const char text[] = "{\n  \"allow\": [\"10.0.0.1:443/tcp\"],\n"
@@ -589,7 +610,7 @@ static void test_to_json(void **state)
 	if (!parsed)
 		fail_msg("%s: %s", dumped, jerr.text);
 	assert_true(json_is_object(parsed));
-	assert_int_equal(json_object_size(parsed), 7);
+	assert_int_equal(json_object_size(parsed), 8);
 	assert_string_equal(json_string_value(json_object_get(parsed, "default")), "allow");
 	assert_string_equal(json_string_value(json_object_get(parsed, "mode")), "enforce");
 	/* a name rule and no "dns_proxy": the proxy, written out as such */
@@ -647,6 +668,7 @@ int main(void)
 		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_dns_entries),
 		cmocka_unit_test(test_dns_proxy_default),
+		cmocka_unit_test(test_dns_rate),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_file_missing),
 		cmocka_unit_test(test_read_file_too_large),
