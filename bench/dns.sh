@@ -166,7 +166,8 @@ vr attach vrj --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach"
 # Not through vr(): $! must be the proxy's own PID, for its CPU time. The
 # trap ends it with everything else in the jail (a Ctrl-C ends it at once:
 # a `wait` on it then, from vr_stop_pid, was seen to block on another child).
-"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$JAIL" --resolver "$UP:$UP_PORT" -j dns \
+# --max-addresses: the connect test opens 10,000 addresses at once on one device
+"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$JAIL" --resolver "$UP:$UP_PORT" -j dns --max-addresses 20000 \
 	>"$TMP/proxy.jsonl" 2>"$TMP/proxy.err" &
 proxy_pid=$!
 

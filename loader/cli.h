@@ -26,6 +26,7 @@ enum {
 	OPT_REFUSE = 1 << 7,
 	OPT_MIN_TTL = 1 << 8,
 	OPT_GRACE = 1 << 9,
+	OPT_MAX_ADDRESSES = 1 << 10,
 };
 
 struct vr_cli_options {
@@ -39,7 +40,7 @@ struct vr_cli_options {
 	const char *summary;
 	const char *wait;
 	const char *netns;
-	const char *refuse, *min_ttl, *grace; /* dns */
+	const char *refuse, *min_ttl, *grace, *max_addresses; /* dns */
 };
 
 extern struct vr_cli_options opt;

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <ldns/ldns.h>
 #include "cli.h"
+#include "dns_opened.h"
 #include "dns_proxy.h"
 #include "log.h"
 #include "output.h"
@@ -23,7 +24,13 @@ static void on_signal(int sig)
 /* One line per query: text, or a JSON object with -j. */
 static void print_event(const struct vr_dns_event *e, void *ctx)
 {
-	char *tname = ldns_rr_type2str((ldns_rr_type)e->qtype);
+	char *tname;
+
+	if (!e) {
+		fflush(stdout);
+		return;
+	}
+	tname = ldns_rr_type2str((ldns_rr_type)e->qtype);
 	if (opt.json)
 		vr_json_print(json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:I}", "type", "dns", "action",
 					e->action, "name", e->name, "qtype", tname ? tname : "?",
@@ -33,14 +40,13 @@ static void print_event(const struct vr_dns_event *e, void *ctx)
 	else
 		printf("%s %s %s (slot %u, %d addresses opened)\n", e->action, e->name,
 		       tname ? tname : "?", e->slot, e->addrs);
-	fflush(stdout);
 	free(tname);
 }
 
 /* The proxy's settings from the options: 0, or the usage error's exit code. */
 static int proxy_opts(struct vr_dns_proxy_opts *o)
 {
-	long min_ttl = VR_DNS_MIN_TTL_S, grace = VR_DNS_GRACE_S;
+	long min_ttl = VR_DNS_MIN_TTL_S, grace = VR_DNS_GRACE_S, max = VR_DNS_MAX_ADDRS_PER_DEVICE;
 	int ret = 0;
 
 	*o = (struct vr_dns_proxy_opts){ .upstream = &opt.resolver,
@@ -54,6 +60,11 @@ static int proxy_opts(struct vr_dns_proxy_opts *o)
 		ret = parse_count(opt.min_ttl, "--min-ttl", 86400, &min_ttl);
 	if (!ret && opt.grace)
 		ret = parse_count(opt.grace, "--grace", 86400, &grace);
+	if (!ret && opt.max_addresses)
+		ret = parse_count(opt.max_addresses, "--max-addresses", VRNET_MAX_DNS_ADDRS, &max);
+	if (!ret && !max)
+		ret = fail(VR_EXIT_USAGE, "--max-addresses must be 1-%d", VRNET_MAX_DNS_ADDRS);
+	o->max_addresses = (unsigned int)max;
 	o->min_ttl_s = (unsigned int)min_ttl;
 	o->grace_s = (unsigned int)grace;
 	return ret;

@@ -17,8 +17,9 @@ __u64 vr_ktime_ns(void)
 	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
 }
 
-int vr_dns_opened_init(struct vr_dns_opened *o)
+int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device)
 {
+	o->max_per_device = max_per_device ? max_per_device : VR_DNS_MAX_ADDRS_PER_DEVICE;
 	o->count = calloc(VRNET_MAX_DEVICES, sizeof(*o->count));
 	return o->count ? 0 : -ENOMEM;
 }
@@ -187,7 +188,7 @@ int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
 {
 	if (!bpf_map_update_elem(st->dnsaddrs_fd, key, val, BPF_EXIST))
 		return 0; /* renewed */
-	if (o->count[key->slot] >= VR_DNS_MAX_ADDRS_PER_DEVICE)
+	if (o->count[key->slot] >= o->max_per_device)
 		return -ENOSPC;
 	if (bpf_map_update_elem(st->dnsaddrs_fd, key, val, BPF_NOEXIST))
 		return errno == EEXIST ? 0 : -errno; /* E2BIG: full */

@@ -10,7 +10,7 @@
 #include "compile.h"
 #include "state.h"
 
-/* Addresses open at once per device; vrnet_dnsaddrs holds VRNET_MAX_DNS_ADDRS in all. */
+/* Addresses open at once per device, by default; vrnet_dnsaddrs holds VRNET_MAX_DNS_ADDRS in all. */
 #define VR_DNS_MAX_ADDRS_PER_DEVICE 1024
 
 /* Now on bpf_ktime_get_ns()'s clock (CLOCK_MONOTONIC), which expiries use. */
@@ -18,9 +18,11 @@ __u64 vr_ktime_ns(void);
 
 struct vr_dns_opened {
 	__u32 *count; /* per slot: entries in the map */
+	__u32 max_per_device;
 };
 
-int vr_dns_opened_init(struct vr_dns_opened *o);
+/* @max_per_device: the bound of each device (0: VR_DNS_MAX_ADDRS_PER_DEVICE). */
+int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device);
 void vr_dns_opened_free(struct vr_dns_opened *o);
 
 /*
@@ -36,7 +38,7 @@ int vr_dns_opened_count(struct vr_state *st, __u32 *count);
 
 /*
  * Opens @key with @val (or renews it). Return: 0; -ENOSPC when its device
- * has VR_DNS_MAX_ADDRS_PER_DEVICE open; -E2BIG when the map is full.
+ * has its bound open; -E2BIG when the map is full.
  */
 int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
 		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val);

@@ -20,6 +20,8 @@
 #define NS_PER_S 1000000000ull
 #define SYNC_EVERY_NS NS_PER_S	     /* looks for namespaces gained or lost */
 #define SWEEP_EVERY_NS (10 * NS_PER_S) /* deletes expired addresses */
+#define UDP_BATCH 64		       /* queries read from one socket in a round */
+#define SWEEP_ON_FULL_NS NS_PER_S      /* the soonest a bound hit sweeps again */
 
 /* A device's name rules (base and overlay), read once per change of either. */
 struct names {
@@ -54,6 +56,7 @@ struct proxy {
 	struct vr_dns_listeners ls;
 	struct conn *conns[VR_DNS_MAX_TCP_CONNS];
 	__u16 *inflight; /* per slot: queries asked upstream, not answered yet */
+	__u64 swept_ns;	 /* the last sweep */
 	size_t pending;	 /* all of them */
 	struct vr_dns_opened opened;
 	struct vr_dns_report report;
@@ -169,6 +172,13 @@ static void refuse(const struct client *to, const struct vr_dns_query *q, int rc
 	free(wire);
 }
 
+/* Deletes what expired (dns_opened.h), and notes when. */
+static int sweep(struct proxy *px, __u64 now)
+{
+	px->swept_ns = now;
+	return vr_dns_opened_sweep(px->st, &px->opened, now);
+}
+
 /*
  * Opens the addresses @a (@n of them) for the device of @p until their TTL,
  * and the grace, run out. Return: 0, or why not all of them are open:
@@ -194,9 +204,14 @@ static int open_addresses(struct proxy *px, const struct pending *p, const struc
 
 		memcpy(key.addr, a[i].addr, a[i].family == 4 ? 4 : 16);
 		ret = vr_dns_opened_add(px->st, &px->opened, &key, &val);
-		if (ret && !swept) { /* room may be taken by what expired since the last sweep */
+		/*
+		 * Room may be taken by what expired since the last sweep. A sweep
+		 * walks the whole map: once a second at most, or a sandbox at its
+		 * bound could make the proxy walk it for every query.
+		 */
+		if (ret && !swept && now - px->swept_ns >= SWEEP_ON_FULL_NS) {
 			swept = true;
-			vr_dns_opened_sweep(px->st, &px->opened, now);
+			sweep(px, now);
 			ret = vr_dns_opened_add(px->st, &px->opened, &key, &val);
 		}
 	}
@@ -330,14 +345,21 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	ares_send(px->ch, buf, (int)len, on_answer, p);
 }
 
+/* Reads what @fd holds, at most UDP_BATCH queries (the other sockets get their turn). */
 static void on_udp(struct proxy *px, int fd)
 {
-	struct client to = { .fd = fd, .addr_len = sizeof(to.addr) };
 	uint8_t buf[4096];
-	ssize_t len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&to.addr, &to.addr_len);
 
-	if (len > 0)
-		on_query(px, &to, buf, (size_t)len);
+	for (int i = 0; i < UDP_BATCH; i++) {
+		struct client to = { .fd = fd, .addr_len = sizeof(to.addr) };
+		ssize_t len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&to.addr,
+				       &to.addr_len);
+
+		if (len < 0)
+			return; /* EAGAIN: all read */
+		if (len > 0)
+			on_query(px, &to, buf, (size_t)len);
+	}
 }
 
 static void drop_conn(struct proxy *px, int i)
@@ -442,13 +464,13 @@ static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
 		return ret;
 	}
 	px->inflight = calloc(VRNET_MAX_DEVICES, sizeof(*px->inflight));
-	if (!px->inflight || vr_dns_opened_init(&px->opened) ||
+	if (!px->inflight || vr_dns_opened_init(&px->opened, px->opts->max_addresses) ||
 	    vr_dns_report_init(&px->report, px->st)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
 	/* a restart resumes from the map: what expired while no proxy ran goes now */
-	ret = vr_dns_opened_sweep(px->st, &px->opened, vr_ktime_ns());
+	ret = sweep(px, vr_ktime_ns());
 	if (ret < 0) {
 		snprintf(err, errlen, "couldn't read %s: %s", VRNET_MAP_DNSADDRS, strerror(-ret));
 		return ret;
@@ -545,7 +567,9 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 	int lock_fd = -1, ret = start(&px, &lock_fd, err, errlen);
 
 	while (!ret && !*stop) {
-		struct timeval tv, *tvp, maxtv = { .tv_sec = 1 };
+		/* counts wait at most a flush period to reach vrnet_dnsstats */
+		struct timeval tv, *tvp, maxtv = { .tv_sec = px.report.n_dirty ? 0 : 1,
+						   .tv_usec = px.report.n_dirty ? 100000 : 0 };
 		__u64 now = vr_ktime_ns();
 		size_t first_ares;
 
@@ -555,7 +579,7 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 			next_sync = now + SYNC_EVERY_NS;
 		}
 		if (now >= next_sweep) {
-			vr_dns_opened_sweep(st, &px.opened, now);
+			sweep(&px, now);
 			next_sweep = now + SWEEP_EVERY_NS;
 		}
 		ret = gather(&px, &w, &first_ares);
@@ -569,7 +593,11 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 			break;
 		}
 		dispatch(&px, &w, first_ares);
+		if (px.log)
+			px.log(NULL, px.log_ctx); /* the round's lines go out together */
+		vr_dns_report_flush(&px.report, false);
 	}
+	vr_dns_report_flush(&px.report, true);
 	if (px.ch)
 		ares_destroy(px.ch); /* answers nothing left pending: their connections close */
 	names_free(&px.cache);

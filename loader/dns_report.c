@@ -1,54 +1,86 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <bpf/bpf.h>
 #include "dns_opened.h"
 #include "dns_report.h"
 
+#define FLUSH_EVERY_NS 100000000ull
+
 int vr_dns_report_init(struct vr_dns_report *r, struct vr_state *st)
 {
-	r->st = st;
+	*r = (struct vr_dns_report){ .st = st };
 	r->tat = calloc(VRNET_MAX_DEVICES, sizeof(*r->tat));
-	return r->tat ? 0 : -ENOMEM;
+	r->counts = calloc(VRNET_MAX_DEVICES, sizeof(*r->counts));
+	r->dirty = calloc(VRNET_MAX_DEVICES, sizeof(*r->dirty));
+	return r->tat && r->counts && r->dirty ? 0 : -ENOMEM;
 }
 
 void vr_dns_report_free(struct vr_dns_report *r)
 {
 	free(r->tat);
-	r->tat = NULL;
+	free(r->counts);
+	free(r->dirty);
+	*r = (struct vr_dns_report){ 0 };
 }
 
 #define SUPPRESSED (VR_DNS_DROPPED + 1) /* a refusal's event, held back */
 
-/* The proxy is vrnet_dnsstats's only writer: a read, then a write. */
+/* Counts @what for @slot in memory; a query costs no system call. */
 static void add(struct vr_dns_report *r, __u32 slot, int what)
 {
-	struct vrnet_dnsstats s;
+	struct vrnet_dnsstats *c = &r->counts[slot];
+	static const struct vrnet_dnsstats zero;
 
-	if (bpf_map_lookup_elem(r->st->dnsstats_fd, &slot, &s))
-		return;
+	if (!memcmp(c, &zero, sizeof(zero)))
+		r->dirty[r->n_dirty++] = slot;
 	switch (what) {
 	case VR_DNS_ANSWERED:
-		s.answered++;
+		c->answered++;
 		break;
 	case VR_DNS_REFUSED:
-		s.refused++;
+		c->refused++;
 		break;
 	case VR_DNS_FAILED:
-		s.failed++;
+		c->failed++;
 		break;
 	case VR_DNS_DROPPED:
-		s.dropped++;
+		c->dropped++;
 		break;
 	default:
-		s.events_suppressed++;
+		c->events_suppressed++;
 	}
-	bpf_map_update_elem(r->st->dnsstats_fd, &slot, &s, BPF_ANY);
 }
 
 void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what)
 {
 	add(r, slot, what);
+}
+
+/* The proxy is vrnet_dnsstats's only writer: a read, then a write, per device counted. */
+void vr_dns_report_flush(struct vr_dns_report *r, bool now)
+{
+	__u64 t = vr_ktime_ns();
+
+	if (!r->counts || (!now && t - r->flushed_ns < FLUSH_EVERY_NS))
+		return;
+	r->flushed_ns = t;
+	for (size_t i = 0; i < r->n_dirty; i++) {
+		__u32 slot = r->dirty[i];
+		struct vrnet_dnsstats *c = &r->counts[slot], s;
+
+		if (!bpf_map_lookup_elem(r->st->dnsstats_fd, &slot, &s)) {
+			s.answered += c->answered;
+			s.refused += c->refused;
+			s.failed += c->failed;
+			s.dropped += c->dropped;
+			s.events_suppressed += c->events_suppressed;
+			bpf_map_update_elem(r->st->dnsstats_fd, &slot, &s, BPF_ANY);
+		}
+		memset(c, 0, sizeof(*c));
+	}
+	r->n_dirty = 0;
 }
 
 void vr_dns_report_refusal(struct vr_dns_report *r, const struct vr_device *dev,

@@ -15,13 +15,20 @@ enum vr_dns_outcome { VR_DNS_ANSWERED, VR_DNS_REFUSED, VR_DNS_FAILED, VR_DNS_DRO
 struct vr_dns_report {
 	struct vr_state *st;
 	__u64 *tat; /* per slot: the event rate's theoretical arrival time (GCRA) */
+	struct vrnet_dnsstats *counts; /* per slot: not yet in vrnet_dnsstats */
+	__u32 *dirty;		       /* the slots with counts */
+	size_t n_dirty;
+	__u64 flushed_ns;
 };
 
 int vr_dns_report_init(struct vr_dns_report *r, struct vr_state *st);
 void vr_dns_report_free(struct vr_dns_report *r);
 
-/* Counts one query of the device in @slot. */
+/* Counts one query of the device in @slot (in vrnet_dnsstats at the next flush). */
 void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what);
+
+/* Adds the counts to vrnet_dnsstats: at most every 100 ms, or now if @now. */
+void vr_dns_report_flush(struct vr_dns_report *r, bool now);
 
 /*
  * Queues @e (a refusal) for `log` if @dev's event rate lets it go now;

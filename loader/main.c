@@ -101,8 +101,8 @@ static const struct cmd cmds[] = {
 	  "binary's, on the same maps: one step per device (a tcx link update or a cls_bpf\n"
 	  "replace), so no packet goes unfiltered and every policy, counter and event\n"
 	  "stays. Namespaces already running this build are left alone unless --force." },
-	{ "dns", do_dns, 0, 0, OPT_REFUSE | OPT_MIN_TTL | OPT_GRACE,
-	  "[--refuse nxdomain|refused] [--min-ttl S] [--grace S]",
+	{ "dns", do_dns, 0, 0, OPT_REFUSE | OPT_MIN_TTL | OPT_GRACE | OPT_MAX_ADDRESSES,
+	  "[--refuse nxdomain|refused] [--min-ttl S] [--grace S] [--max-addresses N]",
 	  "Run the DNS proxy in the foreground, one line per query: it serves the devices\n"
 	  "of every network namespace of the pin directory, those attached later too, and\n"
 	  "asks the upstream (--resolver) from its own. The queries of devices whose\n"
@@ -110,7 +110,8 @@ static const struct cmd cmds[] = {
 	  "from it: a name no rule allows gets NXDOMAIN (--refuse refused: REFUSED) and\n"
 	  "never leaves the host; an allowed name's addresses are opened for the device,\n"
 	  "for max(TTL, --min-ttl, default 30) + --grace (default 60) seconds, before the\n"
-	  "answer goes (docs/dns-proxy.md).\n"
+	  "answer goes (docs/dns-proxy.md). --max-addresses: open at once per device\n"
+	  "(default 1024; an answer over it gets SERVFAIL).\n"
 	  "One proxy per pin directory: a second one exits 4." },
 	{ "version", do_version, 0, 0, 0, "",
 	  "Print the version, this binary's program build, and the programs running on\n"
@@ -200,6 +201,7 @@ enum {
 	LONG_REFUSE,
 	LONG_MIN_TTL,
 	LONG_GRACE,
+	LONG_MAX_ADDRESSES,
 };
 
 static const struct option long_opts[] = {
@@ -222,6 +224,7 @@ static const struct option long_opts[] = {
 	{ "refuse", required_argument, NULL, LONG_REFUSE },
 	{ "min-ttl", required_argument, NULL, LONG_MIN_TTL },
 	{ "grace", required_argument, NULL, LONG_GRACE },
+	{ "max-addresses", required_argument, NULL, LONG_MAX_ADDRESSES },
 	{ 0 },
 };
 
@@ -319,6 +322,10 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.grace = optarg;
 			*seen |= OPT_GRACE;
 			break;
+		case LONG_MAX_ADDRESSES:
+			opt.max_addresses = optarg;
+			*seen |= OPT_MAX_ADDRESSES;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -350,6 +357,7 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_REFUSE  ? "--refuse" :
 	       bits & OPT_MIN_TTL ? "--min-ttl" :
 	       bits & OPT_GRACE	  ? "--grace" :
+	       bits & OPT_MAX_ADDRESSES ? "--max-addresses" :
 				    "--summary-interval";
 }
 

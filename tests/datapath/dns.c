@@ -137,7 +137,7 @@ static void test_sweep_keeps_what_is_in_force(void **state)
 	open_for(dev.slot, "203.0.113.10", dev.policy_id + 100, dev.policy_id + 100, 0, 60);
 	open_for(dev.slot, "203.0.113.11", dev.policy_id + 100, dev.policy_id, 1, 60);
 	open_for(dev.slot + 1, "203.0.113.9", dev.policy_id, dev.policy_id, 0, 60); /* no device */
-	assert_int_equal(vr_dns_opened_init(&o), 0);
+	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
 	assert_int_equal(vr_dns_opened_sweep(&dp.st, &o, vr_ktime_ns()), 3);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
 	assert_true(is_open(dev.slot, "203.0.113.11", NULL));
@@ -159,7 +159,7 @@ static void test_bound_per_device(void **state)
 	dp_skip_unless_root();
 	dev = fresh_device();
 	val.policy_id = val.prev_policy_id = dev.policy_id;
-	assert_int_equal(vr_dns_opened_init(&o), 0);
+	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
 	for (int i = 0; i < VR_DNS_MAX_ADDRS_PER_DEVICE; i++) {
 		struct vrnet_dnsaddr_key key;
 
