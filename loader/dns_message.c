@@ -127,3 +127,32 @@ int vr_dns_answer_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 	ldns_pkt_free(pkt);
 	return (int)n;
 }
+
+/* The smallest TTL of @list's records into @ttl. */
+static void min_ttl_of(const ldns_rr_list *list, uint32_t *ttl)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++) {
+		uint32_t t = ldns_rr_ttl(ldns_rr_list_rr(list, i));
+
+		if (t < *ttl)
+			*ttl = t;
+	}
+}
+
+int vr_dns_answer_reusable_ttl(const uint8_t *wire, size_t len)
+{
+	uint32_t ttl = UINT32_MAX;
+	ldns_pkt *pkt = NULL;
+
+	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+		return -EINVAL;
+	if (!ldns_pkt_qr(pkt) || ldns_pkt_tc(pkt) || ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR ||
+	    ldns_pkt_qdcount(pkt) != 1 || !ldns_pkt_ancount(pkt)) {
+		ldns_pkt_free(pkt);
+		return 0;
+	}
+	min_ttl_of(ldns_pkt_answer(pkt), &ttl);
+	min_ttl_of(ldns_pkt_authority(pkt), &ttl);
+	ldns_pkt_free(pkt);
+	return ttl > INT32_MAX ? INT32_MAX : (int)ttl;
+}

@@ -53,4 +53,11 @@ struct vr_dns_addr {
 int vr_dns_answer_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 			struct vr_dns_addr *out, size_t max);
 
+/*
+ * Whether @wire (an upstream's answer) may be reused for other askers: a
+ * NOERROR answer, not truncated, with one question. Return: the smallest
+ * TTL of its records (0: none may be kept), or -EINVAL.
+ */
+int vr_dns_answer_reusable_ttl(const uint8_t *wire, size_t len);
+
 #endif

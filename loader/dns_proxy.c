@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "dns_cache.h"
 #include "dns_listen.h"
 #include "dns_message.h"
 #include "dns_names.h"
@@ -60,6 +61,7 @@ struct proxy {
 	size_t pending;	 /* all of them */
 	struct vr_dns_opened opened;
 	struct vr_dns_report report;
+	struct vr_dns_cache answers;
 	struct names cache;
 	vr_dns_log_fn log;
 	void *log_ctx;
@@ -184,8 +186,8 @@ static int sweep(struct proxy *px, __u64 now)
  * and the grace, run out. Return: 0, or why not all of them are open:
  * -ENOSPC (the device's bound, after a sweep) or -E2BIG (the map is full).
  */
-static int open_addresses(struct proxy *px, const struct pending *p, const struct vr_dns_addr *a,
-			  int n)
+static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
+			  const struct vrnet_port_entry *entry, const struct vr_dns_addr *a, int n)
 {
 	const struct vr_dns_proxy_opts *o = px->opts;
 	__u64 now = vr_ktime_ns();
@@ -193,13 +195,13 @@ static int open_addresses(struct proxy *px, const struct pending *p, const struc
 	int ret = 0;
 
 	for (int i = 0; !ret && i < n; i++) {
-		struct vrnet_dnsaddr_key key = { .slot = p->slot, .family = (__u8)a[i].family };
+		struct vrnet_dnsaddr_key key = { .slot = slot, .family = (__u8)a[i].family };
 		uint32_t ttl = a[i].ttl < o->min_ttl_s ? o->min_ttl_s : a[i].ttl;
 		struct vrnet_dnsaddr val = {
 			.expires_ns = now + ((__u64)ttl + o->grace_s) * NS_PER_S,
-			.policy_id = p->policy_id,
-			.prev_policy_id = p->policy_id,
-			.entry = p->entry,
+			.policy_id = policy_id,
+			.prev_policy_id = policy_id,
+			.entry = *entry,
 		};
 
 		memcpy(key.addr, a[i].addr, a[i].family == 4 ? 4 : 16);
@@ -225,7 +227,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct vr_dns_addr addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
 	const char *action = "answered";
 	__u64 start = vr_ktime_ns();
-	int n = 0, ret;
+	int n = 0, ret, reuse;
 
 	px->pending--;
 	px->inflight[p->slot]--;
@@ -235,12 +237,17 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		action = "failed";
 		goto out;
 	}
-	if (p->opens) {
+	reuse = p->to.tcp ? 0 : vr_dns_answer_reusable_ttl(abuf, (size_t)alen);
+	if (p->opens || reuse > 0)
 		n = vr_dns_answer_addrs(abuf, (size_t)alen, p->q.qname, addrs,
 					VR_DNS_MAX_ADDRS_PER_ANSWER + 1);
+	if (reuse > 0) /* for the next asker, whose own rules decide first */
+		vr_dns_cache_put(&px->answers, &p->q, abuf, (size_t)alen, addrs, n,
+				 (uint32_t)reuse, start);
+	if (p->opens) {
 		ret = n > VR_DNS_MAX_ADDRS_PER_ANSWER ? -EMSGSIZE :
-		      n > 0				? open_addresses(px, p, addrs, n) :
-							  0;
+		      n > 0 ? open_addresses(px, p->slot, p->policy_id, &p->entry, addrs, n) :
+			      0;
 		if (ret) { /* an answer whose addresses would not all pass is not released */
 			refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
 			action = ret == -EMSGSIZE ? "too_many" : "full";
@@ -276,6 +283,36 @@ static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
 	return rule;
 }
 
+/*
+ * Answers @q from the cache, as an upstream answer is: opened for the
+ * device in @slot first (@entry; NULL: no name rule, nothing opens).
+ */
+static void answer_cached(struct proxy *px, const struct client *to, const struct vr_dns_query *q,
+			  __u32 slot, __u32 policy_id, const struct vrnet_port_entry *entry,
+			  const struct vr_dns_cached *hit)
+{
+	__u64 start = vr_ktime_ns();
+	const char *action = "answered";
+	int n = entry ? hit->n_addrs : 0, ret = 0;
+	uint8_t out[4096];
+
+	if (n > VR_DNS_MAX_ADDRS_PER_ANSWER)
+		ret = -EMSGSIZE;
+	else if (n > 0)
+		ret = open_addresses(px, slot, policy_id, entry, hit->addrs, n);
+	if (ret || hit->len > sizeof(out)) {
+		refuse(to, q, LDNS_RCODE_SERVFAIL);
+		action = ret == -EMSGSIZE ? "too_many" : "full";
+		n = 0;
+	} else {
+		vr_dns_cached_answer(hit, q, out);
+		reply(to, out, hit->len);
+	}
+	log_event(px, action, slot, q, n, vr_ktime_ns() - start);
+	vr_dns_count(&px->report, slot, strcmp(action, "answered") ? VR_DNS_FAILED :
+								    VR_DNS_ANSWERED);
+}
+
 /* The refusal of @q by @rule (an index of the patterns; -1: the default), for `log`. */
 static void report_refusal(struct proxy *px, const struct vr_device *dev,
 			   const struct vr_dns_query *q, int rule, int rcode)
@@ -297,6 +334,8 @@ static void report_refusal(struct proxy *px, const struct vr_device *dev,
 static void on_query(struct proxy *px, const struct client *to, const uint8_t *buf, size_t len)
 {
 	int slot = slot_of(&to->addr), rule;
+	const struct vr_dns_cached *hit;
+	struct vrnet_port_entry entry = { 0 };
 	struct vr_dns_query q;
 	struct names *names;
 	struct pending *p;
@@ -318,6 +357,20 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 		vr_dns_query_free(&q);
 		return;
 	}
+	if (rule >= 0) { /* a name rule allows it: the answer opens its addresses */
+		const struct vrnet_rule *r = &names->dp.rules[names->p[rule].rule_id];
+
+		entry = (struct vrnet_port_entry){ .port_lo = r->port_lo, .port_hi = r->port_hi,
+						   .proto = r->proto, .action = VRNET_ACTION_ALLOW,
+						   .any_port = r->any_port,
+						   .rule_id = names->p[rule].rule_id };
+	}
+	if (!to->tcp && (hit = vr_dns_cache_get(&px->answers, &q, vr_ktime_ns()))) {
+		answer_cached(px, to, &q, (__u32)slot, names->policy_id, rule >= 0 ? &entry : NULL,
+			      hit);
+		vr_dns_query_free(&q);
+		return;
+	}
 	if (px->inflight[slot] >= VR_DNS_MAX_INFLIGHT || px->pending >= VR_DNS_MAX_PENDING ||
 	    !(p = calloc(1, sizeof(*p)))) {
 		reply(to, NULL, 0); /* over its bound: dropped, as a busy server does */
@@ -330,16 +383,8 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	p->q = q;
 	p->slot = (__u32)slot;
 	p->policy_id = names->policy_id; /* that of the rules that decided */
-	if (rule >= 0) {
-		const struct vrnet_rule *r = &names->dp.rules[names->p[rule].rule_id];
-
-		p->opens = true;
-		p->entry = (struct vrnet_port_entry){ .port_lo = r->port_lo, .port_hi = r->port_hi,
-						      .proto = r->proto,
-						      .action = VRNET_ACTION_ALLOW,
-						      .any_port = r->any_port,
-						      .rule_id = names->p[rule].rule_id };
-	}
+	p->opens = rule >= 0;
+	p->entry = entry;
 	px->pending++;
 	px->inflight[slot]++;
 	ares_send(px->ch, buf, (int)len, on_answer, p);
@@ -465,7 +510,7 @@ static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
 	}
 	px->inflight = calloc(VRNET_MAX_DEVICES, sizeof(*px->inflight));
 	if (!px->inflight || vr_dns_opened_init(&px->opened, px->opts->max_addresses) ||
-	    vr_dns_report_init(&px->report, px->st)) {
+	    vr_dns_report_init(&px->report, px->st) || vr_dns_cache_init(&px->answers)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -607,6 +652,7 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 	vr_dns_listeners_close(&px.ls);
 	vr_dns_opened_free(&px.opened);
 	vr_dns_report_free(&px.report);
+	vr_dns_cache_free(&px.answers);
 	free(px.inflight);
 	free(w.pfd);
 	free(w.conn_of);

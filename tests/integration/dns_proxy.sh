@@ -14,7 +14,8 @@ vr_init dig dnsmasq
 
 vr_jail_sandbox
 jail=$VR_JAIL sbx=$VR_SBX
-for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.40 203.0.113.99 198.51.100.66; do
+for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.40 203.0.113.50 203.0.113.51 \
+	203.0.113.99 198.51.100.66; do
 	ip -n "$jail" addr add $a/32 dev vrj || vr_fatal "address $a in the jail"
 done
 ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad || vr_fatal "2001:db8::10 in the jail"
@@ -26,12 +27,15 @@ vr_dns_upstream "$jail" 10.233.1.1 \
 	--address=/cdn.example.test/203.0.113.20 \
 	--cname=cname.example.test,edge.example.test --host-record=edge.example.test,203.0.113.30 \
 	--host-record=bad.example.test,203.0.113.99 --host-record=new.example.test,203.0.113.40 \
+	--host-record=cached.example.test,203.0.113.50,300 \
+	--host-record=cached2.example.test,203.0.113.51,300 \
 	--address=/attacker.example/198.51.100.66
 vr_dns_services "$jail"
 
 policy=$(vr_policy dns '{"default": "deny", "dns_proxy": true,
 	"allow": ["api.example.test:443/tcp", "*.cdn.example.test:443/tcp",
-		  "cname.example.test:443/tcp", "bad.example.test:443/tcp"],
+		  "cname.example.test:443/tcp", "bad.example.test:443/tcp",
+		  "cached.example.test:443/tcp", "cached2.example.test:443/tcp"],
 	"block": ["203.0.113.99"]}')
 expect "attach with name rules and dns_proxy" vj attach vrj --policy "$policy"
 vj --resolver 10.233.1.1:5353 dns >"$VR_TMP/proxy.log" 2>&1 &
@@ -170,12 +174,21 @@ expect_lookup "the edit's name" "203.0.113.40" 192.0.2.53 new.example.test A
 expect_connect "the edit's name's address" reach 203.0.113.40 443
 check_name "check, the edit's name" 0 new.example.test:443/tcp "allow 203.0.113.40:allow"
 
+# answers with a TTL are reused (dnsmasq's are 0 unless said): the upstream
+# sees a name once, the asker gets its own spelling back
+asked() { grep -ci "query\[A\] $1 from" "$VR_TMP/dnsmasq.log"; }
+expect_lookup "a name with a TTL" 203.0.113.50 192.0.2.53 cached.example.test A
+expect_lookup "again, spelled otherwise" 203.0.113.50 192.0.2.53 CACHED.Example.TEST A
+expect_lookup "another name with a TTL" 203.0.113.51 192.0.2.53 cached2.example.test A
+expect_eq "the upstream was asked once: the second answer came from the cache" \
+	"$(asked cached.example.test)" 1
+
 # A second sandbox in the same jail, whose policy allows another name: the
 # first one's lookups open nothing for it, and its own policy decides its names.
 sbx2=vrsbx2$VR_ID
 vr_jail_add_sandbox "$jail" "$sbx2" vrj2 vrk2 2
 expect "attach the second sandbox" vj attach vrj2 --policy "$(vr_policy dns2 '{"default": "deny",
-	"dns_proxy": true, "allow": ["edge.example.test:443/tcp"]}')"
+	"dns_proxy": true, "allow": ["edge.example.test:443/tcp", "cached.example.test:443/tcp"]}')"
 expect_connect "the first sandbox still reaches its name's address" reach 203.0.113.10 443
 in=$sbx2 expect_connect "the second sandbox: the first one's opened address" blocked 203.0.113.10 443
 got=$(ip netns exec "$sbx2" dig +time=2 +tries=1 +noall +comments @192.0.2.53 api.example.test A |
@@ -189,6 +202,20 @@ fi
 got=$(ip netns exec "$sbx2" dig +time=2 +tries=1 +short @192.0.2.53 edge.example.test A)
 [ "$got" = 203.0.113.30 ] || not_ok "the second sandbox asking edge.example.test: \"$got\""
 in=$sbx2 expect_connect "the second sandbox: its own name's address" reach 203.0.113.30 443
+# the cache comes after each sandbox's own policy, and opens for the asker
+in=$sbx2 expect_connect "the second sandbox: a cached name's address, before its lookup" \
+	blocked 203.0.113.50 443
+expect_lookup "the first sandbox again (an answer is reused for 5 s)" 203.0.113.50 192.0.2.53 \
+	cached.example.test A
+asked_before=$(asked cached.example.test)
+in=$sbx2 expect_lookup "the second sandbox: the cached name" 203.0.113.50 192.0.2.53 \
+	cached.example.test A
+in=$sbx2 expect_connect "the second sandbox: opened for it by the cached answer" reach 203.0.113.50 443
+in=$sbx2 expect_lookup "the second sandbox: a cached name its policy does not allow" NXDOMAIN \
+	192.0.2.53 cached2.example.test A
+in=$sbx2 expect_connect "the second sandbox: that name's address" blocked 203.0.113.51 443
+expect_eq "the second sandbox's answer came from the cache" "$(asked cached.example.test)" \
+	"$asked_before"
 expect "detach the second sandbox" vj detach vrj2
 # an apply carries what the proxy opened over to the new policy when its name
 # rules are the old ones or fewer: under the new rule's ports; what lost its

@@ -221,10 +221,6 @@ dnsaddrs() {
 }
 entries() { dnsaddrs | awk -v s="$1" -v a="${2:-}" '$1 == s && (a == "" || $2 == a)' | wc -l; } # SLOT [ADDR]
 
-expect_eq() { # NAME GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: \"$2\", want \"$3\""; fi
-}
-
 # ---- unfiltered, the probes get through: the attacks below can leak ----
 before=$(upstream_saw probe.attacker.example)
 got=$(ip netns exec "$sbx" dig +time=2 +tries=1 +short -p 5353 @10.233.1.1 probe.attacker.example A)
