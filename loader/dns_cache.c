@@ -85,8 +85,8 @@ static bool question_is(const uint8_t *wire, size_t len, const struct vr_dns_que
 }
 
 void vr_dns_cache_put(struct vr_dns_cache *c, const struct vr_dns_query *q, const uint8_t *wire,
-		      size_t len, const struct vr_dns_addr *addrs, int n, uint32_t min_ttl_s,
-		      uint64_t now_ns)
+		      size_t len, const struct vr_dns_addr *addrs, int n, bool chained,
+		      uint32_t min_ttl_s, uint64_t now_ns)
 {
 	uint8_t key[sizeof(c->e->key)];
 	size_t key_len = key_of(q, key);
@@ -106,6 +106,7 @@ void vr_dns_cache_put(struct vr_dns_cache *c, const struct vr_dns_query *q, cons
 	e->len = len;
 	memcpy(e->addrs, addrs, (size_t)n * sizeof(*addrs));
 	e->n_addrs = n;
+	e->chained = chained;
 }
 
 void vr_dns_cached_answer(const struct vr_dns_cached *e, const struct vr_dns_query *q,

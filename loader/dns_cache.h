@@ -29,6 +29,7 @@ struct vr_dns_cached {
 	size_t len;
 	struct vr_dns_addr addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
 	int n_addrs; /* of the answer's name and its CNAME chain; > max: too many */
+	bool chained; /* through a CNAME: each asker's rules judge the chain's names again */
 };
 
 struct vr_dns_cache {
@@ -49,8 +50,8 @@ const struct vr_dns_cached *vr_dns_cache_get(struct vr_dns_cache *c, const struc
  * records; 0 keeps nothing.
  */
 void vr_dns_cache_put(struct vr_dns_cache *c, const struct vr_dns_query *q, const uint8_t *wire,
-		      size_t len, const struct vr_dns_addr *addrs, int n, uint32_t min_ttl_s,
-		      uint64_t now_ns);
+		      size_t len, const struct vr_dns_addr *addrs, int n, bool chained,
+		      uint32_t min_ttl_s, uint64_t now_ns);
 
 /*
  * @e's answer for @q, into @out (@e->len bytes): @q's id, and @q's question

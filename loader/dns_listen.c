@@ -32,6 +32,13 @@ static int listen_on(int family, int type, char *err, size_t errlen)
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * Only what arrives on vrdns0, which only the steering redirects into:
+	 * a sandbox that is not steered could otherwise send to the proxy's
+	 * address from another's client address, and be taken for it.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, VRNET_DNS_DEV, sizeof(VRNET_DNS_DEV)))
+		goto fail;
 	/* room for every device's burst of queries (the datapath holds each to its rate) */
 	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
@@ -73,9 +80,9 @@ static void close_listener(struct vr_dns_listener *l)
 			close(l->fd[i]);
 }
 
-/* Opens @l's sockets in the namespace of @cookie, entered through a device of it. */
-static int open_listener(struct vr_state *st, __u64 cookie, struct vr_dns_listener *l, char *err,
-			 size_t errlen)
+/* Opens @l's sockets on vrdns0 (@ifindex) of the namespace @cookie, entered through a device of it. */
+static int open_listener(struct vr_state *st, __u64 cookie, __u32 ifindex,
+			 struct vr_dns_listener *l, char *err, size_t errlen)
 {
 	struct vr_device dev = { 0 };
 	__u32 *slots;
@@ -96,6 +103,7 @@ static int open_listener(struct vr_state *st, __u64 cookie, struct vr_dns_listen
 		return ret;
 	}
 	l->netns_cookie = cookie;
+	l->ifindex = ifindex;
 	for (int i = 0; i < VR_DNS_SOCKETS; i++)
 		l->fd[i] = -1;
 	for (int i = 0; !ret && i < VR_DNS_SOCKETS; i++) {
@@ -110,11 +118,13 @@ static int open_listener(struct vr_state *st, __u64 cookie, struct vr_dns_listen
 	return ret;
 }
 
-static bool has_proxy_end(struct vr_state *st, __u64 cookie)
+/* Whether @l's namespace still has the vrdns0 its sockets are bound to. */
+static bool still_served(struct vr_state *st, const struct vr_dns_listener *l)
 {
 	struct vrnet_dnsnetns v;
 
-	return !bpf_map_lookup_elem(st->dnsnetns_fd, &cookie, &v);
+	return !bpf_map_lookup_elem(st->dnsnetns_fd, &l->netns_cookie, &v) &&
+	       v.ifindex == l->ifindex;
 }
 
 int vr_dns_listeners_sync(struct vr_state *st, struct vr_dns_listeners *ls, char *err,
@@ -123,8 +133,8 @@ int vr_dns_listeners_sync(struct vr_state *st, struct vr_dns_listeners *ls, char
 	__u64 key, *prev = NULL;
 	int opened = 0, failed = 0;
 
-	for (size_t i = 0; i < ls->n;) /* namespaces whose proxy end went */
-		if (!has_proxy_end(st, ls->l[i].netns_cookie)) {
+	for (size_t i = 0; i < ls->n;) /* namespaces whose proxy end went, or was made again */
+		if (!still_served(st, &ls->l[i])) {
 			close_listener(&ls->l[i]);
 			ls->l[i] = ls->l[--ls->n];
 		} else {
@@ -132,9 +142,12 @@ int vr_dns_listeners_sync(struct vr_state *st, struct vr_dns_listeners *ls, char
 		}
 	while (!bpf_map_get_next_key(st->dnsnetns_fd, prev, &key)) {
 		struct vr_dns_listener *grown;
+		struct vrnet_dnsnetns v;
 		bool served = false;
 
 		prev = &key;
+		if (bpf_map_lookup_elem(st->dnsnetns_fd, &key, &v))
+			continue; /* gone meanwhile */
 		for (size_t i = 0; i < ls->n; i++)
 			served |= ls->l[i].netns_cookie == key;
 		if (served)
@@ -143,7 +156,8 @@ int vr_dns_listeners_sync(struct vr_state *st, struct vr_dns_listeners *ls, char
 		if (!grown)
 			return -ENOMEM;
 		ls->l = grown;
-		if (open_listener(st, key, &ls->l[ls->n], failed ? NULL : err, failed ? 0 : errlen))
+		if (open_listener(st, key, v.ifindex, &ls->l[ls->n], failed ? NULL : err,
+				  failed ? 0 : errlen))
 			failed++;
 		else
 			ls->n++, opened++;

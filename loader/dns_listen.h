@@ -16,6 +16,7 @@ enum { VR_DNS_UDP4, VR_DNS_TCP4, VR_DNS_UDP6, VR_DNS_TCP6, VR_DNS_SOCKETS };
 
 struct vr_dns_listener {
 	__u64 netns_cookie;
+	__u32 ifindex; /* of the vrdns0 the sockets are bound to */
 	int fd[VR_DNS_SOCKETS];
 };
 

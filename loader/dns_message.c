@@ -105,6 +105,13 @@ static size_t addrs_of(const ldns_rr_list *answers, const ldns_rdf *name, uint32
 int vr_dns_answer_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 			struct vr_dns_addr *out, size_t max)
 {
+	return vr_dns_answer_chain_addrs(wire, len, qname, out, max, NULL, NULL, NULL);
+}
+
+int vr_dns_answer_chain_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
+			      struct vr_dns_addr *out, size_t max, vr_dns_name_veto veto, void *ctx,
+			      bool *chained)
+{
 	const ldns_rdf *name = qname;
 	uint32_t ttl_cap = UINT32_MAX, link_ttl;
 	ldns_rr_list *answers;
@@ -118,9 +125,17 @@ int vr_dns_answer_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 		return -EINVAL;
 	}
 	answers = ldns_pkt_answer(pkt);
+	if (chained)
+		*chained = false;
 	for (int link = 0; name && link <= VR_DNS_MAX_CNAMES; link++) {
 		n = addrs_of(answers, name, ttl_cap, out, n, max);
 		name = cname_of(answers, name, &link_ttl);
+		if (name && chained)
+			*chained = true;
+		if (name && veto && veto(name, ctx)) {
+			ldns_pkt_free(pkt);
+			return -EPERM;
+		}
 		if (name && link_ttl < ttl_cap)
 			ttl_cap = link_ttl;
 	}
@@ -155,4 +170,23 @@ int vr_dns_answer_reusable_ttl(const uint8_t *wire, size_t len)
 	min_ttl_of(ldns_pkt_authority(pkt), &ttl);
 	ldns_pkt_free(pkt);
 	return ttl > INT32_MAX ? INT32_MAX : (int)ttl;
+}
+
+int vr_dns_upstream_query(const struct vr_dns_query *q, uint8_t **out, size_t *outlen)
+{
+	ldns_pkt *pkt = ldns_pkt_query_new(ldns_rdf_clone(q->qname), q->qtype, q->qclass,
+					   ldns_pkt_rd(q->pkt) ? LDNS_RD : 0);
+	ldns_status status;
+
+	if (!pkt)
+		return -ENOMEM;
+	ldns_pkt_set_id(pkt, ldns_pkt_id(q->pkt));
+	ldns_pkt_set_cd(pkt, ldns_pkt_cd(q->pkt));
+	if (ldns_pkt_edns(q->pkt)) {
+		ldns_pkt_set_edns_udp_size(pkt, ldns_pkt_edns_udp_size(q->pkt));
+		ldns_pkt_set_edns_do(pkt, ldns_pkt_edns_do(q->pkt));
+	}
+	status = ldns_pkt2wire(out, pkt, outlen);
+	ldns_pkt_free(pkt);
+	return status == LDNS_STATUS_OK ? 0 : -ENOMEM;
 }

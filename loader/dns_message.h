@@ -8,6 +8,7 @@
 #ifndef VR_DNS_MESSAGE_H
 #define VR_DNS_MESSAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <ldns/ldns.h>
@@ -28,6 +29,14 @@ struct vr_dns_query {
  */
 int vr_dns_query_parse(const uint8_t *wire, size_t len, struct vr_dns_query *q);
 void vr_dns_query_free(struct vr_dns_query *q);
+
+/*
+ * The query the upstream gets for @q: built anew from @q's question, its id,
+ * its RD and CD flags and its EDNS size and DO bit, and nothing else. What
+ * else a sandbox put in its query (records, EDNS options) never leaves the
+ * host. @out is malloc()ed. Return: 0 or -ENOMEM.
+ */
+int vr_dns_upstream_query(const struct vr_dns_query *q, uint8_t **out, size_t *outlen);
 
 /*
  * The answer that refuses @q: its id, flags and question, @rcode
@@ -52,6 +61,18 @@ struct vr_dns_addr {
  */
 int vr_dns_answer_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
 			struct vr_dns_addr *out, size_t max);
+
+/* Whether a name of a CNAME chain must not be followed (a rule blocks it). */
+typedef bool (*vr_dns_name_veto)(const ldns_rdf *name, void *ctx);
+
+/*
+ * The same, asking @veto (if any) of every name the chain leads to:
+ * -EPERM when it says no, whatever came before. @chained (if not NULL):
+ * whether the answer led on through a CNAME.
+ */
+int vr_dns_answer_chain_addrs(const uint8_t *wire, size_t len, const ldns_rdf *qname,
+			      struct vr_dns_addr *out, size_t max, vr_dns_name_veto veto, void *ctx,
+			      bool *chained);
 
 /*
  * Whether @wire (an upstream's answer) may be reused for other askers: a

@@ -38,6 +38,12 @@ static int specificity(const struct vr_name_pattern *p, const ldns_rdf *qname)
 {
 	if (!p->wildcard)
 		return ldns_dname_compare(qname, p->name) ? 0 : 256;
+	/*
+	 * Never the suffix itself, in any case: ldns_dname_is_subdomain() tells
+	 * a name from itself by a comparison that minds case.
+	 */
+	if (!ldns_dname_compare(qname, p->name))
+		return 0;
 	return ldns_dname_is_subdomain(qname, p->name) ? ldns_dname_label_count(p->name) + 1 : 0;
 }
 

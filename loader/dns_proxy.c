@@ -196,7 +196,9 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 
 	for (int i = 0; !ret && i < n; i++) {
 		struct vrnet_dnsaddr_key key = { .slot = slot, .family = (__u8)a[i].family };
-		uint32_t ttl = a[i].ttl < o->min_ttl_s ? o->min_ttl_s : a[i].ttl;
+		uint32_t ttl = a[i].ttl < o->min_ttl_s	  ? o->min_ttl_s :
+			       a[i].ttl > VR_DNS_MAX_TTL_S ? VR_DNS_MAX_TTL_S :
+							     a[i].ttl;
 		struct vrnet_dnsaddr val = {
 			.expires_ns = now + ((__u64)ttl + o->grace_s) * NS_PER_S,
 			.policy_id = policy_id,
@@ -220,6 +222,23 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 	return ret;
 }
 
+/* What an answer's @action counts as. */
+static enum vr_dns_outcome outcome_of(const char *action)
+{
+	return !strcmp(action, "answered")	  ? VR_DNS_ANSWERED :
+	       !strcmp(action, "refused_cname") ? VR_DNS_REFUSED :
+						  VR_DNS_FAILED;
+}
+
+/* A vr_dns_name_veto: whether the most specific rule of @ctx (struct names) for @name blocks it. */
+static bool blocked_name(const ldns_rdf *name, void *ctx)
+{
+	const struct names *names = ctx;
+	int rule = vr_name_decide(names->p, names->n, name);
+
+	return rule >= 0 && names->p[rule].list == VRNET_LIST_BLOCK;
+}
+
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct pending *p = arg;
@@ -227,6 +246,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct vr_dns_addr addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
 	const char *action = "answered";
 	__u64 start = vr_ktime_ns();
+	struct names *names;
+	struct vr_device dev;
+	bool chained = false;
 	int n = 0, ret, reuse;
 
 	px->pending--;
@@ -237,12 +259,23 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		action = "failed";
 		goto out;
 	}
+	/* the names the answer's CNAMEs lead to are judged by the asker's rules too */
+	if (vr_device_get_slot(px->st, p->slot, &dev) || names_of(px, &dev, &names)) {
+		refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
+		action = "failed";
+		goto out;
+	}
+	n = vr_dns_answer_chain_addrs(abuf, (size_t)alen, p->q.qname, addrs,
+				      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, blocked_name, names, &chained);
+	if (n == -EPERM) { /* a CNAME into a blocked name: as if the name were asked */
+		refuse(&p->to, &p->q, px->opts->refusal);
+		action = "refused_cname";
+		n = 0;
+		goto out;
+	}
 	reuse = p->to.tcp ? 0 : vr_dns_answer_reusable_ttl(abuf, (size_t)alen);
-	if (p->opens || reuse > 0)
-		n = vr_dns_answer_addrs(abuf, (size_t)alen, p->q.qname, addrs,
-					VR_DNS_MAX_ADDRS_PER_ANSWER + 1);
 	if (reuse > 0) /* for the next asker, whose own rules decide first */
-		vr_dns_cache_put(&px->answers, &p->q, abuf, (size_t)alen, addrs, n,
+		vr_dns_cache_put(&px->answers, &p->q, abuf, (size_t)alen, addrs, n, chained,
 				 (uint32_t)reuse, start);
 	if (p->opens) {
 		ret = n > VR_DNS_MAX_ADDRS_PER_ANSWER ? -EMSGSIZE :
@@ -261,8 +294,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	reply(&p->to, abuf, (size_t)alen);
 out:
 	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, vr_ktime_ns() - start);
-	vr_dns_count(&px->report, p->slot, strcmp(action, "answered") ? VR_DNS_FAILED :
-									 VR_DNS_ANSWERED);
+	vr_dns_count(&px->report, p->slot, outcome_of(action));
 	vr_dns_query_free(&p->q);
 	free(p);
 }
@@ -288,18 +320,33 @@ static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
  * device in @slot first (@entry; NULL: no name rule, nothing opens).
  */
 static void answer_cached(struct proxy *px, const struct client *to, const struct vr_dns_query *q,
-			  __u32 slot, __u32 policy_id, const struct vrnet_port_entry *entry,
+			  __u32 slot, struct names *names, const struct vrnet_port_entry *entry,
 			  const struct vr_dns_cached *hit)
 {
+	struct vr_dns_addr chain_addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
+	const struct vr_dns_addr *addrs = hit->addrs;
 	__u64 start = vr_ktime_ns();
 	const char *action = "answered";
-	int n = entry ? hit->n_addrs : 0, ret = 0;
+	int n = hit->n_addrs, ret = 0;
 	uint8_t out[4096];
 
+	if (hit->chained) { /* this asker's rules judge the chain's names */
+		n = vr_dns_answer_chain_addrs(hit->wire, hit->len, q->qname, chain_addrs,
+					      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, blocked_name, names,
+					      NULL);
+		addrs = chain_addrs;
+	}
+	if (n == -EPERM) {
+		refuse(to, q, px->opts->refusal);
+		log_event(px, "refused_cname", slot, q, 0, 0);
+		vr_dns_count(&px->report, slot, VR_DNS_REFUSED);
+		return;
+	}
+	n = entry ? n : 0;
 	if (n > VR_DNS_MAX_ADDRS_PER_ANSWER)
 		ret = -EMSGSIZE;
 	else if (n > 0)
-		ret = open_addresses(px, slot, policy_id, entry, hit->addrs, n);
+		ret = open_addresses(px, slot, names->policy_id, entry, addrs, n);
 	if (ret || hit->len > sizeof(out)) {
 		refuse(to, q, LDNS_RCODE_SERVFAIL);
 		action = ret == -EMSGSIZE ? "too_many" : "full";
@@ -309,8 +356,7 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 		reply(to, out, hit->len);
 	}
 	log_event(px, action, slot, q, n, vr_ktime_ns() - start);
-	vr_dns_count(&px->report, slot, strcmp(action, "answered") ? VR_DNS_FAILED :
-								    VR_DNS_ANSWERED);
+	vr_dns_count(&px->report, slot, outcome_of(action));
 }
 
 /* The refusal of @q by @rule (an index of the patterns; -1: the default), for `log`. */
@@ -339,6 +385,8 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	struct vr_dns_query q;
 	struct names *names;
 	struct pending *p;
+	uint8_t *wire = NULL;
+	size_t wire_len = 0;
 	bool allowed = false;
 
 	if (slot < 0 || vr_dns_query_parse(buf, len, &q)) {
@@ -366,8 +414,7 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 						   .rule_id = names->p[rule].rule_id };
 	}
 	if (!to->tcp && (hit = vr_dns_cache_get(&px->answers, &q, vr_ktime_ns()))) {
-		answer_cached(px, to, &q, (__u32)slot, names->policy_id, rule >= 0 ? &entry : NULL,
-			      hit);
+		answer_cached(px, to, &q, (__u32)slot, names, rule >= 0 ? &entry : NULL, hit);
 		vr_dns_query_free(&q);
 		return;
 	}
@@ -385,9 +432,16 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	p->policy_id = names->policy_id; /* that of the rules that decided */
 	p->opens = rule >= 0;
 	p->entry = entry;
+	if (vr_dns_upstream_query(&q, &wire, &wire_len)) {
+		reply(to, NULL, 0);
+		vr_dns_query_free(&p->q);
+		free(p);
+		return;
+	}
 	px->pending++;
 	px->inflight[slot]++;
-	ares_send(px->ch, buf, (int)len, on_answer, p);
+	ares_send(px->ch, wire, (int)wire_len, on_answer, p);
+	free(wire);
 }
 
 /* Reads what @fd holds, at most UDP_BATCH queries (the other sockets get their turn). */
@@ -575,12 +629,13 @@ static int gather(struct proxy *px, struct waits *w, size_t *first_ares)
 		if (px->conns[i])
 			ret = wait_on(w, px->conns[i]->fd, POLLIN, i);
 	*first_ares = w->n;
-	for (int i = 0; !ret && i < ARES_GETSOCK_MAXNUM; i++)
-		if (ARES_GETSOCK_READABLE(bits, i) || ARES_GETSOCK_WRITABLE(bits, i))
+	for (int i = 0; !ret && i < ARES_GETSOCK_MAXNUM; i++) {
+		bool readable = vr_ares_readable(bits, i), writable = vr_ares_writable(bits, i);
+
+		if (readable || writable)
 			ret = wait_on(w, socks[i],
-				      (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-					      (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0)),
-				      -1);
+				      (short)((readable ? POLLIN : 0) | (writable ? POLLOUT : 0)), -1);
+	}
 	return ret;
 }
 

@@ -17,6 +17,7 @@
 
 /* An opened address lives for its TTL (at least this) plus the grace period. */
 #define VR_DNS_MIN_TTL_S 30
+#define VR_DNS_MAX_TTL_S 3600 /* and at most this: an upstream's TTL could be years */
 #define VR_DNS_GRACE_S 60
 
 /* Bounds: one sandbox's flood must not starve another's lookups. */
@@ -37,7 +38,7 @@ struct vr_dns_proxy_opts {
 
 /* What the proxy did with one query, for its log. */
 struct vr_dns_event {
-	const char *action; /* "answered", "refused", "failed", "full", "too_many" */
+	const char *action; /* "answered", "refused", "refused_cname", "failed", "full", "too_many" */
 	__u32 slot;
 	const char *name;   /* the query name, presentation format */
 	int qtype;

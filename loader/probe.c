@@ -17,10 +17,14 @@
 static const uint8_t probe_src4[4] = { 192, 0, 2, 1 };
 static const uint8_t probe_src6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
+/*
+ * The headers are built in structs of their own and copied into @buf: at
+ * their offsets in a frame (14 for the IP header) they are not aligned.
+ */
 size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
 {
-	struct ethhdr *eth = (struct ethhdr *)buf;
-	size_t l3 = sizeof(*eth), l4, l4len;
+	struct ethhdr eth = { .h_dest = { 2, 0, 0, 0, 0, 1 }, .h_source = { 2, 0, 0, 0, 0, 2 } };
+	size_t l3 = sizeof(eth), l4, l4len;
 	uint8_t ip_proto;
 
 	if (probe->proto == VRNET_PROTO_TCP) {
@@ -38,43 +42,34 @@ size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
 		return 0;
 	memset(buf, 0, l4 + l4len);
 
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
 	if (probe->dst.family == 4) {
-		struct iphdr *ip = (struct iphdr *)(buf + l3);
+		struct iphdr ip = { .version = 4, .ihl = 5, .ttl = 64, .protocol = ip_proto,
+				    .tot_len = htons((uint16_t)(sizeof(ip) + l4len)) };
 
-		eth->h_proto = htons(ETH_P_IP);
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->protocol = ip_proto;
-		ip->tot_len = htons((uint16_t)(sizeof(*ip) + l4len));
-		memcpy(&ip->saddr, probe_src4, 4);
-		memcpy(&ip->daddr, probe->dst.addr, 4);
+		eth.h_proto = htons(ETH_P_IP);
+		memcpy(&ip.saddr, probe_src4, 4);
+		memcpy(&ip.daddr, probe->dst.addr, 4);
+		memcpy(buf + l3, &ip, sizeof(ip));
 	} else {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(buf + l3);
+		struct ipv6hdr ip6 = { .version = 6, .hop_limit = 64, .nexthdr = ip_proto,
+				       .payload_len = htons((uint16_t)l4len) };
 
-		eth->h_proto = htons(ETH_P_IPV6);
-		ip6->version = 6;
-		ip6->hop_limit = 64;
-		ip6->nexthdr = ip_proto;
-		ip6->payload_len = htons((uint16_t)l4len);
-		memcpy(&ip6->saddr, probe_src6, 16);
-		memcpy(&ip6->daddr, probe->dst.addr, 16);
+		eth.h_proto = htons(ETH_P_IPV6);
+		memcpy(&ip6.saddr, probe_src6, 16);
+		memcpy(&ip6.daddr, probe->dst.addr, 16);
+		memcpy(buf + l3, &ip6, sizeof(ip6));
 	}
+	memcpy(buf, &eth, sizeof(eth));
 	if (probe->proto == VRNET_PROTO_TCP) {
-		struct tcphdr *tcp = (struct tcphdr *)(buf + l4);
+		struct tcphdr tcp = { .source = htons(40000), .dest = htons(probe->port), .doff = 5,
+				      .syn = 1 };
 
-		tcp->source = htons(40000);
-		tcp->dest = htons(probe->port);
-		tcp->doff = 5;
-		tcp->syn = 1;
+		memcpy(buf + l4, &tcp, sizeof(tcp));
 	} else if (probe->proto == VRNET_PROTO_UDP) {
-		struct udphdr *udp = (struct udphdr *)(buf + l4);
+		struct udphdr udp = { .source = htons(40000), .dest = htons(probe->port),
+				      .len = htons(sizeof(udp)) };
 
-		udp->source = htons(40000);
-		udp->dest = htons(probe->port);
-		udp->len = htons(sizeof(*udp));
+		memcpy(buf + l4, &udp, sizeof(udp));
 	} else {
 		buf[l4] = probe->dst.family == 4 ? ICMP_ECHO : ICMPV6_ECHO_REQUEST;
 	}

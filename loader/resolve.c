@@ -59,11 +59,11 @@ static void wait_for(ares_channel ch)
 		int bits = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), n = 0;
 
 		for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-			if (!ARES_GETSOCK_READABLE(bits, i) && !ARES_GETSOCK_WRITABLE(bits, i))
+			if (!vr_ares_readable(bits, i) && !vr_ares_writable(bits, i))
 				continue;
 			pfd[n].fd = socks[i];
-			pfd[n].events = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-						(ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+			pfd[n].events = (short)((vr_ares_readable(bits, i) ? POLLIN : 0) |
+						(vr_ares_writable(bits, i) ? POLLOUT : 0));
 			n++;
 		}
 		if (!n)

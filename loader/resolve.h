@@ -3,6 +3,9 @@
 #ifndef VR_RESOLVE_H
 #define VR_RESOLVE_H
 
+#include <ares.h>
+#include <stdbool.h>
+
 #include "compile.h"
 
 struct vr_resolver {
@@ -41,5 +44,19 @@ void vr_prepared_lookup(struct vr_prepared_names *set, const struct vr_resolver 
 int vr_resolve_prepared(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
 			size_t errlen);
 void vr_prepared_names_free(struct vr_prepared_names *set);
+
+/*
+ * What ares_getsock()'s @bits say of socket @i. Its own macros shift an int
+ * by 31 for the last socket's "writable": undefined.
+ */
+static inline bool vr_ares_readable(int bits, int i)
+{
+	return (unsigned int)bits & 1u << i;
+}
+
+static inline bool vr_ares_writable(int bits, int i)
+{
+	return (unsigned int)bits & 1u << (i + ARES_GETSOCK_MAXNUM);
+}
 
 #endif

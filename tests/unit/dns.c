@@ -63,6 +63,10 @@ static void test_exact_and_wildcard(void **state)
 	/* the wildcard does not cover its suffix itself, nor names that only end alike */
 	assert_string_equal(decide(t, l, 2, "cdn.example"), "-");
 	assert_string_equal(decide(t, l, 2, "xcdn.example"), "-");
+	/* ...in any case: ldns's subdomain test compares the name itself with case */
+	assert_string_equal(decide(t, l, 2, "CDN.example"), "-");
+	assert_string_equal(decide(t, l, 2, "cdn.EXAMPLE."), "-");
+	assert_string_equal(decide(t, l, 2, "A.CDN.Example"), "*.cdn.example");
 }
 
 static void test_most_specific_wins(void **state)
@@ -201,6 +205,72 @@ static void test_answer_cname_loop(void **state)
 	ldns_rdf_deep_free(q);
 }
 
+/* A vr_dns_name_veto: @ctx is the one name it refuses. */
+static bool veto_one(const ldns_rdf *name, void *ctx)
+{
+	return !ldns_dname_compare(name, ctx);
+}
+
+static void test_answer_chain_veto(void **state)
+{
+	const char *const rrs[] = {
+		"alias.example. 60 IN CNAME evil.example.",
+		"evil.example. 60 IN A 203.0.113.71",
+	};
+	ldns_rdf *q = dname("alias.example"), *evil = dname("EVIL.example"), *other = dname("x.example");
+	struct vr_dns_addr out[4];
+	bool chained = false;
+	size_t len;
+	uint8_t *wire = answer_wire("alias.example", rrs, 2, &len);
+
+	assert_int_equal(vr_dns_answer_chain_addrs(wire, len, q, out, 4, veto_one, evil, &chained),
+			 -EPERM);
+	assert_int_equal(vr_dns_answer_chain_addrs(wire, len, q, out, 4, veto_one, other, &chained),
+			 1);
+	assert_true(chained);
+	free(wire);
+	ldns_rdf_deep_free(q);
+	ldns_rdf_deep_free(evil);
+	ldns_rdf_deep_free(other);
+}
+
+/* The upstream's query carries the question and its flags, nothing a sandbox added. */
+static void test_upstream_query_is_rebuilt(void **state)
+{
+	ldns_pkt *pkt = ldns_pkt_query_new(dname("Api.example"), LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN,
+					   LDNS_RD);
+	ldns_rr *extra = NULL;
+	struct vr_dns_query q;
+	uint8_t *wire = NULL, *up = NULL;
+	size_t len, uplen;
+	ldns_pkt *u;
+
+	ldns_pkt_set_id(pkt, 0x1234);
+	ldns_pkt_set_edns_udp_size(pkt, 1232);
+	ldns_pkt_set_edns_do(pkt, true);
+	assert_int_equal(ldns_rr_new_frm_str(&extra, "x.example. 60 IN TXT \"EXFILSECRET\"", 0,
+					     NULL, NULL),
+			 LDNS_STATUS_OK);
+	assert_true(ldns_pkt_push_rr(pkt, LDNS_SECTION_ADDITIONAL, extra));
+	assert_int_equal(ldns_pkt2wire(&wire, pkt, &len), LDNS_STATUS_OK);
+	assert_non_null(memmem(wire, len, "EXFILSECRET", 11));
+	assert_int_equal(vr_dns_query_parse(wire, len, &q), 0);
+	assert_int_equal(vr_dns_upstream_query(&q, &up, &uplen), 0);
+	assert_null(memmem(up, uplen, "EXFILSECRET", 11));
+	assert_int_equal(ldns_wire2pkt(&u, up, uplen), LDNS_STATUS_OK);
+	assert_int_equal(ldns_pkt_id(u), 0x1234);
+	assert_true(ldns_pkt_rd(u));
+	assert_true(ldns_pkt_edns_do(u));
+	assert_int_equal(ldns_pkt_edns_udp_size(u), 1232);
+	assert_int_equal(ldns_pkt_arcount(u), 0); /* the OPT record is not counted by ldns */
+	assert_memory_equal(up + 12, wire + 12, ldns_rdf_size(q.qname)); /* the spelling */
+	ldns_pkt_free(u);
+	ldns_pkt_free(pkt);
+	vr_dns_query_free(&q);
+	free(wire);
+	free(up);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +279,8 @@ int main(void)
 		cmocka_unit_test(test_block_wins_a_tie),
 		cmocka_unit_test(test_bad_patterns),
 		cmocka_unit_test(test_query_and_refusal),
+		cmocka_unit_test(test_answer_chain_veto),
+		cmocka_unit_test(test_upstream_query_is_rebuilt),
 		cmocka_unit_test(test_answer_follows_cnames),
 		cmocka_unit_test(test_answer_cname_loop),
 	};
