@@ -56,6 +56,7 @@ RATE=1000         # queries/s of the latency runs
 LOOKUPS=${LOOKUPS:-10000} # lookups of the connect test
 CONN_PORT=8080
 PY=$VR_PY
+DNSECHO=${DNSECHO:-$VR_TOP/build/bench/dnsecho} # the floor: make bench-wire-bins
 
 log() {
 	printf '[dns %s] %s\n' "$(date +%T)" "$*" >&2
@@ -91,7 +92,7 @@ bg_wait() { # CMD...
 # ---- preconditions ----
 
 [ "$(id -u)" -eq 0 ] || die "needs root"
-for t in ip dig dnsmasq dnsperf nstat "$PY" timeout "$VRNET_BIN"; do
+for t in ip dig dnsmasq dnsperf nstat "$PY" timeout "$VRNET_BIN" "$DNSECHO"; do
 	command -v "$t" >/dev/null 2>&1 || die "missing: $t"
 done
 "$PY" -c 'import dns.query' 2>/dev/null || die "missing: python3-dnspython"
@@ -200,11 +201,12 @@ perf_run() {
 	shift
 	case $kind in
 	direct) set -- -s "$UP" -p "$UP_PORT" "$@" ;;
-	proxy) set -- -s "$SERVER" -p 53 "$@" ;;
+	proxy | floor) set -- -s "$SERVER" -p 53 "$@" ;;
 	esac
 	bg_wait timeout $((D + 30)) ip netns exec "$SBX" dnsperf -d "$TMP/queries" -l "$D" -t 2 "$@" \
 		>"$TMP/perf.out" 2>&1 || die "dnsperf $kind: $(tail -3 "$TMP/perf.out")"
-	kill -0 "$proxy_pid" 2>/dev/null || die "the proxy exited: $(cat "$TMP/proxy.err")"
+	[ "$kind" = floor ] || kill -0 "$proxy_pid" 2>/dev/null ||
+		die "the proxy exited: $(cat "$TMP/proxy.err")"
 }
 
 perf_field() { # LABEL: the first number after "LABEL:" in dnsperf's statistics
@@ -334,6 +336,22 @@ kill "$proxy_pid" && wait "$proxy_pid"
 proxy_lines "$from" proxy connect
 log "connect test: $conn_s s, filter drops $((drops1 - drops0)), SYN retransmits $((synr1 - synr0))"
 
+# ---- 4.: the floor ----
+
+# In the proxy's place, on its address, a responder that only sends each
+# query back as an answer: the steering, the sockets and the return program,
+# none of the proxy's work. Full load as above, once a round.
+ip netns exec "$JAIL" "$DNSECHO" 198.18.0.1 53 2>"$TMP/echo.err" &
+vr_pids+=($!)
+echo_answers() { in_sbx dig +time=1 +tries=1 +noall +comments "@$SERVER" n0.floor A | grep -q NOERROR; }
+vr_wait_for 3 echo_answers || die "the floor's responder does not answer: $(cat "$TMP/echo.err")"
+: >"$TMP/floor"
+for round in $(seq "$R"); do
+	perf_run floor -c 4 -q 100
+	echo "$(perf_field 'Queries per second') $(perf_field 'Queries lost')" >>"$TMP/floor"
+	log "round $round/$R: floor, full load: $(perf_field 'Queries per second') queries/s"
+done
+
 # ---- the document ----
 
 "$PY" - "$TMP" "$BENCH" "$D" "$R" "$RATE" "$NAMES" "$conn_s" "$((drops1 - drops0))" \
@@ -413,7 +431,8 @@ c = json.load(open(os.path.join(tmp, "connect.json")))
 doc = {"dns": {
     "mode": mode, "duration_s": int(dur), "rounds": int(rounds), "names": int(names),
     "qps": {k: spread(v) | {"completed": done[k], "lost": lost[k]} | cpu_of(k)
-            for k, v in maxr.items()},
+            for k, v in maxr.items()}
+           | {"floor": spread([float(l.split()[0]) for l in open(os.path.join(tmp, "floor"))])},
     "latency": {"rate_qps": int(rate)} | {
         k: {"queries": len(v), "lost": lat_lost[k], "median_us": us(pct(v, 50)),
             "p99_us": us(pct(v, 99))} for k, v in lat.items()},
@@ -441,6 +460,9 @@ d["info"] = {
               "filtered veth; an allow rule passes it",
     "proxy": "the same dnsperf asks 192.0.2.53:53; the datapath steers it to the proxy, "
              "which asks the same upstream and opens the answer's address first",
+    "floor": "the same dnsperf, steered the same way, to bench/dnsecho in the proxy's place: "
+             "it sends each query back as its answer, so this is the steering's, the sockets' "
+             "and the return program's cost with none of the proxy's",
     "qps": "full load: 4 sockets, 100 queries outstanding, no rate limit; lost: no answer "
            "within 2 s, as dnsperf counts them; cpu_share: CPU-seconds per second of the "
            "proxy and the upstream (/proc/PID/stat; a process's system time includes the "

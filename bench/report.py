@@ -152,6 +152,12 @@ if "dns" in r:
     md.append(f"Added by the proxy: {us(lat['added_median_us'])} at the median, "
               f"{us(lat['added_p99_us'])} at p99; full load through the proxy is "
               f"{q['proxy']['median'] / q['direct']['median']:.2f}× the direct rate.")
+    if "floor" in q:
+        md.append("")
+        md.append(f"The floor, a responder in the proxy's place that sends each query back "
+                  f"as its answer (the steering, the sockets and the return program, none of "
+                  f"the proxy's work): {fmt(q['floor']['median'])} queries/s "
+                  f"({q['floor']['median'] / q['direct']['median']:.2f}× the direct rate).")
     md.append("")
     md.append("From the upstream's answer to its release (`open_ns`, the answer's addresses "
               "written to the map between):")
