@@ -32,14 +32,16 @@ static void print_event(const struct vr_dns_event *e, void *ctx)
 	}
 	tname = ldns_rr_type2str((ldns_rr_type)e->qtype);
 	if (opt.json)
-		vr_json_print(json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:I}", "type", "dns", "action",
-					e->action, "name", e->name, "qtype", tname ? tname : "?",
-					"slot", (int)e->slot, "addresses_opened", e->addrs,
+		vr_json_print(json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "type", "dns",
+					"action", e->action, "name", e->name, "qtype",
+					tname ? tname : "?", "slot", (int)e->slot,
+					"addresses_opened", e->addrs, "addresses_blocked", e->blocked,
 					"open_ns", (json_int_t)e->open_ns),
 			      false);
 	else
-		printf("%s %s %s (slot %u, %d addresses opened)\n", e->action, e->name,
-		       tname ? tname : "?", e->slot, e->addrs);
+		printf("%s %s %s (slot %u, %d addresses opened%s)\n", e->action, e->name,
+		       tname ? tname : "?", e->slot, e->addrs,
+		       e->blocked ? ", some covered by a block rule: they stay closed" : "");
 	free(tname);
 }
 

@@ -136,11 +136,12 @@ static int slot_of(const struct sockaddr_storage *sa)
 }
 
 static void log_event(struct proxy *px, const char *action, __u32 slot,
-		      const struct vr_dns_query *q, int addrs, __u64 open_ns)
+		      const struct vr_dns_query *q, int addrs, int blocked, __u64 open_ns)
 {
 	char *name = ldns_rdf2str(q->qname);
 	struct vr_dns_event e = { .action = action, .slot = slot, .name = name ? name : "?",
-				  .qtype = q->qtype, .addrs = addrs, .open_ns = open_ns };
+				  .qtype = q->qtype, .addrs = addrs, .blocked = blocked,
+				  .open_ns = open_ns };
 
 	if (px->log)
 		px->log(&e, px->log_ctx);
@@ -222,6 +223,36 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 	return ret;
 }
 
+/* Whether the block rule @r (CIDR) covers @a. */
+static bool covers(const struct vrnet_rule *r, const struct vr_dns_addr *a)
+{
+	int bits = r->prefixlen, bytes = bits / 8;
+
+	if (r->kind != VRNET_RULE_CIDR || r->list != VRNET_LIST_BLOCK || r->family != a->family ||
+	    memcmp(r->addr, a->addr, (size_t)bytes))
+		return false;
+	return bits % 8 == 0 ||
+	       !((r->addr[bytes] ^ a->addr[bytes]) & (0xff00 >> (bits % 8)));
+}
+
+/*
+ * How many of @addrs a block rule of @names' policy covers: they open, and
+ * the datapath's block rules keep them closed (for the ports they name).
+ * Said in the log: a sandbox that was sent toward one needs to be seen.
+ */
+static int blocked_addresses(const struct names *names, const struct vr_dns_addr *addrs, int n)
+{
+	int blocked = 0;
+
+	for (int i = 0; i < n; i++)
+		for (uint32_t r = 0; r < names->dp.count; r++)
+			if (covers(&names->dp.rules[r], &addrs[i])) {
+				blocked++;
+				break;
+			}
+	return blocked;
+}
+
 /* What an answer's @action counts as. */
 static enum vr_dns_outcome outcome_of(const char *action)
 {
@@ -249,7 +280,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct names *names;
 	struct vr_device dev;
 	bool chained = false;
-	int n = 0, ret, reuse;
+	int n = 0, blocked = 0, ret, reuse;
 
 	px->pending--;
 	px->inflight[p->slot]--;
@@ -288,12 +319,13 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 			goto out;
 		}
 	}
+	blocked = p->opens && n > 0 ? blocked_addresses(names, addrs, n) : 0;
 	/* released only now: the sandbox's first packet finds its addresses open */
 	abuf[0] = (uint8_t)(ldns_pkt_id(p->q.pkt) >> 8);
 	abuf[1] = (uint8_t)ldns_pkt_id(p->q.pkt);
 	reply(&p->to, abuf, (size_t)alen);
 out:
-	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, vr_ktime_ns() - start);
+	log_event(px, action, p->slot, &p->q, n < 0 ? 0 : n, blocked, vr_ktime_ns() - start);
 	vr_dns_count(&px->report, p->slot, outcome_of(action));
 	vr_dns_query_free(&p->q);
 	free(p);
@@ -338,7 +370,7 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 	}
 	if (n == -EPERM) {
 		refuse(to, q, px->opts->refusal);
-		log_event(px, "refused_cname", slot, q, 0, 0);
+		log_event(px, "refused_cname", slot, q, 0, 0, 0);
 		vr_dns_count(&px->report, slot, VR_DNS_REFUSED);
 		return;
 	}
@@ -355,7 +387,8 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 		vr_dns_cached_answer(hit, q, out);
 		reply(to, out, hit->len);
 	}
-	log_event(px, action, slot, q, n, vr_ktime_ns() - start);
+	log_event(px, action, slot, q, n, n > 0 ? blocked_addresses(names, addrs, n) : 0,
+		  vr_ktime_ns() - start);
 	vr_dns_count(&px->report, slot, outcome_of(action));
 }
 
@@ -398,7 +431,7 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 		int rcode = rule == -ENOENT ? LDNS_RCODE_REFUSED : px->opts->refusal;
 
 		refuse(to, &q, rcode);
-		log_event(px, "refused", (__u32)slot, &q, 0, 0);
+		log_event(px, "refused", (__u32)slot, &q, 0, 0, 0);
 		vr_dns_count(&px->report, (__u32)slot, VR_DNS_REFUSED);
 		if (rule != -ENOENT)
 			report_refusal(px, &names->dp.dev, &q, rule, rcode);

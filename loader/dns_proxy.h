@@ -43,6 +43,7 @@ struct vr_dns_event {
 	const char *name;   /* the query name, presentation format */
 	int qtype;
 	int addrs;	    /* addresses opened */
+	int blocked;	    /* of them, covered by a block rule: they stay closed */
 	__u64 open_ns;	    /* from the upstream's answer to its release, addresses opened */
 };
 
