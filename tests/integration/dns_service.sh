@@ -25,15 +25,17 @@ vr_jail_sandbox
 jail=$VR_JAIL sbx=$VR_SBX
 sbxb=vrsbxb$VR_ID
 vr_jail_add_sandbox "$jail" "$sbxb" vrj2 vrk2 3
-for a in 203.0.113.10 203.0.113.40 203.0.113.41 203.0.113.42 203.0.113.128 203.0.113.159 \
-	203.0.113.160 198.51.100.66; do
+for a in 203.0.113.10 203.0.113.40 203.0.113.41 203.0.113.42 203.0.113.93 203.0.113.94 \
+	203.0.113.128 203.0.113.159 203.0.113.160 198.51.100.66; do
 	ip -n "$jail" addr add $a/32 dev vrj || vr_fatal "address $a in the jail"
 done
 vj() { vr -n "$jail" "$@"; }
 
 # The upstream: host records have TTL 0 (dnsmasq's --local-ttl) unless they
-# name one; wide32/wide33 have 32 and 33 addresses, n0..n1029.bulk one each.
+# name one; wide32/wide33 have 32 and 33 addresses, n0..n1029.bulk one each;
+# churn's address changes in the run (the hosts file is read again on SIGHUP).
 {
+	echo "203.0.113.93 churn.example.test"
 	for i in $(seq 128 159); do echo "203.0.113.$i wide32.example.test"; done
 	for i in $(seq 160 192); do echo "203.0.113.$i wide33.example.test"; done
 	for i in $(seq 0 1029); do printf '2001:db8:b::%x n%d.bulk.example.test\n' $((i + 1)) "$i"; done
@@ -51,7 +53,7 @@ vr_dns_services "$jail"
 policy=$(vr_policy svc '{"default": "deny", "dns_proxy": true, "allow": [
 	"api.example.test:443/tcp", "short.example.test:443/tcp", "short2.example.test:443/tcp",
 	"long.example.test:443/tcp", "wide32.example.test:443/tcp", "wide33.example.test:443/tcp",
-	"*.bulk.example.test:443/tcp"]}')
+	"*.bulk.example.test:443/tcp", "churn.example.test:443/tcp"]}')
 
 # A client of our own: queries built by hand, so that it can also send what
 # dig never would. Modes:
@@ -306,6 +308,32 @@ if vr_wait_for 6 closed40; then
 else
 	not_ok "the TTL-0 name's address is still open 6 s after its lookup"
 fi
+# ---- churn: the zone gives a name another address ----
+expect_lookup "churn: the name's address" 203.0.113.93 $DNS churn.example.test A
+t0=$(vr_now)
+sed -i 's/^203.0.113.93 churn/203.0.113.94 churn/' "$VR_TMP/hosts"
+kill -HUP "$(cat "$VR_TMP/dnsmasq.pid")"
+# shellcheck disable=SC2317 # called by vr_wait_for
+churned() { [ "$(lookup $DNS churn.example.test A)" = 203.0.113.94 ]; }
+if vr_wait_for 2 churned; then
+	ok "churn: a new lookup gets the zone's new address"
+else
+	not_ok "churn: the lookup still answers $(lookup $DNS churn.example.test A)"
+fi
+expect_connect "churn: the new address is open" reach 203.0.113.94 443
+if [ "$(awk -v e="$(vr_elapsed "$t0")" 'BEGIN { print (e < 1.5) }')" = 1 ] && connects 203.0.113.93 443; then
+	ok "churn: the old address stays open until it expires"
+else
+	not_ok "churn: the old address closed early (or the checks were late: $(vr_elapsed "$t0") s)"
+fi
+# shellcheck disable=SC2317 # called by vr_wait_for
+closed93() { ! connects 203.0.113.93 443; }
+if vr_wait_for 6 closed93; then
+	ok "churn: the old address closes on schedule ($(vr_elapsed "$t0") s after its lookup)"
+else
+	not_ok "churn: the old address is still open 6 s after its lookup"
+fi
+
 expect_lookup "a TTL-600 name" 203.0.113.41 $DNS long.example.test A
 expect_lookup "another TTL-0 name" 203.0.113.42 $DNS short2.example.test A
 slot_a=$(slot_of_last short2.example.test)
