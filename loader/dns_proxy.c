@@ -31,6 +31,8 @@ struct names {
 	struct vr_device_policy dp;
 	struct vr_name_pattern *p;
 	size_t n; /* patterns */
+	const struct vrnet_rule **blocks; /* the block rules on addresses, for the log */
+	size_t n_blocks;
 };
 
 /* Where an answer goes: a UDP client, or a TCP connection (closed after it). */
@@ -80,6 +82,7 @@ struct pending {
 static void names_free(struct names *c)
 {
 	vr_name_patterns_free(c->p, c->n);
+	free(c->blocks);
 	vr_device_policy_free(&c->dp);
 	memset(c, 0, sizeof(*c));
 }
@@ -102,6 +105,11 @@ static int names_of(struct proxy *px, const struct vr_device *dev, struct names 
 		ret = vr_name_patterns_of(c->dp.rules,
 					  (const char(*)[VRNET_MAX_NAME_LEN])c->dp.names,
 					  c->dp.count, &c->p, &c->n);
+	if (!ret && !(c->blocks = calloc(c->dp.count + 1, sizeof(*c->blocks))))
+		ret = -ENOMEM;
+	for (__u32 i = 0; !ret && i < c->dp.count; i++)
+		if (c->dp.rules[i].kind == VRNET_RULE_CIDR && c->dp.rules[i].list == VRNET_LIST_BLOCK)
+			c->blocks[c->n_blocks++] = &c->dp.rules[i];
 	if (ret) {
 		names_free(c);
 		return ret;
@@ -223,13 +231,12 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 	return ret;
 }
 
-/* Whether the block rule @r (CIDR) covers @a. */
+/* Whether the prefix of the block rule @r covers @a. */
 static bool covers(const struct vrnet_rule *r, const struct vr_dns_addr *a)
 {
 	int bits = r->prefixlen, bytes = bits / 8;
 
-	if (r->kind != VRNET_RULE_CIDR || r->list != VRNET_LIST_BLOCK || r->family != a->family ||
-	    memcmp(r->addr, a->addr, (size_t)bytes))
+	if (r->family != a->family || memcmp(r->addr, a->addr, (size_t)bytes))
 		return false;
 	return bits % 8 == 0 ||
 	       !((r->addr[bytes] ^ a->addr[bytes]) & (0xff00 >> (bits % 8)));
@@ -245,8 +252,8 @@ static int blocked_addresses(const struct names *names, const struct vr_dns_addr
 	int blocked = 0;
 
 	for (int i = 0; i < n; i++)
-		for (uint32_t r = 0; r < names->dp.count; r++)
-			if (covers(&names->dp.rules[r], &addrs[i])) {
+		for (size_t r = 0; r < names->n_blocks; r++)
+			if (covers(names->blocks[r], &addrs[i])) {
 				blocked++;
 				break;
 			}

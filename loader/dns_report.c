@@ -25,37 +25,27 @@ void vr_dns_report_free(struct vr_dns_report *r)
 	*r = (struct vr_dns_report){ 0 };
 }
 
-#define SUPPRESSED (VR_DNS_DROPPED + 1) /* a refusal's event, held back */
+/* @what's counter in @s. */
+static __u64 *counter(struct vrnet_dnsstats *s, enum vr_dns_outcome what)
+{
+	__u64 *const of[VR_DNS_OUTCOMES] = {
+		[VR_DNS_ANSWERED] = &s->answered, [VR_DNS_REFUSED] = &s->refused,
+		[VR_DNS_FAILED] = &s->failed,	  [VR_DNS_DROPPED] = &s->dropped,
+		[VR_DNS_SUPPRESSED] = &s->events_suppressed,
+	};
 
-/* Counts @what for @slot in memory; a query costs no system call. */
-static void add(struct vr_dns_report *r, __u32 slot, int what)
+	return of[what];
+}
+
+/* In memory: a query costs no system call. */
+void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what)
 {
 	struct vrnet_dnsstats *c = &r->counts[slot];
 	static const struct vrnet_dnsstats zero;
 
 	if (!memcmp(c, &zero, sizeof(zero)))
 		r->dirty[r->n_dirty++] = slot;
-	switch (what) {
-	case VR_DNS_ANSWERED:
-		c->answered++;
-		break;
-	case VR_DNS_REFUSED:
-		c->refused++;
-		break;
-	case VR_DNS_FAILED:
-		c->failed++;
-		break;
-	case VR_DNS_DROPPED:
-		c->dropped++;
-		break;
-	default:
-		c->events_suppressed++;
-	}
-}
-
-void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what)
-{
-	add(r, slot, what);
+	(*counter(c, what))++;
 }
 
 /* The proxy is vrnet_dnsstats's only writer: a read, then a write, per device counted. */
@@ -71,11 +61,8 @@ void vr_dns_report_flush(struct vr_dns_report *r, bool now)
 		struct vrnet_dnsstats *c = &r->counts[slot], s;
 
 		if (!bpf_map_lookup_elem(r->st->dnsstats_fd, &slot, &s)) {
-			s.answered += c->answered;
-			s.refused += c->refused;
-			s.failed += c->failed;
-			s.dropped += c->dropped;
-			s.events_suppressed += c->events_suppressed;
+			for (int w = 0; w < VR_DNS_OUTCOMES; w++)
+				*counter(&s, w) += *counter(c, w);
 			bpf_map_update_elem(r->st->dnsstats_fd, &slot, &s, BPF_ANY);
 		}
 		memset(c, 0, sizeof(*c));
@@ -94,7 +81,7 @@ void vr_dns_report_refusal(struct vr_dns_report *r, const struct vr_device *dev,
 	if (!dev->event_rate)
 		return; /* the device logs nothing */
 	if (at - now > tolerance) {
-		add(r, dev->slot, SUPPRESSED);
+		vr_dns_count(r, dev->slot, VR_DNS_SUPPRESSED);
 		return;
 	}
 	*tat = at + interval;

@@ -10,7 +10,15 @@
 
 #include "state.h"
 
-enum vr_dns_outcome { VR_DNS_ANSWERED, VR_DNS_REFUSED, VR_DNS_FAILED, VR_DNS_DROPPED };
+/* What is counted per device: a query's outcome, or a refusal's event the rate held back. */
+enum vr_dns_outcome {
+	VR_DNS_ANSWERED,
+	VR_DNS_REFUSED,
+	VR_DNS_FAILED,
+	VR_DNS_DROPPED,
+	VR_DNS_SUPPRESSED,
+	VR_DNS_OUTCOMES
+};
 
 struct vr_dns_report {
 	struct vr_state *st;
@@ -24,7 +32,7 @@ struct vr_dns_report {
 int vr_dns_report_init(struct vr_dns_report *r, struct vr_state *st);
 void vr_dns_report_free(struct vr_dns_report *r);
 
-/* Counts one query of the device in @slot (in vrnet_dnsstats at the next flush). */
+/* Counts one @what of the device in @slot (in vrnet_dnsstats at the next flush). */
 void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what);
 
 /* Adds the counts to vrnet_dnsstats: at most every 100 ms, or now if @now. */

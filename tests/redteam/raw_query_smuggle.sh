@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Attack: data beyond the name. The proxy decides on the question alone but
-# forwards the sandbox's query bytes unchanged (dns_proxy.c on_query ->
-# ares_send(buf)): records in the answer/authority/additional sections and
-# EDNS options ride along to the upstream, even for an exact allowed name
-# (where no label can carry data). Counted at a raw upstream that logs what
+# Attack: data beyond the name. Records in the answer/authority/additional
+# sections and EDNS options of a query for an exact allowed name (where no
+# label can carry data) must not reach the upstream. They once rode along
+# verbatim; the upstream now gets a query built from the question alone
+# (dns_message.c vr_dns_upstream_query). Counted at a raw upstream that logs what
 # it receives. Control: the same query for a refused name never arrives.
 set -u
 . "$(dirname "$0")/rt_lib.sh"

@@ -34,3 +34,16 @@ rt_proxy() {
 rt_result() {
 	echo "RESULT $1: $2 - $3"
 }
+
+# rt_closed NAME ADDR PORT LEAKS-DETAIL HOLDS-DETAIL: the attack's verdict on
+# ADDR:PORT, which must stay closed. Three tries, as expect_connect's: the
+# first may wait for neighbours.
+rt_closed() {
+	for _ in 1 2 3; do
+		if connects "$2" "$3"; then
+			rt_result "$1" LEAKS "$4"
+			return
+		fi
+	done
+	rt_result "$1" HOLDS "$5"
+}

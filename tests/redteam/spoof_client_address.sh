@@ -4,13 +4,10 @@
 # rules (so it is not steered) and allows what it sends (default allow) sends
 # queries straight to the proxy's address with the *victim's client address*
 # as source (fd76:726e:6574:5353::2+slot, 198.18.0.2+slot). The proxy knows
-# the device from the source address alone (dns_proxy.c slot_of), the
-# datapath never stops a packet to the DNS prefixes, and the listening sockets
-# are bound to an address, not to vrdns0 (dns_listen.c), so X's queries are
-# taken for V's: decided by V's policy, counted in V's metrics and log, and
-# held to V's bounds. X is not held to any dns_rate (it is not steered).
-# DoS: X fills V's 32 queries in flight with names that answer slowly; V's own
-# lookups are dropped.
+# the device from the source address alone (dns_proxy.c slot_of), so such
+# queries were once taken for V's: decided by V's policy, counted as V's, and
+# filling V's 32 queries in flight (DoS). The proxy's sockets are now bound
+# to vrdns0 (dns_listen.c), which only the steering redirects into.
 # Controls: V's lookup works before; X's queries from its own address get
 # nothing (slot -1); V itself is the one rate-limited.
 set -u

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # Attack: "*.corp.example.test" must match one or more labels in front of
-# corp.example.test, never the suffix itself (README, docs/dns-proxy.md). The
-# proxy decides wildcards with ldns_dname_is_subdomain(), whose "the same name"
-# test is a case-sensitive byte compare: the apex spelled in another case
-# ("CORP.example.test") passes as a subdomain of itself. Control: the apex in
-# the rule's own case is refused and never asked upstream.
+# corp.example.test, never the suffix itself (README, docs/dns-proxy.md), in
+# any case. ldns_dname_is_subdomain() tells a name from itself with a
+# comparison that minds case, so "CORP.example.test" once passed; the proxy now
+# refuses the suffix itself first (dns_names.c specificity). Control: the apex
+# in the rule's own case is refused and never asked upstream.
 set -u
 . "$(dirname "$0")/rt_lib.sh"
 vr_init dig dnsmasq
