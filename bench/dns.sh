@@ -166,13 +166,24 @@ cat >"$TMP/policy.json" <<EOF
 	   "*.conn.bench.example.test:$CONN_PORT/tcp"]}
 EOF
 vr attach vrj --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach"
-# Not through vr(): $! must be the proxy's own PID, for its CPU time. The
-# trap ends it with everything else in the jail (a Ctrl-C ends it at once:
-# a `wait` on it then, from vr_stop_pid, was seen to block on another child).
-# --max-addresses: the connect test opens 10,000 addresses at once on one device
-"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$JAIL" --resolver "$UP:$UP_PORT" -j dns --max-addresses 20000 \
-	>"$TMP/proxy.jsonl" 2>"$TMP/proxy.err" &
-proxy_pid=$!
+# The proxy, started anew for each kind of run: as its systemd unit runs it
+# (a line per refused or failed query), or with --log-answers (a line per
+# query: open_ns is in them). Not through vr(): $proxy_pid must be the
+# proxy's own PID, for its CPU time. The trap ends it with everything else
+# in the jail (a Ctrl-C ends it at once: a `wait` on it then, from
+# vr_stop_pid, was seen to block on another child). --max-addresses: the
+# connect test opens 10,000 addresses at once on one device. A restart
+# resumes from the pinned map: what was opened stays open.
+proxy_pid=''
+start_proxy() { # [--log-answers]
+	if [ -n "$proxy_pid" ]; then
+		kill "$proxy_pid" && wait "$proxy_pid"
+	fi
+	"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$JAIL" --resolver "$UP:$UP_PORT" -j dns \
+		--max-addresses 20000 "$@" >>"$TMP/proxy.jsonl" 2>>"$TMP/proxy.err" &
+	proxy_pid=$!
+	vr_wait_for 5 proxy_answers || die "no answer through the proxy: $(cat "$TMP/proxy.err")"
+}
 
 # The proxy answers an allowed name; a refused one gets NXDOMAIN; the
 # upstream answers directly. Each check proves a path the figures rely on.
@@ -184,7 +195,7 @@ dig_status() { # SERVER PORT NAME
 		sed -n 's/.*status: \([A-Z]*\).*/\1/p'
 }
 proxy_answers() { [ "$(dig_short "$SERVER" 53 n0000.perf.bench.example.test)" = 203.0.113.7 ]; }
-vr_wait_for 5 proxy_answers || die "no answer through the proxy: $(cat "$TMP/proxy.err")"
+start_proxy
 [ "$(dig_short "$UP" "$UP_PORT" n0000.perf.bench.example.test)" = 203.0.113.7 ] ||
 	die "no answer from the upstream directly"
 [ "$(dig_status "$SERVER" 53 refused.example.test)" = NXDOMAIN ] ||
@@ -201,7 +212,7 @@ perf_run() {
 	shift
 	case $kind in
 	direct) set -- -s "$UP" -p "$UP_PORT" "$@" ;;
-	proxy | floor) set -- -s "$SERVER" -p 53 "$@" ;;
+	proxy | proxy_logged | floor) set -- -s "$SERVER" -p 53 "$@" ;;
 	esac
 	bg_wait timeout $((D + 30)) ip netns exec "$SBX" dnsperf -d "$TMP/queries" -l "$D" -t 2 "$@" \
 		>"$TMP/perf.out" 2>&1 || die "dnsperf $kind: $(tail -3 "$TMP/perf.out")"
@@ -237,14 +248,20 @@ perf_run proxy -Q "$RATE" -l 1
 for round in $(seq "$R"); do
 	# Maximum: 4 sockets, 100 queries outstanding, no rate limit (from 200
 	# on, dnsperf's first burst overflows the receiver's default socket
-	# buffer, ~190 queries, and the excess is lost). The direct run first, then the proxy, then the fixed-rate runs, so that
-	# each kind sees the machine in the same order in every round.
-	for kind in direct proxy; do
+	# buffer, ~190 queries, and the excess is lost). The direct run first,
+	# then the proxy as its unit runs it, then with a line per query, then
+	# the fixed-rate runs, so that each kind sees the machine in the same
+	# order in every round.
+	for kind in direct proxy proxy_logged; do
+		case $kind in
+		proxy) [ "$round" = 1 ] || start_proxy ;;
+		proxy_logged) start_proxy --log-answers ;;
+		esac
 		from=$(($(wc -l <"$TMP/proxy.jsonl") + 1))
 		cpu0="$(cpu_ticks "$proxy_pid") $(cpu_ticks "$dnsmasq_pid") $(cpu_ticks)"
 		perf_run "$kind" -c 4 -q 100
 		cpu1="$(cpu_ticks "$proxy_pid") $(cpu_ticks "$dnsmasq_pid") $(cpu_ticks)"
-		[ "$kind" = proxy ] && proxy_lines "$from" proxy max
+		[ "$kind" = proxy_logged ] && proxy_lines "$from" proxy max
 		echo "$kind $(perf_field 'Queries per second') $(perf_field 'Queries completed')" \
 			"$(perf_field 'Queries lost') $cpu0 $cpu1" >>"$TMP/max"
 		log "round $round/$R: $kind, full load: $(perf_field 'Queries per second') queries/s," \
@@ -375,12 +392,13 @@ def spread(v):
     return {"median": round(statistics.median(v)), "min": round(min(v)), "max": round(max(v))}
 
 
-maxr = {"direct": [], "proxy": []}
-lost = {"direct": 0, "proxy": 0}
-done = {"direct": 0, "proxy": 0}
+KINDS = ("direct", "proxy", "proxy_logged")
+maxr = {k: [] for k in KINDS}
+lost = dict.fromkeys(KINDS, 0)
+done = dict.fromkeys(KINDS, 0)
 # ticks over the full-load runs: proxy user, proxy system, upstream, machine
 # busy, machine all (every CPU's ticks: wall time times the CPUs)
-cpu = {"direct": [0] * 5, "proxy": [0] * 5}
+cpu = {k: [0] * 5 for k in KINDS}
 for line in open(os.path.join(tmp, "max")):
     kind, qps, completed, lo, *t = line.split()
     maxr[kind].append(float(qps))
@@ -459,7 +477,10 @@ d["info"] = {
     "direct": "dnsperf in the sandbox asks the upstream (dnsmasq, 10.233.1.1:5353) through the "
               "filtered veth; an allow rule passes it",
     "proxy": "the same dnsperf asks 192.0.2.53:53; the datapath steers it to the proxy, "
-             "which asks the same upstream and opens the answer's address first",
+             "which asks the same upstream and opens the answer's address first; run as its "
+             "systemd unit runs it (-j, a line per refused or failed query)",
+    "proxy_logged": "the same, the proxy with --log-answers (a -j line per query); the "
+                    "latency runs and the connect test use this one, for open_ns",
     "floor": "the same dnsperf, steered the same way, to bench/dnsecho in the proxy's place: "
              "it sends each query back as its answer, so this is the steering's, the sockets' "
              "and the return program's cost with none of the proxy's",

@@ -145,10 +145,13 @@ if "dns" in r:
     table(["path", "queries/s (median)", "min–max", "lost", "latency median", "p99",
            "CPU per query: proxy", "upstream", "whole machine"],
           [(k, fmt(q[k]["median"]), f"{fmt(q[k]['min'])}–{fmt(q[k]['max'])}", q[k]["lost"],
-            us(lat[k]["median_us"]), us(lat[k]["p99_us"]),
-            us(q[k]["cpu_us_per_query"]["proxy"]) if k == "proxy" else "",
+            us(lat[k]["median_us"]) if k in lat else "", us(lat[k]["p99_us"]) if k in lat else "",
+            us(q[k]["cpu_us_per_query"]["proxy"]) if k != "direct" else "",
             us(q[k]["cpu_us_per_query"]["upstream"]), us(q[k]["cpu_us_per_query"]["machine"]))
-           for k in ("direct", "proxy")])
+           for k in ("direct", "proxy", "proxy_logged") if k in q])
+    md.append("proxy: as its systemd unit runs it (a `-j` line per refused or failed query); "
+              "proxy_logged: with `--log-answers` (a line per query), as in the latency runs "
+              "and the connect test.")
     md.append(f"Added by the proxy: {us(lat['added_median_us'])} at the median, "
               f"{us(lat['added_p99_us'])} at p99; full load through the proxy is "
               f"{q['proxy']['median'] / q['direct']['median']:.2f}× the direct rate.")

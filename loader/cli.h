@@ -27,6 +27,7 @@ enum {
 	OPT_MIN_TTL = 1 << 8,
 	OPT_GRACE = 1 << 9,
 	OPT_MAX_ADDRESSES = 1 << 10,
+	OPT_LOG_ANSWERS = 1 << 11,
 };
 
 struct vr_cli_options {
@@ -41,6 +42,7 @@ struct vr_cli_options {
 	const char *wait;
 	const char *netns;
 	const char *refuse, *min_ttl, *grace, *max_addresses; /* dns */
+	bool log_answers;
 };
 
 extern struct vr_cli_options opt;

@@ -21,7 +21,7 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* One line per query: text, or a JSON object with -j. */
+/* One line per query logged: text, or a JSON object with -j. */
 static void print_event(const struct vr_dns_event *e, void *ctx)
 {
 	char *tname;
@@ -52,7 +52,8 @@ static int proxy_opts(struct vr_dns_proxy_opts *o)
 	int ret = 0;
 
 	*o = (struct vr_dns_proxy_opts){ .upstream = &opt.resolver,
-					 .refusal = LDNS_RCODE_NXDOMAIN };
+					 .refusal = LDNS_RCODE_NXDOMAIN,
+					 .log_answers = opt.log_answers };
 	if (opt.refuse && !strcmp(opt.refuse, "refused"))
 		o->refusal = LDNS_RCODE_REFUSED;
 	else if (opt.refuse && strcmp(opt.refuse, "nxdomain"))

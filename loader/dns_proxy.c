@@ -146,13 +146,16 @@ static int slot_of(const struct sockaddr_storage *sa)
 static void log_event(struct proxy *px, const char *action, __u32 slot,
 		      const struct vr_dns_query *q, int addrs, int blocked, __u64 open_ns)
 {
-	char *name = ldns_rdf2str(q->qname);
-	struct vr_dns_event e = { .action = action, .slot = slot, .name = name ? name : "?",
-				  .qtype = q->qtype, .addrs = addrs, .blocked = blocked,
-				  .open_ns = open_ns };
+	struct vr_dns_event e = { .action = action, .slot = slot, .qtype = q->qtype,
+				  .addrs = addrs, .blocked = blocked, .open_ns = open_ns };
+	char *name;
 
-	if (px->log)
-		px->log(&e, px->log_ctx);
+	/* an answer is news only when asked for, or when a block rule keeps part of it closed */
+	if (!px->log || (!px->opts->log_answers && !blocked && !strcmp(action, "answered")))
+		return;
+	name = ldns_rdf2str(q->qname);
+	e.name = name ? name : "?";
+	px->log(&e, px->log_ctx);
 	free(name);
 }
 

@@ -34,6 +34,7 @@ struct vr_dns_proxy_opts {
 	int refusal;	      /* the rcode of a name no rule allows: NXDOMAIN or REFUSED */
 	unsigned int min_ttl_s, grace_s;
 	unsigned int max_addresses; /* open per device; 0: VR_DNS_MAX_ADDRS_PER_DEVICE */
+	bool log_answers; /* every query is logged, not only what was refused or failed */
 };
 
 /* What the proxy did with one query, for its log. */
@@ -47,7 +48,11 @@ struct vr_dns_event {
 	__u64 open_ns;	    /* from the upstream's answer to its release, addresses opened */
 };
 
-/* Called per query, and with @e NULL after each round of them: time to flush. */
+/*
+ * Called per query refused or failed, or answered with an address a block
+ * rule covers (per query with log_answers), and with @e NULL after each
+ * round of them: time to flush.
+ */
 typedef void (*vr_dns_log_fn)(const struct vr_dns_event *e, void *ctx);
 
 /*

@@ -101,9 +101,13 @@ static const struct cmd cmds[] = {
 	  "binary's, on the same maps: one step per device (a tcx link update or a cls_bpf\n"
 	  "replace), so no packet goes unfiltered and every policy, counter and event\n"
 	  "stays. Namespaces already running this build are left alone unless --force." },
-	{ "dns", do_dns, 0, 0, OPT_REFUSE | OPT_MIN_TTL | OPT_GRACE | OPT_MAX_ADDRESSES,
-	  "[--refuse nxdomain|refused] [--min-ttl S] [--grace S] [--max-addresses N]",
-	  "Run the DNS proxy in the foreground, one line per query: it serves the devices\n"
+	{ "dns", do_dns, 0, 0,
+	  OPT_REFUSE | OPT_MIN_TTL | OPT_GRACE | OPT_MAX_ADDRESSES | OPT_LOG_ANSWERS,
+	  "[--refuse nxdomain|refused] [--min-ttl S] [--grace S] [--max-addresses N] "
+	  "[--log-answers]",
+	  "Run the DNS proxy in the foreground. It logs a line per query refused or\n"
+	  "failed, or answered with an address a block rule covers (--log-answers: per\n"
+	  "query). It serves the devices\n"
 	  "of every network namespace of the pin directory, those attached later too, and\n"
 	  "asks the upstream (--resolver) from its own. The queries of devices whose\n"
 	  "policy uses it (one with name rules, unless \"dns_proxy\": false) are answered\n"
@@ -202,6 +206,7 @@ enum {
 	LONG_MIN_TTL,
 	LONG_GRACE,
 	LONG_MAX_ADDRESSES,
+	LONG_LOG_ANSWERS,
 };
 
 static const struct option long_opts[] = {
@@ -225,6 +230,7 @@ static const struct option long_opts[] = {
 	{ "min-ttl", required_argument, NULL, LONG_MIN_TTL },
 	{ "grace", required_argument, NULL, LONG_GRACE },
 	{ "max-addresses", required_argument, NULL, LONG_MAX_ADDRESSES },
+	{ "log-answers", no_argument, NULL, LONG_LOG_ANSWERS },
 	{ 0 },
 };
 
@@ -326,6 +332,10 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.max_addresses = optarg;
 			*seen |= OPT_MAX_ADDRESSES;
 			break;
+		case LONG_LOG_ANSWERS:
+			opt.log_answers = true;
+			*seen |= OPT_LOG_ANSWERS;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -358,6 +368,7 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_MIN_TTL ? "--min-ttl" :
 	       bits & OPT_GRACE	  ? "--grace" :
 	       bits & OPT_MAX_ADDRESSES ? "--max-addresses" :
+	       bits & OPT_LOG_ANSWERS ? "--log-answers" :
 				    "--summary-interval";
 }
 

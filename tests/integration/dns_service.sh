@@ -193,8 +193,8 @@ dnsq() { # SANDBOX MODE ARGS...
 
 # The proxy in jail 1, asking dnsmasq from there; its log in proxy.log.
 VR_PROXY_PID=''
-start_proxy() { # OPTIONS...: returns once sandbox A's lookups are answered
-	"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$jail" --resolver 10.233.1.1:5353 dns "$@" \
+start_proxy() { # OPTIONS...: returns once sandbox A's lookups are answered (and logged)
+	"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$jail" --resolver 10.233.1.1:5353 dns --log-answers "$@" \
 		>>"$VR_TMP/proxy.log" 2>&1 &
 	VR_PROXY_PID=$!
 	vr_pids+=("$VR_PROXY_PID")
