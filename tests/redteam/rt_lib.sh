@@ -23,9 +23,10 @@ rt_jail() {
 	done
 }
 
-# rt_proxy [ARGS...]: the proxy in the jail, asking 10.233.1.1:5353, -j log in $VR_TMP/proxy.log
+# rt_proxy [ARGS...]: the proxy in the jail, asking 10.233.1.1:5353, a -j line per query
+# (--log-answers: the attacks read answers too) in $VR_TMP/proxy.log
 rt_proxy() {
-	vj --resolver 10.233.1.1:5353 -j dns "$@" >"$VR_TMP/proxy.log" 2>&1 &
+	vj --resolver 10.233.1.1:5353 -j dns --log-answers "$@" >"$VR_TMP/proxy.log" 2>&1 &
 	vr_pids+=($!)
 	sleep 0.7
 }
