@@ -234,6 +234,12 @@ cpu_ticks() { # [PID]
 	fi
 }
 
+# Queries the proxy dropped unanswered, over its bound of queries upstream at once, so far
+proxy_dropped() {
+	vr metrics | awk 'index($0, "vrnet_dns_queries_total{") == 1 && index($0, "device=\"vrj\"") &&
+		index($0, "result=\"dropped\"") { print $NF; found = 1 } END { if (!found) print 0 }'
+}
+
 # the proxy's -j lines since line FROM of its log, as KIND PHASE
 proxy_lines() { # FROM KIND PHASE
 	tail -n +"$1" "$TMP/proxy.jsonl" | sed "s/^/$2 $3 /" >>"$TMP/proxy_events"
@@ -258,12 +264,15 @@ for round in $(seq "$R"); do
 		proxy_logged) start_proxy --log-answers ;;
 		esac
 		from=$(($(wc -l <"$TMP/proxy.jsonl") + 1))
+		drop0=$(proxy_dropped)
 		cpu0="$(cpu_ticks "$proxy_pid") $(cpu_ticks "$dnsmasq_pid") $(cpu_ticks)"
 		perf_run "$kind" -c 4 -q 100
 		cpu1="$(cpu_ticks "$proxy_pid") $(cpu_ticks "$dnsmasq_pid") $(cpu_ticks)"
+		sleep 0.3 # the proxy's counts reach its map every 100 ms
+		drop1=$(proxy_dropped)
 		[ "$kind" = proxy_logged ] && proxy_lines "$from" proxy max
 		echo "$kind $(perf_field 'Queries per second') $(perf_field 'Queries completed')" \
-			"$(perf_field 'Queries lost') $cpu0 $cpu1" >>"$TMP/max"
+			"$(perf_field 'Queries lost') $cpu0 $cpu1 $((drop1 - drop0))" >>"$TMP/max"
 		log "round $round/$R: $kind, full load: $(perf_field 'Queries per second') queries/s," \
 			"$(perf_field 'Queries lost') lost"
 	done
@@ -396,6 +405,7 @@ KINDS = ("direct", "proxy", "proxy_logged")
 maxr = {k: [] for k in KINDS}
 lost = dict.fromkeys(KINDS, 0)
 done = dict.fromkeys(KINDS, 0)
+dropped = dict.fromkeys(KINDS, 0)  # by the proxy, over its bound of queries upstream at once
 # ticks over the full-load runs: proxy user, proxy system, upstream, machine
 # busy, machine all (every CPU's ticks: wall time times the CPUs)
 cpu = {k: [0] * 5 for k in KINDS}
@@ -404,7 +414,8 @@ for line in open(os.path.join(tmp, "max")):
     maxr[kind].append(float(qps))
     lost[kind] += int(lo)
     done[kind] += int(completed)
-    d = [b - a for a, b in zip(map(int, t[:6]), map(int, t[6:]))]
+    dropped[kind] += int(t[12])
+    d = [b - a for a, b in zip(map(int, t[:6]), map(int, t[6:12]))]
     for i, v in enumerate((d[0], d[1], d[2] + d[3], d[4], d[5])):
         cpu[kind][i] += v
 
@@ -448,7 +459,8 @@ c = json.load(open(os.path.join(tmp, "connect.json")))
 
 doc = {"dns": {
     "mode": mode, "duration_s": int(dur), "rounds": int(rounds), "names": int(names),
-    "qps": {k: spread(v) | {"completed": done[k], "lost": lost[k]} | cpu_of(k)
+    "qps": {k: spread(v) | {"completed": done[k], "lost": lost[k]}
+            | ({"dropped_by_proxy": dropped[k]} if k != "direct" else {}) | cpu_of(k)
             for k, v in maxr.items()}
            | {"floor": spread([float(l.split()[0]) for l in open(os.path.join(tmp, "floor"))])},
     "latency": {"rate_qps": int(rate)} | {
@@ -485,7 +497,9 @@ d["info"] = {
              "it sends each query back as its answer, so this is the steering's, the sockets' "
              "and the return program's cost with none of the proxy's",
     "qps": "full load: 4 sockets, 100 queries outstanding, no rate limit; lost: no answer "
-           "within 2 s, as dnsperf counts them; cpu_share: CPU-seconds per second of the "
+           "within 2 s, as dnsperf counts them; dropped_by_proxy: of them, those the proxy "
+           "dropped over its bound of 32 queries upstream at once per device (its metrics); "
+           "cpu_share: CPU-seconds per second of the "
            "proxy and the upstream (/proc/PID/stat; a process's system time includes the "
            "packets its sends push through veth and the stack), and the busy share of all "
            "the machine's CPUs (/proc/stat)",

@@ -144,7 +144,9 @@ if "dns" in r:
     md.append("")
     table(["path", "queries/s (median)", "min–max", "lost", "latency median", "p99",
            "CPU per query: proxy", "upstream", "whole machine"],
-          [(k, fmt(q[k]["median"]), f"{fmt(q[k]['min'])}–{fmt(q[k]['max'])}", q[k]["lost"],
+          [(k, fmt(q[k]["median"]), f"{fmt(q[k]['min'])}–{fmt(q[k]['max'])}",
+            f"{q[k]['lost']}" + (f" ({q[k]['dropped_by_proxy']} by the proxy's bound)"
+                                 if "dropped_by_proxy" in q[k] else ""),
             us(lat[k]["median_us"]) if k in lat else "", us(lat[k]["p99_us"]) if k in lat else "",
             us(q[k]["cpu_us_per_query"]["proxy"]) if k != "direct" else "",
             us(q[k]["cpu_us_per_query"]["upstream"]), us(q[k]["cpu_us_per_query"]["machine"]))
