@@ -159,7 +159,10 @@ struct vrnet_device_key {
 /*
  * vrnet_records: what decides a packet's verdict on a device, immutable while
  * the device's word in vrnet_switch names it. Record ids of slot S are
- * 2S+1 and 2S+2 (two banks: the one in force and the next).
+ * 2S+1 and 2S+2 (two banks: the one in force and the next). A word's lower 32
+ * bits are the record id; its upper 32 count the slot's changes, which the
+ * datapath ignores: a word read again and unchanged means nothing changed
+ * (the DNS proxy keeps what it read of a device until then).
  */
 struct vrnet_record {
 	__u32 policy_id;	/* 0: none (the device drops everything) */

@@ -37,6 +37,19 @@ static __u32 word_of(struct vr_state *st, __u32 slot)
 	return (__u32)__atomic_load_n(&st->switch_words[slot], __ATOMIC_ACQUIRE);
 }
 
+/* Names @record_id (0: none) in @slot's word, one more change counted (vrnet_common.h). */
+static void store_word(struct vr_state *st, __u32 slot, __u32 record_id)
+{
+	__u64 changes = (st->switch_words[slot] >> 32) + 1;
+
+	__atomic_store_n(&st->switch_words[slot], changes << 32 | record_id, __ATOMIC_RELEASE);
+}
+
+void vr_device_touch(struct vr_state *st, __u32 slot)
+{
+	store_word(st, slot, word_of(st, slot));
+}
+
 int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 {
 	struct vrnet_policy_info info;
@@ -315,7 +328,7 @@ int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record 
 	/* the bank no word names: no packet reads it (the last switch waited) */
 	if (bpf_map_update_elem(st->records_fd, &record_id, next, BPF_ANY))
 		return -errno;
-	__atomic_store_n(&st->switch_words[slot], (__u64)record_id, __ATOMIC_RELEASE);
+	store_word(st, slot, record_id);
 	vr_wait_for_readers();
 	/*
 	 * The new record is in force from the store on: a failure to clear the
@@ -410,7 +423,7 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 	if (bpf_map_update_elem(st->records_fd, &record_id, &rec, BPF_ANY))
 		ret = -errno;
 	if (!ret) {
-		__atomic_store_n(&st->switch_words[dev->slot], (__u64)record_id, __ATOMIC_RELEASE);
+		store_word(st, dev->slot, record_id);
 		if (bpf_map_update_elem(st->devices_fd, &key, &dev->slot, BPF_NOEXIST))
 			ret = -errno;
 	}
@@ -442,7 +455,7 @@ static int free_slot(struct vr_state *st, __u32 slot)
 		ret = vr_store_delete(st, dev.policy_id, true, dev.overlay_rule_count);
 	if (ret)
 		return ret;
-	__atomic_store_n(&st->switch_words[slot], 0, __ATOMIC_RELEASE);
+	store_word(st, slot, 0);
 	/* a tcx link of a device that is gone, or whose detach died: unpinned, it goes */
 	if (!vr_state_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link))) {
 		if (unlink(link) && errno != ENOENT)

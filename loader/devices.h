@@ -19,6 +19,13 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec);
 int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record *next);
 
 /*
+ * Counts a change in @slot's word without naming another record: the DNS
+ * proxy, which keeps what it read of a device until its word changes, reads
+ * it again (after a change to the addresses its answers opened).
+ */
+void vr_device_touch(struct vr_state *st, __u32 slot);
+
+/*
  * Gives @ifindex of this network namespace a slot and a record of @dev's
  * settings (fills @dev's slot and identity), then its key: packets find it
  * from then on.

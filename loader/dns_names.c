@@ -18,6 +18,8 @@ int vr_name_pattern_init(struct vr_name_pattern *p, const char *text, uint8_t li
 	p->name = ldns_dname_new_frm_str(name);
 	if (!p->name)
 		return -EINVAL;
+	ldns_dname2canonical(p->name);
+	p->labels = ldns_dname_label_count(p->name);
 	p->wildcard = wildcard;
 	p->list = list;
 	p->rule_id = rule_id;
@@ -30,21 +32,40 @@ void vr_name_pattern_free(struct vr_name_pattern *p)
 	p->name = NULL;
 }
 
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 'a' - 'A') : c;
+}
+
+/*
+ * Whether the wire form @a (@n bytes) is @lowercase's, case aside: equal
+ * names, as their length bytes (below 64) have no case.
+ */
+static bool same_name(const uint8_t *a, const uint8_t *lowercase, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lower(a[i]) != lowercase[i])
+			return false;
+	return true;
+}
+
 /*
  * How specific @p is for @qname: 0 when it does not match; a wildcard the
- * number of labels of its suffix (at most 127); an exact name more than any.
+ * number of labels of its suffix (at most 127) plus one; an exact name more
+ * than any. Compares wire forms, without allocating: this runs per query.
  */
 static int specificity(const struct vr_name_pattern *p, const ldns_rdf *qname)
 {
+	const uint8_t *q = ldns_rdf_data(qname), *suffix = ldns_rdf_data(p->name);
+	size_t qn = ldns_rdf_size(qname), sn = ldns_rdf_size(p->name);
+
 	if (!p->wildcard)
-		return ldns_dname_compare(qname, p->name) ? 0 : 256;
-	/*
-	 * Never the suffix itself, in any case: ldns_dname_is_subdomain() tells
-	 * a name from itself by a comparison that minds case.
-	 */
-	if (!ldns_dname_compare(qname, p->name))
-		return 0;
-	return ldns_dname_is_subdomain(qname, p->name) ? ldns_dname_label_count(p->name) + 1 : 0;
+		return qn == sn && same_name(q, suffix, sn) ? 256 : 0;
+	/* one or more whole labels in front of the suffix, never the suffix itself */
+	for (size_t at = 0; at < qn && q[at] && qn - at > sn; at += (size_t)q[at] + 1)
+		if (qn - (at + q[at] + 1) == sn)
+			return same_name(q + at + q[at] + 1, suffix, sn) ? p->labels + 1 : 0;
+	return 0;
 }
 
 int vr_name_decide(const struct vr_name_pattern *p, size_t n, const ldns_rdf *qname)

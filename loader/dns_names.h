@@ -18,8 +18,9 @@
 #include "vrnet_common.h"
 
 struct vr_name_pattern {
-	ldns_rdf *name;	  /* the exact name, or the part of a wildcard after "*." */
+	ldns_rdf *name;	  /* the exact name, or the part of a wildcard after "*.", lowercase */
 	bool wildcard;
+	uint8_t labels;	  /* of name */
 	uint8_t list;	  /* VRNET_LIST_ALLOW or VRNET_LIST_BLOCK */
 	uint32_t rule_id; /* of the policy's DOMAIN record */
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include "devices.h"
 #include "dns_opened.h"
 
 #define BATCH 256
@@ -21,13 +22,16 @@ int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device)
 {
 	o->max_per_device = max_per_device ? max_per_device : VR_DNS_MAX_ADDRS_PER_DEVICE;
 	o->count = calloc(VRNET_MAX_DEVICES, sizeof(*o->count));
-	return o->count ? 0 : -ENOMEM;
+	o->written = calloc(VR_DNS_WRITTEN, sizeof(*o->written));
+	return o->count && o->written ? 0 : -ENOMEM;
 }
 
 void vr_dns_opened_free(struct vr_dns_opened *o)
 {
 	free(o->count);
+	free(o->written);
 	o->count = NULL;
+	o->written = NULL;
 }
 
 int vr_dns_opened_each(struct vr_state *st, __u32 slot,
@@ -183,8 +187,31 @@ int vr_dns_opened_count(struct vr_state *st, __u32 *count)
 	return walk_live(st, vr_ktime_ns(), count, NULL);
 }
 
-int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
-		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val)
+/* Where @key's last write is noted. */
+static struct vr_dns_written *written_of(struct vr_dns_opened *o,
+					 const struct vrnet_dnsaddr_key *key)
+{
+	const __u8 *b = (const __u8 *)key;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < sizeof(*key); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return &o->written[h % VR_DNS_WRITTEN];
+}
+
+/* Whether writing @val for @key under @word would change nothing that counts. */
+static bool written_already(const struct vr_dns_written *w, const struct vrnet_dnsaddr_key *key,
+			    const struct vrnet_dnsaddr *val, __u64 word)
+{
+	return word && w->word == word && !memcmp(&w->key, key, sizeof(*key)) &&
+	       w->val.policy_id == val->policy_id && w->val.prev_policy_id == val->prev_policy_id &&
+	       !memcmp(&w->val.entry, &val->entry, sizeof(val->entry)) &&
+	       val->expires_ns < w->val.expires_ns + VR_DNS_RENEW_NS &&
+	       w->val.expires_ns > vr_ktime_ns();
+}
+
+static int write_entry(struct vr_state *st, struct vr_dns_opened *o,
+		       const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val)
 {
 	if (!bpf_map_update_elem(st->dnsaddrs_fd, key, val, BPF_EXIST))
 		return 0; /* renewed */
@@ -194,6 +221,21 @@ int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
 		return errno == EEXIST ? 0 : -errno; /* E2BIG: full */
 	o->count[key->slot]++;
 	return 0;
+}
+
+int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
+		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		      __u64 word)
+{
+	struct vr_dns_written *w = written_of(o, key);
+	int ret;
+
+	if (written_already(w, key, val, word))
+		return 0;
+	ret = write_entry(st, o, key, val);
+	*w = ret ? (struct vr_dns_written){ 0 } :
+		   (struct vr_dns_written){ .key = *key, .val = *val, .word = word };
+	return ret;
 }
 
 static void gather_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
@@ -212,6 +254,7 @@ int vr_dns_opened_forget(struct vr_state *st, __u32 slot)
 		return ret;
 	}
 	ret = delete_gathered(st, &d);
+	vr_device_touch(st, slot); /* the proxy must not count on what it opened */
 	return ret < 0 ? ret : 0;
 }
 
@@ -340,6 +383,7 @@ int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old,
 	if (!ret)
 		ret = delete_gathered(st, &k.dropped);
 	ret = ret < 0 ? ret : 0;
+	vr_device_touch(st, old->dev.slot); /* what was not carried is gone: see forget */
 out:
 	gathered_free(&k.carried); /* what is left of it */
 	gathered_free(&k.dropped);

@@ -16,9 +16,21 @@
 /* Now on bpf_ktime_get_ns()'s clock (CLOCK_MONOTONIC), which expiries use. */
 __u64 vr_ktime_ns(void);
 
+/* A renewal that would move an expiry by less than this is not written. */
+#define VR_DNS_RENEW_NS 1000000000ull
+#define VR_DNS_WRITTEN 16384 /* entries of the record of writes, direct-mapped */
+
+/* What this proxy last wrote for a key, under the device's word then. */
+struct vr_dns_written {
+	struct vrnet_dnsaddr_key key;
+	struct vrnet_dnsaddr val;
+	__u64 word; /* 0: nothing */
+};
+
 struct vr_dns_opened {
 	__u32 *count; /* per slot: entries in the map */
 	__u32 max_per_device;
+	struct vr_dns_written *written; /* VR_DNS_WRITTEN */
 };
 
 /* @max_per_device: the bound of each device (0: VR_DNS_MAX_ADDRS_PER_DEVICE). */
@@ -37,11 +49,17 @@ int vr_dns_opened_sweep(struct vr_state *st, struct vr_dns_opened *o, __u64 now_
 int vr_dns_opened_count(struct vr_state *st, __u32 *count);
 
 /*
- * Opens @key with @val (or renews it). Return: 0; -ENOSPC when its device
- * has its bound open; -E2BIG when the map is full.
+ * Opens @key with @val (or renews it), for the device whose word is @word
+ * (vrnet_switch; 0: unknown). Not written when this proxy wrote @key with
+ * the same policy and entry under the same word, unexpired, and @val would
+ * move its expiry by less than VR_DNS_RENEW_NS: names asked again and again
+ * cost no system call. A change of the device, or a forget or carry of its
+ * addresses, changes its word. Return: 0; -ENOSPC when its device has its
+ * bound open; -E2BIG when the map is full.
  */
 int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
-		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val);
+		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
+		      __u64 word);
 
 /*
  * Calls @fn for each entry of @slot (all devices: VRNET_MAX_DEVICES). Return:
@@ -67,7 +85,11 @@ int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old,
 int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
 			 bool switched);
 
-/* Deletes every entry of @slot (its device is being forgotten). */
+/*
+ * Deletes every entry of @slot (its device is being forgotten). This and a
+ * carry count a change in the slot's word (vr_device_touch): the proxy
+ * renews an address it opened less than a second ago only after one.
+ */
 int vr_dns_opened_forget(struct vr_state *st, __u32 slot);
 
 #endif

@@ -6,34 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "dns_cache.h"
 #include "dns_listen.h"
 #include "dns_message.h"
-#include "dns_names.h"
 #include "dns_opened.h"
 #include "dns_proxy.h"
 #include "dns_report.h"
+#include "dns_rules.h"
 
 #define NS_PER_S 1000000000ull
 #define SYNC_EVERY_NS NS_PER_S	     /* looks for namespaces gained or lost */
 #define SWEEP_EVERY_NS (10 * NS_PER_S) /* deletes expired addresses */
 #define UDP_BATCH 64		       /* queries read from one socket in a round */
 #define SWEEP_ON_FULL_NS NS_PER_S      /* the soonest a bound hit sweeps again */
-
-/* A device's name rules (base and overlay), read once per change of either. */
-struct names {
-	__u32 policy_id, overlay_id;
-	__u64 applied_ns, overlay_applied_ns; /* ids are reused: these tell policies apart */
-	struct vr_device_policy dp;
-	struct vr_name_pattern *p;
-	size_t n; /* patterns */
-	const struct vrnet_rule **blocks; /* the block rules on addresses, for the log */
-	size_t n_blocks;
-};
 
 /* Where an answer goes: a UDP client, or a TCP connection (closed after it). */
 struct client {
@@ -64,7 +52,7 @@ struct proxy {
 	struct vr_dns_opened opened;
 	struct vr_dns_report report;
 	struct vr_dns_cache answers;
-	struct names cache;
+	struct vr_dns_rules_cache rules;
 	vr_dns_log_fn log;
 	void *log_ctx;
 };
@@ -75,52 +63,10 @@ struct pending {
 	struct client to;
 	struct vr_dns_query q;
 	__u32 slot, policy_id;
+	__u64 word; /* the device's, when the rules that decided were read */
 	bool opens; /* an allow rule decided: the answer's addresses are opened */
 	struct vrnet_port_entry entry;
 };
-
-static void names_free(struct names *c)
-{
-	vr_name_patterns_free(c->p, c->n);
-	free(c->blocks);
-	vr_device_policy_free(&c->dp);
-	memset(c, 0, sizeof(*c));
-}
-
-/* The name rules of @dev's policy and overlay (cached: one device's at a time). */
-static int names_of(struct proxy *px, const struct vr_device *dev, struct names **out)
-{
-	struct names *c = &px->cache;
-	int ret;
-
-	*out = c;
-	if (c->policy_id == dev->policy_id && c->applied_ns == dev->applied_ns &&
-	    c->overlay_id == dev->overlay_id && c->overlay_applied_ns == dev->overlay_applied_ns)
-		return 0;
-	names_free(c);
-	flock(px->st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
-	ret = vr_device_policy_read_slot(px->st, dev->slot, &c->dp);
-	flock(px->st->dir_fd, LOCK_UN);
-	if (!ret)
-		ret = vr_name_patterns_of(c->dp.rules,
-					  (const char(*)[VRNET_MAX_NAME_LEN])c->dp.names,
-					  c->dp.count, &c->p, &c->n);
-	if (!ret && !(c->blocks = calloc(c->dp.count + 1, sizeof(*c->blocks))))
-		ret = -ENOMEM;
-	for (__u32 i = 0; !ret && i < c->dp.count; i++)
-		if (c->dp.rules[i].kind == VRNET_RULE_CIDR && c->dp.rules[i].list == VRNET_LIST_BLOCK)
-			c->blocks[c->n_blocks++] = &c->dp.rules[i];
-	if (ret) {
-		names_free(c);
-		return ret;
-	}
-	/* the policy read under the lock, which may be newer than @dev: that is the key */
-	c->policy_id = c->dp.dev.policy_id;
-	c->applied_ns = c->dp.dev.applied_ns;
-	c->overlay_id = c->dp.dev.overlay_id;
-	c->overlay_applied_ns = c->dp.dev.overlay_applied_ns;
-	return 0;
-}
 
 /* The slot whose client address @sa is; -1 if none. */
 static int slot_of(const struct sockaddr_storage *sa)
@@ -194,11 +140,11 @@ static int sweep(struct proxy *px, __u64 now)
 }
 
 /*
- * Opens the addresses @a (@n of them) for the device of @p until their TTL,
- * and the grace, run out. Return: 0, or why not all of them are open:
+ * Opens the addresses @a (@n of them) for the device in @slot (its word
+ * @word) until their TTL, and the grace, run out. Return: 0, or why not all of them are open:
  * -ENOSPC (the device's bound, after a sweep) or -E2BIG (the map is full).
  */
-static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
+static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 word,
 			  const struct vrnet_port_entry *entry, const struct vr_dns_addr *a, int n)
 {
 	const struct vr_dns_proxy_opts *o = px->opts;
@@ -219,7 +165,7 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 		};
 
 		memcpy(key.addr, a[i].addr, a[i].family == 4 ? 4 : 16);
-		ret = vr_dns_opened_add(px->st, &px->opened, &key, &val);
+		ret = vr_dns_opened_add(px->st, &px->opened, &key, &val, word);
 		/*
 		 * Room may be taken by what expired since the last sweep. A sweep
 		 * walks the whole map: once a second at most, or a sandbox at its
@@ -228,39 +174,10 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 		if (ret && !swept && now - px->swept_ns >= SWEEP_ON_FULL_NS) {
 			swept = true;
 			sweep(px, now);
-			ret = vr_dns_opened_add(px->st, &px->opened, &key, &val);
+			ret = vr_dns_opened_add(px->st, &px->opened, &key, &val, word);
 		}
 	}
 	return ret;
-}
-
-/* Whether the prefix of the block rule @r covers @a. */
-static bool covers(const struct vrnet_rule *r, const struct vr_dns_addr *a)
-{
-	int bits = r->prefixlen, bytes = bits / 8;
-
-	if (r->family != a->family || memcmp(r->addr, a->addr, (size_t)bytes))
-		return false;
-	return bits % 8 == 0 ||
-	       !((r->addr[bytes] ^ a->addr[bytes]) & (0xff00 >> (bits % 8)));
-}
-
-/*
- * How many of @addrs a block rule of @names' policy covers: they open, and
- * the datapath's block rules keep them closed (for the ports they name).
- * Said in the log: a sandbox that was sent toward one needs to be seen.
- */
-static int blocked_addresses(const struct names *names, const struct vr_dns_addr *addrs, int n)
-{
-	int blocked = 0;
-
-	for (int i = 0; i < n; i++)
-		for (size_t r = 0; r < names->n_blocks; r++)
-			if (covers(names->blocks[r], &addrs[i])) {
-				blocked++;
-				break;
-			}
-	return blocked;
 }
 
 /* What an answer's @action counts as. */
@@ -271,15 +188,6 @@ static enum vr_dns_outcome outcome_of(const char *action)
 						  VR_DNS_FAILED;
 }
 
-/* A vr_dns_name_veto: whether the most specific rule of @ctx (struct names) for @name blocks it. */
-static bool blocked_name(const ldns_rdf *name, void *ctx)
-{
-	const struct names *names = ctx;
-	int rule = vr_name_decide(names->p, names->n, name);
-
-	return rule >= 0 && names->p[rule].list == VRNET_LIST_BLOCK;
-}
-
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
 	struct pending *p = arg;
@@ -287,8 +195,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	struct vr_dns_addr addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
 	const char *action = "answered";
 	__u64 start = vr_ktime_ns();
-	struct names *names;
-	struct vr_device dev;
+	const struct vr_dns_rules *rules;
 	bool chained = false;
 	int n = 0, blocked = 0, ret, reuse;
 
@@ -301,13 +208,14 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		goto out;
 	}
 	/* the names the answer's CNAMEs lead to are judged by the asker's rules too */
-	if (vr_device_get_slot(px->st, p->slot, &dev) || names_of(px, &dev, &names)) {
+	if (vr_dns_rules_get(px->st, &px->rules, p->slot, &rules)) {
 		refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
 		action = "failed";
 		goto out;
 	}
 	n = vr_dns_answer_chain_addrs(abuf, (size_t)alen, p->q.qname, addrs,
-				      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, blocked_name, names, &chained);
+				      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, vr_dns_rules_block,
+				      (void *)rules, &chained);
 	if (n == -EPERM) { /* a CNAME into a blocked name: as if the name were asked */
 		refuse(&p->to, &p->q, px->opts->refusal);
 		action = "refused_cname";
@@ -320,7 +228,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 				 (uint32_t)reuse, start);
 	if (p->opens) {
 		ret = n > VR_DNS_MAX_ADDRS_PER_ANSWER ? -EMSGSIZE :
-		      n > 0 ? open_addresses(px, p->slot, p->policy_id, &p->entry, addrs, n) :
+		      n > 0 ? open_addresses(px, p->slot, p->policy_id, p->word, &p->entry, addrs,
+					     n) :
 			      0;
 		if (ret) { /* an answer whose addresses would not all pass is not released */
 			refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
@@ -329,7 +238,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 			goto out;
 		}
 	}
-	blocked = p->opens && n > 0 ? blocked_addresses(names, addrs, n) : 0;
+	blocked = p->opens && n > 0 ? vr_dns_rules_blocked(rules, addrs, n) : 0;
 	/* released only now: the sandbox's first packet finds its addresses open */
 	abuf[0] = (uint8_t)(ldns_pkt_id(p->q.pkt) >> 8);
 	abuf[1] = (uint8_t)ldns_pkt_id(p->q.pkt);
@@ -341,28 +250,13 @@ out:
 	free(p);
 }
 
-/* The decision on @q from the device in @slot: its rule (-1: the default), or -errno. */
-static int decide(struct proxy *px, __u32 slot, const struct vr_dns_query *q,
-		  struct names **names, bool *allowed)
-{
-	struct vr_device dev;
-	int rule;
-
-	if (vr_device_get_slot(px->st, slot, &dev) || !dev.policy_id || !dev.dns_proxy ||
-	    names_of(px, &dev, names) || !(*names)->dp.dev.dns_proxy)
-		return -ENOENT;
-	rule = vr_name_decide((*names)->p, (*names)->n, q->qname);
-	*allowed = rule >= 0 ? (*names)->p[rule].list != VRNET_LIST_BLOCK :
-			       (*names)->dp.dev.default_action == VRNET_ACTION_ALLOW;
-	return rule;
-}
-
 /*
  * Answers @q from the cache, as an upstream answer is: opened for the
- * device in @slot first (@entry; NULL: no name rule, nothing opens).
+ * device in @slot first (by the allow rule @rule of @rules; -1: no name
+ * rule decided, nothing opens).
  */
 static void answer_cached(struct proxy *px, const struct client *to, const struct vr_dns_query *q,
-			  __u32 slot, struct names *names, const struct vrnet_port_entry *entry,
+			  __u32 slot, const struct vr_dns_rules *rules, int rule,
 			  const struct vr_dns_cached *hit)
 {
 	struct vr_dns_addr chain_addrs[VR_DNS_MAX_ADDRS_PER_ANSWER + 1];
@@ -374,8 +268,8 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 
 	if (hit->chained) { /* this asker's rules judge the chain's names */
 		n = vr_dns_answer_chain_addrs(hit->wire, hit->len, q->qname, chain_addrs,
-					      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, blocked_name, names,
-					      NULL);
+					      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, vr_dns_rules_block,
+					      (void *)rules, NULL);
 		addrs = chain_addrs;
 	}
 	if (n == -EPERM) {
@@ -384,11 +278,12 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 		vr_dns_count(&px->report, slot, VR_DNS_REFUSED);
 		return;
 	}
-	n = entry ? n : 0;
+	n = rule >= 0 ? n : 0;
 	if (n > VR_DNS_MAX_ADDRS_PER_ANSWER)
 		ret = -EMSGSIZE;
 	else if (n > 0)
-		ret = open_addresses(px, slot, names->policy_id, entry, addrs, n);
+		ret = open_addresses(px, slot, rules->dev.policy_id, rules->word,
+				     &rules->opens[rule], addrs, n);
 	if (ret || hit->len > sizeof(out)) {
 		refuse(to, q, LDNS_RCODE_SERVFAIL);
 		action = ret == -EMSGSIZE ? "too_many" : "full";
@@ -397,18 +292,18 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 		vr_dns_cached_answer(hit, q, out);
 		reply(to, out, hit->len);
 	}
-	log_event(px, action, slot, q, n, n > 0 ? blocked_addresses(names, addrs, n) : 0,
+	log_event(px, action, slot, q, n, n > 0 ? vr_dns_rules_blocked(rules, addrs, n) : 0,
 		  vr_ktime_ns() - start);
 	vr_dns_count(&px->report, slot, outcome_of(action));
 }
 
-/* The refusal of @q by @rule (an index of the patterns; -1: the default), for `log`. */
-static void report_refusal(struct proxy *px, const struct vr_device *dev,
+/* The refusal of @q by @rule of @rules (an index of the patterns; -1: the default), for `log`. */
+static void report_refusal(struct proxy *px, const struct vr_dns_rules *rules,
 			   const struct vr_dns_query *q, int rule, int rcode)
 {
 	struct vrnet_dns_event e = {
-		.policy_id = dev->policy_id,
-		.rule_id = rule >= 0 ? px->cache.p[rule].rule_id : VRNET_DNS_NO_RULE,
+		.policy_id = rules->dev.policy_id,
+		.rule_id = rule >= 0 ? rules->p[rule].rule_id : VRNET_DNS_NO_RULE,
 		.qtype = (__u16)q->qtype,
 		.rcode = (__u8)rcode,
 	};
@@ -416,17 +311,16 @@ static void report_refusal(struct proxy *px, const struct vr_device *dev,
 
 	snprintf(e.name, sizeof(e.name), "%s", name ? name : "?");
 	free(name);
-	vr_dns_report_refusal(&px->report, dev, &e);
+	vr_dns_report_refusal(&px->report, &rules->dev, &e);
 }
 
 /* The query @buf from @to: refused, or asked upstream. */
 static void on_query(struct proxy *px, const struct client *to, const uint8_t *buf, size_t len)
 {
-	int slot = slot_of(&to->addr), rule;
+	int slot = slot_of(&to->addr), rule = -ENOENT;
+	const struct vr_dns_rules *rules = NULL;
 	const struct vr_dns_cached *hit;
-	struct vrnet_port_entry entry = { 0 };
 	struct vr_dns_query q;
-	struct names *names;
 	struct pending *p;
 	uint8_t *wire = NULL;
 	size_t wire_len = 0;
@@ -436,7 +330,8 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 		reply(to, NULL, 0); /* not one of ours, or no query: nothing is answered */
 		return;
 	}
-	rule = decide(px, (__u32)slot, &q, &names, &allowed);
+	if (!vr_dns_rules_get(px->st, &px->rules, (__u32)slot, &rules))
+		rule = vr_dns_rules_decide(rules, q.qname, &allowed);
 	if (rule == -ENOENT || !allowed) {
 		int rcode = rule == -ENOENT ? LDNS_RCODE_REFUSED : px->opts->refusal;
 
@@ -444,20 +339,12 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 		log_event(px, "refused", (__u32)slot, &q, 0, 0, 0);
 		vr_dns_count(&px->report, (__u32)slot, VR_DNS_REFUSED);
 		if (rule != -ENOENT)
-			report_refusal(px, &names->dp.dev, &q, rule, rcode);
+			report_refusal(px, rules, &q, rule, rcode);
 		vr_dns_query_free(&q);
 		return;
 	}
-	if (rule >= 0) { /* a name rule allows it: the answer opens its addresses */
-		const struct vrnet_rule *r = &names->dp.rules[names->p[rule].rule_id];
-
-		entry = (struct vrnet_port_entry){ .port_lo = r->port_lo, .port_hi = r->port_hi,
-						   .proto = r->proto, .action = VRNET_ACTION_ALLOW,
-						   .any_port = r->any_port,
-						   .rule_id = names->p[rule].rule_id };
-	}
 	if (!to->tcp && (hit = vr_dns_cache_get(&px->answers, &q, vr_ktime_ns()))) {
-		answer_cached(px, to, &q, (__u32)slot, names, rule >= 0 ? &entry : NULL, hit);
+		answer_cached(px, to, &q, (__u32)slot, rules, rule, hit);
 		vr_dns_query_free(&q);
 		return;
 	}
@@ -472,9 +359,11 @@ static void on_query(struct proxy *px, const struct client *to, const uint8_t *b
 	p->to = *to;
 	p->q = q;
 	p->slot = (__u32)slot;
-	p->policy_id = names->policy_id; /* that of the rules that decided */
-	p->opens = rule >= 0;
-	p->entry = entry;
+	p->policy_id = rules->dev.policy_id; /* that of the rules that decided */
+	p->word = rules->word;
+	p->opens = rule >= 0; /* a name rule allows it: the answer opens its addresses */
+	if (p->opens)
+		p->entry = rules->opens[rule];
 	if (vr_dns_upstream_query(&q, &wire, &wire_len)) {
 		reply(to, NULL, 0);
 		vr_dns_query_free(&p->q);
@@ -607,7 +496,8 @@ static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
 	}
 	px->inflight = calloc(VRNET_MAX_DEVICES, sizeof(*px->inflight));
 	if (!px->inflight || vr_dns_opened_init(&px->opened, px->opts->max_addresses) ||
-	    vr_dns_report_init(&px->report, px->st) || vr_dns_cache_init(&px->answers)) {
+	    vr_dns_report_init(&px->report, px->st) || vr_dns_cache_init(&px->answers) ||
+	    vr_dns_rules_init(&px->rules)) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -718,6 +608,7 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 
 		if (now >= next_sync) { /* namespaces gained or lost since */
 			vr_dns_listeners_sync(st, &px.ls, NULL, 0);
+			vr_dns_rules_prune(st, &px.rules); /* of devices changed or gone */
 			expire_conns(&px, now);
 			next_sync = now + SYNC_EVERY_NS;
 		}
@@ -743,7 +634,7 @@ int vr_dns_proxy_run(struct vr_state *st, const struct vr_dns_proxy_opts *opts,
 	vr_dns_report_flush(&px.report, true);
 	if (px.ch)
 		ares_destroy(px.ch); /* answers nothing left pending: their connections close */
-	names_free(&px.cache);
+	vr_dns_rules_free(&px.rules);
 	for (int i = 0; i < VR_DNS_MAX_TCP_CONNS; i++)
 		if (px.conns[i])
 			drop_conn(&px, i);

@@ -165,16 +165,16 @@ static void test_bound_per_device(void **state)
 
 		snprintf(addr, sizeof(addr), "10.9.%d.%d", i / 256, i % 256);
 		key = key_of(dev.slot, addr);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, 0), 0);
 	}
 	{
 		struct vrnet_dnsaddr_key more = key_of(dev.slot, "10.10.0.1");
 		struct vrnet_dnsaddr_key renew = key_of(dev.slot, "10.9.0.1");
 		struct vrnet_dnsaddr_key other = key_of(dev.slot + 1, "10.10.0.1");
 
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, &val), -ENOSPC);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, &val), 0);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, &val), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, &val, 0), -ENOSPC);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, &val, 0), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, &val, 0), 0);
 	}
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot + 1), 0);
@@ -228,6 +228,83 @@ static void test_forget_takes_the_addresses(void **state)
 	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
 }
 
+static __u64 word_of_slot(__u32 slot)
+{
+	return __atomic_load_n(&dp.st.switch_words[slot], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * An address answered again is written only when that moves its expiry by
+ * a second or more, or when anything else changed: its entry, its policy,
+ * or the device's word (a change, a forget). Each skip is shown by an entry
+ * deleted behind the proxy's back staying deleted; each write by its coming back.
+ */
+static void test_renewals_written_when_they_count(void **state)
+{
+	struct vrnet_dnsaddr_key key;
+	struct vrnet_dnsaddr val, got;
+	struct vr_dns_opened o;
+	struct vr_device dev;
+	__u64 word, now;
+
+	dp_skip_unless_root();
+	dev = fresh_device();
+	word = word_of_slot(dev.slot);
+	key = key_of(dev.slot, "203.0.113.7");
+	now = vr_ktime_ns();
+	val = (struct vrnet_dnsaddr){ .expires_ns = now + 60 * NS_PER_S, .policy_id = dev.policy_id,
+				      .prev_policy_id = dev.policy_id,
+				      .entry = { .port_lo = 443, .port_hi = 443,
+						 .proto = VRNET_PROTO_TCP,
+						 .action = VRNET_ACTION_ALLOW } };
+	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", &got));
+	assert_int_equal(got.expires_ns, val.expires_ns);
+
+	/* the same, half a second later: not written (the entry deleted behind it stays so) */
+	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
+	val.expires_ns += NS_PER_S / 2;
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
+	/* a control: with the word unknown (0) it is written */
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, 0), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+
+	/* a second or more later: written */
+	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
+	val.expires_ns += NS_PER_S;
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", &got));
+	assert_int_equal(got.expires_ns, val.expires_ns);
+
+	/* another rule's entry for the same address (two names, one address): written */
+	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
+	val.entry.rule_id = 1;
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", &got));
+	assert_int_equal(got.entry.rule_id, 1);
+
+	/* a forget changes the device's word: the next answer writes again */
+	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
+	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
+	assert_true(word_of_slot(dev.slot) != word);
+	assert_int_equal((__u32)word_of_slot(dev.slot), (__u32)word); /* the same record */
+	word = word_of_slot(dev.slot);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+
+	/* so does an apply */
+	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
+	assert_int_equal(dp_apply(POLICY_A), 0);
+	assert_true(word_of_slot(dev.slot) != word);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word_of_slot(dev.slot)), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+	vr_dns_opened_forget(&dp.st, dev.slot);
+	vr_dns_opened_free(&o);
+}
+
 /*
  * A device's queries past its burst are dropped (dns_rate) until the rate
  * lets more go. The runs take time, which the rate refills: the first drop
@@ -278,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_bound_per_device),
 		cmocka_unit_test(test_applies_carry_what_keeps_its_name),
 		cmocka_unit_test(test_forget_takes_the_addresses),
+		cmocka_unit_test(test_renewals_written_when_they_count),
 		cmocka_unit_test(test_query_rate),
 	};
 
