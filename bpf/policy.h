@@ -224,15 +224,23 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 	struct vrnet_dnsaddr_key key = { .slot = dev->slot, .family = pkt->family };
 	const struct vrnet_dnsaddr *a;
 
+	__u64 now;
+
 	__builtin_memcpy(key.addr, pkt->daddr, 16);
 	a = bpf_map_lookup_elem(&vrnet_dnsaddrs, &key);
-	if (!a || (a->policy_id != dev->policy_id && a->prev_policy_id != dev->policy_id) ||
-	    !entry_matches(&a->entry, pkt, proto) ||
-	    bpf_ktime_get_ns() >= a->expires_ns)
+	if (!a || (a->policy_id != dev->policy_id && a->prev_policy_id != dev->policy_id))
 		return;
-	v->action = VRNET_ACTION_ALLOW;
-	v->reason = VRNET_REASON_ALLOW_RULE;
-	v->rule_id = a->entry.rule_id;
+	now = bpf_ktime_get_ns();
+	for (int i = 0; i < VRNET_DNSADDR_RULES; i++) {
+		const struct vrnet_dnsaddr_opening *o = &a->by_rule[i];
+
+		if (now < o->expires_ns && entry_matches(&o->entry, pkt, proto)) {
+			v->action = VRNET_ACTION_ALLOW;
+			v->reason = VRNET_REASON_ALLOW_RULE;
+			v->rule_id = o->entry.rule_id;
+			return;
+		}
+	}
 }
 
 /*

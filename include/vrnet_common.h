@@ -433,10 +433,11 @@ struct vrnet_dnsflow {
 };
 
 /*
- * vrnet_dnsaddrs: an address an answer of the DNS proxy opened for a device:
- * with the name rule's ports and protocol, until it expires. Only for the
- * base policy it was opened under (an apply renumbers rules), or the one an
- * apply carries it over from, until that apply's switch is done.
+ * vrnet_dnsaddrs: an address answers of the DNS proxy opened for a device:
+ * per name rule whose answer gave it (a CDN's address may be two names'),
+ * with that rule's ports and protocol, until that opening expires. Only for
+ * the base policy it was opened under (an apply renumbers rules), or the one
+ * an apply carries it over from, until that apply's switch is done.
  */
 struct vrnet_dnsaddr_key {
 	__u32 slot;
@@ -445,11 +446,18 @@ struct vrnet_dnsaddr_key {
 	__u8 addr[16];
 };
 
+#define VRNET_DNSADDR_RULES 4 /* name rules an address may be open under at once */
+
+struct vrnet_dnsaddr_opening {
+	__u64 expires_ns; /* bpf_ktime_get_ns(); 0: a free place */
+	struct vrnet_port_entry entry; /* the name rule's ports, protocol and id */
+	__u32 pad;
+};
+
 struct vrnet_dnsaddr {
-	__u64 expires_ns; /* bpf_ktime_get_ns() */
 	__u32 policy_id;
 	__u32 prev_policy_id; /* also good for, while an apply carries it over (or policy_id) */
-	struct vrnet_port_entry entry; /* the name rule's ports, protocol and id */
+	struct vrnet_dnsaddr_opening by_rule[VRNET_DNSADDR_RULES];
 };
 
 /* vrnet_dnsstats (by slot): what the DNS proxy did with the device's queries. */

@@ -47,12 +47,14 @@ static void collect_opened(const struct vrnet_dnsaddr_key *key, const struct vrn
 {
 	struct opened *o = ctx;
 
-	if (val->policy_id != o->dp->dev.policy_id || val->entry.rule_id != o->rule_id ||
-	    val->expires_ns <= o->now_ns || o->n == o->max)
-		return;
-	o->addrs[o->n].family = key->family;
-	memcpy(o->addrs[o->n].addr, key->addr, 16);
-	o->n++;
+	for (int i = 0; val->policy_id == o->dp->dev.policy_id && i < VRNET_DNSADDR_RULES; i++)
+		if (val->by_rule[i].entry.rule_id == o->rule_id &&
+		    val->by_rule[i].expires_ns > o->now_ns && o->n < o->max) {
+			o->addrs[o->n].family = key->family;
+			memcpy(o->addrs[o->n].addr, key->addr, 16);
+			o->n++;
+			return;
+		}
 }
 
 /* Whether the ports and protocol of @rec cover those of @dest. */

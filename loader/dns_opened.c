@@ -148,7 +148,7 @@ static void walk_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dns
 		*policy = vr_device_get_slot(w->st, key->slot, &dev) || !dev.dns_proxy ?
 				  1 : dev.policy_id + 1;
 	}
-	if (val->expires_ns > w->now_ns &&
+	if (vr_dns_opened_expires(val) > w->now_ns &&
 	    (val->policy_id + 1 == *policy || val->prev_policy_id + 1 == *policy))
 		w->count[key->slot]++;
 	else if (w->doomed)
@@ -187,54 +187,121 @@ int vr_dns_opened_count(struct vr_state *st, __u32 *count)
 	return walk_live(st, vr_ktime_ns(), count, NULL);
 }
 
-/* Where @key's last write is noted. */
+__u64 vr_dns_opened_expires(const struct vrnet_dnsaddr *val)
+{
+	__u64 last = 0;
+
+	for (int i = 0; i < VRNET_DNSADDR_RULES; i++)
+		if (val->by_rule[i].expires_ns > last)
+			last = val->by_rule[i].expires_ns;
+	return last;
+}
+
+/* Where the last write of @key for @rule_id is noted. */
 static struct vr_dns_written *written_of(struct vr_dns_opened *o,
-					 const struct vrnet_dnsaddr_key *key)
+					 const struct vrnet_dnsaddr_key *key, __u32 rule_id)
 {
 	const __u8 *b = (const __u8 *)key;
 	uint32_t h = 2166136261u; /* FNV-1a */
 
 	for (size_t i = 0; i < sizeof(*key); i++)
 		h = (h ^ b[i]) * 16777619u;
+	h = (h ^ rule_id) * 16777619u;
 	return &o->written[h % VR_DNS_WRITTEN];
 }
 
-/* Whether writing @val for @key under @word would change nothing that counts. */
+/* Whether writing @op for @key under @policy_id and @word would change nothing that counts. */
 static bool written_already(const struct vr_dns_written *w, const struct vrnet_dnsaddr_key *key,
-			    const struct vrnet_dnsaddr *val, __u64 word)
+			    __u32 policy_id, const struct vrnet_dnsaddr_opening *op, __u64 word,
+			    __u64 now)
 {
 	return word && w->word == word && !memcmp(&w->key, key, sizeof(*key)) &&
-	       w->val.policy_id == val->policy_id && w->val.prev_policy_id == val->prev_policy_id &&
-	       !memcmp(&w->val.entry, &val->entry, sizeof(val->entry)) &&
-	       val->expires_ns < w->val.expires_ns + VR_DNS_RENEW_NS &&
-	       w->val.expires_ns > vr_ktime_ns();
+	       w->policy_id == policy_id &&
+	       !memcmp(&w->opening.entry, &op->entry, sizeof(op->entry)) &&
+	       op->expires_ns < w->opening.expires_ns + VR_DNS_RENEW_NS &&
+	       w->opening.expires_ns > now;
 }
 
-static int write_entry(struct vr_state *st, struct vr_dns_opened *o,
-		       const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val)
+/*
+ * Puts @op into @val: into its rule's opening (the later expiry stays), or
+ * a free or expired place. Return: 0, or -ENOSPC when every place is taken.
+ */
+static int merge(struct vrnet_dnsaddr *val, const struct vrnet_dnsaddr_opening *op, __u64 now)
 {
-	if (!bpf_map_update_elem(st->dnsaddrs_fd, key, val, BPF_EXIST))
-		return 0; /* renewed */
-	if (o->count[key->slot] >= o->max_per_device)
+	int place = -1;
+
+	for (int i = 0; i < VRNET_DNSADDR_RULES; i++) {
+		struct vrnet_dnsaddr_opening *cur = &val->by_rule[i];
+
+		if (cur->expires_ns > now && cur->entry.rule_id == op->entry.rule_id) {
+			cur->entry = op->entry;
+			if (op->expires_ns > cur->expires_ns)
+				cur->expires_ns = op->expires_ns;
+			return 0;
+		}
+		if (cur->expires_ns <= now && place < 0)
+			place = i;
+	}
+	if (place < 0)
 		return -ENOSPC;
-	if (bpf_map_update_elem(st->dnsaddrs_fd, key, val, BPF_NOEXIST))
-		return errno == EEXIST ? 0 : -errno; /* E2BIG: full */
-	o->count[key->slot]++;
+	val->by_rule[place] = *op;
 	return 0;
 }
 
-int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
-		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
-		      __u64 word)
+/*
+ * Writes @op into @key's entry, or a new one. An entry of another policy
+ * is replaced: its openings are of rules that policy numbered.
+ */
+static int write_opening(struct vr_state *st, struct vr_dns_opened *o,
+			 const struct vrnet_dnsaddr_key *key, __u32 policy_id,
+			 const struct vrnet_dnsaddr_opening *op, __u64 now)
 {
-	struct vr_dns_written *w = written_of(o, key);
+	struct vrnet_dnsaddr val;
 	int ret;
 
-	if (written_already(w, key, val, word))
+	for (int tries = 0; tries < 2; tries++) {
+		bool exists = !bpf_map_lookup_elem(st->dnsaddrs_fd, key, &val);
+
+		if (!exists || val.policy_id != policy_id)
+			val = (struct vrnet_dnsaddr){ .policy_id = policy_id,
+						      .prev_policy_id = policy_id };
+		ret = merge(&val, op, now);
+		if (ret)
+			return ret;
+		if (exists) {
+			if (!bpf_map_update_elem(st->dnsaddrs_fd, key, &val, BPF_EXIST))
+				return 0;
+			if (errno != ENOENT)
+				return -errno;
+			continue; /* forgotten meanwhile: a new entry */
+		}
+		if (o->count[key->slot] >= o->max_per_device)
+			return -ENOSPC;
+		if (bpf_map_update_elem(st->dnsaddrs_fd, key, &val, BPF_NOEXIST)) {
+			if (errno != EEXIST)
+				return -errno; /* E2BIG: full */
+			continue;
+		}
+		o->count[key->slot]++;
 		return 0;
-	ret = write_entry(st, o, key, val);
+	}
+	return -EAGAIN;
+}
+
+int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
+		      const struct vrnet_dnsaddr_key *key, __u32 policy_id,
+		      const struct vrnet_dnsaddr_opening *op, __u64 word)
+{
+	struct vr_dns_written *w = written_of(o, key, op->entry.rule_id);
+	__u64 now = vr_ktime_ns();
+	int ret;
+
+	if (written_already(w, key, policy_id, op, word, now))
+		return 0;
+	ret = write_opening(st, o, key, policy_id, op, now);
 	*w = ret ? (struct vr_dns_written){ 0 } :
-		   (struct vr_dns_written){ .key = *key, .val = *val, .word = word };
+		   (struct vr_dns_written){ .key = *key, .policy_id = policy_id, .opening = *op,
+					    .word = word };
 	return ret;
 }
 
@@ -317,27 +384,32 @@ static long new_rule_of(const struct carry *k, __u32 old_rule)
 	return hit ? (long)hit->rule_id : -1;
 }
 
+/* Each opening under the rule of the new policy with its name, or none (then it is dropped). */
 static void carry_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
 		      void *ctx)
 {
 	struct carry *k = ctx;
-	long rule = val->policy_id == k->old->dev.policy_id ? new_rule_of(k, val->entry.rule_id) : -1;
-	const struct vrnet_rule *r;
-	struct vrnet_dnsaddr *next;
+	struct vrnet_dnsaddr next = { .policy_id = k->new_id,
+				      .prev_policy_id = k->old->dev.policy_id };
+	bool any = false;
 
-	if (rule < 0) {
-		gather(&k->dropped, key, val);
-		return;
+	for (int i = 0; val->policy_id == k->old->dev.policy_id && i < VRNET_DNSADDR_RULES; i++) {
+		const struct vrnet_dnsaddr_opening *o = &val->by_rule[i];
+		long rule = o->expires_ns ? new_rule_of(k, o->entry.rule_id) : -1;
+		const struct vrnet_rule *r;
+
+		if (rule < 0)
+			continue;
+		r = &k->c->rules[rule];
+		next.by_rule[i] = (struct vrnet_dnsaddr_opening){
+			.expires_ns = o->expires_ns,
+			.entry = { .port_lo = r->port_lo, .port_hi = r->port_hi, .proto = r->proto,
+				   .action = VRNET_ACTION_ALLOW, .any_port = r->any_port,
+				   .rule_id = (__u32)rule },
+		};
+		any = true;
 	}
-	next = gather(&k->carried, key, val);
-	if (!next)
-		return;
-	r = &k->c->rules[rule];
-	next->policy_id = k->new_id;
-	next->prev_policy_id = k->old->dev.policy_id;
-	next->entry = (struct vrnet_port_entry){ .port_lo = r->port_lo, .port_hi = r->port_hi,
-						 .proto = r->proto, .action = VRNET_ACTION_ALLOW,
-						 .any_port = r->any_port, .rule_id = (__u32)rule };
+	gather(any ? &k->carried : &k->dropped, key, any ? &next : val);
 }
 
 /*

@@ -20,10 +20,11 @@ __u64 vr_ktime_ns(void);
 #define VR_DNS_RENEW_NS 1000000000ull
 #define VR_DNS_WRITTEN 16384 /* entries of the record of writes, direct-mapped */
 
-/* What this proxy last wrote for a key, under the device's word then. */
+/* What this proxy last wrote for a key and rule, under the device's word then. */
 struct vr_dns_written {
 	struct vrnet_dnsaddr_key key;
-	struct vrnet_dnsaddr val;
+	__u32 policy_id;
+	struct vrnet_dnsaddr_opening opening;
 	__u64 word; /* 0: nothing */
 };
 
@@ -48,18 +49,23 @@ int vr_dns_opened_sweep(struct vr_state *st, struct vr_dns_opened *o, __u64 now_
 /* The entries in force now (unexpired, under their device's policy), per slot into @count. */
 int vr_dns_opened_count(struct vr_state *st, __u32 *count);
 
+/* When the last of @val's openings expires. */
+__u64 vr_dns_opened_expires(const struct vrnet_dnsaddr *val);
+
 /*
- * Opens @key with @val (or renews it), for the device whose word is @word
- * (vrnet_switch; 0: unknown). Not written when this proxy wrote @key with
- * the same policy and entry under the same word, unexpired, and @val would
- * move its expiry by less than VR_DNS_RENEW_NS: names asked again and again
- * cost no system call. A change of the device, or a forget or carry of its
- * addresses, changes its word. Return: 0; -ENOSPC when its device has its
- * bound open; -E2BIG when the map is full.
+ * Opens @key under @policy_id's rule of @op (or renews that opening: the
+ * later expiry stays), beside the openings of other rules, for the device
+ * whose word is @word (vrnet_switch; 0: unknown). Not written when this
+ * proxy wrote @key for the same rule, policy and entry under the same word,
+ * unexpired, and @op would move its expiry by less than VR_DNS_RENEW_NS:
+ * names asked again and again cost no system call. A change of the device,
+ * or a forget or carry of its addresses, changes its word. Return: 0;
+ * -ENOSPC when its device has its bound open, or the address is open under
+ * VRNET_DNSADDR_RULES other rules; -E2BIG when the map is full.
  */
 int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
-		      const struct vrnet_dnsaddr_key *key, const struct vrnet_dnsaddr *val,
-		      __u64 word);
+		      const struct vrnet_dnsaddr_key *key, __u32 policy_id,
+		      const struct vrnet_dnsaddr_opening *op, __u64 word);
 
 /*
  * Calls @fn for each entry of @slot (all devices: VRNET_MAX_DEVICES). Return:

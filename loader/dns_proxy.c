@@ -142,7 +142,8 @@ static int sweep(struct proxy *px, __u64 now)
 /*
  * Opens the addresses @a (@n of them) for the device in @slot (its word
  * @word) until their TTL, and the grace, run out. Return: 0, or why not all of them are open:
- * -ENOSPC (the device's bound, after a sweep) or -E2BIG (the map is full).
+ * -ENOSPC (the device's bound, after a sweep, or the address's: open under
+ * VRNET_DNSADDR_RULES other rules) or -E2BIG (the map is full).
  */
 static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 word,
 			  const struct vrnet_port_entry *entry, const struct vr_dns_addr *a, int n)
@@ -157,15 +158,13 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 w
 		uint32_t ttl = a[i].ttl < o->min_ttl_s	  ? o->min_ttl_s :
 			       a[i].ttl > VR_DNS_MAX_TTL_S ? VR_DNS_MAX_TTL_S :
 							     a[i].ttl;
-		struct vrnet_dnsaddr val = {
+		struct vrnet_dnsaddr_opening op = {
 			.expires_ns = now + ((__u64)ttl + o->grace_s) * NS_PER_S,
-			.policy_id = policy_id,
-			.prev_policy_id = policy_id,
 			.entry = *entry,
 		};
 
 		memcpy(key.addr, a[i].addr, a[i].family == 4 ? 4 : 16);
-		ret = vr_dns_opened_add(px->st, &px->opened, &key, &val, word);
+		ret = vr_dns_opened_add(px->st, &px->opened, &key, policy_id, &op, word);
 		/*
 		 * Room may be taken by what expired since the last sweep. A sweep
 		 * walks the whole map: once a second at most, or a sandbox at its
@@ -174,7 +173,7 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 w
 		if (ret && !swept && now - px->swept_ns >= SWEEP_ON_FULL_NS) {
 			swept = true;
 			sweep(px, now);
-			ret = vr_dns_opened_add(px->st, &px->opened, &key, &val, word);
+			ret = vr_dns_opened_add(px->st, &px->opened, &key, policy_id, &op, word);
 		}
 	}
 	return ret;

@@ -135,16 +135,23 @@ static void add_opened(const struct vrnet_dnsaddr_key *key, const struct vrnet_d
 	json_t *r;
 	size_t i;
 
-	if (val->policy_id != c->dev->policy_id || val->expires_ns <= c->now_ns)
+	if (val->policy_id != c->dev->policy_id)
 		return; /* no packet can use it */
 	vr_addr_format(key->family, key->addr, key->family == 4 ? 32 : 128, addr, sizeof(addr));
-	json_array_foreach(c->allow, i, r)
-		if (json_integer_value(json_object_get(r, "id")) == val->entry.rule_id &&
-		    json_object_get(r, "opened"))
-			json_array_append_new(json_object_get(r, "opened"),
-					      json_pack("{s:s,s:I}", "address", addr, "expires_in_s",
-							(json_int_t)((val->expires_ns - c->now_ns) /
-								     1000000000ull)));
+	for (int k = 0; k < VRNET_DNSADDR_RULES; k++) {
+		const struct vrnet_dnsaddr_opening *o = &val->by_rule[k];
+
+		if (o->expires_ns <= c->now_ns)
+			continue;
+		json_array_foreach(c->allow, i, r)
+			if (json_integer_value(json_object_get(r, "id")) == o->entry.rule_id &&
+			    json_object_get(r, "opened"))
+				json_array_append_new(
+					json_object_get(r, "opened"),
+					json_pack("{s:s,s:I}", "address", addr, "expires_in_s",
+						  (json_int_t)((o->expires_ns - c->now_ns) /
+							       1000000000ull)));
+	}
 }
 
 json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,

@@ -58,11 +58,12 @@ static void open_for(__u32 slot, const char *addr, __u32 policy_id, __u32 prev, 
 {
 	struct vrnet_dnsaddr_key key = key_of(slot, addr);
 	struct vrnet_dnsaddr val = {
-		.expires_ns = vr_ktime_ns() + (__u64)(expires_in_s * (long long)NS_PER_S),
 		.policy_id = policy_id,
 		.prev_policy_id = prev,
-		.entry = { .port_lo = 443, .port_hi = 443, .proto = VRNET_PROTO_TCP,
-			   .action = VRNET_ACTION_ALLOW, .rule_id = rule_id },
+		.by_rule[0] = { .expires_ns = vr_ktime_ns() +
+					      (__u64)(expires_in_s * (long long)NS_PER_S),
+				.entry = { .port_lo = 443, .port_hi = 443, .proto = VRNET_PROTO_TCP,
+					   .action = VRNET_ACTION_ALLOW, .rule_id = rule_id } },
 	};
 
 	assert_int_equal(bpf_map_update_elem(dp.st.dnsaddrs_fd, &key, &val, BPF_ANY), 0);
@@ -84,6 +85,16 @@ static void assert_verdict(int family, const char *dst, uint16_t port, bool allo
 	if (v.allow != allow || v.reason != reason)
 		fail_msg("%s port %u: %s (reason %u), want %s (reason %u)", dst, port,
 			 v.allow ? "allow" : "deny", v.reason, allow ? "allow" : "deny", reason);
+}
+
+/* An opening (vr_dns_opened_add's) under @rule_id on @port/tcp, until @expires_ns. */
+static struct vrnet_dnsaddr_opening opening(__u32 rule_id, __u16 port, __u64 expires_ns)
+{
+	return (struct vrnet_dnsaddr_opening){
+		.expires_ns = expires_ns,
+		.entry = { .port_lo = port, .port_hi = port, .proto = VRNET_PROTO_TCP,
+			   .action = VRNET_ACTION_ALLOW, .rule_id = rule_id },
+	};
 }
 
 /* The device under POLICY_A, with no address open. */
@@ -151,30 +162,29 @@ static void test_sweep_keeps_what_is_in_force(void **state)
 /* A device's bound: renewals still go; another device is not held back. */
 static void test_bound_per_device(void **state)
 {
-	struct vrnet_dnsaddr val = { .expires_ns = vr_ktime_ns() + 60 * NS_PER_S };
+	struct vrnet_dnsaddr_opening op = { .expires_ns = vr_ktime_ns() + 60 * NS_PER_S };
 	struct vr_dns_opened o;
 	struct vr_device dev;
 	char addr[32];
 
 	dp_skip_unless_root();
 	dev = fresh_device();
-	val.policy_id = val.prev_policy_id = dev.policy_id;
 	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
 	for (int i = 0; i < VR_DNS_MAX_ADDRS_PER_DEVICE; i++) {
 		struct vrnet_dnsaddr_key key;
 
 		snprintf(addr, sizeof(addr), "10.9.%d.%d", i / 256, i % 256);
 		key = key_of(dev.slot, addr);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, 0), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
 	}
 	{
 		struct vrnet_dnsaddr_key more = key_of(dev.slot, "10.10.0.1");
 		struct vrnet_dnsaddr_key renew = key_of(dev.slot, "10.9.0.1");
 		struct vrnet_dnsaddr_key other = key_of(dev.slot + 1, "10.10.0.1");
 
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, &val, 0), -ENOSPC);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, &val, 0), 0);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, &val, 0), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, dev.policy_id, &op, 0), -ENOSPC);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, dev.policy_id, &op, 0), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, dev.policy_id, &op, 0), 0);
 	}
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot + 1), 0);
@@ -206,10 +216,23 @@ static void test_applies_carry_what_keeps_its_name(void **state)
 	assert_int_equal(val.policy_id, dev.policy_id);
 	assert_int_equal(val.prev_policy_id, dev.policy_id);
 
+	/* one address opened under both names: only the kept name's opening carries */
+	val = (struct vrnet_dnsaddr){ .policy_id = dev.policy_id, .prev_policy_id = dev.policy_id };
+	val.by_rule[0] = opening(1, 443, vr_ktime_ns() + 60 * NS_PER_S);
+	val.by_rule[2] = opening(0, 8443, vr_ktime_ns() + 60 * NS_PER_S);
+	{
+		struct vrnet_dnsaddr_key both = key_of(dev.slot, "203.0.113.9");
+
+		assert_int_equal(bpf_map_update_elem(dp.st.dnsaddrs_fd, &both, &val, BPF_ANY), 0);
+	}
+	assert_verdict(4, "203.0.113.9", 443, true, VRNET_REASON_ALLOW_RULE);
+
 	assert_int_equal(dp_apply(POLICY_FEWER), 0);
 	assert_verdict(4, "203.0.113.7", 8443, true, VRNET_REASON_ALLOW_RULE);
 	assert_verdict(4, "203.0.113.8", 443, false, VRNET_REASON_DEFAULT);
 	assert_false(is_open(dev.slot, "203.0.113.8", NULL));
+	assert_verdict(4, "203.0.113.9", 8443, true, VRNET_REASON_ALLOW_RULE);
+	assert_verdict(4, "203.0.113.9", 443, false, VRNET_REASON_DEFAULT);
 
 	assert_int_equal(dp_apply(POLICY_MORE), 0);
 	assert_verdict(4, "203.0.113.7", 8443, false, VRNET_REASON_DEFAULT);
@@ -235,56 +258,52 @@ static __u64 word_of_slot(__u32 slot)
 
 /*
  * An address answered again is written only when that moves its expiry by
- * a second or more, or when anything else changed: its entry, its policy,
+ * a second or more, or when anything else changed: its rule, its policy,
  * or the device's word (a change, a forget). Each skip is shown by an entry
  * deleted behind the proxy's back staying deleted; each write by its coming back.
  */
 static void test_renewals_written_when_they_count(void **state)
 {
+	struct vrnet_dnsaddr_opening op;
 	struct vrnet_dnsaddr_key key;
-	struct vrnet_dnsaddr val, got;
+	struct vrnet_dnsaddr got;
 	struct vr_dns_opened o;
 	struct vr_device dev;
-	__u64 word, now;
+	__u64 word;
 
 	dp_skip_unless_root();
 	dev = fresh_device();
 	word = word_of_slot(dev.slot);
 	key = key_of(dev.slot, "203.0.113.7");
-	now = vr_ktime_ns();
-	val = (struct vrnet_dnsaddr){ .expires_ns = now + 60 * NS_PER_S, .policy_id = dev.policy_id,
-				      .prev_policy_id = dev.policy_id,
-				      .entry = { .port_lo = 443, .port_hi = 443,
-						 .proto = VRNET_PROTO_TCP,
-						 .action = VRNET_ACTION_ALLOW } };
+	op = opening(0, 443, vr_ktime_ns() + 60 * NS_PER_S);
 	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
-	assert_int_equal(got.expires_ns, val.expires_ns);
+	assert_int_equal(got.by_rule[0].expires_ns, op.expires_ns);
 
 	/* the same, half a second later: not written (the entry deleted behind it stays so) */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
-	val.expires_ns += NS_PER_S / 2;
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	op.expires_ns += NS_PER_S / 2;
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
 	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
 	/* a control: with the word unknown (0) it is written */
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
 
 	/* a second or more later: written */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
-	val.expires_ns += NS_PER_S;
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	op.expires_ns += NS_PER_S;
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
-	assert_int_equal(got.expires_ns, val.expires_ns);
+	assert_int_equal(got.by_rule[0].expires_ns, op.expires_ns);
 
-	/* another rule's entry for the same address (two names, one address): written */
+	/* another rule's opening of the same address: written */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
-	val.entry.rule_id = 1;
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	op.entry.rule_id = 1;
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
-	assert_int_equal(got.entry.rule_id, 1);
+	assert_int_equal(got.by_rule[0].entry.rule_id, 1);
 
 	/* a forget changes the device's word: the next answer writes again */
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
@@ -292,15 +311,74 @@ static void test_renewals_written_when_they_count(void **state)
 	assert_true(word_of_slot(dev.slot) != word);
 	assert_int_equal((__u32)word_of_slot(dev.slot), (__u32)word); /* the same record */
 	word = word_of_slot(dev.slot);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
 
 	/* so does an apply */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
 	assert_int_equal(dp_apply(POLICY_A), 0);
+	dev = device();
 	assert_true(word_of_slot(dev.slot) != word);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, &val, word_of_slot(dev.slot)), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op,
+					   word_of_slot(dev.slot)),
+			 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+	vr_dns_opened_forget(&dp.st, dev.slot);
+	vr_dns_opened_free(&o);
+}
+
+/*
+ * Two name rules' answers give one address (a CDN's): it passes on each
+ * rule's ports, whichever answer came last, under that rule's id. A rule
+ * answered again keeps its later expiry. VRNET_DNSADDR_RULES rules at once
+ * at most: one more is refused (-ENOSPC, the proxy's "full"), until one expires.
+ */
+static void test_an_address_open_under_several_rules(void **state)
+{
+	struct vrnet_dnsaddr_key key;
+	struct vrnet_dnsaddr_opening op;
+	struct vrnet_dnsaddr got;
+	struct vr_dns_opened o;
+	struct vr_device dev;
+	__u64 now = vr_ktime_ns();
+
+	dp_skip_unless_root();
+	dev = fresh_device();
+	key = key_of(dev.slot, "203.0.113.7");
+	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
+	op = opening(0, 443, now + 60 * NS_PER_S);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	/* a control: the other rule's port is closed until its answer */
+	assert_verdict(4, "203.0.113.7", 8080, false, VRNET_REASON_DEFAULT);
+	op = opening(1, 8080, now + 60 * NS_PER_S);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_verdict(4, "203.0.113.7", 443, true, VRNET_REASON_ALLOW_RULE);
+	assert_int_equal(dp_probe_tcp(4, "203.0.113.7", 443).rule_id, 0);
+	assert_verdict(4, "203.0.113.7", 8080, true, VRNET_REASON_ALLOW_RULE);
+	assert_int_equal(dp_probe_tcp(4, "203.0.113.7", 8080).rule_id, 1);
+	assert_verdict(4, "203.0.113.7", 22, false, VRNET_REASON_DEFAULT);
+
+	/* rule 0 answered again with a shorter TTL: its later expiry stays */
+	op = opening(0, 443, now + 10 * NS_PER_S);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", &got));
+	assert_int_equal(got.by_rule[0].expires_ns, now + 60 * NS_PER_S);
+
+	/* the places full: one rule more is refused; an expired opening frees its place */
+	op = opening(2, 22, now + 60 * NS_PER_S);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	op = opening(3, 23, now + 60 * NS_PER_S);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	op = opening(4, 24, now + 60 * NS_PER_S);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), -ENOSPC);
+	assert_verdict(4, "203.0.113.7", 24, false, VRNET_REASON_DEFAULT);
+	assert_true(is_open(dev.slot, "203.0.113.7", &got));
+	got.by_rule[1].expires_ns = now - 1; /* rule 1's opening ran out */
+	assert_int_equal(bpf_map_update_elem(dp.st.dnsaddrs_fd, &key, &got, BPF_EXIST), 0);
+	assert_verdict(4, "203.0.113.7", 8080, false, VRNET_REASON_DEFAULT);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_verdict(4, "203.0.113.7", 24, true, VRNET_REASON_ALLOW_RULE);
+	assert_verdict(4, "203.0.113.7", 443, true, VRNET_REASON_ALLOW_RULE);
 	vr_dns_opened_forget(&dp.st, dev.slot);
 	vr_dns_opened_free(&o);
 }
@@ -356,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_applies_carry_what_keeps_its_name),
 		cmocka_unit_test(test_forget_takes_the_addresses),
 		cmocka_unit_test(test_renewals_written_when_they_count),
+		cmocka_unit_test(test_an_address_open_under_several_rules),
 		cmocka_unit_test(test_query_rate),
 	};
 

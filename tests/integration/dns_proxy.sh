@@ -15,7 +15,7 @@ vr_init dig dnsmasq
 vr_jail_sandbox
 jail=$VR_JAIL sbx=$VR_SBX
 for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.40 203.0.113.50 203.0.113.51 \
-	203.0.113.99 198.51.100.66; do
+	203.0.113.52 203.0.113.99 198.51.100.66; do
 	ip -n "$jail" addr add $a/32 dev vrj || vr_fatal "address $a in the jail"
 done
 ip -n "$jail" -6 addr add 2001:db8::10/128 dev vrj nodad || vr_fatal "2001:db8::10 in the jail"
@@ -29,13 +29,16 @@ vr_dns_upstream "$jail" 10.233.1.1 \
 	--host-record=bad.example.test,203.0.113.99 --host-record=new.example.test,203.0.113.40 \
 	--host-record=cached.example.test,203.0.113.50,300 \
 	--host-record=cached2.example.test,203.0.113.51,300 \
+	--host-record=web.shared.example.test,203.0.113.52 \
+	--host-record=alt.shared.example.test,203.0.113.52 \
 	--address=/attacker.example/198.51.100.66
 vr_dns_services "$jail"
 
 policy=$(vr_policy dns '{"default": "deny", "dns_proxy": true,
 	"allow": ["api.example.test:443/tcp", "*.cdn.example.test:443/tcp",
 		  "cname.example.test:443/tcp", "bad.example.test:443/tcp",
-		  "cached.example.test:443/tcp", "cached2.example.test:443/tcp"],
+		  "cached.example.test:443/tcp", "cached2.example.test:443/tcp",
+		  "web.shared.example.test:443/tcp", "alt.shared.example.test:8080/tcp"],
 	"block": ["203.0.113.99"]}')
 expect "attach with name rules and dns_proxy" vj attach vrj --policy "$policy"
 vj --resolver 10.233.1.1:5353 dns >"$VR_TMP/proxy.log" 2>&1 &
@@ -172,6 +175,19 @@ if vj check vrj api.example.test:443/tcp | grep -q "^allow api.example.test: api
 else
 	not_ok "check's text: $(vj check vrj api.example.test:443/tcp 2>&1 | head -2)"
 fi
+
+# two names, one address (a CDN's), under rules of different ports: each
+# answer opens the address for its own rule, and neither closes the other's
+expect_lookup "two names, one address: the first" 203.0.113.52 192.0.2.53 web.shared.example.test A
+expect_connect "its rule's port" reach 203.0.113.52 443
+expect_connect "the other rule's port, not looked up yet" blocked 203.0.113.52 8080
+expect_lookup "the second name" 203.0.113.52 192.0.2.53 alt.shared.example.test A
+expect_connect "the second name's port" reach 203.0.113.52 8080
+expect_connect "the first name's port still" reach 203.0.113.52 443
+check_name "check, the first name of a shared address" 0 web.shared.example.test:443/tcp \
+	"allow 203.0.113.52:allow"
+check_name "check, the second name of a shared address" 0 alt.shared.example.test:8080/tcp \
+	"allow 203.0.113.52:allow"
 
 # an edit adds a name rule: not resolved at the edit, served by the proxy
 expect_lookup "a name before it is allowed" "NXDOMAIN" 192.0.2.53 new.example.test A
