@@ -158,14 +158,6 @@ static int resolve_overlay(void *ctx, const char *name, struct vr_addr *out, int
 	return r->next(r->next_ctx, name, out, max, err, errlen);
 }
 
-static bool has_name(const struct vr_rule *rules, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (rules[i].kind == VRNET_RULE_DOMAIN)
-			return true;
-	return false;
-}
-
 int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
 		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen)
 {
@@ -231,7 +223,7 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	 * before (a wildcard's): they close, and the sandbox's lookups open
 	 * again what its rules still allow.
 	 */
-	if (dev.dns_proxy && list == VRNET_LIST_BLOCK && has_name(rules, n) &&
+	if (dev.dns_proxy && list == VRNET_LIST_BLOCK && vr_rules_have_name(rules, n) &&
 	    vr_dns_opened_forget(st, dev.slot))
 		vr_warn("couldn't close the DNS proxy's addresses of the device: they expire");
 	/* the rules keep their ids in the new overlay, and so their hits */

@@ -289,18 +289,6 @@ static int parse_dns_rate(json_t *o, const char *source, struct vr_policy *p, ch
 	return 0;
 }
 
-/* Whether @p allows or blocks anything by name. */
-static bool has_name_rules(const struct vr_policy *p)
-{
-	for (size_t i = 0; i < p->allow.count; i++)
-		if (p->allow.rules[i].kind == VRNET_RULE_DOMAIN)
-			return true;
-	for (size_t i = 0; i < p->block.count; i++)
-		if (p->block.rules[i].kind == VRNET_RULE_DOMAIN)
-			return true;
-	return false;
-}
-
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen)
 {
@@ -384,7 +372,9 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 	if (!ret)
 		ret = parse_list(root, "dns", VRNET_LIST_DNS, text, len, source, p, err, errlen);
 	/* name rules go to the proxy unless the policy says resolve-at-apply */
-	p->dns_proxy = dns_proxy ? json_is_true(dns_proxy) : has_name_rules(p);
+	p->dns_proxy = dns_proxy ? json_is_true(dns_proxy) :
+				  vr_rules_have_name(p->allow.rules, p->allow.count) ||
+				  vr_rules_have_name(p->block.rules, p->block.count);
 out:
 	json_decref(root);
 	if (ret)

@@ -361,3 +361,11 @@ bool vr_rule_equal(const struct vr_rule *a, const struct vr_rule *b)
 	vr_rule_format(b, tb, sizeof(tb));
 	return !strcmp(ta, tb);
 }
+
+bool vr_rules_have_name(const struct vr_rule *rules, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].kind == VRNET_RULE_DOMAIN)
+			return true;
+	return false;
+}

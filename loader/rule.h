@@ -42,6 +42,8 @@ void vr_addr_format(int family, const uint8_t *addr, int prefixlen, char *buf,
 		    size_t len);
 
 bool vr_rule_equal(const struct vr_rule *a, const struct vr_rule *b);
+/* Whether any of @rules (@n) is by name. */
+bool vr_rules_have_name(const struct vr_rule *rules, size_t n);
 
 const char *vr_proto_name(uint8_t proto);
 
