@@ -18,12 +18,12 @@ __u64 vr_ktime_ns(void)
 	return (__u64)t.tv_sec * 1000000000ull + (__u64)t.tv_nsec;
 }
 
-int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device)
+int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device, bool skip_renewals)
 {
 	o->max_per_device = max_per_device ? max_per_device : VR_DNS_MAX_ADDRS_PER_DEVICE;
 	o->count = calloc(VRNET_MAX_DEVICES, sizeof(*o->count));
-	o->written = calloc(VR_DNS_WRITTEN, sizeof(*o->written));
-	return o->count && o->written ? 0 : -ENOMEM;
+	o->written = skip_renewals ? calloc(VR_DNS_WRITTEN, sizeof(*o->written)) : NULL;
+	return o->count && (o->written || !skip_renewals) ? 0 : -ENOMEM;
 }
 
 void vr_dns_opened_free(struct vr_dns_opened *o)
@@ -215,7 +215,7 @@ static bool written_already(const struct vr_dns_written *w, const struct vrnet_d
 			    __u32 policy_id, const struct vrnet_dnsaddr_opening *op, __u64 word,
 			    __u64 now)
 {
-	return word && w->word == word && !memcmp(&w->key, key, sizeof(*key)) &&
+	return w->word == word && !memcmp(&w->key, key, sizeof(*key)) &&
 	       w->policy_id == policy_id &&
 	       !memcmp(&w->opening.entry, &op->entry, sizeof(op->entry)) &&
 	       op->expires_ns < w->opening.expires_ns + VR_DNS_RENEW_NS &&
@@ -290,12 +290,16 @@ static int write_opening(struct vr_state *st, struct vr_dns_opened *o,
 
 int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
 		      const struct vrnet_dnsaddr_key *key, __u32 policy_id,
-		      const struct vrnet_dnsaddr_opening *op, __u64 word)
+		      const struct vrnet_dnsaddr_opening *op)
 {
-	struct vr_dns_written *w = written_of(o, key, op->entry.rule_id);
-	__u64 now = vr_ktime_ns();
+	struct vr_dns_written *w;
+	__u64 now = vr_ktime_ns(), word;
 	int ret;
 
+	if (!o->written)
+		return write_opening(st, o, key, policy_id, op, now);
+	w = written_of(o, key, op->entry.rule_id);
+	word = __atomic_load_n(&st->switch_words[key->slot], __ATOMIC_ACQUIRE);
 	if (written_already(w, key, policy_id, op, word, now))
 		return 0;
 	ret = write_opening(st, o, key, policy_id, op, now);
@@ -314,7 +318,10 @@ static void gather_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_d
 int vr_dns_opened_forget(struct vr_state *st, __u32 slot)
 {
 	struct gathered d = { 0 };
-	int ret = vr_dns_opened_each(st, slot, gather_one, &d);
+	int ret;
+
+	vr_device_touch(st, slot); /* the proxy waits for the change to end */
+	ret = vr_dns_opened_each(st, slot, gather_one, &d);
 
 	if (ret) {
 		gathered_free(&d);
@@ -436,6 +443,7 @@ int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old,
 	struct carry k = { .old = old, .c = c, .new_id = new_id };
 	int ret = -ENOMEM;
 
+	vr_device_touch(st, old->dev.slot); /* the proxy waits for the change to end */
 	k.rules = calloc(c->name_count + 1, sizeof(*k.rules));
 	if (!k.rules)
 		return -ENOMEM;

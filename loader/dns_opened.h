@@ -31,11 +31,16 @@ struct vr_dns_written {
 struct vr_dns_opened {
 	__u32 *count; /* per slot: entries in the map */
 	__u32 max_per_device;
-	struct vr_dns_written *written; /* VR_DNS_WRITTEN */
+	struct vr_dns_written *written; /* VR_DNS_WRITTEN; NULL: every renewal is written */
 };
 
-/* @max_per_device: the bound of each device (0: VR_DNS_MAX_ADDRS_PER_DEVICE). */
-int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device);
+/*
+ * @max_per_device: the bound of each device (0: VR_DNS_MAX_ADDRS_PER_DEVICE).
+ * @skip_renewals: renewals that would move an expiry by less than
+ * VR_DNS_RENEW_NS are not written (with a grace of a second or more, which
+ * covers what they would have added).
+ */
+int vr_dns_opened_init(struct vr_dns_opened *o, __u32 max_per_device, bool skip_renewals);
 void vr_dns_opened_free(struct vr_dns_opened *o);
 
 /*
@@ -54,18 +59,19 @@ __u64 vr_dns_opened_expires(const struct vrnet_dnsaddr *val);
 
 /*
  * Opens @key under @policy_id's rule of @op (or renews that opening: the
- * later expiry stays), beside the openings of other rules, for the device
- * whose word is @word (vrnet_switch; 0: unknown). Not written when this
- * proxy wrote @key for the same rule, policy and entry under the same word,
- * unexpired, and @op would move its expiry by less than VR_DNS_RENEW_NS:
- * names asked again and again cost no system call. A change of the device,
- * or a forget or carry of its addresses, changes its word. Return: 0;
- * -ENOSPC when its device has its bound open, or the address is open under
- * VRNET_DNSADDR_RULES other rules; -E2BIG when the map is full.
+ * later expiry stays), beside the openings of other rules. With
+ * skip_renewals, not written when this proxy wrote @key for the same rule,
+ * policy and entry while its device's word (vrnet_switch) was what it is
+ * now, unexpired, and @op would move its expiry by less than
+ * VR_DNS_RENEW_NS: names asked again and again cost no system call. A
+ * change of the device, or a forget or carry of its addresses, changes its
+ * word. Return: 0; -ENOSPC when its device has its bound open, or the
+ * address is open under VRNET_DNSADDR_RULES other rules; -E2BIG when the
+ * map is full.
  */
 int vr_dns_opened_add(struct vr_state *st, struct vr_dns_opened *o,
 		      const struct vrnet_dnsaddr_key *key, __u32 policy_id,
-		      const struct vrnet_dnsaddr_opening *op, __u64 word);
+		      const struct vrnet_dnsaddr_opening *op);
 
 /*
  * Calls @fn for each entry of @slot (all devices: VRNET_MAX_DEVICES). Return:
@@ -93,8 +99,11 @@ int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 ne
 
 /*
  * Deletes every entry of @slot (its device is being forgotten). This and a
- * carry count a change in the slot's word (vr_device_touch): the proxy
- * renews an address it opened less than a second ago only after one.
+ * carry count a change in the slot's word (vr_device_touch) before and
+ * after: the proxy, which reads a device's rules again under the pin
+ * directory's shared lock when its word changed, writes nothing for the
+ * device meanwhile, and renews an address it opened less than a second ago
+ * only after one.
  */
 int vr_dns_opened_forget(struct vr_state *st, __u32 slot);
 

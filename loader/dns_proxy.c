@@ -63,7 +63,7 @@ struct pending {
 	struct client to;
 	struct vr_dns_query q;
 	__u32 slot, policy_id;
-	__u64 word; /* the device's, when the rules that decided were read */
+	__u64 word; /* the device's, when the rules that decided were read: changed, decided again */
 	bool opens; /* an allow rule decided: the answer's addresses are opened */
 	struct vrnet_port_entry entry;
 };
@@ -140,12 +140,12 @@ static int sweep(struct proxy *px, __u64 now)
 }
 
 /*
- * Opens the addresses @a (@n of them) for the device in @slot (its word
- * @word) until their TTL, and the grace, run out. Return: 0, or why not all of them are open:
+ * Opens the addresses @a (@n of them) for the device in @slot until their
+ * TTL, and the grace, run out. Return: 0, or why not all of them are open:
  * -ENOSPC (the device's bound, after a sweep, or the address's: open under
  * VRNET_DNSADDR_RULES other rules) or -E2BIG (the map is full).
  */
-static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 word,
+static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id,
 			  const struct vrnet_port_entry *entry, const struct vr_dns_addr *a, int n)
 {
 	const struct vr_dns_proxy_opts *o = px->opts;
@@ -164,7 +164,7 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 w
 		};
 
 		memcpy(key.addr, a[i].addr, a[i].family == 4 ? 4 : 16);
-		ret = vr_dns_opened_add(px->st, &px->opened, &key, policy_id, &op, word);
+		ret = vr_dns_opened_add(px->st, &px->opened, &key, policy_id, &op);
 		/*
 		 * Room may be taken by what expired since the last sweep. A sweep
 		 * walks the whole map: once a second at most, or a sandbox at its
@@ -173,7 +173,7 @@ static int open_addresses(struct proxy *px, __u32 slot, __u32 policy_id, __u64 w
 		if (ret && !swept && now - px->swept_ns >= SWEEP_ON_FULL_NS) {
 			swept = true;
 			sweep(px, now);
-			ret = vr_dns_opened_add(px->st, &px->opened, &key, policy_id, &op, word);
+			ret = vr_dns_opened_add(px->st, &px->opened, &key, policy_id, &op);
 		}
 	}
 	return ret;
@@ -185,6 +185,25 @@ static enum vr_dns_outcome outcome_of(const char *action)
 	return !strcmp(action, "answered")	  ? VR_DNS_ANSWERED :
 	       !strcmp(action, "refused_cname") ? VR_DNS_REFUSED :
 						  VR_DNS_FAILED;
+}
+
+/*
+ * Decides @p's query again by the device's @rules: what a late answer
+ * opens, if anything, is what they say now. Return: whether they allow it.
+ */
+static bool decided_again(struct pending *p, const struct vr_dns_rules *rules)
+{
+	bool allowed = false;
+	int rule = vr_dns_rules_decide(rules, p->q.qname, &allowed);
+
+	if (rule == -ENOENT || !allowed)
+		return false;
+	p->policy_id = rules->dev.policy_id;
+	p->word = rules->word;
+	p->opens = rule >= 0;
+	if (p->opens)
+		p->entry = rules->opens[rule];
+	return true;
 }
 
 static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
@@ -212,6 +231,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		action = "failed";
 		goto out;
 	}
+	if (rules->word != p->word && !decided_again(p, rules)) {
+		/* the device changed while its query was upstream: its rules now refuse it */
+		refuse(&p->to, &p->q, rules->dev.policy_id ? px->opts->refusal : LDNS_RCODE_REFUSED);
+		action = "refused";
+		goto out;
+	}
 	n = vr_dns_answer_chain_addrs(abuf, (size_t)alen, p->q.qname, addrs,
 				      VR_DNS_MAX_ADDRS_PER_ANSWER + 1, vr_dns_rules_block,
 				      (void *)rules, &chained);
@@ -227,8 +252,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 				 (uint32_t)reuse, start);
 	if (p->opens) {
 		ret = n > VR_DNS_MAX_ADDRS_PER_ANSWER ? -EMSGSIZE :
-		      n > 0 ? open_addresses(px, p->slot, p->policy_id, p->word, &p->entry, addrs,
-					     n) :
+		      n > 0 ? open_addresses(px, p->slot, p->policy_id, &p->entry, addrs, n) :
 			      0;
 		if (ret) { /* an answer whose addresses would not all pass is not released */
 			refuse(&p->to, &p->q, LDNS_RCODE_SERVFAIL);
@@ -281,8 +305,8 @@ static void answer_cached(struct proxy *px, const struct client *to, const struc
 	if (n > VR_DNS_MAX_ADDRS_PER_ANSWER)
 		ret = -EMSGSIZE;
 	else if (n > 0)
-		ret = open_addresses(px, slot, rules->dev.policy_id, rules->word,
-				     &rules->opens[rule], addrs, n);
+		ret = open_addresses(px, slot, rules->dev.policy_id, &rules->opens[rule], addrs,
+				     n);
 	if (ret || hit->len > sizeof(out)) {
 		refuse(to, q, LDNS_RCODE_SERVFAIL);
 		action = ret == -EMSGSIZE ? "too_many" : "full";
@@ -494,7 +518,8 @@ static int start(struct proxy *px, int *lock_fd, char *err, size_t errlen)
 		return ret;
 	}
 	px->inflight = calloc(VRNET_MAX_DEVICES, sizeof(*px->inflight));
-	if (!px->inflight || vr_dns_opened_init(&px->opened, px->opts->max_addresses) ||
+	if (!px->inflight ||
+	    vr_dns_opened_init(&px->opened, px->opts->max_addresses, px->opts->grace_s > 0) ||
 	    vr_dns_report_init(&px->report, px->st) || vr_dns_cache_init(&px->answers) ||
 	    vr_dns_rules_init(&px->rules)) {
 		snprintf(err, errlen, "out of memory");

@@ -34,15 +34,14 @@ static __u64 word_now(const struct vr_state *st, __u32 slot)
 	return __atomic_load_n(&st->switch_words[slot], __ATOMIC_ACQUIRE);
 }
 
-/* What the proxy needs of @dp, read at @word; NULL if out of memory. */
-static struct vr_dns_rules *rules_of(const struct vr_device_policy *dp, __u64 word)
+/* What the proxy needs of @dp; NULL if out of memory. */
+static struct vr_dns_rules *rules_of(const struct vr_device_policy *dp)
 {
 	struct vr_dns_rules *r = calloc(1, sizeof(*r));
 	size_t n_blocks = 0;
 
 	if (!r)
 		return NULL;
-	r->word = word;
 	r->dev = dp->dev;
 	for (__u32 i = 0; i < dp->count; i++)
 		n_blocks += dp->rules[i].kind == VRNET_RULE_CIDR &&
@@ -74,8 +73,8 @@ static struct vr_dns_rules *rules_of(const struct vr_device_policy *dp, __u64 wo
 int vr_dns_rules_get(struct vr_state *st, struct vr_dns_rules_cache *c, __u32 slot,
 		     const struct vr_dns_rules **out)
 {
-	struct vr_device_policy dp;
-	struct vr_dns_rules *r;
+	struct vr_device_policy dp = { 0 };
+	struct vr_dns_rules *r = NULL;
 	__u64 word;
 	int ret;
 
@@ -88,16 +87,21 @@ int vr_dns_rules_get(struct vr_state *st, struct vr_dns_rules_cache *c, __u32 sl
 	}
 	rules_free(r);
 	c->slot[slot] = NULL;
-	flock(st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
+	while (flock(st->dir_fd, LOCK_SH) && errno == EINTR)
+		; /* never a policy half-way through a change */
 	word = word_now(st, slot);
 	ret = vr_device_policy_read_slot(st, slot, &dp);
 	flock(st->dir_fd, LOCK_UN);
-	if (ret)
-		return ret;
-	r = rules_of(&dp, word);
+	if (ret == -ENOENT) /* no device: kept as one without a policy, until its word changes */
+		r = calloc(1, sizeof(*r));
+	else if (!ret)
+		r = rules_of(&dp);
 	vr_device_policy_free(&dp);
+	if (ret && ret != -ENOENT)
+		return ret;
 	if (!r)
 		return -ENOMEM;
+	r->word = word;
 	c->slot[slot] = r;
 	*out = r;
 	return 0;

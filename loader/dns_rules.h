@@ -32,8 +32,9 @@ void vr_dns_rules_free(struct vr_dns_rules_cache *c);
 
 /*
  * The rules of the device in @slot now, read again if its word changed
- * (under the pin directory's shared lock: never a change half-way).
- * Return: 0, -ENOENT when the slot has no device, or another -errno.
+ * (under the pin directory's shared lock: never a change half-way). A slot
+ * without a device has rules without a policy (vr_dns_rules_decide says
+ * -ENOENT). Return: 0 or -errno.
  */
 int vr_dns_rules_get(struct vr_state *st, struct vr_dns_rules_cache *c, __u32 slot,
 		     const struct vr_dns_rules **out);

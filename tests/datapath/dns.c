@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "datapath/harness.h"
+#include "devices.h"
 #include "dns_opened.h"
 
 #define NS_PER_S 1000000000ull
@@ -148,7 +149,7 @@ static void test_sweep_keeps_what_is_in_force(void **state)
 	open_for(dev.slot, "203.0.113.10", dev.policy_id + 100, dev.policy_id + 100, 0, 60);
 	open_for(dev.slot, "203.0.113.11", dev.policy_id + 100, dev.policy_id, 1, 60);
 	open_for(dev.slot + 1, "203.0.113.9", dev.policy_id, dev.policy_id, 0, 60); /* no device */
-	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
+	assert_int_equal(vr_dns_opened_init(&o, 0, false), 0);
 	assert_int_equal(vr_dns_opened_sweep(&dp.st, &o, vr_ktime_ns()), 3);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
 	assert_true(is_open(dev.slot, "203.0.113.11", NULL));
@@ -169,22 +170,22 @@ static void test_bound_per_device(void **state)
 
 	dp_skip_unless_root();
 	dev = fresh_device();
-	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
+	assert_int_equal(vr_dns_opened_init(&o, 0, false), 0);
 	for (int i = 0; i < VR_DNS_MAX_ADDRS_PER_DEVICE; i++) {
 		struct vrnet_dnsaddr_key key;
 
 		snprintf(addr, sizeof(addr), "10.9.%d.%d", i / 256, i % 256);
 		key = key_of(dev.slot, addr);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	}
 	{
 		struct vrnet_dnsaddr_key more = key_of(dev.slot, "10.10.0.1");
 		struct vrnet_dnsaddr_key renew = key_of(dev.slot, "10.9.0.1");
 		struct vrnet_dnsaddr_key other = key_of(dev.slot + 1, "10.10.0.1");
 
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, dev.policy_id, &op, 0), -ENOSPC);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, dev.policy_id, &op, 0), 0);
-		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, dev.policy_id, &op, 0), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &more, dev.policy_id, &op), -ENOSPC);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &renew, dev.policy_id, &op), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &o, &other, dev.policy_id, &op), 0);
 	}
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot + 1), 0);
@@ -276,34 +277,47 @@ static void test_renewals_written_when_they_count(void **state)
 	word = word_of_slot(dev.slot);
 	key = key_of(dev.slot, "203.0.113.7");
 	op = opening(0, 443, vr_ktime_ns() + 60 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
+	assert_int_equal(vr_dns_opened_init(&o, 0, true), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
 	assert_int_equal(got.by_rule[0].expires_ns, op.expires_ns);
 
 	/* the same, half a second later: not written (the entry deleted behind it stays so) */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
 	op.expires_ns += NS_PER_S / 2;
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
-	/* a control: with the word unknown (0) it is written */
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
-	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
+	/* a control: a proxy that writes every renewal (--grace 0) writes it */
+	{
+		struct vr_dns_opened every;
+
+		assert_int_equal(vr_dns_opened_init(&every, 0, false), 0);
+		assert_int_equal(vr_dns_opened_add(&dp.st, &every, &key, dev.policy_id, &op), 0);
+		assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+		vr_dns_opened_free(&every);
+	}
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 
 	/* a second or more later: written */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
 	op.expires_ns += NS_PER_S;
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
 	assert_int_equal(got.by_rule[0].expires_ns, op.expires_ns);
 
 	/* another rule's opening of the same address: written */
 	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
 	op.entry.rule_id = 1;
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
 	assert_int_equal(got.by_rule[0].entry.rule_id, 1);
+
+	/* a change counted in the device's word: written again */
+	assert_int_equal(bpf_map_delete_elem(dp.st.dnsaddrs_fd, &key), 0);
+	vr_device_touch(&dp.st, dev.slot);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
+	word = word_of_slot(dev.slot);
 
 	/* a forget changes the device's word: the next answer writes again */
 	assert_int_equal(vr_dns_opened_forget(&dp.st, dev.slot), 0);
@@ -311,7 +325,7 @@ static void test_renewals_written_when_they_count(void **state)
 	assert_true(word_of_slot(dev.slot) != word);
 	assert_int_equal((__u32)word_of_slot(dev.slot), (__u32)word); /* the same record */
 	word = word_of_slot(dev.slot);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, word), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
 
 	/* so does an apply */
@@ -319,9 +333,7 @@ static void test_renewals_written_when_they_count(void **state)
 	assert_int_equal(dp_apply(POLICY_A), 0);
 	dev = device();
 	assert_true(word_of_slot(dev.slot) != word);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op,
-					   word_of_slot(dev.slot)),
-			 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", NULL));
 	vr_dns_opened_forget(&dp.st, dev.slot);
 	vr_dns_opened_free(&o);
@@ -345,13 +357,13 @@ static void test_an_address_open_under_several_rules(void **state)
 	dp_skip_unless_root();
 	dev = fresh_device();
 	key = key_of(dev.slot, "203.0.113.7");
-	assert_int_equal(vr_dns_opened_init(&o, 0), 0);
+	assert_int_equal(vr_dns_opened_init(&o, 0, false), 0);
 	op = opening(0, 443, now + 60 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	/* a control: the other rule's port is closed until its answer */
 	assert_verdict(4, "203.0.113.7", 8080, false, VRNET_REASON_DEFAULT);
 	op = opening(1, 8080, now + 60 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_verdict(4, "203.0.113.7", 443, true, VRNET_REASON_ALLOW_RULE);
 	assert_int_equal(dp_probe_tcp(4, "203.0.113.7", 443).rule_id, 0);
 	assert_verdict(4, "203.0.113.7", 8080, true, VRNET_REASON_ALLOW_RULE);
@@ -360,23 +372,23 @@ static void test_an_address_open_under_several_rules(void **state)
 
 	/* rule 0 answered again with a shorter TTL: its later expiry stays */
 	op = opening(0, 443, now + 10 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
 	assert_int_equal(got.by_rule[0].expires_ns, now + 60 * NS_PER_S);
 
 	/* the places full: one rule more is refused; an expired opening frees its place */
 	op = opening(2, 22, now + 60 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	op = opening(3, 23, now + 60 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	op = opening(4, 24, now + 60 * NS_PER_S);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), -ENOSPC);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), -ENOSPC);
 	assert_verdict(4, "203.0.113.7", 24, false, VRNET_REASON_DEFAULT);
 	assert_true(is_open(dev.slot, "203.0.113.7", &got));
 	got.by_rule[1].expires_ns = now - 1; /* rule 1's opening ran out */
 	assert_int_equal(bpf_map_update_elem(dp.st.dnsaddrs_fd, &key, &got, BPF_EXIST), 0);
 	assert_verdict(4, "203.0.113.7", 8080, false, VRNET_REASON_DEFAULT);
-	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op, 0), 0);
+	assert_int_equal(vr_dns_opened_add(&dp.st, &o, &key, dev.policy_id, &op), 0);
 	assert_verdict(4, "203.0.113.7", 24, true, VRNET_REASON_ALLOW_RULE);
 	assert_verdict(4, "203.0.113.7", 443, true, VRNET_REASON_ALLOW_RULE);
 	vr_dns_opened_forget(&dp.st, dev.slot);

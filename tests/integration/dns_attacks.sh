@@ -11,7 +11,7 @@ set -u
 vr_init dig dnsmasq
 
 for t in wildcard_apex_case cname_into_blocked block_edit_keeps_open spoof_client_address \
-	steer_bypass cache_cross_sandbox starve_proxy raw_query_smuggle; do
+	steer_bypass cache_cross_sandbox starve_proxy raw_query_smuggle late_answer_after_block; do
 	out=$(VRNET_BIN=$VRNET_BIN timeout 200 "$VR_TOP/tests/redteam/$t.sh" 2>&1)
 	results=$(grep '^RESULT ' <<<"$out")
 	if [ -z "$results" ]; then

@@ -389,7 +389,10 @@ read -r -a bytes <<<"$cfg"
 bpftool map update pinned "$VR_PIN/vrnet_config" key 0 0 0 0 value \
 	$((pid_c & 255)) $((pid_c >> 8 & 255)) $((pid_c >> 16 & 255)) $((pid_c >> 24)) "${bytes[@]:4}" ||
 	vr_fatal "rewinding the policy id counter"
-expect "attach C again" vc attach vrj --policy "$policy"
+# again, with api.example.test on another port: the proxy must not decide by
+# what it read of the slot's last device (same slot, same policy id)
+expect "attach C again, another port for the name" vc attach vrj --policy \
+	"$(vr_policy c2 '{"default": "deny", "allow": ["api.example.test:8080/tcp"]}')"
 expect_eq "the new attach got the old policy id" "$(vc -j show vrj | jq -r .policy_id)" "$pid_c"
 in=$sbxc expect_connect "the slot's new device, before any lookup" blocked 203.0.113.10 443
 # (the detach took jail 2's last device, and vrdns0 with it: the proxy picks
@@ -401,7 +404,8 @@ else
 	ok "the slot's new device: its own lookup answered (after ${took}s)"
 fi
 expect_eq "in the same slot" "$(slot_of_last api.example.test)" "$slot_c"
-in=$sbxc expect_connect "opens it again" reach 203.0.113.10 443
+in=$sbxc expect_connect "opens it on the new device's port" reach 203.0.113.10 8080
+in=$sbxc expect_connect "not on the last device's" blocked 203.0.113.10 443
 
 # ---- 32 addresses per answer ----
 wide32=$(seq -s ' ' -f '203.0.113.%g' 128 159 | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')

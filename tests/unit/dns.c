@@ -69,6 +69,30 @@ static void test_exact_and_wildcard(void **state)
 	assert_string_equal(decide(t, l, 2, "A.CDN.Example"), "*.cdn.example");
 }
 
+/*
+ * Names compared on their wire form: a label holding a dot or a byte that
+ * looks like a length is one label still, and patterns written in capitals
+ * match as lowercase.
+ */
+static void test_wire_names(void **state)
+{
+	const char *const t[] = { "*.CDN.Example", "Api.Example.com" };
+	const uint8_t l[] = { A, A };
+
+	assert_string_equal(decide(t, l, 2, "a.cdn.example"), "*.CDN.Example");
+	assert_string_equal(decide(t, l, 2, "api.example.com"), "Api.Example.com");
+	/* one label "x.cdn" in front of "example": not under cdn.example */
+	assert_string_equal(decide(t, l, 2, "x\\.cdn.example"), "-");
+	/* one label "a.cdn.example" alone: not under it either */
+	assert_string_equal(decide(t, l, 2, "a\\.cdn\\.example"), "-");
+	/* a label holding bytes 3, "cdn", 7, "example": one label, not a suffix */
+	assert_string_equal(decide(t, l, 2, "x\\003cdn\\007example"), "-");
+	assert_string_equal(decide(t, l, 2, "\\003cdn\\007example.cdn.example"), "*.CDN.Example");
+	/* a NUL inside a label ends nothing */
+	assert_string_equal(decide(t, l, 2, "a\\000.cdn.example"), "*.CDN.Example");
+	assert_string_equal(decide(t, l, 2, "cdn\\000.example"), "-");
+}
+
 static void test_most_specific_wins(void **state)
 {
 	/* default allow, block *.corp.example, allow jira.corp.example */
@@ -275,6 +299,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_and_wildcard),
+		cmocka_unit_test(test_wire_names),
 		cmocka_unit_test(test_most_specific_wins),
 		cmocka_unit_test(test_block_wins_a_tie),
 		cmocka_unit_test(test_bad_patterns),
