@@ -488,7 +488,7 @@ static void settle_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_d
 		return;
 	next = gather(&s->changed, key, val);
 	if (next)
-		next->policy_id = next->prev_policy_id = s->switched ? s->new_id : s->old_id;
+		next->prev_policy_id = s->new_id;
 }
 
 int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
@@ -501,5 +501,10 @@ int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 ne
 		gathered_free(&s.changed);
 		return ret;
 	}
-	return update_gathered(st, &s.changed);
+	if (switched)
+		return update_gathered(st, &s.changed);
+	/* the carried openings hold the new policy's rules: they close, lookups open them again */
+	ret = delete_gathered(st, &s.changed);
+	vr_device_touch(st, slot); /* see forget */
+	return ret < 0 ? ret : 0;
 }

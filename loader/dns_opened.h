@@ -93,7 +93,11 @@ int vr_dns_opened_each(struct vr_state *st, __u32 slot,
  */
 int vr_dns_opened_carry(struct vr_state *st, const struct vr_device_policy *old, __u32 new_id,
 			const struct vr_compiled *c);
-/* After the switch (@switched), or its failure: the carried entries hold only the policy in force. */
+/*
+ * After the switch (@switched): the carried entries hold only the new
+ * policy. After its failure they are deleted: their openings are of the new
+ * policy's rules, which never came into force (lookups open them again).
+ */
 int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
 			 bool switched);
 

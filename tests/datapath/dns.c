@@ -240,6 +240,37 @@ static void test_applies_carry_what_keeps_its_name(void **state)
 	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
 }
 
+/*
+ * What a carry left (entries for the new policy id, and the old one until
+ * the switch) settles: onto the new policy after the switch; deleted when
+ * the switch failed, their openings being of rules never in force.
+ */
+static void test_settle_after_a_switch_or_its_failure(void **state)
+{
+	struct vrnet_dnsaddr val;
+	struct vr_device dev;
+	__u32 next_id;
+
+	dp_skip_unless_root();
+	dev = fresh_device();
+	next_id = dev.policy_id + 1000;
+	open_for(dev.slot, "203.0.113.7", next_id, dev.policy_id, 0, 60);
+	open_for(dev.slot, "203.0.113.8", dev.policy_id, dev.policy_id, 0, 60); /* not carried */
+	assert_verdict(4, "203.0.113.7", 443, true, VRNET_REASON_ALLOW_RULE); /* by prev */
+	assert_int_equal(vr_dns_opened_settle(&dp.st, dev.slot, dev.policy_id, next_id, true), 0);
+	assert_true(is_open(dev.slot, "203.0.113.7", &val));
+	assert_int_equal(val.policy_id, next_id);
+	assert_int_equal(val.prev_policy_id, next_id);
+	assert_true(is_open(dev.slot, "203.0.113.8", NULL));
+
+	open_for(dev.slot, "203.0.113.7", next_id, dev.policy_id, 0, 60);
+	assert_int_equal(vr_dns_opened_settle(&dp.st, dev.slot, dev.policy_id, next_id, false), 0);
+	assert_false(is_open(dev.slot, "203.0.113.7", NULL));
+	assert_verdict(4, "203.0.113.7", 443, false, VRNET_REASON_DEFAULT);
+	assert_true(is_open(dev.slot, "203.0.113.8", NULL));
+	vr_dns_opened_forget(&dp.st, dev.slot);
+}
+
 /* A detach forgets its device's addresses: the next device in the slot inherits none. */
 static void test_forget_takes_the_addresses(void **state)
 {
@@ -445,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_bound_per_device),
 		cmocka_unit_test(test_applies_carry_what_keeps_its_name),
 		cmocka_unit_test(test_forget_takes_the_addresses),
+		cmocka_unit_test(test_settle_after_a_switch_or_its_failure),
 		cmocka_unit_test(test_renewals_written_when_they_count),
 		cmocka_unit_test(test_an_address_open_under_several_rules),
 		cmocka_unit_test(test_query_rate),
