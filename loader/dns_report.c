@@ -13,14 +13,16 @@ int vr_dns_report_init(struct vr_dns_report *r, struct vr_state *st)
 	*r = (struct vr_dns_report){ .st = st };
 	r->tat = calloc(VRNET_MAX_DEVICES, sizeof(*r->tat));
 	r->counts = calloc(VRNET_MAX_DEVICES, sizeof(*r->counts));
+	r->counted_for = calloc(VRNET_MAX_DEVICES, sizeof(*r->counted_for));
 	r->dirty = calloc(VRNET_MAX_DEVICES, sizeof(*r->dirty));
-	return r->tat && r->counts && r->dirty ? 0 : -ENOMEM;
+	return r->tat && r->counts && r->counted_for && r->dirty ? 0 : -ENOMEM;
 }
 
 void vr_dns_report_free(struct vr_dns_report *r)
 {
 	free(r->tat);
 	free(r->counts);
+	free(r->counted_for);
 	free(r->dirty);
 	*r = (struct vr_dns_report){ 0 };
 }
@@ -37,14 +39,26 @@ static __u64 *counter(struct vrnet_dnsstats *s, enum vr_dns_outcome what)
 	return of[what];
 }
 
+/* The device in @slot now, as its note (mapped) says; zero if none. */
+static struct vr_dns_counted_for device_in(const struct vr_state *st, __u32 slot)
+{
+	const struct vrnet_devinfo *di = &st->devinfo[slot];
+
+	return di->in_use ? (struct vr_dns_counted_for){ .netns_cookie = di->netns_cookie,
+							 .ifindex = di->ifindex } :
+			    (struct vr_dns_counted_for){ 0 };
+}
+
 /* In memory: a query costs no system call. */
 void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what)
 {
 	struct vrnet_dnsstats *c = &r->counts[slot];
 	static const struct vrnet_dnsstats zero;
 
-	if (!memcmp(c, &zero, sizeof(zero)))
+	if (!memcmp(c, &zero, sizeof(zero))) {
 		r->dirty[r->n_dirty++] = slot;
+		r->counted_for[slot] = device_in(r->st, slot);
+	}
 	(*counter(c, what))++;
 }
 
@@ -59,8 +73,11 @@ void vr_dns_report_flush(struct vr_dns_report *r, bool now)
 	for (size_t i = 0; i < r->n_dirty; i++) {
 		__u32 slot = r->dirty[i];
 		struct vrnet_dnsstats *c = &r->counts[slot], s;
+		struct vr_dns_counted_for now_in = device_in(r->st, slot);
 
-		if (!bpf_map_lookup_elem(r->st->dnsstats_fd, &slot, &s)) {
+		if (now_in.netns_cookie && now_in.netns_cookie == r->counted_for[slot].netns_cookie &&
+		    now_in.ifindex == r->counted_for[slot].ifindex &&
+		    !bpf_map_lookup_elem(r->st->dnsstats_fd, &slot, &s)) {
 			for (int w = 0; w < VR_DNS_OUTCOMES; w++)
 				*counter(&s, w) += *counter(c, w);
 			bpf_map_update_elem(r->st->dnsstats_fd, &slot, &s, BPF_ANY);

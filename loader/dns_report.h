@@ -20,10 +20,17 @@ enum vr_dns_outcome {
 	VR_DNS_OUTCOMES
 };
 
+/* Which device a slot's counts are of: another in the slot by the flush, they are dropped. */
+struct vr_dns_counted_for {
+	__u64 netns_cookie;
+	__u32 ifindex;
+};
+
 struct vr_dns_report {
 	struct vr_state *st;
 	__u64 *tat; /* per slot: the event rate's theoretical arrival time (GCRA) */
 	struct vrnet_dnsstats *counts; /* per slot: not yet in vrnet_dnsstats */
+	struct vr_dns_counted_for *counted_for; /* per slot with counts */
 	__u32 *dirty;		       /* the slots with counts */
 	size_t n_dirty;
 	__u64 flushed_ns;
@@ -35,7 +42,11 @@ void vr_dns_report_free(struct vr_dns_report *r);
 /* Counts one @what of the device in @slot (in vrnet_dnsstats at the next flush). */
 void vr_dns_count(struct vr_dns_report *r, __u32 slot, enum vr_dns_outcome what);
 
-/* Adds the counts to vrnet_dnsstats: at most every 100 ms, or now if @now. */
+/*
+ * Adds the counts to vrnet_dnsstats: at most every 100 ms, or now if @now.
+ * Counts of a device that left its slot since are dropped: the slot's
+ * statistics are its next device's.
+ */
 void vr_dns_report_flush(struct vr_dns_report *r, bool now);
 
 /*

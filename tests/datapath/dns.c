@@ -12,6 +12,7 @@
 #include "datapath/harness.h"
 #include "devices.h"
 #include "dns_opened.h"
+#include "dns_report.h"
 
 #define NS_PER_S 1000000000ull
 
@@ -271,6 +272,33 @@ static void test_settle_after_a_switch_or_its_failure(void **state)
 	vr_dns_opened_forget(&dp.st, dev.slot);
 }
 
+/*
+ * The proxy's counts wait up to 100 ms for the map: those of a device that
+ * left its slot meanwhile are dropped, not given to the slot's next device.
+ */
+static void test_counts_stay_with_their_device(void **state)
+{
+	struct vrnet_dnsstats before, after;
+	struct vr_dns_report r;
+	struct vr_device dev;
+
+	dp_skip_unless_root();
+	dev = fresh_device();
+	assert_int_equal(vr_dns_report_init(&r, &dp.st), 0);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.dnsstats_fd, &dev.slot, &before), 0);
+	vr_dns_count(&r, dev.slot, VR_DNS_ANSWERED); /* a control: counted */
+	vr_dns_report_flush(&r, true);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.dnsstats_fd, &dev.slot, &after), 0);
+	assert_int_equal(after.answered, before.answered + 1);
+
+	vr_dns_count(&r, dev.slot, VR_DNS_ANSWERED);
+	assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
+	vr_dns_report_flush(&r, true);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.dnsstats_fd, &dev.slot, &after), 0);
+	assert_int_equal(after.answered, 0);
+	vr_dns_report_free(&r);
+}
+
 /* A detach forgets its device's addresses: the next device in the slot inherits none. */
 static void test_forget_takes_the_addresses(void **state)
 {
@@ -476,6 +504,7 @@ int main(void)
 		cmocka_unit_test(test_bound_per_device),
 		cmocka_unit_test(test_applies_carry_what_keeps_its_name),
 		cmocka_unit_test(test_forget_takes_the_addresses),
+		cmocka_unit_test(test_counts_stay_with_their_device),
 		cmocka_unit_test(test_settle_after_a_switch_or_its_failure),
 		cmocka_unit_test(test_renewals_written_when_they_count),
 		cmocka_unit_test(test_an_address_open_under_several_rules),
