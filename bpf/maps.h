@@ -217,6 +217,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_dnsaddrs SEC(".maps");
 
+/* Datagrams whose first fragment passed (vrnet_common.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_MAX_FRAGS);
+	__type(key, struct vrnet_frag_key);
+	__type(value, struct vrnet_frag);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_frags SEC(".maps");
+
 /* Steered DNS queries, for their answers' way back. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

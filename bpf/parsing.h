@@ -37,8 +37,17 @@ struct packet_info {
 	__u8 hop_limit;	   /* IPv6 */
 	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
 	__u32 l4_len;	   /* bytes of the datagram from the transport header on */
+	__u8 fragment;	   /* enum vrnet_fragment */
+	__u32 frag_id;	   /* of a fragment: IPv4 identification, IPv6 fragment header's */
 	__u8 daddr[16];
 	__u8 saddr[16];
+};
+
+/* Where a packet stands in its datagram. */
+enum vrnet_fragment {
+	VRNET_NOT_FRAGMENT = 0,
+	VRNET_FIRST_FRAGMENT = 1, /* offset 0, more to come: its verdict decides the rest */
+	VRNET_LATER_FRAGMENT = 2, /* offset > 0: no transport header */
 };
 
 #define TCP_FLAGS_OFFSET 13
@@ -176,9 +185,14 @@ static __always_inline int parse_ipv4(struct hdr_cursor *c, struct packet_info *
 	__builtin_memcpy(pkt->daddr, &ip->daddr, 4);
 	__builtin_memcpy(pkt->saddr, &ip->saddr, 4);
 
-	/* A later fragment carries no transport header: address rules only. */
-	if (ip->frag_off & bpf_htons(IP_OFFSET))
+	pkt->frag_id = bpf_ntohs(ip->id);
+	/* A later fragment carries no transport header: its first fragment's verdict decides. */
+	if (ip->frag_off & bpf_htons(IP_OFFSET)) {
+		pkt->fragment = VRNET_LATER_FRAGMENT;
 		return 0;
+	}
+	if (ip->frag_off & bpf_htons(IP_MF))
+		pkt->fragment = VRNET_FIRST_FRAGMENT;
 	return parse_l4(c, pkt) < 0 ? -1 : 0;
 }
 
@@ -260,9 +274,15 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 			next = h->nexthdr;
 			c->pos = h + 1;
 			pkt->l4_proto = next;
+			pkt->frag_id = bpf_ntohl(h->identification);
 			/* A later fragment carries no transport header. */
-			if (h->frag_off & bpf_htons(0xFFF8))
+			if (h->frag_off & bpf_htons(0xFFF8)) {
+				pkt->fragment = VRNET_LATER_FRAGMENT;
 				return 0;
+			}
+			/* offset 0 with M clear: an atomic fragment, a whole datagram */
+			if (h->frag_off & bpf_htons(1))
+				pkt->fragment = VRNET_FIRST_FRAGMENT;
 			break;
 		}
 		default:

@@ -17,6 +17,7 @@
 #include "neighbour.h"
 #include "offload.h"
 #include "policy.h"
+#include "fragments.h"
 #include "stats.h"
 #include "events.h"
 
@@ -117,7 +118,13 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.reason = VRNET_REASON_INTERNET;
 		goto out;
 	}
+	if (pkt.fragment == VRNET_LATER_FRAGMENT) {
+		judge_later_fragment(dev, &pkt, &v);
+		goto out;
+	}
 	evaluate_policy(dev, &pkt, &v);
+	if (pkt.fragment == VRNET_FIRST_FRAGMENT)
+		note_first_fragment(dev, &pkt, &v);
 
 out:
 	if (dev)

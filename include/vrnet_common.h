@@ -55,6 +55,7 @@
 #define VRNET_MAP_DNSSTATS "vrnet_dnsstats"
 #define VRNET_MAP_DNSLOG "vrnet_dnslog"
 #define VRNET_MAP_DNSRATE "vrnet_dnsrate"
+#define VRNET_MAP_FRAGS "vrnet_frags"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -79,6 +80,7 @@
 #define VRNET_EVENTS_BYTES (8u << 20)	     /* ring buffer of events */
 #define VRNET_MAX_FLOWS 65536		     /* recently seen UDP/ICMP flows (LRU) */
 #define VRNET_MAX_DNS_ADDRS 65536	     /* addresses the DNS proxy opened, all devices */
+#define VRNET_MAX_FRAGS 16384		     /* datagrams whose first fragment passed (LRU) */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
@@ -128,6 +130,7 @@ enum vrnet_reason {
 	VRNET_REASON_OFFLOAD = 11,     /* checksum or GSO metadata that would rewrite what was judged */
 	VRNET_REASON_DNS = 12,	       /* a DNS query, steered to the proxy */
 	VRNET_REASON_DNS_RATE = 13,    /* a DNS query over the device's rate: dropped */
+	VRNET_REASON_FRAGMENT = 14,    /* a later fragment whose first fragment did not pass */
 	VRNET_NR_REASONS
 };
 
@@ -422,6 +425,27 @@ struct vrnet_dnsflow_key {
 	__u16 port;	/* the sandbox's source port, network order */
 	__u8 family;
 	__u8 proto;
+};
+
+/*
+ * vrnet_frags: a datagram whose first fragment passed, so that its later
+ * fragments (no transport header to judge) pass too. Per device; under the
+ * policies in force then (a change in between drops the rest).
+ */
+struct vrnet_frag_key {
+	__u32 slot;
+	__u32 id;     /* IPv4 identification, or the IPv6 fragment header's */
+	__u8 family;
+	__u8 proto;   /* the datagram's transport protocol */
+	__u8 pad[2];
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+struct vrnet_frag {
+	__u32 policy_id, overlay_id; /* in force when the first fragment passed */
+	__u32 rule_id;		     /* and the verdict's rule and reason */
+	__u32 reason;
 };
 
 struct vrnet_dnsflow {

@@ -37,6 +37,7 @@ const char *vr_reason_key(uint32_t reason)
 		[VRNET_REASON_OFFLOAD] = "offload",
 		[VRNET_REASON_DNS] = "dns",
 		[VRNET_REASON_DNS_RATE] = "dns_rate",
+		[VRNET_REASON_FRAGMENT] = "fragment",
 	};
 
 	return reason < sizeof(keys) / sizeof(keys[0]) ? keys[reason] : "unknown";

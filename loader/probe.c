@@ -124,6 +124,8 @@ const char *vr_reason_text(uint32_t reason)
 		return "DNS, to the proxy";
 	case VRNET_REASON_DNS_RATE:
 		return "DNS over the device's rate";
+	case VRNET_REASON_FRAGMENT:
+		return "a later fragment whose first fragment did not pass";
 	default:
 		return "unknown";
 	}

@@ -109,6 +109,8 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_RULEHITS, BPF_MAP_TYPE_PERCPU_HASH, struct vrnet_rulehit_key, __u64,
 	       rulehits_fd),
 	LAYOUT(VRNET_MAP_DNSNETNS, BPF_MAP_TYPE_HASH, __u64, struct vrnet_dnsnetns, dnsnetns_fd),
+	LAYOUT(VRNET_MAP_FRAGS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_frag_key, struct vrnet_frag,
+	       frags_fd),
 	LAYOUT(VRNET_MAP_DNSFLOWS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_dnsflow_key,
 	       struct vrnet_dnsflow, dnsflows_fd),
 	LAYOUT(VRNET_MAP_DNSADDRS, BPF_MAP_TYPE_HASH, struct vrnet_dnsaddr_key,
@@ -329,7 +331,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->portsets_fd = st->rules_fd = st->names_fd = st->hostaddrs_fd = -1;
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = st->quiet_fd = -1;
 	st->flows_fd = st->rulehits_fd = st->dnsnetns_fd = st->dnsflows_fd = -1;
-	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = st->dnsrate_fd = -1;
+	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = st->dnsrate_fd = st->frags_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -441,7 +443,7 @@ void vr_state_close(struct vr_state *st)
 		       &st->config_fd,	  &st->events_fd,    &st->limits_fd,   &st->quiet_fd,
 		       &st->flows_fd,
 		       &st->rulehits_fd,  &st->dnsnetns_fd,  &st->dnsflows_fd, &st->dnsaddrs_fd,
-		       &st->dnsstats_fd,  &st->dnslog_fd,   &st->dnsrate_fd };
+		       &st->dnsstats_fd,  &st->dnslog_fd,   &st->dnsrate_fd,  &st->frags_fd };
 
 	if (st->switch_words)
 		munmap(st->switch_words, VRNET_MAX_DEVICES * sizeof(__u64));

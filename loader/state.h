@@ -26,7 +26,7 @@ struct vr_state {
 	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, programs_fd, lpm4_fd, lpm6_fd, host4_fd,
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd,
-		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd;
+		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd, frags_fd;
 };
 
 enum vr_open_mode {

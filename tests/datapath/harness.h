@@ -384,10 +384,10 @@ static inline size_t dp_ipv6(struct dp_frame *f, const char *dst, uint8_t nexthd
 
 /*
  * One 8-byte IPv6 extension header of @type followed by @next. Routing
- * headers get @segs_left; fragment headers @frag (8-byte units) and M.
+ * headers get @segs_left; fragment headers @frag (8-byte units), M and @id.
  */
 static inline void dp_ipv6_ext(struct dp_frame *f, uint8_t type, uint8_t next,
-			       uint8_t segs_left, uint16_t frag, bool more_frags)
+			       uint8_t segs_left, uint16_t frag, bool more_frags, uint16_t id)
 {
 	uint8_t *p = dp_put(f, 8);
 
@@ -399,7 +399,7 @@ static inline void dp_ipv6_ext(struct dp_frame *f, uint8_t type, uint8_t next,
 		break;
 	case 44: /* fragment */
 		dp_put16(p + 2, (uint16_t)((frag << 3) | (more_frags ? 1 : 0)));
-		p[7] = 0x2a; /* identification */
+		dp_put16(p + 6, id ? id : 0x2a); /* identification */
 		break;
 	default: /* hop-by-hop, destination options, mobility: PadN */
 		p[2] = 1;
@@ -479,6 +479,7 @@ struct dp_pkt {
 	uint8_t version;	/* != 0: the IP header claims this version */
 	uint16_t frag;		/* fragment offset (8-byte units): IPv4 header or IPv6 fragment header */
 	bool more_frags;
+	uint16_t frag_id;	/* the datagram's id (IPv4 header, IPv6 fragment header); 0: 0x2a */
 	uint8_t ext[12];	/* IPv6 extension headers before the transport header */
 	int n_ext;
 	uint8_t segs_left;	/* of routing headers in ext */
@@ -577,13 +578,14 @@ static inline void dp_build(const struct dp_pkt *p, struct dp_frame *f)
 				f->data[ip + DP_IP4_LEN + i] = p->ip_opts[i];
 		dp_transport(f, p);
 		dp_put16(f->data + ip + 2, p->ip_len_set ? p->ip_len : (uint16_t)(f->len - ip));
+		dp_put16(f->data + ip + 4, p->frag_id ? p->frag_id : 0x2a);
 		if (p->version)
 			f->data[ip] = (uint8_t)((p->version << 4) | (f->data[ip] & 0x0f));
 	} else {
 		ip = dp_ipv6(f, p->dst, p->n_ext ? p->ext[0] : p->proto, ttl);
 		for (int i = 0; i < p->n_ext; i++)
 			dp_ipv6_ext(f, p->ext[i], i + 1 < p->n_ext ? p->ext[i + 1] : p->proto,
-				    p->segs_left, p->frag, p->more_frags);
+				    p->segs_left, p->frag, p->more_frags, p->frag_id);
 		dp_transport(f, p);
 		dp_put16(f->data + ip + 4,
 			 p->ip_len_set ? p->ip_len : (uint16_t)(f->len - ip - DP_IP6_LEN));
@@ -611,6 +613,15 @@ static inline int dp_run_gso(const struct dp_frame *f, uint16_t gso_size, struct
 {
 	memset(v, 0, sizeof(*v));
 	return vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f->data, f->len, gso_size, v);
+}
+
+/* Forgets every datagram whose first fragment passed (vrnet_frags). */
+static inline void dp_forget_fragments(void)
+{
+	struct vrnet_frag_key key;
+
+	while (!bpf_map_get_next_key(dp.st.frags_fd, NULL, &key))
+		assert_int_equal(bpf_map_delete_elem(dp.st.frags_fd, &key), 0);
 }
 
 static inline int dp_run(const struct dp_frame *f, struct vr_verdict *v)

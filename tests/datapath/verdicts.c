@@ -35,6 +35,7 @@ struct verdict_case {
 #define R_MAL VRNET_REASON_MALFORMED
 #define R_SRC VRNET_REASON_SOURCE_ROUTE
 #define R_OFFLOAD VRNET_REASON_OFFLOAD
+#define R_FRAG VRNET_REASON_FRAGMENT
 
 #define P_TCP 6
 #define P_UDP 17
@@ -262,17 +263,18 @@ static const struct verdict_case cases[] = {
 	{ "v6 first fragment has ports: 80", POL_FRAG,
 	  TCP6("2001:db8::10", 80, .ext = { 44 }, .n_ext = 1, .more_frags = true), DENY,
 	  R_DEFAULT, -1 },
-	{ "v6 later fragment: no port rule", POL_FRAG,
-	  TCP6("2001:db8::10", 443, .ext = { 44 }, .n_ext = 1, .frag = 185), DENY, R_DEFAULT,
-	  -1 },
-	{ "v6 later fragment: address rule", POL_FRAG,
-	  TCP6("2001:db8::20", 443, .ext = { 44 }, .n_ext = 1, .frag = 185), ALLOW, R_ALLOW, 3 },
-	{ "v6 later fragment: protocol rule", POL_FRAG,
-	  UDP6("2001:db8::30", 53, .ext = { 44 }, .n_ext = 1, .frag = 185), DENY, R_DEFAULT,
-	  -1 },
-	{ "v6 hop-by-hop + later fragment: address rule", POL_FRAG,
-	  UDP6("2001:db8::20", 53, .ext = { 0, 44 }, .n_ext = 2, .frag = 1), ALLOW, R_ALLOW,
-	  3 },
+	/* a later fragment alone: no first fragment passed (fragments.c follows datagrams) */
+	{ "v6 later fragment alone: a port rule's address", POL_FRAG,
+	  TCP6("2001:db8::10", 443, .ext = { 44 }, .n_ext = 1, .frag = 185), DENY, R_FRAG, -1 },
+	{ "v6 later fragment alone: an address rule's address", POL_FRAG,
+	  TCP6("2001:db8::20", 443, .ext = { 44 }, .n_ext = 1, .frag = 185), DENY, R_FRAG, -1 },
+	{ "v6 later fragment alone: a protocol rule's address", POL_FRAG,
+	  UDP6("2001:db8::30", 53, .ext = { 44 }, .n_ext = 1, .frag = 185), DENY, R_FRAG, -1 },
+	{ "v6 hop-by-hop + later fragment alone", POL_FRAG,
+	  UDP6("2001:db8::20", 53, .ext = { 0, 44 }, .n_ext = 2, .frag = 1), DENY, R_FRAG, -1 },
+	{ "v6 later fragment alone under internet on", POL_FRAG,
+	  UDP6("2001:db8::20", 53, .ext = { 44 }, .n_ext = 1, .frag = 1), ALLOW, R_INET, -1,
+	  .internet = ON },
 	{ "v6 routing, segments left 1", POL_FRAG,
 	  TCP6("2001:db8::20", 443, .ext = { 43 }, .n_ext = 1, .segs_left = 1), DENY, R_SRC,
 	  -1 },
@@ -291,12 +293,12 @@ static const struct verdict_case cases[] = {
 	/* IPv4 fragments */
 	{ "v4 first fragment has ports: 443", POL_FRAG,
 	  TCP4("203.0.113.10", 443, .more_frags = true), ALLOW, R_ALLOW, 0 },
-	{ "v4 later fragment: no port rule", POL_FRAG, TCP4("203.0.113.10", 443, .frag = 185),
-	  DENY, R_DEFAULT, -1 },
-	{ "v4 later fragment: address rule", POL_FRAG, TCP4("203.0.113.20", 443, .frag = 185),
-	  ALLOW, R_ALLOW, 2 },
-	{ "v4 later fragment: protocol rule", POL_FRAG, UDP4("203.0.113.30", 53, .frag = 1),
-	  DENY, R_DEFAULT, -1 },
+	{ "v4 later fragment alone: a port rule's address", POL_FRAG,
+	  TCP4("203.0.113.10", 443, .frag = 185), DENY, R_FRAG, -1 },
+	{ "v4 later fragment alone: an address rule's address", POL_FRAG,
+	  TCP4("203.0.113.20", 443, .frag = 185), DENY, R_FRAG, -1 },
+	{ "v4 later fragment alone: a protocol rule's address", POL_FRAG,
+	  UDP4("203.0.113.30", 53, .frag = 1), DENY, R_FRAG, -1 },
 	{ "v4 first fragment too short for ports", POL_FRAG,
 	  TCP4("203.0.113.20", 443, .more_frags = true, .cut = L4 + 3), DENY, R_MAL, -1 },
 	/* link-local exemptions */
@@ -573,6 +575,7 @@ static void run_case(void **state)
 		assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
 
 	dp_build(&c->pkt, &f);
+	dp_forget_fragments(); /* each row is a packet alone */
 	ret = dp_run_gso(&f, c->gso_size, &v);
 	dp_pkt_format(&c->pkt, pkt, sizeof(pkt));
 	if (c->run_err) {

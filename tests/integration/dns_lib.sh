@@ -53,10 +53,6 @@ lookup() {
 	fi
 }
 
-expect_eq() { # NAME GOT WANT
-	if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: \"$2\", want \"$3\""; fi
-}
-
 expect_lookup() { # NAME WANT SERVER QNAME TYPE [+tcp]
 	local got
 	got=$(lookup "$3" "$4" "$5" "${6:-}")

@@ -85,6 +85,11 @@ expect() {
 	expect_rc "$name" 0 "$@"
 }
 
+# expect_eq NAME GOT WANT: GOT must be WANT.
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: \"$2\", want \"$3\""; fi
+}
+
 vr_require_root() {
 	local t missing=()
 

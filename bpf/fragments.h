@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Fragments: a later fragment has no transport header to judge, so the
+ * verdict on its datagram's first fragment decides it. A first fragment that
+ * passes is noted (vrnet_frags, per device, source, destination, protocol and
+ * id); a later fragment passes only under such a note made under the
+ * policies in force now, and is otherwise dropped (reason fragment), in any
+ * order it comes. A first fragment too short for its transport header is
+ * malformed (parsing.h).
+ */
+#ifndef VRNET_BPF_FRAGMENTS_H
+#define VRNET_BPF_FRAGMENTS_H
+
+static __always_inline void fragment_key(const struct vrnet_record *dev,
+					 const struct packet_info *pkt,
+					 struct vrnet_frag_key *key)
+{
+	key->slot = dev->slot;
+	key->id = pkt->frag_id;
+	key->family = pkt->family;
+	key->proto = pkt->l4_proto;
+	__builtin_memcpy(key->saddr, pkt->saddr, 16);
+	__builtin_memcpy(key->daddr, pkt->daddr, 16);
+}
+
+/* A first fragment's verdict @v: noted if it passes, for the rest of its datagram. */
+static __always_inline void note_first_fragment(const struct vrnet_record *dev,
+						const struct packet_info *pkt,
+						const struct verdict *v)
+{
+	struct vrnet_frag_key key = {};
+	struct vrnet_frag val = { .policy_id = dev->policy_id, .overlay_id = dev->overlay_id,
+				  .rule_id = v->rule_id, .reason = v->reason };
+
+	if (v->action != VRNET_ACTION_ALLOW)
+		return;
+	fragment_key(dev, pkt, &key);
+	bpf_map_update_elem(&vrnet_frags, &key, &val, BPF_ANY);
+}
+
+/* The verdict on a later fragment: its first fragment's, if that passed under these policies. */
+static __always_inline void judge_later_fragment(const struct vrnet_record *dev,
+						 const struct packet_info *pkt, struct verdict *v)
+{
+	struct vrnet_frag_key key = {};
+	const struct vrnet_frag *first;
+
+	fragment_key(dev, pkt, &key);
+	first = bpf_map_lookup_elem(&vrnet_frags, &key);
+	if (first && first->policy_id == dev->policy_id && first->overlay_id == dev->overlay_id) {
+		v->action = VRNET_ACTION_ALLOW;
+		v->reason = first->reason;
+		v->rule_id = first->rule_id;
+		return;
+	}
+	v->action = VRNET_ACTION_DENY;
+	v->reason = VRNET_REASON_FRAGMENT;
+	v->rule_id = 0;
+}
+
+#endif

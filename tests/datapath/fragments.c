@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Datagrams in fragments, through the real program (BPF_PROG_TEST_RUN): the
+ * first fragment's verdict decides the later ones (vrnet_frags), in any order
+ * they come, under the policies in force when it passed; a later fragment of
+ * no datagram whose first fragment passed is dropped, reason fragment.
+ * verdicts.c has the rows of single packets (a first fragment too short for
+ * its ports, later fragments alone).
+ */
+#include "datapath/harness.h"
+#include "output.h"
+
+/* ids: 0 .10:53/udp, 1 [::10]:53/udp, 2 .20 (any port), 3 block .10:5353 */
+#define POLICY                                                                        \
+	"{\"default\": \"deny\", \"allow\": [\"203.0.113.10:53/udp\", "               \
+	"\"[2001:db8::10]:53/udp\", \"203.0.113.20\"], \"block\": [\"203.0.113.10:5353\"]}"
+
+static struct vr_verdict run(const struct dp_pkt *p)
+{
+	struct vr_verdict v;
+	struct dp_frame f;
+
+	dp_build(p, &f);
+	assert_int_equal(dp_run(&f, &v), 0);
+	return v;
+}
+
+static void expect(struct dp_pkt p, bool allow, uint32_t reason, int rule_id)
+{
+	struct vr_verdict v = run(&p);
+	char text[256];
+
+	dp_pkt_format(&p, text, sizeof(text));
+	if (v.allow != allow || v.reason != reason ||
+	    (rule_id >= 0 && v.rule_id != (uint32_t)rule_id))
+		fail_msg("%s: %s reason %s rule %u, want %s reason %s rule %d", text,
+			 v.allow ? "allow" : "deny", vr_reason_key(v.reason), v.rule_id,
+			 allow ? "allow" : "deny", vr_reason_key(reason), rule_id);
+}
+
+static int setup(void **state)
+{
+	dp_forget_fragments();
+	return dp_apply(POLICY);
+}
+
+/* The fragments of one UDP datagram of @family to @dst:@port, with @id. */
+static struct dp_pkt first_of(int family, const char *dst, uint16_t port, uint16_t id)
+{
+	struct dp_pkt p = { .family = family, .dst = dst, .proto = 17, .dport = port,
+			    .more_frags = true, .frag_id = id };
+
+	if (family == 6) {
+		p.ext[0] = 44;
+		p.n_ext = 1;
+	}
+	return p;
+}
+
+static struct dp_pkt later_of(const struct dp_pkt *first, uint16_t offset, bool more)
+{
+	struct dp_pkt p = *first;
+
+	p.frag = offset;
+	p.more_frags = more;
+	return p;
+}
+
+static void datagram_in_order(int family, const char *dst, int rule)
+{
+	struct dp_pkt first = first_of(family, dst, 53, 7), mid = later_of(&first, 185, true),
+		      last = later_of(&first, 370, false);
+
+	/* a control: the later fragments alone are dropped */
+	expect(mid, false, VRNET_REASON_FRAGMENT, -1);
+	expect(first, true, VRNET_REASON_ALLOW_RULE, rule);
+	expect(mid, true, VRNET_REASON_ALLOW_RULE, rule);
+	expect(last, true, VRNET_REASON_ALLOW_RULE, rule);
+	/* another datagram (id) between the same ends has no first fragment yet */
+	first.frag_id = 8;
+	expect(later_of(&first, 185, true), false, VRNET_REASON_FRAGMENT, -1);
+}
+
+static void test_a_datagram_v4(void **state)
+{
+	dp_skip_unless_root();
+	datagram_in_order(4, "203.0.113.10", 0);
+}
+
+static void test_a_datagram_v6(void **state)
+{
+	dp_skip_unless_root();
+	datagram_in_order(6, "2001:db8::10", 1);
+}
+
+/* Later fragments before the first are dropped; those after it pass. */
+static void test_out_of_order(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 21),
+		      last = later_of(&first, 185, false);
+
+	dp_skip_unless_root();
+	expect(last, false, VRNET_REASON_FRAGMENT, -1);
+	expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
+	expect(last, true, VRNET_REASON_ALLOW_RULE, 0);
+}
+
+/* A first fragment that does not pass lets none of its datagram through. */
+static void test_first_dropped(void **state)
+{
+	struct dp_pkt blocked = first_of(4, "203.0.113.10", 5353, 31),
+		      other_port = first_of(4, "203.0.113.10", 54, 32),
+		      other_proto = first_of(4, "203.0.113.20", 80, 33);
+
+	dp_skip_unless_root();
+	expect(blocked, false, VRNET_REASON_BLOCK_RULE, 3);
+	expect(later_of(&blocked, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+	expect(other_port, false, VRNET_REASON_DEFAULT, -1);
+	expect(later_of(&other_port, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+	/* the note is the datagram's protocol's: a TCP fragment of a UDP datagram's id is not */
+	other_proto.proto = 17;
+	expect(other_proto, true, VRNET_REASON_ALLOW_RULE, 2);
+	other_proto.proto = 6;
+	expect(later_of(&other_proto, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+}
+
+/* A change of the policy between a first fragment and the rest drops the rest. */
+static void test_policy_change_between(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 41);
+
+	dp_skip_unless_root();
+	expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
+	assert_int_equal(dp_apply(POLICY), 0);
+	expect(later_of(&first, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+	expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
+	expect(later_of(&first, 185, false), true, VRNET_REASON_ALLOW_RULE, 0);
+}
+
+/*
+ * The table's bound (VRNET_MAX_FRAGS datagrams): past it, the least recently
+ * used are forgotten and their later fragments dropped; the newest pass.
+ */
+static void test_table_full(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 1);
+	int n = 3 * VRNET_MAX_FRAGS;
+
+	dp_skip_unless_root();
+	assert_true(n < 65536); /* distinct IPv4 ids */
+	for (int id = 1; id <= n; id++) {
+		first.frag_id = (uint16_t)id;
+		expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
+	}
+	first.frag_id = 1;
+	expect(later_of(&first, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+	first.frag_id = (uint16_t)n;
+	expect(later_of(&first, 185, false), true, VRNET_REASON_ALLOW_RULE, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_a_datagram_v4, setup),
+		cmocka_unit_test_setup(test_a_datagram_v6, setup),
+		cmocka_unit_test_setup(test_out_of_order, setup),
+		cmocka_unit_test_setup(test_first_dropped, setup),
+		cmocka_unit_test_setup(test_policy_change_between, setup),
+		cmocka_unit_test_setup(test_table_full, setup),
+	};
+
+	return cmocka_run_group_tests_name("datapath fragments", tests, dp_group_setup,
+					   dp_group_teardown);
+}
