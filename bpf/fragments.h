@@ -3,8 +3,10 @@
  * Fragments: a later fragment has no transport header to judge, so the
  * verdict on its datagram's first fragment decides it. A first fragment that
  * passes is noted (vrnet_frags, per device, source, destination, protocol and
- * id); a later fragment passes only under such a note made under the
- * policies in force now, and is otherwise dropped (reason fragment), in any
+ * id; in audit mode, one the rules drop too, so that apply_mode() passes the
+ * rest as it passes the first); a later fragment gets the note's verdict if
+ * the note was made under the policies in force now, less than
+ * VRNET_FRAG_LIFE_NS ago, and is otherwise dropped (reason fragment), in any
  * order it comes. A first fragment too short for its transport header is
  * malformed (parsing.h).
  */
@@ -29,16 +31,17 @@ static __always_inline void note_first_fragment(const struct vrnet_record *dev,
 						const struct verdict *v)
 {
 	struct vrnet_frag_key key = {};
-	struct vrnet_frag val = { .policy_id = dev->policy_id, .overlay_id = dev->overlay_id,
-				  .rule_id = v->rule_id, .reason = v->reason };
+	struct vrnet_frag val = { .noted_ns = bpf_ktime_get_ns(), .policy_id = dev->policy_id,
+				  .overlay_id = dev->overlay_id, .rule_id = v->rule_id,
+				  .reason = (__u16)v->reason, .action = v->action };
 
-	if (v->action != VRNET_ACTION_ALLOW)
+	if (v->action != VRNET_ACTION_ALLOW && dev->mode != VRNET_MODE_AUDIT)
 		return;
 	fragment_key(dev, pkt, &key);
 	bpf_map_update_elem(&vrnet_frags, &key, &val, BPF_ANY);
 }
 
-/* The verdict on a later fragment: its first fragment's, if that passed under these policies. */
+/* The verdict on a later fragment: its first fragment's, if noted under these policies, lately. */
 static __always_inline void judge_later_fragment(const struct vrnet_record *dev,
 						 const struct packet_info *pkt, struct verdict *v)
 {
@@ -47,8 +50,9 @@ static __always_inline void judge_later_fragment(const struct vrnet_record *dev,
 
 	fragment_key(dev, pkt, &key);
 	first = bpf_map_lookup_elem(&vrnet_frags, &key);
-	if (first && first->policy_id == dev->policy_id && first->overlay_id == dev->overlay_id) {
-		v->action = VRNET_ACTION_ALLOW;
+	if (first && first->policy_id == dev->policy_id && first->overlay_id == dev->overlay_id &&
+	    bpf_ktime_get_ns() - first->noted_ns < VRNET_FRAG_LIFE_NS) {
+		v->action = first->action;
 		v->reason = first->reason;
 		v->rule_id = first->rule_id;
 		return;

@@ -38,6 +38,7 @@ struct packet_info {
 	__u8 ip_options_len; /* IPv4 options after the 20-byte header */
 	__u32 l4_len;	   /* bytes of the datagram from the transport header on */
 	__u8 fragment;	   /* enum vrnet_fragment */
+	__u8 frag_id_set;  /* an IPv6 fragment header was read */
 	__u32 frag_id;	   /* of a fragment: IPv4 identification, IPv6 fragment header's */
 	__u8 daddr[16];
 	__u8 saddr[16];
@@ -269,8 +270,10 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 		case IPPROTO_FRAGMENT: {
 			struct ipv6_frag_hdr_min *h = c->pos;
 
-			if ((void *)(h + 1) > c->end)
+			/* one fragment header at most (RFC 8200), its id the datagram's */
+			if ((void *)(h + 1) > c->end || pkt->frag_id_set)
 				return -1;
+			pkt->frag_id_set = 1;
 			next = h->nexthdr;
 			c->pos = h + 1;
 			pkt->l4_proto = next;
@@ -280,9 +283,17 @@ static __always_inline int parse_ipv6_ext(struct hdr_cursor *c,
 				pkt->fragment = VRNET_LATER_FRAGMENT;
 				return 0;
 			}
-			/* offset 0 with M clear: an atomic fragment, a whole datagram */
-			if (h->frag_off & bpf_htons(1))
+			/*
+			 * Offset 0 with M set: a first fragment, whose transport
+			 * header must follow at once, so that only it holds the
+			 * ports (a later fragment starts 8 bytes or more into
+			 * them). M clear: an atomic fragment, a whole datagram.
+			 */
+			if (h->frag_off & bpf_htons(1)) {
+				if (is_ipv6_ext_hdr(next))
+					return -1;
 				pkt->fragment = VRNET_FIRST_FRAGMENT;
+			}
 			break;
 		}
 		default:

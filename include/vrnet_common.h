@@ -81,6 +81,7 @@
 #define VRNET_MAX_FLOWS 65536		     /* recently seen UDP/ICMP flows (LRU) */
 #define VRNET_MAX_DNS_ADDRS 65536	     /* addresses the DNS proxy opened, all devices */
 #define VRNET_MAX_FRAGS 16384		     /* datagrams whose first fragment passed (LRU) */
+#define VRNET_FRAG_LIFE_NS 60000000000ull  /* a note's life: IPv6's reassembly timeout */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
@@ -428,9 +429,11 @@ struct vrnet_dnsflow_key {
 };
 
 /*
- * vrnet_frags: a datagram whose first fragment passed, so that its later
- * fragments (no transport header to judge) pass too. Per device; under the
- * policies in force then (a change in between drops the rest).
+ * vrnet_frags: a datagram's first fragment's verdict, for its later
+ * fragments (no transport header to judge): noted when it passed (in audit
+ * mode, when the rules decided it either way). Per device; good under the
+ * policies in force then (a change in between drops the rest) for
+ * VRNET_FRAG_LIFE_NS.
  */
 struct vrnet_frag_key {
 	__u32 slot;
@@ -443,9 +446,12 @@ struct vrnet_frag_key {
 };
 
 struct vrnet_frag {
-	__u32 policy_id, overlay_id; /* in force when the first fragment passed */
-	__u32 rule_id;		     /* and the verdict's rule and reason */
-	__u32 reason;
+	__u64 noted_ns;		     /* bpf_ktime_get_ns() of the first fragment */
+	__u32 policy_id, overlay_id; /* in force then */
+	__u32 rule_id;		     /* and the verdict's rule, reason and action */
+	__u16 reason;
+	__u8 action;
+	__u8 pad;
 };
 
 struct vrnet_dnsflow {

@@ -125,7 +125,7 @@ const char *vr_reason_text(uint32_t reason)
 	case VRNET_REASON_DNS_RATE:
 		return "DNS over the device's rate";
 	case VRNET_REASON_FRAGMENT:
-		return "a later fragment whose first fragment did not pass";
+		return "a later fragment with no note of its first fragment passing";
 	default:
 		return "unknown";
 	}

@@ -2,8 +2,9 @@
 /*
  * Datagrams in fragments, through the real program (BPF_PROG_TEST_RUN): the
  * first fragment's verdict decides the later ones (vrnet_frags), in any order
- * they come, under the policies in force when it passed; a later fragment of
- * no datagram whose first fragment passed is dropped, reason fragment.
+ * they come, under the policies in force when it passed, for a minute; a
+ * later fragment of no datagram whose first fragment passed is dropped,
+ * reason fragment.
  * verdicts.c has the rows of single packets (a first fragment too short for
  * its ports, later fragments alone).
  */
@@ -137,6 +138,84 @@ static void test_policy_change_between(void **state)
 	expect(later_of(&first, 185, false), true, VRNET_REASON_ALLOW_RULE, 0);
 }
 
+/* A note lives VRNET_FRAG_LIFE_NS (IPv6's reassembly timeout): later fragments after it drop. */
+static void test_note_expires(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 81);
+	struct vrnet_frag_key key;
+	struct vrnet_frag note;
+
+	dp_skip_unless_root();
+	expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
+	expect(later_of(&first, 185, true), true, VRNET_REASON_ALLOW_RULE, 0);
+	assert_int_equal(bpf_map_get_next_key(dp.st.frags_fd, NULL, &key), 0); /* the only one */
+	assert_int_equal(bpf_map_lookup_elem(dp.st.frags_fd, &key, &note), 0);
+	note.noted_ns -= VRNET_FRAG_LIFE_NS;
+	assert_int_equal(bpf_map_update_elem(dp.st.frags_fd, &key, &note, BPF_EXIST), 0);
+	expect(later_of(&first, 370, false), false, VRNET_REASON_FRAGMENT, -1);
+}
+
+/* In audit mode the rest of a datagram the rules drop passes, audited, as its first fragment. */
+static void test_audit_mode(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 54, 51);
+	struct vr_verdict v;
+	struct dp_frame f;
+
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply("{\"default\": \"deny\", \"mode\": \"audit\","
+				  " \"allow\": [\"203.0.113.10:53/udp\"]}"),
+			 0);
+	expect(first, true, VRNET_REASON_DEFAULT, -1);
+	first = later_of(&first, 185, false);
+	dp_build(&first, &f);
+	assert_int_equal(dp_run(&f, &v), 0);
+	assert_true(v.allow);
+	assert_false(v.enforce_allow); /* enforce mode would drop it */
+	assert_int_equal(v.reason, VRNET_REASON_DEFAULT);
+	/* a control: a later fragment of no datagram is dropped in audit mode too */
+	first.frag_id = 52;
+	expect(first, false, VRNET_REASON_FRAGMENT, -1);
+}
+
+/* An atomic fragment (offset 0, no more) is a whole datagram: judged, and nothing noted. */
+static void test_atomic_fragment(void **state)
+{
+	struct dp_pkt atomic = first_of(6, "2001:db8::10", 53, 61);
+
+	dp_skip_unless_root();
+	atomic.more_frags = false;
+	expect(atomic, true, VRNET_REASON_ALLOW_RULE, 1);
+	expect(later_of(&atomic, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+}
+
+/*
+ * IPv6 headers that would let a later fragment carry ports, or make the id
+ * not the datagram's: a first fragment whose transport header does not
+ * follow its fragment header at once, and two fragment headers, are
+ * malformed. A later fragment's note is its own destination's.
+ */
+static void test_ipv6_fragment_headers(void **state)
+{
+	struct dp_pkt dstopts_after = first_of(6, "2001:db8::10", 53, 71),
+		      two = first_of(6, "2001:db8::10", 53, 72),
+		      first = first_of(6, "2001:db8::10", 53, 73), elsewhere;
+
+	dp_skip_unless_root();
+	dstopts_after.ext[1] = 60;
+	dstopts_after.n_ext = 2;
+	expect(dstopts_after, false, VRNET_REASON_MALFORMED, -1);
+	two.ext[1] = 44;
+	two.n_ext = 2;
+	expect(two, false, VRNET_REASON_MALFORMED, -1);
+	/* a control: the same datagram with one fragment header passes */
+	expect(first, true, VRNET_REASON_ALLOW_RULE, 1);
+	elsewhere = later_of(&first, 185, false);
+	elsewhere.dst = "2001:db8::11";
+	expect(elsewhere, false, VRNET_REASON_FRAGMENT, -1);
+	expect(later_of(&first, 185, false), true, VRNET_REASON_ALLOW_RULE, 1);
+}
+
 /*
  * The table's bound (VRNET_MAX_FRAGS datagrams): past it, the least recently
  * used are forgotten and their later fragments dropped; the newest pass.
@@ -166,6 +245,10 @@ int main(void)
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_first_dropped, setup),
 		cmocka_unit_test_setup(test_policy_change_between, setup),
+		cmocka_unit_test_setup(test_note_expires, setup),
+		cmocka_unit_test_setup(test_audit_mode, setup),
+		cmocka_unit_test_setup(test_atomic_fragment, setup),
+		cmocka_unit_test_setup(test_ipv6_fragment_headers, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
 	};
 
