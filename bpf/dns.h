@@ -82,26 +82,17 @@ static __always_inline __u32 l4_csum_off(const struct packet_info *pkt, __u32 l4
 	return l4_off + (pkt->l4_proto == IPPROTO_UDP ? 6 : 16);
 }
 
-/* Whether the device @dev may send one more query now (GCRA, as events are held). */
+/* Whether the device @dev may send one more query now (limiter.h, as events are held). */
 static __always_inline bool dns_query_in_rate(const struct vrnet_record *dev)
 {
 	__u32 slot = dev->slot;
 	struct vrnet_limiter *lim = bpf_map_lookup_elem(&vrnet_dnsrate, &slot);
-	__u64 now = bpf_ktime_get_ns(), tat;
-	bool ok = false;
+	__u64 tat, suppressed;
 
 	if (!lim || !dev->dns_interval_ns)
 		return false; /* no rate is no query */
-	bpf_spin_lock(&lim->lock);
-	tat = lim->tat > now ? lim->tat : now;
-	if (tat - now <= dev->dns_tolerance_ns) {
-		lim->tat = tat + dev->dns_interval_ns;
-		ok = true;
-	} else {
-		lim->suppressed++;
-	}
-	bpf_spin_unlock(&lim->lock);
-	return ok;
+	return limiter_take(lim, bpf_ktime_get_ns(), dev->dns_interval_ns, dev->dns_tolerance_ns,
+			    &tat, &suppressed);
 }
 
 struct frame_macs {

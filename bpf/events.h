@@ -62,24 +62,16 @@ static __always_inline int take_event_token(const struct vrnet_record *dev, __u6
 {
 	__u32 slot = dev->slot;
 	struct vrnet_limiter *lim = bpf_map_lookup_elem(&vrnet_limits, &slot);
-	int ok = 0;
 	__u64 tat;
 
 	if (!lim)
 		return 0;
-	bpf_spin_lock(&lim->lock);
-	tat = lim->tat > now ? lim->tat : now;
-	if (tat - now <= dev->event_tolerance_ns) {
-		lim->tat = tat + dev->event_interval_ns;
-		ok = 1;
-	} else {
-		lim->suppressed++;
-		if (quiet)
-			quiet->until_ns = tat - dev->event_tolerance_ns;
-	}
-	*suppressed = lim->suppressed;
-	bpf_spin_unlock(&lim->lock);
-	return ok;
+	if (limiter_take(lim, now, dev->event_interval_ns, dev->event_tolerance_ns, &tat,
+			 suppressed))
+		return 1;
+	if (quiet)
+		quiet->until_ns = tat - dev->event_tolerance_ns;
+	return 0;
 }
 
 static __always_inline int wants_event(const struct vrnet_record *dev,

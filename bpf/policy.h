@@ -223,7 +223,6 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 {
 	struct vrnet_dnsaddr_key key = { .slot = dev->slot, .family = pkt->family };
 	const struct vrnet_dnsaddr *a;
-
 	__u64 now;
 
 	__builtin_memcpy(key.addr, pkt->daddr, 16);

@@ -19,6 +19,7 @@
 #include "policy.h"
 #include "fragments.h"
 #include "stats.h"
+#include "limiter.h"
 #include "events.h"
 
 #define TC_ACT_OK 0

@@ -341,6 +341,12 @@ int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record 
 	return 0;
 }
 
+void vr_rate_gcra(__u32 rate, __u32 burst, __u64 *interval_ns, __u64 *tolerance_ns)
+{
+	*interval_ns = rate ? 1000000000ull / rate : 0;
+	*tolerance_ns = *interval_ns * (burst ? burst - 1 : 0);
+}
+
 void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -354,13 +360,11 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	rec->dns_proxy = dev->dns_proxy;
 	rec->event_rate = dev->event_rate;
 	rec->event_burst = dev->event_burst;
-	rec->event_interval_ns = dev->event_rate ? 1000000000ull / dev->event_rate : 0;
-	rec->event_tolerance_ns =
-		rec->event_interval_ns * (dev->event_burst ? dev->event_burst - 1 : 0);
+	vr_rate_gcra(dev->event_rate, dev->event_burst, &rec->event_interval_ns,
+		     &rec->event_tolerance_ns);
 	rec->dns_rate = dev->dns_rate;
 	rec->dns_burst = dev->dns_burst;
-	rec->dns_interval_ns = dev->dns_rate ? 1000000000ull / dev->dns_rate : 0;
-	rec->dns_tolerance_ns = rec->dns_interval_ns * (dev->dns_burst ? dev->dns_burst - 1 : 0);
+	vr_rate_gcra(dev->dns_rate, dev->dns_burst, &rec->dns_interval_ns, &rec->dns_tolerance_ns);
 	memcpy(rec->host_mac, dev->host_mac, sizeof(rec->host_mac));
 }
 

@@ -8,6 +8,13 @@
 /* The MAC of @ifindex (of this network namespace): where a sandbox's unicast ARP may go. */
 int vr_device_read_mac(int ifindex, __u8 *mac);
 
+/*
+ * A rate of @rate per second in bursts of @burst as a GCRA takes it
+ * (bpf/limiter.h): the time between two, and how far ahead of now the next
+ * may be. A rate of 0 gives 0 and 0.
+ */
+void vr_rate_gcra(__u32 rate, __u32 burst, __u64 *interval_ns, __u64 *tolerance_ns);
+
 /* The record @dev describes (its policy ids and settings). */
 void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
+#include "devices.h"
 #include "dns_opened.h"
 #include "dns_report.h"
 
@@ -90,13 +91,12 @@ void vr_dns_report_flush(struct vr_dns_report *r, bool now)
 void vr_dns_report_refusal(struct vr_dns_report *r, const struct vr_device *dev,
 			   struct vrnet_dns_event *e)
 {
-	__u64 interval = dev->event_rate ? 1000000000ull / dev->event_rate : 0;
-	__u64 tolerance = interval * (dev->event_burst ? dev->event_burst - 1 : 0);
 	__u64 now = vr_ktime_ns(), *tat = &r->tat[dev->slot];
-	__u64 at = *tat > now ? *tat : now;
+	__u64 at = *tat > now ? *tat : now, interval, tolerance;
 
 	if (!dev->event_rate)
 		return; /* the device logs nothing */
+	vr_rate_gcra(dev->event_rate, dev->event_burst, &interval, &tolerance);
 	if (at - now > tolerance) {
 		vr_dns_count(r, dev->slot, VR_DNS_SUPPRESSED);
 		return;
