@@ -128,11 +128,16 @@ static __always_inline int is_multicast_listener(const struct hdr_cursor *c,
 	}
 }
 
-/* Whether the IPv6 packet parsed into @pkt, @c at its transport header, passes as link traffic. */
+/*
+ * Whether the IPv6 packet parsed into @pkt, @c at its transport header,
+ * passes as link traffic. Never with a fragment header, atomic or not:
+ * neighbour discovery and MLD are not fragmented (RFC 6980).
+ */
 static __always_inline int is_link_exempt(const struct hdr_cursor *c,
 					   const struct packet_info *pkt, __u32 slot)
 {
-	if (pkt->family != 6 || pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)
+	if (pkt->family != 6 || pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4 ||
+	    pkt->frag_id_set)
 		return 0;
 	return is_neighbour_discovery(c, pkt, slot) || is_multicast_listener(c, pkt);
 }

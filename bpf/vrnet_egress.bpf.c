@@ -107,8 +107,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.reason = VRNET_REASON_DNS;
 		goto out;
 	}
-	/* neighbour discovery and MLD never come in fragments (RFC 6980) */
-	if (pkt.fragment == VRNET_NOT_FRAGMENT && is_link_exempt(&cur, &pkt, dev->slot)) {
+	if (is_link_exempt(&cur, &pkt, dev->slot)) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_LINK_LOCAL;
 		goto out;

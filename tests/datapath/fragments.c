@@ -125,6 +125,21 @@ static void test_first_dropped(void **state)
 	expect(later_of(&other_proto, 185, false), false, VRNET_REASON_FRAGMENT, -1);
 }
 
+/*
+ * A second first fragment of a datagram is judged on its own: to a port not
+ * allowed it is dropped, and the note of the first one stands for the rest.
+ */
+static void test_second_first_fragment(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 91),
+		      again = first_of(4, "203.0.113.10", 5353, 91);
+
+	dp_skip_unless_root();
+	expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
+	expect(again, false, VRNET_REASON_BLOCK_RULE, 3);
+	expect(later_of(&first, 185, false), true, VRNET_REASON_ALLOW_RULE, 0);
+}
+
 /* A change of the policy between a first fragment and the rest drops the rest. */
 static void test_policy_change_between(void **state)
 {
@@ -244,6 +259,7 @@ int main(void)
 		cmocka_unit_test_setup(test_a_datagram_v6, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_first_dropped, setup),
+		cmocka_unit_test_setup(test_second_first_fragment, setup),
 		cmocka_unit_test_setup(test_policy_change_between, setup),
 		cmocka_unit_test_setup(test_note_expires, setup),
 		cmocka_unit_test_setup(test_audit_mode, setup),

@@ -321,6 +321,12 @@ static const struct verdict_case cases[] = {
 	{ "NS to solicited-node, hop limit 255", POL_DENY, ND6(135, "ff02::1:ff00:1", 255),
 	  ALLOW, R_LL, -1 },
 	{ "NS to fe80::1, hop limit 255", POL_DENY, ND6(135, "fe80::1", 255), ALLOW, R_LL, -1 },
+	/* never in fragments (RFC 6980), atomic or not: the policy decides them */
+	{ "NS in an atomic fragment", POL_DENY,
+	  ND6(135, "ff02::1:ff00:1", 255, .ext = { 44 }, .n_ext = 1), DENY, R_DEFAULT, -1 },
+	{ "NS in a first fragment", POL_DENY,
+	  ND6(135, "ff02::1:ff00:1", 255, .ext = { 44 }, .n_ext = 1, .more_frags = true), DENY,
+	  R_DEFAULT, -1 },
 	{ "NA to fe80::1, hop limit 255", POL_DENY, ND6(136, "fe80::1", 255), ALLOW, R_LL, -1 },
 	{ "RS to ff02::2, hop limit 255", POL_DENY, ND6(133, "ff02::2", 255), ALLOW, R_LL, -1 },
 	{ "NS under internet off", POL_DENY, ND6(135, "ff02::1:ff00:1", 255), ALLOW, R_LL, -1,
