@@ -54,6 +54,9 @@ expect "operator: block late3.late.example.test while its query is upstream" \
 	vj block vrj late3.late.example.test
 wait "$dig_pid"
 echo "# the sandbox's late answer: \"$(tr '\n' ' ' <"$VR_TMP/late3.out")\""
+# the edit landed while the query was upstream: asked there, then refused
+expect_eq "the query reached the upstream before the edit" "$(upstream_saw late3.late.example.test)" 1
+expect_eq "the late answer is refused" "$(tr -d ' \n' <"$VR_TMP/late3.out")" NXDOMAIN
 rt_closed late_answer_after_block 203.0.113.83 443 \
 	"the late answer opened 203.0.113.83:443 after 'block vrj late3.late.example.test'" \
 	"the late answer opened nothing (answer: $(tr '\n' ' ' <"$VR_TMP/late3.out"))"

@@ -85,8 +85,8 @@ up4=$(grep -c "query\[A\] sq[0-9]*.slow.example.test from" "$VR_TMP/dnsmasq.log"
 echo "# IPv4: upstream saw $up4 of X's spoofed queries"
 if [ "$got" != 203.0.113.91 ] || [ "$got4" != 203.0.113.91 ]; then
 	rt_result spoof_client_address DoS "V's lookup got \"$got\" (v6) / \"$got4\" (v4) while X's queries as slot $slot filled its 32 in flight; upstream saw $upstream (v6) + $up4 (v4) spoofed queries"
-elif [ "$upstream" -gt 0 ]; then
-	rt_result spoof_client_address LEAKS "X's queries were taken for V's ($upstream asked upstream) but V was not starved"
+elif [ "$upstream" -gt 0 ] || [ "$up4" -gt 0 ]; then
+	rt_result spoof_client_address LEAKS "X's queries were taken for V's ($upstream + $up4 asked upstream) but V was not starved"
 else
 	rt_result spoof_client_address HOLDS "spoofed queries never taken"
 fi
