@@ -15,6 +15,7 @@
 #include "output.h"
 #include "probe.h"
 
+/* DEST is HOST[:PORT[/PROTO]]: a port without protocol means TCP, no port ICMP. */
 static int parse_destination(const char *text, struct vr_rule *r)
 {
 	char why[256];

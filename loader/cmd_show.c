@@ -8,7 +8,6 @@
 #include "filter.h"
 #include "log.h"
 #include "output.h"
-#include "probe.h"
 #include "program.h"
 
 static const char *filter_state(const struct vr_device_seen *seen)
@@ -183,4 +182,3 @@ int do_list(int argc, char **argv)
 	return show_devices(0, argv, false);
 }
 
-/* DEST is HOST[:PORT[/PROTO]]: a port without protocol means TCP, no port ICMP. */

@@ -62,12 +62,9 @@ const struct vr_dns_cached *vr_dns_cache_get(struct vr_dns_cache *c, const struc
 	size_t len = key_of(q, key);
 	const struct vr_dns_cached *e = &c->e[index_of(key, len)];
 
-	if (e->wire && e->key_len == len && !memcmp(e->key, key, len) && now_ns < e->expires_ns) {
-		c->hits++;
-		return e;
-	}
-	c->misses++;
-	return NULL;
+	return e->wire && e->key_len == len && !memcmp(e->key, key, len) && now_ns < e->expires_ns ?
+		       e :
+		       NULL;
 }
 
 /* Whether @wire's question is @q's name, uncompressed where a query has it. */

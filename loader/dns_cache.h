@@ -34,7 +34,6 @@ struct vr_dns_cached {
 
 struct vr_dns_cache {
 	struct vr_dns_cached *e; /* VR_DNS_CACHE_ENTRIES */
-	uint64_t hits, misses;
 };
 
 int vr_dns_cache_init(struct vr_dns_cache *c);

@@ -471,10 +471,9 @@ out:
 	return ret;
 }
 
-/* Ends a carry from @old_id to @new_id: @switched, the new policy is in force, else the old. */
+/* Ends a carry from @old_id to @new_id (vr_dns_opened_settle). */
 struct settle {
 	__u32 old_id, new_id;
-	bool switched;
 	struct gathered changed;
 };
 
@@ -494,7 +493,7 @@ static void settle_one(const struct vrnet_dnsaddr_key *key, const struct vrnet_d
 int vr_dns_opened_settle(struct vr_state *st, __u32 slot, __u32 old_id, __u32 new_id,
 			 bool switched)
 {
-	struct settle s = { .old_id = old_id, .new_id = new_id, .switched = switched };
+	struct settle s = { .old_id = old_id, .new_id = new_id };
 	int ret = vr_dns_opened_each(st, slot, settle_one, &s);
 
 	if (ret) {

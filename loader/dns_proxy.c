@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include "dns_cache.h"
 #include "dns_listen.h"
 #include "dns_message.h"
@@ -337,7 +336,7 @@ static void report_refusal(struct proxy *px, const struct vr_dns_rules *rules,
 	vr_dns_report_refusal(&px->report, &rules->dev, &e);
 }
 
-/* The query @buf from @to: refused, or asked upstream. */
+/* The query @buf from @to: refused, answered from the cache, dropped, or asked upstream. */
 static void on_query(struct proxy *px, const struct client *to, const uint8_t *buf, size_t len)
 {
 	int slot = slot_of(&to->addr), rule = -ENOENT;

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The DNS proxy (docs/dns-proxy.md): answers the queries the datapath steers
- * to this network namespace's vrdns0 from the policy of the device that
- * asked (its client address names its slot). A name no rule allows gets
- * NXDOMAIN and never leaves the host; an allowed name is asked upstream, and
+ * to vrdns0, in every network namespace of the pin directory's devices, from
+ * the policy of the device that asked (its client address names its slot). A
+ * name no rule allows gets NXDOMAIN (or REFUSED) and never leaves the host; an allowed name is asked upstream, and
  * the A/AAAA addresses of the answer are opened for that device, with the
  * rule's ports and protocol, before the answer is released.
  */
@@ -15,7 +15,7 @@
 #include "resolve.h"
 #include "state.h"
 
-/* An opened address lives for its TTL (at least this) plus the grace period. */
+/* An opened address lives for its TTL (at least --min-ttl, by default this) plus the grace. */
 #define VR_DNS_MIN_TTL_S 30
 #define VR_DNS_MAX_TTL_S 3600 /* and at most this: an upstream's TTL could be years */
 #define VR_DNS_GRACE_S 60
