@@ -163,6 +163,10 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	e->action = (__u8)v->action;
 	e->audit = v->audit;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
+	e->arp = pkt->arp;
+	e->pad2 = 0;
+	if (bpf_skb_load_bytes(skb, 6, e->smac, sizeof(e->smac)))
+		__builtin_memset(e->smac, 0, sizeof(e->smac));
 	__builtin_memcpy(e->saddr, pkt->saddr, 16);
 	__builtin_memcpy(e->daddr, pkt->daddr, 16);
 	bpf_ringbuf_submit(e, 0);

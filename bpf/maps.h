@@ -226,6 +226,39 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_frags SEC(".maps");
 
+/*
+ * The source prefixes of bound devices (vrnet_common.h, enum vrnet_binding),
+ * by slot. Written before a record says the device is bound; the loader's
+ * note of them is vrnet_bindings.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VRNET_MAX_DEVICES * (VRNET_MAX_BOUND_ADDRS + 1));
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_bound4_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_bound4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, VRNET_MAX_DEVICES * (VRNET_MAX_BOUND_ADDRS + 1));
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_bound6_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_bound6 SEC(".maps");
+
+/* Read by the loader only: what it bound each device to, by slot. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct vrnet_binding_note);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_bindings SEC(".maps");
+
 /* Steered DNS queries, for their answers' way back. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

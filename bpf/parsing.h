@@ -39,6 +39,7 @@ struct packet_info {
 	__u32 l4_len;	   /* bytes of the datagram from the transport header on */
 	__u8 fragment;	   /* enum vrnet_fragment */
 	__u8 frag_id_set;  /* an IPv6 fragment header was read */
+	__u8 arp;	   /* an ARP frame: the addresses are its sender's and target's */
 	__u32 frag_id;	   /* of a fragment: IPv4 identification, IPv6 fragment header's */
 	__u8 daddr[16];
 	__u8 saddr[16];

@@ -15,6 +15,7 @@
 #include "arp.h"
 #include "ipv4_options.h"
 #include "neighbour.h"
+#include "source.h"
 #include "offload.h"
 #include "policy.h"
 #include "fragments.h"
@@ -56,16 +57,22 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 
 	eth = cur.pos;
 	eth_type = parse_ethhdr(&cur);
+	if (eth_type >= 0 && !frame_source_ok(dev, eth)) {
+		v.reason = VRNET_REASON_SPOOFED;
+		goto out;
+	}
 	/* the IP header follows the Ethernet header: what the datagram may span */
 	ip_len = skb->len - sizeof(struct ethhdr);
 	if (eth_type == bpf_htons(ETH_P_ARP)) {
 		if (!offload_passes(skb, probe_read, &pkt, 0)) {
 			v.reason = VRNET_REASON_OFFLOAD;
-		} else if (is_plain_arp(eth, &cur, skb->len, dev->host_mac)) {
+		} else if (!is_plain_arp(eth, &cur, skb->len, dev->host_mac)) {
+			v.reason = VRNET_REASON_MALFORMED;
+		} else if (!arp_sender_ok(dev, eth, &cur, &pkt)) {
+			v.reason = VRNET_REASON_SPOOFED;
+		} else {
 			v.action = VRNET_ACTION_ALLOW;
 			v.reason = VRNET_REASON_LINK_LOCAL;
-		} else {
-			v.reason = VRNET_REASON_MALFORMED;
 		}
 		goto out;
 	} else if (eth_type == bpf_htons(ETH_P_IP)) {
@@ -91,6 +98,10 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 	l4_off = (__u32)(cur.pos - (void *)eth);
 	if (!offload_passes(skb, probe_read, &pkt, l4_off)) {
 		v.reason = VRNET_REASON_OFFLOAD;
+		goto out;
+	}
+	if (!ip_source_ok(skb, dev, eth, &cur, &pkt, l4_off)) {
+		v.reason = VRNET_REASON_SPOOFED;
 		goto out;
 	}
 	if (dev->dns_proxy && is_dns_query(&pkt)) {

@@ -56,6 +56,9 @@
 #define VRNET_MAP_DNSLOG "vrnet_dnslog"
 #define VRNET_MAP_DNSRATE "vrnet_dnsrate"
 #define VRNET_MAP_FRAGS "vrnet_frags"
+#define VRNET_MAP_BOUND4 "vrnet_bound4"
+#define VRNET_MAP_BOUND6 "vrnet_bound6"
+#define VRNET_MAP_BINDINGS "vrnet_bindings"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -82,6 +85,7 @@
 #define VRNET_MAX_DNS_ADDRS 65536	     /* addresses the DNS proxy opened, all devices */
 #define VRNET_MAX_FRAGS 16384		     /* datagrams whose first fragment passed (LRU) */
 #define VRNET_FRAG_LIFE_NS 60000000000ull  /* a note's life: IPv6's reassembly timeout */
+#define VRNET_MAX_BOUND_ADDRS 16	     /* source addresses/prefixes bound per device */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
@@ -132,6 +136,7 @@ enum vrnet_reason {
 	VRNET_REASON_DNS = 12,	       /* a DNS query, steered to the proxy */
 	VRNET_REASON_DNS_RATE = 13,    /* a DNS query over the device's rate: dropped */
 	VRNET_REASON_FRAGMENT = 14,    /* a later fragment whose first fragment did not pass */
+	VRNET_REASON_SPOOFED = 15,     /* a source address or MAC the device is not bound to */
 	VRNET_NR_REASONS
 };
 
@@ -188,12 +193,26 @@ struct vrnet_record {
 	__u64 event_tolerance_ns; /* event_interval_ns * (event_burst - 1) */
 	__u8 host_mac[6];	/* the host-side device's MAC: where unicast ARP may go */
 	__u8 dns_proxy;		/* DNS queries go to the proxy (docs/dns-proxy.md) */
-	__u8 pad;
+	__u8 binding;		/* VRNET_BIND_*: what the sandbox's frames must come from */
+	__u8 bound_mac[6];	/* VRNET_BIND_MAC: the sandbox's MAC */
+	__u8 pad[2];
 	/* DNS queries to the proxy: a token bucket of dns_rate per second, dns_burst deep */
 	__u32 dns_rate;
 	__u32 dns_burst;
 	__u64 dns_interval_ns;	/* 1e9 / dns_rate */
 	__u64 dns_tolerance_ns;	/* dns_interval_ns * (dns_burst - 1) */
+};
+
+/*
+ * Source binding (`attach DEV --address ... --mac ... --dhcp`): what a bound
+ * sandbox may send from. Its addresses and prefixes are in vrnet_bound4/6
+ * under its slot; its MAC, and whether it may ask DHCP from 0.0.0.0, in its
+ * record.
+ */
+enum vrnet_binding {
+	VRNET_BIND_ADDRESS = 1, /* IP sources (and ARP/ND's) must be in vrnet_bound4/6 */
+	VRNET_BIND_MAC = 2,	/* frames, ARP and ND options must carry bound_mac */
+	VRNET_BIND_DHCP = 4,	/* DHCP from 0.0.0.0:68 to 255.255.255.255:67 passes */
 };
 
 static inline __u32 vrnet_record_id(__u32 slot, __u32 bank)
@@ -211,6 +230,8 @@ struct vrnet_devinfo {
 	__u8 detaching;		/* a detach began: the next change finishes it */
 	__u8 tcx;		/* attached by a tcx link (else clsact + cls_bpf) */
 	char ifname[16];
+	__u8 rebinding;		/* a bind began: the next change removes its leaving prefixes */
+	__u8 pad[7];
 };
 
 /*
@@ -225,6 +246,42 @@ struct vrnet_policy_info {
 	__u32 dns_count;	/* rules that came from the policy's "dns" list */
 	__u32 source_rules;	/* rules as written (records less resolved addresses) */
 	__u64 applied_ns;	/* CLOCK_REALTIME when it was written */
+};
+
+/* vrnet_bound4/6: a source prefix the device in @slot is bound to (value: a __u8 1). */
+struct vrnet_bound4_key {
+	__u32 prefixlen; /* 32 (slot) + address bits */
+	__u32 slot;
+	__u8 addr[4];
+};
+
+struct vrnet_bound6_key {
+	__u32 prefixlen; /* 32 (slot) + address bits */
+	__u32 slot;
+	__u8 addr[16];
+};
+
+/*
+ * vrnet_bindings (by slot): the loader's note of what it wrote for a bound
+ * device into vrnet_bound4/6 (the addresses as given, and the link-local
+ * address its MAC gives), so show can list them and forget can delete them.
+ * No packet reads it. Written before the entries it lists, and rewritten
+ * after the leaving ones are gone: it never lists less than the maps hold.
+ */
+struct vrnet_bound_prefix {
+	__u8 family;	/* 4 or 6 */
+	__u8 prefixlen;
+	__u8 from_mac;	/* fe80::/64 + the MAC's interface id, added for --mac */
+	__u8 leaving;	/* in the maps still, but no longer bound: a bind is under way */
+	__u8 addr[16];
+};
+
+/* A device's prefixes, and the MAC's link-local address; during a bind, the leaving ones too. */
+#define VRNET_BINDING_NOTE_MAX (2 * (VRNET_MAX_BOUND_ADDRS + 1))
+
+struct vrnet_binding_note {
+	__u32 count;
+	struct vrnet_bound_prefix prefixes[VRNET_BINDING_NOTE_MAX];
 };
 
 struct vrnet_lpm4_key {
@@ -542,6 +599,9 @@ struct vrnet_event {
 	__u8 action;		 /* enum vrnet_action: what happened to the packet */
 	__u8 audit;		 /* passed only because of audit mode */
 	__u8 pad[5];
+	__u8 smac[6];		 /* the frame's source MAC */
+	__u8 arp;		 /* an ARP frame: family 4, its sender and target addresses */
+	__u8 pad2;
 	__u8 saddr[16];
 	__u8 daddr[16];
 };

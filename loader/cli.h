@@ -28,7 +28,12 @@ enum {
 	OPT_GRACE = 1 << 9,
 	OPT_MAX_ADDRESSES = 1 << 10,
 	OPT_LOG_ANSWERS = 1 << 11,
+	OPT_ADDRESS = 1 << 12,
+	OPT_MAC = 1 << 13,
+	OPT_DHCP = 1 << 14,
 };
+
+#define VR_MAX_ADDRESS_OPTS 64 /* --address options (each may list several, comma-separated) */
 
 struct vr_cli_options {
 	const char *pin_dir;
@@ -43,6 +48,10 @@ struct vr_cli_options {
 	const char *netns;
 	const char *refuse, *min_ttl, *grace, *max_addresses; /* dns */
 	bool log_answers;
+	const char *addresses[VR_MAX_ADDRESS_OPTS]; /* attach: the source binding */
+	size_t n_addresses;
+	const char *mac;
+	bool dhcp;
 };
 
 extern struct vr_cli_options opt;

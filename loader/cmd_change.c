@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "binding.h"
 #include "cli.h"
 #include "dns_device.h"
 #include "dns_listen.h"
@@ -152,8 +153,48 @@ static int move_first(struct vr_state *st, int ifindex, const char *name)
 	return 0;
 }
 
+/* The source binding the options give: --address (comma-separated too), --mac, --dhcp. */
+static int binding_arg(struct vr_binding *b)
+{
+	char list[1024], *save = NULL, *one;
+
+	memset(b, 0, sizeof(*b));
+	if ((opt.mac || opt.dhcp) && !opt.n_addresses)
+		return fail(VR_EXIT_USAGE, "%s binds nothing without --address",
+			    opt.mac ? "--mac" : "--dhcp");
+	for (size_t i = 0; i < opt.n_addresses; i++) {
+		if (snprintf(list, sizeof(list), "%s", opt.addresses[i]) >= (int)sizeof(list))
+			return fail(VR_EXIT_USAGE, "--address %.40s...: too long", opt.addresses[i]);
+		for (one = strtok_r(list, ",", &save); one; one = strtok_r(NULL, ",", &save))
+			if (vr_binding_add_address(b, one, errbuf, sizeof(errbuf)))
+				return fail(VR_EXIT_USAGE, "%s", errbuf);
+	}
+	if (opt.n_addresses && !b->count)
+		return fail(VR_EXIT_USAGE, "--address names no address");
+	if (opt.mac && vr_binding_set_mac(b, opt.mac, errbuf, sizeof(errbuf)))
+		return fail(VR_EXIT_USAGE, "%s", errbuf);
+	b->dhcp = opt.dhcp;
+	return 0;
+}
+
+static int bind_device(struct vr_state *st, int ifindex, const char *name,
+		       const struct vr_binding *b)
+{
+	__u32 slot;
+	int ret = vr_device_find(st, ifindex, &slot);
+
+	if (!ret)
+		ret = vr_device_bind(st, slot, b, errbuf, sizeof(errbuf));
+	else
+		snprintf(errbuf, sizeof(errbuf), "no device entry: %s", strerror(-ret));
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	return 0;
+}
+
 int do_attach(int argc, char **argv)
 {
+	struct vr_binding binding;
 	struct vr_prepared_names names = { 0 };
 	struct vr_compiled c = { 0 };
 	struct vr_policy p;
@@ -170,6 +211,8 @@ int do_attach(int argc, char **argv)
 		return fail(VR_EXIT_USAGE,
 			    "%s carries the host's default route; attaching would filter the host itself (use --force)",
 			    argv[0]);
+	if ((ret = binding_arg(&binding)))
+		return ret;
 	vr_policy_init(&p); /* no policy: deny-all */
 	if (opt.policy && (ret = read_policy_arg(&p)))
 		return ret;
@@ -179,6 +222,8 @@ int do_attach(int argc, char **argv)
 	if (is_attached(&st, ifindex)) {
 		if (opt.policy)
 			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
+		if (!ret && opt.n_addresses)
+			ret = bind_device(&st, ifindex, argv[0], &binding);
 		/* another program put ahead of ours (tcx): ours goes first again */
 		if (!ret && vr_hook_ahead(ifindex, st.prog_id) > 0)
 			ret = move_first(&st, ifindex, argv[0]);
@@ -201,6 +246,10 @@ int do_attach(int argc, char **argv)
 	ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
 	if (ret)
 		goto close;
+	if (opt.n_addresses && (ret = bind_device(&st, ifindex, argv[0], &binding))) {
+		vr_device_forget(&st, ifindex);
+		goto close;
+	}
 	if (!(ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link))))
 		ret = vr_hook_attach(ifindex, st.prog_fd, link, &tcx, &created);
 	if (ret) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "binding.h"
 #include "cli.h"
 #include "dns_names.h"
 #include "dns_opened.h"
@@ -135,6 +136,30 @@ static void print_name_verdict(const struct vr_device_policy *dp, const char *na
 		       opened ? ", open now:" : " (none open now: a lookup opens them)");
 }
 
+/*
+ * A bound device sends from its own addresses and MAC: the probe too (its first
+ * bound prefix of the destination's family; none, and the verdict is spoofed).
+ */
+static void bound_source(struct vr_state *st, const struct vr_device *d, struct vr_probe *probe)
+{
+	struct vrnet_binding_note note;
+
+	if (!d->binding || vr_binding_read(st, d->slot, &note))
+		return;
+	probe->has_src = true;
+	memset(&probe->src, 0, sizeof(probe->src)); /* :: or 0.0.0.0: no address of the family */
+	probe->src.family = probe->dst.family;
+	for (__u32 i = 0; i < note.count; i++) {
+		if (note.prefixes[i].family == probe->dst.family && !note.prefixes[i].leaving &&
+		    !note.prefixes[i].from_mac) {
+			memcpy(probe->src.addr, note.prefixes[i].addr, 16);
+			break;
+		}
+	}
+	probe->has_smac = d->binding & VRNET_BIND_MAC;
+	memcpy(probe->smac, d->bound_mac, 6);
+}
+
 int do_check(int argc, char **argv)
 {
 	struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
@@ -186,10 +211,12 @@ int do_check(int argc, char **argv)
 					  .port = dest.port_lo };
 		char addr[64], rule[VR_RULE_TEXT_MAX + 80] = "";
 		uint8_t frame[128];
-		size_t len = vr_probe_frame(&probe, frame, sizeof(frame));
+		size_t len;
 		struct vr_verdict v;
 		json_t *r;
 
+		bound_source(&st, &dp.dev, &probe);
+		len = vr_probe_frame(&probe, frame, sizeof(frame));
 		ret = vr_probe_run(st.prog_fd, ifindex, frame, len, 0, &v);
 		if (ret) {
 			ret = fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));

@@ -23,6 +23,7 @@
 #include "tc.h"
 #include "devices.h"
 #include "dns_opened.h"
+#include "binding.h"
 
 int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot)
 {
@@ -87,6 +88,8 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	dev->dns_rate = rec.dns_rate;
 	dev->dns_burst = rec.dns_burst;
 	memcpy(dev->host_mac, rec.host_mac, sizeof(dev->host_mac));
+	dev->binding = rec.binding;
+	memcpy(dev->bound_mac, rec.bound_mac, sizeof(dev->bound_mac));
 	if (rec.policy_id && !vr_store_info(st, rec.policy_id, &info)) {
 		dev->rule_count = info.rule_count;
 		dev->portset_count = info.portset_count;
@@ -366,6 +369,8 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	rec->dns_burst = dev->dns_burst;
 	vr_rate_gcra(dev->dns_rate, dev->dns_burst, &rec->dns_interval_ns, &rec->dns_tolerance_ns);
 	memcpy(rec->host_mac, dev->host_mac, sizeof(rec->host_mac));
+	rec->binding = dev->binding;
+	memcpy(rec->bound_mac, dev->bound_mac, sizeof(rec->bound_mac));
 }
 
 int vr_device_read_mac(int ifindex, __u8 *mac)
@@ -471,6 +476,8 @@ static int free_slot(struct vr_state *st, __u32 slot)
 		ret = host_addrs_drop(st, slot, NULL, 0);
 	if (!ret) /* the next device in this slot must not inherit them */
 		ret = vr_dns_opened_forget(st, slot);
+	if (!ret)
+		ret = vr_binding_forget(st, slot);
 	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
 		ret = -errno;
 	return ret;
@@ -627,6 +634,10 @@ int vr_recover(struct vr_state *st, size_t *repaired)
 
 		if (!di.in_use)
 			continue;
+		if (di.rebinding) {
+			ret = vr_binding_recover(st, s);
+			(*repaired)++;
+		}
 		key.netns_cookie = di.netns_cookie;
 		key.ifindex = di.ifindex;
 		if (!di.detaching && !bpf_map_lookup_elem(st->devices_fd, &key, &slot) && slot == s)

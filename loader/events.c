@@ -218,10 +218,10 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 			int64_t when, uint64_t suppressed)
 {
 	char t[40], src[64] = "", dst[64] = "", rule[VR_RULE_TEXT_MAX + 80] = "", pb[8],
-		flags[40];
+		flags[40], smac[18];
 	const char *action = e->audit ? "audited" : e->action == VRNET_ACTION_DENY ? "dropped" :
 										 "passed";
-	const char *proto = proto_text(e->family, e->l4_proto, pb, sizeof(pb));
+	const char *proto = e->arp ? "arp" : proto_text(e->family, e->l4_proto, pb, sizeof(pb));
 	const char *name = d->dp.rules ? d->dp.dev.ifname : "?";
 	char ifname[IF_NAMESIZE];
 
@@ -236,6 +236,8 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 	    d->dp.rules && d->dp.dev.policy_id == e->policy_id)
 		vr_rule_record_text(&d->dp, e->rule_id, rule, sizeof(rule));
 	tcp_flags_text(e->l4_proto == 6 ? e->tcp_flags : 0, flags, sizeof(flags));
+	snprintf(smac, sizeof(smac), "%02x:%02x:%02x:%02x:%02x:%02x", e->smac[0], e->smac[1],
+		 e->smac[2], e->smac[3], e->smac[4], e->smac[5]);
 
 	if (c->o->json) {
 		json_t *obj = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:i,s:I}", "type", "event",
@@ -243,6 +245,8 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 					"action", action, "reason", vr_reason_key(e->reason),
 					"policy_id", (int)e->policy_id, "length", (int)e->len,
 					"suppressed", (json_int_t)suppressed);
+
+		json_object_set_new(obj, "source_mac", json_string(smac));
 
 		if (e->reason == VRNET_REASON_ALLOW_RULE || e->reason == VRNET_REASON_BLOCK_RULE) {
 			json_object_set_new(obj, "rule_id", json_integer(e->rule_id));
@@ -276,6 +280,8 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 	if (*flags)
 		printf(" %s", flags);
 	printf(": %s%s%s", vr_reason_text(e->reason), *rule ? " " : "", rule);
+	if (e->reason == VRNET_REASON_SPOOFED)
+		printf(" (from MAC %s)", smac);
 	if (suppressed)
 		printf(" (%llu earlier events suppressed)", (unsigned long long)suppressed);
 	printf("\n");

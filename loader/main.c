@@ -29,14 +29,22 @@ static const struct cmd *find_cmd(const char *name);
 static int do_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "attach", do_attach, 1, 1, OPT_POLICY | OPT_FORCE, "DEV [--policy FILE|-] [--force]",
+	{ "attach", do_attach, 1, 1, OPT_POLICY | OPT_FORCE | OPT_ADDRESS | OPT_MAC | OPT_DHCP,
+	  "DEV [--policy FILE|-] [--address ADDR[/LEN]]... [--mac MAC] [--dhcp] [--force]",
 	  "Load the program (once per network namespace) and attach it to DEV's ingress\n"
 	  "hook (a tcx link, first on the hook, from Linux 6.6; clsact before), which sees\n"
 	  "everything the sandbox sends. Without --policy, DEV is deny-all. Attaching an\n"
 	  "attached device keeps its policy unless --policy is given, and puts the filter\n"
 	  "first again if another program was placed ahead of it. --force allows a device\n"
 	  "that carries the host's default route; macvtap/ipvtap and macvlan/ipvlan devices\n"
-	  "are refused (what their sandbox sends never crosses that hook)." },
+	  "are refused (what their sandbox sends never crosses that hook).\n"
+	  "--address binds the sandbox's source: its IPv4/IPv6 addresses or prefixes\n"
+	  "(repeat it, or separate them with commas; at most 16). Packets from any other\n"
+	  "source, and ARP or neighbour discovery claiming another address, are dropped\n"
+	  "(reason spoofed). --mac binds its MAC too (frames, ARP and ND link-layer\n"
+	  "addresses; its link-local address fe80::/64 from the MAC is bound with it).\n"
+	  "--dhcp lets DHCP from 0.0.0.0:68 to 255.255.255.255:67 through (for the bound\n"
+	  "MAC). Attaching again with --address replaces the binding; without, it stays." },
 	{ "apply", do_apply, 0, 1, OPT_POLICY | OPT_CHECK, "DEV --policy FILE|- | --check --policy FILE|-",
 	  "Replace DEV's policy atomically: packets see the old policy or the new one,\n"
 	  "never a mix; on any error the old policy stays in force. With --check, only\n"
@@ -55,8 +63,8 @@ static const struct cmd cmds[] = {
 	  "Remove the program from DEV and all of DEV's state; DEV is unfiltered again." },
 	{ "show", do_show, 0, 1, 0, "[DEV]",
 	  "The effective policy of DEV (or of every device): rules, the addresses domain\n"
-	  "rules resolved to (or the DNS proxy opened, with their expiry), and counters of\n"
-	  "allowed and dropped packets and bytes." },
+	  "rules resolved to (or the DNS proxy opened, with their expiry), what its source\n"
+	  "is bound to (or NOT BOUND), and counters of allowed and dropped packets and bytes." },
 	{ "list", do_list, 0, 0, 0, "",
 	  "One line per attached device; FILTER MISSING marks one whose filter is gone." },
 	{ "status", do_status, 0, 0, 0, "",
@@ -208,6 +216,9 @@ enum {
 	LONG_GRACE,
 	LONG_MAX_ADDRESSES,
 	LONG_LOG_ANSWERS,
+	LONG_ADDRESS,
+	LONG_MAC,
+	LONG_DHCP,
 };
 
 static const struct option long_opts[] = {
@@ -232,6 +243,9 @@ static const struct option long_opts[] = {
 	{ "grace", required_argument, NULL, LONG_GRACE },
 	{ "max-addresses", required_argument, NULL, LONG_MAX_ADDRESSES },
 	{ "log-answers", no_argument, NULL, LONG_LOG_ANSWERS },
+	{ "address", required_argument, NULL, LONG_ADDRESS },
+	{ "mac", required_argument, NULL, LONG_MAC },
+	{ "dhcp", no_argument, NULL, LONG_DHCP },
 	{ 0 },
 };
 
@@ -337,6 +351,24 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.log_answers = true;
 			*seen |= OPT_LOG_ANSWERS;
 			break;
+		case LONG_ADDRESS:
+			if (opt.n_addresses == VR_MAX_ADDRESS_OPTS) {
+				vr_log_setup(opt.json, opt.verbose);
+				vr_err("at most %d --address options", VR_MAX_ADDRESS_OPTS);
+				free(pos);
+				return -1;
+			}
+			opt.addresses[opt.n_addresses++] = optarg;
+			*seen |= OPT_ADDRESS;
+			break;
+		case LONG_MAC:
+			opt.mac = optarg;
+			*seen |= OPT_MAC;
+			break;
+		case LONG_DHCP:
+			opt.dhcp = true;
+			*seen |= OPT_DHCP;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -370,6 +402,9 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_GRACE	  ? "--grace" :
 	       bits & OPT_MAX_ADDRESSES ? "--max-addresses" :
 	       bits & OPT_LOG_ANSWERS ? "--log-answers" :
+	       bits & OPT_ADDRESS ? "--address" :
+	       bits & OPT_MAC	  ? "--mac" :
+	       bits & OPT_DHCP	  ? "--dhcp" :
 				    "--summary-interval";
 }
 

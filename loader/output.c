@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "binding.h"
 #include "dns_opened.h"
 #include "netns.h"
 #include "output.h"
@@ -38,6 +39,7 @@ const char *vr_reason_key(uint32_t reason)
 		[VRNET_REASON_DNS] = "dns",
 		[VRNET_REASON_DNS_RATE] = "dns_rate",
 		[VRNET_REASON_FRAGMENT] = "fragment",
+		[VRNET_REASON_SPOOFED] = "spoofed",
 	};
 
 	return reason < sizeof(keys) / sizeof(keys[0]) ? keys[reason] : "unknown";
@@ -155,6 +157,39 @@ static void add_opened(const struct vrnet_dnsaddr_key *key, const struct vrnet_d
 	}
 }
 
+/* What the device's packets must come from: {"bound": false} unless attach --address. */
+static json_t *source_json(struct vr_state *st, const struct vr_device *d)
+{
+	struct vrnet_binding_note note;
+	json_t *obj = json_pack("{s:b}", "bound", d->binding != 0), *addrs;
+	char text[64];
+
+	if (!d->binding || vr_binding_read(st, d->slot, &note))
+		return obj;
+	addrs = json_array();
+	for (__u32 i = 0; i < note.count; i++) {
+		const struct vrnet_bound_prefix *p = &note.prefixes[i];
+
+		if (p->leaving)
+			continue;
+		vr_addr_format(p->family, p->addr, p->prefixlen, text, sizeof(text));
+		if (p->from_mac)
+			json_object_set_new(obj, "link_local", json_string(text));
+		else
+			json_array_append_new(addrs, json_string(text));
+	}
+	json_object_set_new(obj, "addresses", addrs);
+	if (d->binding & VRNET_BIND_MAC) {
+		const __u8 *m = d->bound_mac;
+
+		snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+			 m[3], m[4], m[5]);
+		json_object_set_new(obj, "mac", json_string(text));
+	}
+	json_object_set_new(obj, "dhcp", json_boolean(d->binding & VRNET_BIND_DHCP));
+	return obj;
+}
+
 json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 		       const struct vr_hits *hits)
 {
@@ -174,6 +209,7 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
 	json_object_set_new(obj, "hook", json_string(d->tcx ? "tcx" : "clsact"));
+	json_object_set_new(obj, "source", source_json(st, d));
 	json_object_set_new(obj, "dns_proxy", json_boolean(d->dns_proxy));
 	json_object_set_new(obj, "dns_rate", json_pack("{s:i,s:i}", "rate", (int)d->dns_rate,
 						       "burst", (int)d->dns_burst));
@@ -229,6 +265,26 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 	return obj;
 }
 
+static void print_source(json_t *src)
+{
+	json_t *addrs = json_object_get(src, "addresses"), *a;
+	json_t *mac = json_object_get(src, "mac"), *ll = json_object_get(src, "link_local");
+	size_t i;
+
+	if (!json_is_true(json_object_get(src, "bound"))) {
+		printf("  source: NOT BOUND (any address and MAC; attach --address binds it)\n");
+		return;
+	}
+	printf("  source: bound to");
+	json_array_foreach(addrs, i, a)
+		printf("%s %s", i ? "," : "", json_string_value(a));
+	if (mac)
+		printf("; MAC %s, link-local %s", json_string_value(mac), json_string_value(ll));
+	if (json_is_true(json_object_get(src, "dhcp")))
+		printf("; DHCP from 0.0.0.0");
+	printf("\n");
+}
+
 void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 		     const struct vr_hits *hits)
 {
@@ -252,6 +308,7 @@ void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 	if (dp->dev.internet != VRNET_INTERNET_POLICY)
 		printf("  (the internet switch overrides the rules below until `internet %s policy`)\n",
 		       dp->dev.ifname);
+	print_source(json_object_get(obj, "source"));
 	for (size_t l = 0; l < 3; l++) {
 		json_t *arr = json_object_get(obj, lists[l]), *r;
 		size_t i;

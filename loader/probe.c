@@ -47,7 +47,7 @@ size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
 				    .tot_len = htons((uint16_t)(sizeof(ip) + l4len)) };
 
 		eth.h_proto = htons(ETH_P_IP);
-		memcpy(&ip.saddr, probe_src4, 4);
+		memcpy(&ip.saddr, probe->has_src ? probe->src.addr : probe_src4, 4);
 		memcpy(&ip.daddr, probe->dst.addr, 4);
 		memcpy(buf + l3, &ip, sizeof(ip));
 	} else {
@@ -55,10 +55,12 @@ size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
 				       .payload_len = htons((uint16_t)l4len) };
 
 		eth.h_proto = htons(ETH_P_IPV6);
-		memcpy(&ip6.saddr, probe_src6, 16);
+		memcpy(&ip6.saddr, probe->has_src ? probe->src.addr : probe_src6, 16);
 		memcpy(&ip6.daddr, probe->dst.addr, 16);
 		memcpy(buf + l3, &ip6, sizeof(ip6));
 	}
+	if (probe->has_smac)
+		memcpy(eth.h_source, probe->smac, 6);
 	memcpy(buf, &eth, sizeof(eth));
 	if (probe->proto == VRNET_PROTO_TCP) {
 		struct tcphdr tcp = { .source = htons(40000), .dest = htons(probe->port), .doff = 5,
@@ -126,6 +128,8 @@ const char *vr_reason_text(uint32_t reason)
 		return "DNS over the device's rate";
 	case VRNET_REASON_FRAGMENT:
 		return "a later fragment with no note of its first fragment passing";
+	case VRNET_REASON_SPOOFED:
+		return "spoofed: a source the device is not bound to";
 	default:
 		return "unknown";
 	}

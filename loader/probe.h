@@ -14,6 +14,10 @@ struct vr_probe {
 	struct vr_addr dst;
 	uint8_t proto; /* VRNET_PROTO_TCP, _UDP or _ICMP */
 	uint16_t port;
+	/* the sandbox's source, when its device is bound (else documentation addresses) */
+	bool has_src, has_smac;
+	struct vr_addr src;
+	uint8_t smac[6];
 };
 
 struct vr_verdict {

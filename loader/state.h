@@ -26,7 +26,8 @@ struct vr_state {
 	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, programs_fd, lpm4_fd, lpm6_fd, host4_fd,
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd,
-		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd, frags_fd;
+		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd, frags_fd, bound4_fd,
+		bound6_fd, bindings_fd;
 };
 
 enum vr_open_mode {
@@ -77,6 +78,8 @@ struct vr_device {
 	__u32 event_rate, event_burst;
 	__u32 dns_rate, dns_burst;
 	__u8 host_mac[6]; /* of the host-side device, read at every apply */
+	__u8 binding;	  /* enum vrnet_binding */
+	__u8 bound_mac[6];
 	/* its policies */
 	__u32 rule_count, portset_count, dns_count, source_rules;
 	__u64 applied_ns, overlay_applied_ns; /* when each was written */

@@ -394,7 +394,7 @@ s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ethertype))
 s.bind((dev, 0))
 s.settimeout(0.2)
 open(out + ".ready", "w").close()
-seen, end = set(), time.monotonic() + 2
+seen, end = set(), time.monotonic() + float(sys.argv[5])
 while time.monotonic() < end:
     try:
         frame = s.recv(4096)
@@ -458,13 +458,15 @@ vr_start_servers() {
 }
 
 # vr_markers_through DEV ETHERTYPE PREFIX CMD...: which frames CMD sends that
-# reach DEV: a capture (AF_PACKET) runs on DEV for 2 s while CMD runs, and
-# prints, sorted, every marker seen — PREFIX and the one character after it.
+# reach DEV: a capture (AF_PACKET) runs on DEV for 2 s (VR_CAPTURE_SECONDS)
+# while CMD runs, and prints, sorted, every marker seen — PREFIX and the one
+# character after it.
 vr_markers_through() {
 	local dev=$1 ethertype=$2 prefix=$3 out recv
 	shift 3
 	out=$(mktemp "$VR_TMP/markers.XXXXXX")
-	"$VR_PY" "$VR_TMP/capture.py" "$dev" "$ethertype" "$prefix" "$out" >/dev/null 2>&1 &
+	"$VR_PY" "$VR_TMP/capture.py" "$dev" "$ethertype" "$prefix" "$out" \
+		"${VR_CAPTURE_SECONDS:-2}" >/dev/null 2>&1 &
 	recv=$!
 	vr_pids+=("$recv")
 	vr_wait_for 3 test -e "$out.ready" || vr_fatal "capture on $dev"
