@@ -4,10 +4,14 @@
  * Its frames come from its MAC (--mac); its IP packets from its addresses
  * and prefixes (vrnet_bound4/6, with the link-local address its MAC gives);
  * its ARP and neighbour discovery claim only those, with its MAC as their
- * link-layer address (the frame's own source without --mac). What else is
- * fine: ARP probes (sender 0.0.0.0, RFC 5227), duplicate address detection
- * and router solicitations from :: without a link-layer option, MLD reports
- * from :: (RFC 3810), and with --dhcp a DHCP client's broadcast from
+ * link-layer address (the frame's own source without --mac). The host's own
+ * IPv6 addresses on the device are never the sandbox's, whatever prefix is
+ * bound; a sandbox is no router: it sends no router advertisement or
+ * redirect. What else is fine: ARP probes (sender 0.0.0.0, RFC 5227); from
+ * :: duplicate address detection and router solicitations without a
+ * link-layer option, and MLD reports and done messages (RFC 3810), in the
+ * shapes bpf/neighbour.h exempts; an IGMPv3 report from 0.0.0.0 to
+ * 224.0.0.22 (RFC 3376); with --dhcp a DHCP client's broadcast from
  * 0.0.0.0:68 for its own MAC. Anything else is dropped, reason spoofed,
  * before the policy or the DNS proxy sees it; audit mode does not pass it.
  */
@@ -20,6 +24,9 @@
 #define ND_TARGET_OFFSET 8	    /* of NS and NA, after the ICMPv6 header and flags */
 #define ND_OPTIONS_NS_NA 24
 #define ND_OPTIONS_RS 8
+#define ICMPV6_ROUTER_ADVERT 134
+#define ICMPV6_REDIRECT 137
+#define IGMPV3_ALL_ROUTERS 0xe0000016 /* 224.0.0.22, where IGMPv3 reports go */
 
 static __always_inline int is_bound4(__u32 slot, const __u8 *addr)
 {
@@ -34,7 +41,8 @@ static __always_inline int is_bound6(__u32 slot, const __u8 *addr)
 	struct vrnet_bound6_key key = { .prefixlen = 32 + 128, .slot = slot };
 
 	__builtin_memcpy(key.addr, addr, 16);
-	return bpf_map_lookup_elem(&vrnet_bound6, &key) != NULL;
+	return bpf_map_lookup_elem(&vrnet_bound6, &key) != NULL &&
+	       !is_host_address(slot, addr); /* a bound /64 holds the host's address too */
 }
 
 static __always_inline int is_zero4(const __u8 *a)
@@ -93,7 +101,9 @@ static __always_inline int arp_sender_ok(const struct vrnet_record *dev,
 
 /*
  * A DHCP client's broadcast from 0.0.0.0 (discover, or request while it has
- * no address): UDP 68 -> 255.255.255.255:67, whole, for the bound MAC.
+ * no address): UDP 68 -> 255.255.255.255:67, whole, for the bound MAC. Not
+ * a GSO packet: its later segments would be DHCP messages of their own,
+ * with client MACs no one read.
  */
 static __always_inline int is_dhcp_broadcast(struct __sk_buff *skb,
 					     const struct vrnet_record *dev,
@@ -102,7 +112,7 @@ static __always_inline int is_dhcp_broadcast(struct __sk_buff *skb,
 {
 	__u8 chaddr[6];
 
-	if (!(dev->binding & VRNET_BIND_DHCP) || !is_zero4(pkt->saddr) ||
+	if (!(dev->binding & VRNET_BIND_DHCP) || !is_zero4(pkt->saddr) || skb->gso_size ||
 	    pkt->l4_proto != IPPROTO_UDP || !pkt->has_port || pkt->fragment ||
 	    pkt->sport != DHCP_CLIENT_PORT || pkt->dport != DHCP_SERVER_PORT ||
 	    pkt->l4_len < DHCP_CHADDR_OFFSET + sizeof(chaddr))
@@ -131,6 +141,8 @@ static __always_inline int nd_claims_ok(const struct vrnet_record *dev,
 	const __u8 *o = c->pos + base;
 	int claims_target;
 
+	if (pkt->icmp_type == ICMPV6_ROUTER_ADVERT || pkt->icmp_type == ICMPV6_REDIRECT)
+		return 0;
 	if (pkt->icmp_type != ICMPV6_ROUTER_SOLICIT && pkt->icmp_type != ICMPV6_NEIGHBOUR_SOLICIT &&
 	    pkt->icmp_type != ICMPV6_NEIGHBOUR_ADVERT)
 		return 1;
@@ -151,14 +163,30 @@ static __always_inline int nd_claims_ok(const struct vrnet_record *dev,
 	return !from_unspecified && o[1] == 1 && mac_equal(o + 2, sandbox_mac(dev, eth));
 }
 
-/* From :: only what an interface without an address sends: DAD, RS, MLD reports. */
-static __always_inline int unspecified_ok(const struct packet_info *pkt)
+/*
+ * From :: only what an interface without an address sends, in the shapes
+ * link traffic is exempt in: DAD, RS, MLD reports and done messages.
+ */
+static __always_inline int unspecified_ok(const struct hdr_cursor *c,
+					  const struct packet_info *pkt, __u32 slot)
 {
 	if (pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)
 		return 0;
-	return pkt->icmp_type == ICMPV6_NEIGHBOUR_SOLICIT ||
-	       pkt->icmp_type == ICMPV6_ROUTER_SOLICIT || pkt->icmp_type == ICMPV6_MLD_REPORT ||
-	       pkt->icmp_type == ICMPV6_MLD2_REPORT;
+	if (pkt->icmp_type != ICMPV6_NEIGHBOUR_SOLICIT && pkt->icmp_type != ICMPV6_ROUTER_SOLICIT &&
+	    pkt->icmp_type != ICMPV6_MLD_REPORT && pkt->icmp_type != ICMPV6_MLD_DONE &&
+	    pkt->icmp_type != ICMPV6_MLD2_REPORT)
+		return 0;
+	return is_link_exempt(c, pkt, slot);
+}
+
+/* An IGMPv3 report of an interface that has no address yet (RFC 3376, 4.2.13). */
+static __always_inline int is_unaddressed_igmp(const struct packet_info *pkt)
+{
+	__u32 dst;
+
+	__builtin_memcpy(&dst, pkt->daddr, 4);
+	return pkt->l4_proto == IPPROTO_IGMP && !pkt->fragment &&
+	       dst == bpf_htonl(IGMPV3_ALL_ROUTERS);
 }
 
 /* Whether the IP packet parsed into @pkt (@c at its transport header) is the sandbox's own. */
@@ -172,9 +200,11 @@ static __always_inline int ip_source_ok(struct __sk_buff *skb, const struct vrne
 		return 1;
 	if (pkt->family == 4)
 		return is_bound4(dev->slot, pkt->saddr) ||
-		       is_dhcp_broadcast(skb, dev, eth, pkt, l4_off);
+		       (is_zero4(pkt->saddr) && (is_unaddressed_igmp(pkt) ||
+						 is_dhcp_broadcast(skb, dev, eth, pkt, l4_off)));
 	from_unspecified = is_zero16(pkt->saddr);
-	if (from_unspecified ? !unspecified_ok(pkt) : !is_bound6(dev->slot, pkt->saddr))
+	if (from_unspecified ? !unspecified_ok(c, pkt, dev->slot) :
+			       !is_bound6(dev->slot, pkt->saddr))
 		return 0;
 	if (pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)
 		return 1;

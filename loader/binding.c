@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -163,6 +166,47 @@ int vr_binding_recover(struct vr_state *st, __u32 slot)
 	return ret ? ret : settle(st, slot, &note);
 }
 
+/*
+ * An IPv4 prefix that holds an address of the host on @ifindex would let the
+ * sandbox speak as the host (its ARP, on a bridge its packets): refused.
+ * (The datapath leaves out the host's IPv6 addresses itself.)
+ */
+static int check_host_ipv4(const struct vr_binding *b, int ifindex, char *err, size_t errlen)
+{
+	char ifname[IF_NAMESIZE], host[INET_ADDRSTRLEN], prefix[64];
+	struct ifaddrs *all, *a;
+	int ret = 0;
+
+	if (!if_indextoname((unsigned int)ifindex, ifname) || getifaddrs(&all))
+		return 0; /* nothing to compare with: the device is gone */
+	for (a = all; a && !ret; a = a->ifa_next) {
+		const struct sockaddr_in *sin = (const void *)a->ifa_addr;
+
+		if (!sin || sin->sin_family != AF_INET || strcmp(a->ifa_name, ifname))
+			continue;
+		for (size_t i = 0; i < b->count && !ret; i++) {
+			const struct vrnet_bound_prefix *p = &b->prefixes[i];
+			__u32 mask, net, addr;
+
+			if (p->family != 4)
+				continue;
+			mask = p->prefixlen ? ~0u << (32 - p->prefixlen) : 0;
+			memcpy(&net, p->addr, 4);
+			addr = sin->sin_addr.s_addr;
+			if ((ntohl(net) & mask) != (ntohl(addr) & mask))
+				continue;
+			inet_ntop(AF_INET, &addr, host, sizeof(host));
+			vr_addr_format(4, p->addr, p->prefixlen, prefix, sizeof(prefix));
+			snprintf(err, errlen,
+				 "--address %s holds %s, the host's address on %s: the sandbox could speak as the host (bind its own addresses)",
+				 prefix, host, ifname);
+			ret = -EINVAL;
+		}
+	}
+	freeifaddrs(all);
+	return ret;
+}
+
 int vr_device_bind(struct vr_state *st, __u32 slot, const struct vr_binding *b, char *err,
 		   size_t errlen)
 {
@@ -173,6 +217,8 @@ int vr_device_bind(struct vr_state *st, __u32 slot, const struct vr_binding *b, 
 
 	if ((ret = vr_device_get_slot(st, slot, &dev)) || (ret = vr_binding_read(st, slot, &old)))
 		goto out;
+	if ((ret = check_host_ipv4(b, dev.ifindex, err, errlen)))
+		return ret;
 	note_of(b, &next);
 	all = next;
 	for (__u32 i = 0; i < old.count; i++)

@@ -252,7 +252,10 @@ static int host_addrs_drop(struct vr_state *st, __u32 slot, __u8 (*keep)[16], in
 	return ret;
 }
 
-/* The host's IPv6 addresses on @ifindex now (/proc/net/if_inet6), link-local ones left out. */
+/*
+ * The host's IPv6 addresses on @ifindex now (/proc/net/if_inet6), link-local
+ * ones too: a bound sandbox must not claim any of them (bpf/source.h).
+ */
 static int read_host_addrs(int ifindex, __u8 (*out)[16], int max)
 {
 	char line[256], hex[33];
@@ -268,8 +271,6 @@ static int read_host_addrs(int ifindex, __u8 (*out)[16], int max)
 			continue;
 		for (int i = 0; i < 16; i++)
 			sscanf(hex + 2 * i, "%2hhx", &out[n][i]);
-		if (out[n][0] == 0xfe && (out[n][1] & 0xc0) == 0x80)
-			continue; /* link-local: exempt anyway */
 		n++;
 	}
 	fclose(f);

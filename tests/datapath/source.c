@@ -32,6 +32,7 @@ struct frame_spec {
 	int extra_opts;		/* ND: more 8-byte options after it */
 	const char *arp_sha;	/* ARP: sender MAC; NULL: OWN_MAC */
 	const char *chaddr;	/* DHCP: the client's MAC in the message; NULL: OWN_MAC */
+	uint8_t hop;		/* IPv6 hop limit; 0: 255 for ND, 1 for MLD, else 64 */
 };
 
 static void put_addr(uint8_t *p, int family, const char *text)
@@ -56,10 +57,20 @@ static void build_arp(const struct frame_spec *s, struct dp_frame *f)
 	put_addr(p + 24, 4, s->dst);
 }
 
-/* An ICMPv6 message: NS/NA (24 bytes), RS (8), MLDv2 report (8, no records), echo (8). */
+static bool is_mld(uint8_t type)
+{
+	return (type >= 130 && type <= 132) || type == 143;
+}
+
+/*
+ * An ICMPv6 message: NS, NA, MLDv1 (24 bytes), RS, RA, redirect, MLDv2 report
+ * (8, no records), echo (8).
+ */
 static void build_icmpv6(const struct frame_spec *s, struct dp_frame *f, size_t ip)
 {
-	size_t base = s->icmp_type == 135 || s->icmp_type == 136 ? 24 : 8;
+	size_t base = s->icmp_type == 135 || s->icmp_type == 136 || (is_mld(s->icmp_type) &&
+								     s->icmp_type != 143) ?
+			      24 : 8;
 	uint8_t *p = dp_put(f, base);
 
 	p[0] = s->icmp_type;
@@ -103,15 +114,19 @@ static void build(const struct frame_spec *s, struct dp_frame *f)
 		build_arp(s, f);
 	} else if (s->family == 4) {
 		dp_eth(f, 0x0800);
-		ip = dp_ipv4(f, s->dst, 17, 64, 5, 0, false);
+		ip = dp_ipv4(f, s->dst, s->proto ? s->proto : 17, 64, 5, 0, false);
 		put_addr(f->data + ip + 12, 4, s->src);
-		build_udp(s, f);
+		if (s->proto == 2)
+			dp_put(f, 8)[0] = 0x22; /* an IGMPv3 report */
+		else
+			build_udp(s, f);
 		dp_put16(f->data + ip + 2, (uint16_t)(f->len - ip));
 	} else {
-		bool nd = s->proto == 58 && s->icmp_type >= 133 && s->icmp_type <= 136;
+		bool nd = s->proto == 58 && s->icmp_type >= 133 && s->icmp_type <= 137;
+		uint8_t hop = s->hop ? s->hop : nd ? 255 : s->proto == 58 && is_mld(s->icmp_type) ? 1 : 64;
 
 		dp_eth(f, 0x86dd);
-		ip = dp_ipv6(f, s->dst, s->proto, nd ? 255 : s->icmp_type == 143 ? 1 : 64);
+		ip = dp_ipv6(f, s->dst, s->proto, hop);
 		put_addr(f->data + ip + 8, 6, s->src);
 		if (s->proto == 58) {
 			build_icmpv6(s, f, ip);
@@ -188,6 +203,8 @@ static const struct frame_spec own[] = {
 	{ "rs from :: without an option", 6, "::", "ff02::2", .proto = 58, .icmp_type = 133 },
 	{ "rs with its MAC", 6, OWN_LL, "ff02::2", .proto = 58, .icmp_type = 133, .opt = 1 },
 	{ "mldv2 report from ::", 6, "::", "ff02::16", .proto = 58, .icmp_type = 143 },
+	{ "mldv1 done from ::", 6, "::", "ff02::2", .proto = 58, .icmp_type = 132 },
+	{ "igmpv3 report from 0.0.0.0", 4, "0.0.0.0", "224.0.0.22", .proto = 2 },
 	{ "dhcp discover from 0.0.0.0", 4, "0.0.0.0", "255.255.255.255", .sport = 68,
 	  .dport = 67 },
 };
@@ -229,6 +246,17 @@ static const struct frame_spec forged[] = {
 	  .dport = 67 },
 	{ "dhcp-shaped from another port", 4, "0.0.0.0", "255.255.255.255", .sport = 69,
 	  .dport = 67 },
+	/* a sandbox is no router (the host applies an RA's link-layer option even so) */
+	{ "router advertisement", 6, OWN_LL, "ff02::1", .proto = 58, .icmp_type = 134,
+	  .opt = 1 },
+	{ "redirect", 6, OWN_LL, "fe80::1", .proto = 58, .icmp_type = 137,
+	  .target = "fe80::1:2", .opt = 2, .opt_mac = OTHER_MAC },
+	/* from ::, only the shapes link traffic is exempt in */
+	{ "mld report from :: to a unicast address", 6, "::", "2001:db8:99::1", .proto = 58,
+	  .icmp_type = 131, .hop = 64 },
+	{ "dad ns from :: with hop limit 64", 6, "::", "ff02::1:ff00:1", .proto = 58,
+	  .icmp_type = 135, .target = "2001:db8::1", .hop = 64 },
+	{ "igmp from 0.0.0.0 to another group", 4, "0.0.0.0", "224.0.0.5", .proto = 2 },
 };
 
 static void expect(const struct frame_spec *s, bool allow, uint32_t reason, const char *when)
@@ -334,6 +362,44 @@ static void test_changes_keep_binding(void **state)
 	expect(&forged[0], false, SPOOFED, "internet on");
 	expect(&own[0], true, 0, "internet on");
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
+	unbind();
+}
+
+/*
+ * A bound /64 holds the host's own address on the device too: the sandbox
+ * may not send from it, advertise it or claim it in DAD (which would take
+ * it from the host).
+ */
+static void test_host_addresses(void **state)
+{
+	const struct frame_spec as_host[] = {
+		{ "udp from the host's address", 6, "2001:db8::1", "2001:db8:99::1", .proto = 17,
+		  .dport = 53 },
+		{ "na for the host's address", 6, OWN_LL, "ff02::1", .proto = 58,
+		  .icmp_type = 136, .target = "2001:db8::1", .opt = 2 },
+		{ "dad ns for the host's address", 6, "::", "ff02::1:ff00:1", .proto = 58,
+		  .icmp_type = 135, .target = "2001:db8::1" },
+		{ "udp from the host's link-local", 6, "fe80::ff:fe00:2", "fe80::1", .proto = 17,
+		  .dport = 53 },
+	};
+	static const char *const with_ll[] = { "2001:db8::/64", "fe80::/64", NULL };
+	struct vrnet_hostaddr_key k = { .slot = dp_slot() };
+	__u8 one = 1;
+
+	(void)state;
+	bind_to(with_ll, "02:00:00:00:00:02", false);
+	for (size_t i = 0; i < ARRAY_SIZE(as_host); i++)
+		expect(&as_host[i], true, 0, "bound, before the host has the addresses");
+	inet_pton(AF_INET6, "2001:db8::1", k.addr);
+	assert_int_equal(bpf_map_update_elem(dp.st.hostaddrs_fd, &k, &one, BPF_ANY), 0);
+	inet_pton(AF_INET6, "fe80::ff:fe00:2", k.addr);
+	assert_int_equal(bpf_map_update_elem(dp.st.hostaddrs_fd, &k, &one, BPF_ANY), 0);
+	for (size_t i = 0; i < ARRAY_SIZE(as_host); i++)
+		expect(&as_host[i], false, SPOOFED, "bound, the host's addresses");
+	expect(&own[2], true, 0, "bound, another address of the /64");
+	assert_int_equal(bpf_map_delete_elem(dp.st.hostaddrs_fd, &k), 0);
+	inet_pton(AF_INET6, "2001:db8::1", k.addr);
+	assert_int_equal(bpf_map_delete_elem(dp.st.hostaddrs_fd, &k), 0);
 	unbind();
 }
 
@@ -466,6 +532,7 @@ int main(void)
 		cmocka_unit_test_setup(test_options, setup),
 		cmocka_unit_test_setup(test_rebind, setup),
 		cmocka_unit_test_setup(test_changes_keep_binding, setup),
+		cmocka_unit_test_setup(test_host_addresses, setup),
 		cmocka_unit_test_setup(test_audit_mode_enforces, setup),
 		cmocka_unit_test_setup(test_forget_removes, setup),
 		cmocka_unit_test_setup(test_recover_after_killed_bind, setup),

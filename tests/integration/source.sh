@@ -5,7 +5,8 @@
 # the kernel's own ARP and neighbour discovery) still gets through, while
 # frames it forges never reach the host device: other IPv4/IPv6 sources,
 # another MAC, ARP and neighbour advertisements claiming addresses that are
-# not its own. Every forged frame is sent unfiltered first and must arrive
+# not its own, DHCP for other MACs in the later segments of one GSO packet.
+# Every forged frame is sent unfiltered first and must arrive
 # (the control), and the ARP/NS poisoning must create a neighbour entry on
 # the host then, and none once bound.
 set -u
@@ -61,6 +62,26 @@ def na(src, target, mark):
     # the marker after the datagram (Ethernet padding): an NA has no room for data
     ip = struct.pack("!IHBB16s16s", 0x60000000, len(icmp), 58, 255, a6(src), a6("ff02::1"))
     return b"\x33\x33\x00\x00\x00\x01" + own + b"\x86\xdd" + ip + icmp + mark.encode()
+def dhcp(chaddrs, mark_from):
+    # BOOTP discovers back to back, the ones from index mark_from on marked
+    msgs = b""
+    for i, ch in enumerate(chaddrs):
+        m = bytearray(300)
+        m[0], m[1], m[2] = 1, 1, 6
+        m[28:34] = ch
+        if i >= mark_from:
+            m[240:247] = b"vrsrc-b" if len(chaddrs) > 1 else b"vrsrc-c"
+        msgs += bytes(m)
+    u = struct.pack("!HHHH", 68, 67, 8 + len(msgs), 0) + msgs
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), 1, 0, 64, 17, 0, a4("0.0.0.0"),
+                     a4("255.255.255.255"))
+    return b"\xff" * 6 + own + b"\x08\x00" + ip + u
+def send_gso(frame):
+    # UDP_L4 segmentation into 300-byte datagrams: each a DHCP message of its own
+    g = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    g.setsockopt(263, 15, 1)  # SOL_PACKET, PACKET_VNET_HDR
+    g.bind((ifc, 0))
+    g.send(struct.pack("<BBHHHH", 1, 5, 42, 300, 34, 6) + frame)
 lladdr = "fe80::" + str(ipaddress.IPv6Address(bytes(8) + bytes([own[0] ^ 2]) + own[1:3]
                                                 + b"\xff\xfe" + own[3:6]))[2:]
 frames = {
@@ -75,14 +96,19 @@ frames = {
     "9": na(lladdr, "fd00:231:%s::2" % net, "vrsrc-9"),
     "a": na(lladdr, "fd00:231:%s::77" % net, "vrsrc-a"),
 }
+frames["c"] = dhcp([own], 0)
 for k in sys.argv[4:]:
-    s.send(frames[k])
+    if k == "b":  # the first message for its own MAC, the marked two for others
+        send_gso(dhcp([own, other, bytes.fromhex("02000000000a")], 1))
+    else:
+        s.send(frames[k])
 EOF
 
 forge_ip() { # the markers of the IP frames (ethertype 0800, then 86dd) that reach the host
 	local v4 v6
 	v4=$(vr_markers_through "$dev" 0800 vrsrc- \
-		ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/forge.py" "$peer" "$host_mac" "$net" 1 2 3)
+		ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/forge.py" "$peer" "$host_mac" "$net" 1 2 3 \
+		b c)
 	v6=$(vr_markers_through "$dev" 86dd vrsrc- \
 		ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/forge.py" "$peer" "$host_mac" "$net" 4 5 9 a)
 	echo "$v4 / $v6"
@@ -128,7 +154,7 @@ EOF
 
 # ---- unfiltered: the controls ----
 expect_markers "unfiltered: every forged IP frame reaches the host (the probe can leak)" \
-	"vrsrc-1 vrsrc-2 vrsrc-3 / vrsrc-4 vrsrc-5 vrsrc-9 vrsrc-a" forge_ip
+	"vrsrc-1 vrsrc-2 vrsrc-3 vrsrc-b vrsrc-c / vrsrc-4 vrsrc-5 vrsrc-9 vrsrc-a" forge_ip
 expect_markers "unfiltered: every forged ARP reply reaches the host" \
 	"vrsrc-6 vrsrc-7 vrsrc-8" forge_arp
 expect_eq "unfiltered: ARP and NS claiming .66 and ::66 poison the host's neighbour table" \
@@ -146,9 +172,13 @@ expect_eq "show -j: bound false" "$(vr -j show "$dev" | "$VR_PY" -c \
 	'import json, sys; print(json.load(sys.stdin)["source"]["bound"])')" False
 
 # ---- bound ----
+expect_rc "a prefix that holds the host's address is refused" 2 vr attach "$dev" \
+	--address "10.231.$net.0/24"
 expect "bind the sandbox to its addresses and MAC" vr attach "$dev" \
-	--address "10.231.$net.2,fd00:231:$net::2" --mac "$sbx_mac"
-expect_markers "bound: only its own IP frames arrive" "vrsrc-1 / vrsrc-4 vrsrc-9" forge_ip
+	--address "10.231.$net.2,fd00:231:$net::2" --mac "$sbx_mac" --dhcp
+# b: one GSO packet of three DHCP messages, two for other MACs, split after the filter
+expect_markers "bound: only its own IP frames arrive (its DHCP, not the GSO one)" \
+	"vrsrc-1 vrsrc-c / vrsrc-4 vrsrc-9" forge_ip
 expect_markers "bound: only its own ARP reply arrives" "vrsrc-6" forge_arp
 expect_eq "bound: the poisoning ARP and NS leave no neighbour entry" "$(poison)" ""
 
@@ -193,6 +223,7 @@ expect_rc "--mac without --address" 2 vr attach "$dev" --mac "$sbx_mac"
 expect_rc "--address with a port" 2 vr attach "$dev" --address "10.231.$net.2:80"
 expect_rc "--mac of a multicast group" 2 vr attach "$dev" --address "10.231.$net.2" \
 	--mac 01:00:5e:00:00:01
-expect_markers "still bound after the refused changes" "vrsrc-1 / vrsrc-4 vrsrc-9" forge_ip
+expect_markers "still bound after the refused changes" "vrsrc-1 vrsrc-c / vrsrc-4 vrsrc-9" \
+	forge_ip
 
 expect "detach" vr detach "$dev"
