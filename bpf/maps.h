@@ -226,6 +226,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_frags SEC(".maps");
 
+/* Connections opened into sandboxes, for their replies (vrnet_common.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_MAX_CONNS);
+	__type(key, struct vrnet_flow_key);
+	__type(value, struct vrnet_conn);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_conns SEC(".maps");
+
 /*
  * The source prefixes of bound devices (vrnet_common.h, enum vrnet_binding),
  * by slot. Written before a record says the device is bound; the loader's

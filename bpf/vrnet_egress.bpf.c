@@ -19,10 +19,12 @@
 #include "offload.h"
 #include "policy.h"
 #include "fragments.h"
+#include "conntrack.h"
 #include "stats.h"
 #include "limiter.h"
 #include "events.h"
 
+#define TC_ACT_UNSPEC (-1) /* no verdict: the next program (tcx: TCX_NEXT) */
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
 
@@ -128,6 +130,11 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.action = dev->internet == VRNET_INTERNET_ON ? VRNET_ACTION_ALLOW :
 								VRNET_ACTION_DENY;
 		v.reason = VRNET_REASON_INTERNET;
+		/* off cuts what the sandbox starts, not its answers to connections into it */
+		if (v.action == VRNET_ACTION_DENY && is_reply(dev->slot, &cur, &pkt)) {
+			v.action = VRNET_ACTION_ALLOW;
+			v.reason = VRNET_REASON_REPLY;
+		}
 		goto out;
 	}
 	if (pkt.fragment == VRNET_LATER_FRAGMENT) {
@@ -135,6 +142,12 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		goto out;
 	}
 	evaluate_policy(dev, &pkt, &v);
+	if (v.reason == VRNET_REASON_DEFAULT && v.action == VRNET_ACTION_DENY &&
+	    is_reply(dev->slot, &cur, &pkt)) {
+		v.action = VRNET_ACTION_ALLOW;
+		v.reason = VRNET_REASON_REPLY;
+		v.rule_id = 0;
+	}
 	if (pkt.fragment == VRNET_FIRST_FRAGMENT)
 		note_first_fragment(dev, &pkt, &v);
 
@@ -169,6 +182,39 @@ SEC("tc")
 int vrnet_egress_probe_read(struct __sk_buff *skb)
 {
 	return judge(skb, true);
+}
+
+/*
+ * The tc egress hook of the same devices (what the host sends into the
+ * sandbox): notes the connections opened into it (bpf/conntrack.h). It
+ * decides nothing: the next program on the hook, if any, runs.
+ */
+SEC("tc")
+int vrnet_inbound(struct __sk_buff *skb)
+{
+	struct packet_info pkt = {};
+	const struct vrnet_record *dev;
+	struct hdr_cursor cur;
+	int eth_type, ret;
+
+	dev = device_record(skb->ifindex);
+	if (!dev)
+		return TC_ACT_UNSPEC;
+	pull_headers(skb);
+	cur.pos = (void *)(long)skb->data;
+	cur.end = (void *)(long)skb->data_end;
+	if (skb->vlan_present)
+		return TC_ACT_UNSPEC;
+	eth_type = parse_ethhdr(&cur);
+	if (eth_type == bpf_htons(ETH_P_IP))
+		ret = parse_ipv4(&cur, &pkt, skb->len - sizeof(struct ethhdr), skb->gso_size != 0);
+	else if (eth_type == bpf_htons(ETH_P_IPV6))
+		ret = parse_ipv6(&cur, &pkt, skb->len - sizeof(struct ethhdr));
+	else
+		return TC_ACT_UNSPEC;
+	if (ret >= 0)
+		track_inbound(dev->slot, &cur, &pkt);
+	return TC_ACT_UNSPEC;
 }
 
 /* The tc egress of this namespace's vrdns0: the DNS proxy's answers go back. */

@@ -59,9 +59,11 @@
 #define VRNET_MAP_BOUND4 "vrnet_bound4"
 #define VRNET_MAP_BOUND6 "vrnet_bound6"
 #define VRNET_MAP_BINDINGS "vrnet_bindings"
+#define VRNET_MAP_CONNS "vrnet_conns"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
+#define VRNET_INBOUND_PROG_PIN "vrnet_inbound" /* on the devices' tc egress, per namespace */
 
 /* Limits. The LPM and rule maps are not preallocated: memory follows use. */
 #define VRNET_MAX_DEVICES 16384
@@ -87,6 +89,7 @@
 #define VRNET_FRAG_LIFE_NS 60000000000ull  /* a note's life: IPv6's reassembly timeout */
 #define VRNET_MAX_BOUND_ADDRS 16	     /* source addresses/prefixes bound per device */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
+#define VRNET_MAX_CONNS 65536		     /* connections opened into sandboxes (LRU) */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
 #define VRNET_DEFAULT_EVENT_BURST 1000
@@ -137,6 +140,7 @@ enum vrnet_reason {
 	VRNET_REASON_DNS_RATE = 13,    /* a DNS query over the device's rate: dropped */
 	VRNET_REASON_FRAGMENT = 14,    /* a later fragment whose first fragment did not pass */
 	VRNET_REASON_SPOOFED = 15,     /* a source address or MAC the device is not bound to */
+	VRNET_REASON_REPLY = 16,       /* a reply to a connection opened into the sandbox */
 	VRNET_NR_REASONS
 };
 
@@ -446,6 +450,32 @@ struct vrnet_flow_key {
 	__u16 pad;
 	__u8 saddr[16];
 	__u8 daddr[16];
+};
+
+/*
+ * vrnet_conns (key: vrnet_flow_key as the sandbox's replies carry it): a
+ * connection opened into the sandbox, seen by the device's tc egress program
+ * (host to sandbox), so the sandbox's replies pass (reason reply) where the
+ * policy's default would drop them. TCP opens with a SYN and is established
+ * by the sandbox's SYN-ACK; UDP by any datagram in, established by one out;
+ * ICMP echo by a request in (by id). Idle longer than its state's timeout,
+ * an entry no longer counts.
+ */
+enum vrnet_conn_state {
+	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
+	VRNET_CONN_ESTABLISHED = 2, /* the sandbox answered */
+	VRNET_CONN_CLOSING = 3,	    /* a FIN or RST, either way */
+};
+
+#define VRNET_CONN_OPENING_NS 30000000000ull	  /* unanswered TCP SYN, UDP, echo request */
+#define VRNET_CONN_TCP_IDLE_NS 3600000000000ull	  /* an established TCP connection */
+#define VRNET_CONN_UDP_IDLE_NS 180000000000ull	  /* a UDP flow both ways */
+#define VRNET_CONN_CLOSING_NS 10000000000ull	  /* after a FIN or RST */
+
+struct vrnet_conn {
+	__u64 seen_ns;	/* bpf_ktime_get_ns() of its last packet, either way */
+	__u8 state;	/* enum vrnet_conn_state */
+	__u8 pad[7];
 };
 
 /*

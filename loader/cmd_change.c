@@ -192,6 +192,31 @@ static int bind_device(struct vr_state *st, int ifindex, const char *name,
 	return 0;
 }
 
+/*
+ * Beside the filter, the tc egress program that notes connections opened
+ * into the sandbox, so that its replies pass (@tcx: as the filter went on).
+ */
+static int attach_inbound(struct vr_state *st, int ifindex, const char *name, bool tcx)
+{
+	char link[4200];
+	int fd = -1, ret = vr_program_inbound_fd(st, st->netns_cookie, &fd);
+
+	if (ret == -ENOENT) {
+		vr_warn("the program of this network namespace is of a build without connection tracking: `vrnet-bpf upgrade` adds it");
+		return 0;
+	}
+	if (!ret)
+		ret = vr_state_inbound_link_path(st, st->netns_cookie, ifindex, link, sizeof(link));
+	if (!ret)
+		ret = vr_hook_attach_inbound(ifindex, fd, link, tcx);
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		return fail(VR_EXIT_SYSTEM, "couldn't attach the connection tracking to %s: %s", name,
+			    strerror(-ret));
+	return 0;
+}
+
 int do_attach(int argc, char **argv)
 {
 	struct vr_binding binding;
@@ -227,6 +252,8 @@ int do_attach(int argc, char **argv)
 		/* another program put ahead of ours (tcx): ours goes first again */
 		if (!ret && vr_hook_ahead(ifindex, st.prog_id) > 0)
 			ret = move_first(&st, ifindex, argv[0]);
+		if (!ret && !vr_device_get(&st, ifindex, &dev))
+			ret = attach_inbound(&st, ifindex, argv[0], dev.tcx);
 		if (!ret)
 			print_device(&st, ifindex, "attached");
 		goto close;
@@ -259,6 +286,11 @@ int do_attach(int argc, char **argv)
 	}
 	if (!vr_device_find(&st, ifindex, &slot))
 		vr_device_set_hook(&st, slot, tcx, created);
+	if ((ret = attach_inbound(&st, ifindex, argv[0], tcx))) {
+		vr_hook_detach(ifindex, link, created);
+		vr_device_forget(&st, ifindex);
+		goto close;
+	}
 	print_device(&st, ifindex, "attached");
 close:
 	vr_state_close(&st);
@@ -477,7 +509,11 @@ int do_detach(int argc, char **argv)
 		goto out;
 	}
 	if (has_filter) {
-		ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
+		ret = vr_state_inbound_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
+		if (!ret)
+			ret = vr_hook_detach_inbound(ifindex, link);
+		if (!ret)
+			ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
 		if (!ret)
 			ret = vr_hook_detach(ifindex, link, has_entry && dev.created_qdisc);
 		if (ret) {

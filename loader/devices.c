@@ -24,6 +24,7 @@
 #include "devices.h"
 #include "dns_opened.h"
 #include "binding.h"
+#include "conntrack.h"
 
 int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot)
 {
@@ -472,6 +473,9 @@ static int free_slot(struct vr_state *st, __u32 slot)
 			return -errno;
 		vr_hook_forget_move(link);
 	}
+	if (!vr_state_inbound_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link)) &&
+	    unlink(link) && errno != ENOENT)
+		return -errno;
 	ret = reset_slot(st, slot);
 	if (!ret)
 		ret = host_addrs_drop(st, slot, NULL, 0);
@@ -479,6 +483,8 @@ static int free_slot(struct vr_state *st, __u32 slot)
 		ret = vr_dns_opened_forget(st, slot);
 	if (!ret)
 		ret = vr_binding_forget(st, slot);
+	if (!ret)
+		ret = vr_conns_forget(st, slot);
 	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
 		ret = -errno;
 	return ret;

@@ -33,7 +33,9 @@ static const struct cmd cmds[] = {
 	  "DEV [--policy FILE|-] [--address ADDR[/LEN]]... [--mac MAC] [--dhcp] [--force]",
 	  "Load the program (once per network namespace) and attach it to DEV's ingress\n"
 	  "hook (a tcx link, first on the hook, from Linux 6.6; clsact before), which sees\n"
-	  "everything the sandbox sends. Without --policy, DEV is deny-all. Attaching an\n"
+	  "everything the sandbox sends, and a second program to its egress hook, which\n"
+	  "notes the connections opened into the sandbox so that its replies pass.\n"
+	  "Without --policy, DEV is deny-all. Attaching an\n"
 	  "attached device keeps its policy unless --policy is given, and puts the filter\n"
 	  "first again if another program was placed ahead of it. --force allows a device\n"
 	  "that carries the host's default route; macvtap/ipvtap and macvlan/ipvlan devices\n"
@@ -57,8 +59,9 @@ static const struct cmd cmds[] = {
 	{ "unblock", do_unblock, 2, -1, 0, "DEV RULE...",
 	  "Remove RULEs from DEV's block list (atomically)." },
 	{ "internet", do_internet, 2, 2, 0, "DEV on|off|policy",
-	  "off: drop every IP packet; on: pass every IP packet; policy: the rules decide.\n"
-	  "on and off override the rules without changing them." },
+	  "off: drop every IP packet but the sandbox's replies to connections opened into\n"
+	  "it; on: pass every IP packet; policy: the rules decide. on and off override the\n"
+	  "rules without changing them." },
 	{ "detach", do_detach, 1, 1, 0, "DEV",
 	  "Remove the program from DEV and all of DEV's state; DEV is unfiltered again." },
 	{ "show", do_show, 0, 1, 0, "[DEV]",

@@ -40,6 +40,7 @@ const char *vr_reason_key(uint32_t reason)
 		[VRNET_REASON_DNS_RATE] = "dns_rate",
 		[VRNET_REASON_FRAGMENT] = "fragment",
 		[VRNET_REASON_SPOOFED] = "spoofed",
+		[VRNET_REASON_REPLY] = "reply",
 	};
 
 	return reason < sizeof(keys) / sizeof(keys[0]) ? keys[reason] : "unknown";

@@ -130,6 +130,8 @@ const char *vr_reason_text(uint32_t reason)
 		return "a later fragment with no note of its first fragment passing";
 	case VRNET_REASON_SPOOFED:
 		return "spoofed: a source the device is not bound to";
+	case VRNET_REASON_REPLY:
+		return "a reply to a connection opened into the sandbox";
 	default:
 		return "unknown";
 	}

@@ -55,15 +55,16 @@ static int prog_pin_path(const struct vr_state *st, __u64 cookie, char *buf, siz
 	return pin_path_of(st, VRNET_PROG_PIN, cookie, buf, len);
 }
 
-/* Pins the DNS return program of @skel for namespace @cookie (replacing one pinned before). */
-static int pin_dns_return(struct vr_state *st, __u64 cookie, struct vrnet_egress *skel)
+/* Pins @prog for namespace @cookie as "@prefix_<cookie>" (replacing one pinned before). */
+static int pin_side_program(struct vr_state *st, const char *prefix, __u64 cookie,
+			    struct bpf_program *prog)
 {
 	char path[4200];
-	int ret = pin_path_of(st, VRNET_DNS_PROG_PIN, cookie, path, sizeof(path));
+	int ret = pin_path_of(st, prefix, cookie, path, sizeof(path));
 
 	if (!ret && unlink(path) && errno != ENOENT)
 		ret = -errno;
-	if (!ret && bpf_obj_pin(bpf_program__fd(skel->progs.vrnet_dns_return), path))
+	if (!ret && bpf_obj_pin(bpf_program__fd(prog), path))
 		ret = -errno;
 	return ret;
 }
@@ -72,6 +73,16 @@ int vr_program_dns_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 {
 	char path[4200];
 	int ret = pin_path_of(st, VRNET_DNS_PROG_PIN, netns_cookie, path, sizeof(path));
+
+	if (!ret && (*fd = bpf_obj_get(path)) < 0)
+		ret = -errno;
+	return ret;
+}
+
+int vr_program_inbound_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+{
+	char path[4200];
+	int ret = pin_path_of(st, VRNET_INBOUND_PROG_PIN, netns_cookie, path, sizeof(path));
 
 	if (!ret && (*fd = bpf_obj_get(path)) < 0)
 		ret = -errno;
@@ -147,8 +158,13 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	ret = vrnet_egress__load(skel);
 	if (ret)
 		load_error(log, bpf_program__name(prog), ret, err, errlen);
-	else if ((ret = pin_dns_return(st, netns_cookie, skel)))
+	else if ((ret = pin_side_program(st, VRNET_DNS_PROG_PIN, netns_cookie,
+					 skel->progs.vrnet_dns_return)))
 		snprintf(err, errlen, "couldn't pin the DNS return program: %s", strerror(-ret));
+	else if ((ret = pin_side_program(st, VRNET_INBOUND_PROG_PIN, netns_cookie,
+					 skel->progs.vrnet_inbound)))
+		snprintf(err, errlen, "couldn't pin the connection tracking program: %s",
+			 strerror(-ret));
 	else if ((*fd = dup(bpf_program__fd(prog))) < 0)
 		ret = -errno;
 	/*

@@ -33,6 +33,9 @@ struct vr_program_info {
 /* An fd of namespace @netns_cookie's DNS return program (docs/dns-proxy.md). */
 int vr_program_dns_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
 
+/* An fd of namespace @netns_cookie's tc egress program (bpf/conntrack.h). */
+int vr_program_inbound_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
+
 /* The pinned program of namespace @netns_cookie; -ENOENT if it has none. */
 int vr_program_info(struct vr_state *st, __u64 netns_cookie, struct vr_program_info *info);
 

@@ -111,6 +111,8 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_DNSNETNS, BPF_MAP_TYPE_HASH, __u64, struct vrnet_dnsnetns, dnsnetns_fd),
 	LAYOUT(VRNET_MAP_FRAGS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_frag_key, struct vrnet_frag,
 	       frags_fd),
+	LAYOUT(VRNET_MAP_CONNS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_flow_key, struct vrnet_conn,
+	       conns_fd),
 	LAYOUT(VRNET_MAP_BOUND4, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_bound4_key, __u8, bound4_fd),
 	LAYOUT(VRNET_MAP_BOUND6, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_bound6_key, __u8, bound6_fd),
 	LAYOUT(VRNET_MAP_BINDINGS, BPF_MAP_TYPE_HASH, __u32, struct vrnet_binding_note,
@@ -159,10 +161,21 @@ int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifinde
 	return vr_state_pin_path(st, name, buf, len);
 }
 
+int vr_state_inbound_link_path(const struct vr_state *st, __u64 netns_cookie, int ifindex,
+			       char *buf, size_t len)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "link_%llu_%d_in", (unsigned long long)netns_cookie,
+		 ifindex);
+	return vr_state_pin_path(st, name, buf, len);
+}
+
 /* The namespace cookie a program pin "PREFIX_<cookie>" names; 0 if @name is none. */
 static unsigned long long pin_cookie(const char *name)
 {
-	static const char *const prefixes[] = { VRNET_PROG_PIN "_", VRNET_DNS_PROG_PIN "_" };
+	static const char *const prefixes[] = { VRNET_PROG_PIN "_", VRNET_DNS_PROG_PIN "_",
+						VRNET_INBOUND_PROG_PIN "_" };
 	unsigned long long cookie;
 	char *end;
 
@@ -336,7 +349,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = st->quiet_fd = -1;
 	st->flows_fd = st->rulehits_fd = st->dnsnetns_fd = st->dnsflows_fd = -1;
 	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = st->dnsrate_fd = st->frags_fd = -1;
-	st->bound4_fd = st->bound6_fd = st->bindings_fd = -1;
+	st->bound4_fd = st->bound6_fd = st->bindings_fd = st->conns_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -449,7 +462,7 @@ void vr_state_close(struct vr_state *st)
 		       &st->flows_fd,
 		       &st->rulehits_fd,  &st->dnsnetns_fd,  &st->dnsflows_fd, &st->dnsaddrs_fd,
 		       &st->dnsstats_fd,  &st->dnslog_fd,   &st->dnsrate_fd,  &st->frags_fd,
-		       &st->bound4_fd,	  &st->bound6_fd,    &st->bindings_fd };
+		       &st->bound4_fd,	  &st->bound6_fd,    &st->bindings_fd, &st->conns_fd };
 
 	if (st->switch_words)
 		munmap(st->switch_words, VRNET_MAX_DEVICES * sizeof(__u64));

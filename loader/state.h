@@ -27,7 +27,7 @@ struct vr_state {
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd,
 		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd, frags_fd, bound4_fd,
-		bound6_fd, bindings_fd;
+		bound6_fd, bindings_fd, conns_fd;
 };
 
 enum vr_open_mode {
@@ -52,6 +52,9 @@ int vr_state_pin_path(const struct vr_state *st, const char *name, char *buf, si
 /* Where the tcx link of device (@netns_cookie, @ifindex) is pinned. */
 int vr_state_link_path(const struct vr_state *st, __u64 netns_cookie, int ifindex, char *buf,
 		       size_t len);
+/* Where its tc egress link (the connections into it, bpf/conntrack.h) is pinned. */
+int vr_state_inbound_link_path(const struct vr_state *st, __u64 netns_cookie, int ifindex,
+			       char *buf, size_t len);
 
 /*
  * Unpins the programs of network namespaces that have no device any more

@@ -10,6 +10,7 @@
 
 /* Not in Debian 12's UAPI headers (Linux 6.1): the values are ABI. */
 #define VR_BPF_TCX_INGRESS 46
+#define VR_BPF_TCX_EGRESS 47
 #define VR_BPF_F_BEFORE (1U << 3) /* with no program named: before every other */
 
 static int tc_attach(int ifindex, int prog_fd, bool *created_qdisc)
@@ -79,11 +80,11 @@ bool vr_tcx_supported(void)
 	return tcx_query(1, ids, 1) >= 0;
 }
 
-/* A new link, first on the hook, pinned at @pin. */
-static int tcx_link_first(int ifindex, int prog_fd, const char *pin)
+/* A new link, first on the hook (@type: ingress or egress), pinned at @pin. */
+static int tcx_link_first_at(int ifindex, int prog_fd, const char *pin, int type)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = VR_BPF_F_BEFORE);
-	int fd = bpf_link_create(prog_fd, ifindex, VR_BPF_TCX_INGRESS, &opts), ret = 0;
+	int fd = bpf_link_create(prog_fd, ifindex, (enum bpf_attach_type)type, &opts), ret = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -91,6 +92,11 @@ static int tcx_link_first(int ifindex, int prog_fd, const char *pin)
 		ret = -errno;
 	close(fd); /* pinned, the link holds; unpinned (an error), it goes */
 	return ret;
+}
+
+static int tcx_link_first(int ifindex, int prog_fd, const char *pin)
+{
+	return tcx_link_first_at(ifindex, prog_fd, pin, VR_BPF_TCX_INGRESS);
 }
 
 int vr_hook_ahead(int ifindex, unsigned int prog_id)
@@ -110,12 +116,12 @@ int vr_hook_ahead(int ifindex, unsigned int prog_id)
  * takes the new program in one step (an upgrade); vr_hook_move_first()
  * moves it.
  */
-static int tcx_attach(int ifindex, int prog_fd, const char *link_pin)
+static int tcx_attach(int ifindex, int prog_fd, const char *link_pin, int type)
 {
 	int fd = bpf_obj_get(link_pin), ret;
 
 	if (fd < 0)
-		return tcx_link_first(ifindex, prog_fd, link_pin);
+		return tcx_link_first_at(ifindex, prog_fd, link_pin, type);
 	ret = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
 	close(fd);
 	return ret;
@@ -179,7 +185,7 @@ int vr_hook_attach(int ifindex, int prog_fd, const char *link_pin, bool *tcx,
 	*tcx = vr_tcx_supported();
 	if (!*tcx)
 		return tc_attach(ifindex, prog_fd, created_qdisc);
-	ret = tcx_attach(ifindex, prog_fd, link_pin);
+	ret = tcx_attach(ifindex, prog_fd, link_pin, VR_BPF_TCX_INGRESS);
 	/* tcx runs before cls_bpf: a filter of ours from a clsact attach can go now */
 	if (!ret)
 		ret = tc_detach(ifindex, false);
@@ -225,6 +231,40 @@ int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc)
 			ret = -errno;
 	}
 	return ret ? ret : tc_detach(ifindex, destroy_qdisc);
+}
+
+int vr_hook_attach_inbound(int ifindex, int prog_fd, const char *link_pin, bool tcx)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int ret;
+
+	if (tcx)
+		return tcx_attach(ifindex, prog_fd, link_pin, VR_BPF_TCX_EGRESS);
+	/* the clsact qdisc of the ingress filter has the egress hook too */
+	ret = bpf_tc_hook_create(&hook);
+	if (ret && ret != -EEXIST)
+		return ret;
+	return bpf_tc_attach(&hook, &opts);
+}
+
+int vr_hook_detach_inbound(int ifindex, const char *link_pin)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY);
+	int fd = bpf_obj_get(link_pin), ret = 0;
+
+	if (fd >= 0) {
+		if (bpf_link_detach(fd) && errno != ENOLINK)
+			ret = -errno;
+		close(fd);
+		if (!ret && unlink(link_pin) && errno != ENOENT)
+			ret = -errno;
+		return ret;
+	}
+	ret = bpf_tc_detach(&hook, &opts);
+	return ret && ret != -ENOENT && ret != -EINVAL ? ret : 0;
 }
 
 static bool route_file_has_default(const char *path, bool ipv6, const char *ifname)

@@ -46,6 +46,17 @@ int vr_hook_is_attached(int ifindex, unsigned int prog_id);
  */
 int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc);
 
+/*
+ * The tc egress hook (host to sandbox) runs the program that notes the
+ * connections opened into the sandbox, first on the hook; it decides
+ * nothing. @tcx as the ingress filter was attached: a link pinned at
+ * @link_pin, else our cls_bpf filter on the clsact qdisc. Replaces a
+ * program of ours already there in one step.
+ */
+int vr_hook_attach_inbound(int ifindex, int prog_fd, const char *link_pin, bool tcx);
+/* Removes it (the link at @link_pin, or our egress cls_bpf filter); none there is no error. */
+int vr_hook_detach_inbound(int ifindex, const char *link_pin);
+
 /* Whether @ifindex carries a default route (IPv4 or IPv6) of the host. */
 bool vr_is_default_route_dev(int ifindex);
 

@@ -12,8 +12,9 @@
 
 /* Puts @fd (program @id) on @dev's hook in place of whatever program of ours is there. */
 static int replace_on_device(struct vr_state *st, const struct vr_device *dev, int fd,
-			     unsigned int id, struct vr_upgrade_netns *ns)
+			     int inbound_fd, unsigned int id, struct vr_upgrade_netns *ns)
 {
+	struct vr_device now;
 	char link[4200];
 	bool tcx, created;
 	int home = -1, ret;
@@ -34,6 +35,13 @@ static int replace_on_device(struct vr_state *st, const struct vr_device *dev, i
 		if (!ret)
 			ns->replaced++;
 	}
+	/* the tc egress program of the same build, wherever the filter is ours */
+	if (!ret && inbound_fd >= 0 && vr_hook_is_attached(dev->ifindex, id) == 1 &&
+	    !(ret = vr_state_inbound_link_path(st, dev->netns_cookie, dev->ifindex, link,
+					       sizeof(link))))
+		ret = vr_hook_attach_inbound(dev->ifindex, inbound_fd, link,
+					     vr_device_get_slot(st, dev->slot, &now) ? dev->tcx :
+										    now.tcx);
 	vr_netns_return(home);
 	return ret;
 }
@@ -43,7 +51,7 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 			 struct vr_upgrade_netns *ns, char *err, size_t errlen)
 {
 	struct vr_program_info before, after;
-	int fd = -1, ret = vr_program_info(st, ns->cookie, &before);
+	int fd = -1, inbound_fd = -1, ret = vr_program_info(st, ns->cookie, &before);
 
 	if (!ret)
 		snprintf(ns->old_tag, sizeof(ns->old_tag), "%s", before.tag);
@@ -68,6 +76,8 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 		goto out;
 	}
 	snprintf(ns->new_tag, sizeof(ns->new_tag), "%s", after.tag);
+	if (vr_program_inbound_fd(st, ns->cookie, &inbound_fd))
+		inbound_fd = -1; /* a build without one: nothing to put on tc egress */
 	for (size_t i = 0; !ret && i < n; i++) {
 		struct vr_device dev;
 
@@ -75,7 +85,7 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 			continue;
 		ns->devices++;
 		ns->inode = dev.netns_inode;
-		ret = replace_on_device(st, &dev, fd, after.id, ns);
+		ret = replace_on_device(st, &dev, fd, inbound_fd, after.id, ns);
 		if (ret)
 			snprintf(err, errlen, "couldn't put the new program on %s: %s", dev.ifname,
 				 strerror(-ret));
@@ -83,6 +93,8 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 out:
 	if (fd >= 0)
 		close(fd);
+	if (inbound_fd >= 0)
+		close(inbound_fd);
 	return ret;
 }
 

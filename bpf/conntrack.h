@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Connections opened into a sandbox (vrnet_conns, vrnet_common.h): the
+ * device's tc egress program notes them as the host sends into the
+ * sandbox; the sandbox's replies then pass at tc ingress, reason reply,
+ * where the policy's default (or the internet switch's off) would drop
+ * them. A block rule still drops a reply. Only a peer opens: a TCP SYN, a
+ * UDP datagram, an ICMP echo request; the sandbox's SYN-ACK or datagram
+ * establishes. An ICMP error the sandbox sends about such a connection
+ * (port unreachable, too big, time exceeded) passes too, by the packet it
+ * quotes. No sequence numbers are tracked: the entry is the 5-tuple.
+ * The sandbox's packets are what keep a connection alive; the peer's count
+ * too for UDP and echo, and its FIN or RST closes TCP.
+ */
+#ifndef VRNET_BPF_CONNTRACK_H
+#define VRNET_BPF_CONNTRACK_H
+
+#define TCP_FLAG_FIN 0x01
+#define TCP_FLAG_RST 0x04
+#define ICMP_ECHO_REPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+#define ICMP_ECHO_REQUEST 8
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_PKT_TOOBIG 2
+#define ICMPV6_TIME_EXCEED 3
+#define ICMPV6_PARAMPROB 4
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+#define ICMP_ERROR_QUOTE 8 /* where an ICMP error's quoted IP header starts */
+
+static __always_inline int is_echo_request(const struct packet_info *pkt)
+{
+	return pkt->family == 4 ? pkt->icmp_type == ICMP_ECHO_REQUEST :
+				  pkt->icmp_type == ICMPV6_ECHO_REQUEST;
+}
+
+static __always_inline int is_echo_reply(const struct packet_info *pkt)
+{
+	return pkt->family == 4 ? pkt->icmp_type == ICMP_ECHO_REPLY :
+				  pkt->icmp_type == ICMPV6_ECHO_REPLY;
+}
+
+static __always_inline int is_icmp_error(const struct packet_info *pkt)
+{
+	if (pkt->family == 4)
+		return pkt->icmp_type == ICMP_DEST_UNREACH || pkt->icmp_type == ICMP_TIME_EXCEEDED ||
+		       pkt->icmp_type == ICMP_PARAMETERPROB;
+	return pkt->icmp_type >= ICMPV6_DEST_UNREACH && pkt->icmp_type <= ICMPV6_PARAMPROB;
+}
+
+/* An echo's identifier (@c at its ICMP header), the flow's "port" both ways. */
+static __always_inline int echo_id(const struct hdr_cursor *c, __u16 *id)
+{
+	const __be16 *p = c->pos + 4;
+
+	if ((void *)(p + 1) > c->end)
+		return -1;
+	*id = bpf_ntohs(*p);
+	return 0;
+}
+
+static __always_inline int is_tracked_proto(__u8 proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP ||
+	       proto == IPPROTO_ICMPV6;
+}
+
+/*
+ * The key of a connection as the sandbox's replies carry it, from a packet
+ * of the sandbox (@reply: its own source first) or of the peer (swapped).
+ */
+static __always_inline void conn_key(__u32 slot, const struct packet_info *pkt, __u16 sport,
+				     __u16 dport, int reply, struct vrnet_flow_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	k->slot = slot;
+	k->family = pkt->family;
+	k->proto = pkt->l4_proto;
+	if (reply) {
+		k->sport = sport;
+		k->dport = dport;
+		__builtin_memcpy(k->saddr, pkt->saddr, 16);
+		__builtin_memcpy(k->daddr, pkt->daddr, 16);
+	} else {
+		k->sport = dport;
+		k->dport = sport;
+		__builtin_memcpy(k->saddr, pkt->daddr, 16);
+		__builtin_memcpy(k->daddr, pkt->saddr, 16);
+	}
+}
+
+static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
+{
+	if (state == VRNET_CONN_CLOSING)
+		return VRNET_CONN_CLOSING_NS;
+	if (state != VRNET_CONN_ESTABLISHED || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+		return VRNET_CONN_OPENING_NS;
+	return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
+}
+
+/* The live entry of @k, or NULL (none, or idle past its timeout). */
+static __always_inline struct vrnet_conn *live_conn(const struct vrnet_flow_key *k, __u64 now)
+{
+	struct vrnet_conn *e = bpf_map_lookup_elem(&vrnet_conns, k);
+
+	if (!e || now - e->seen_ns > conn_timeout(k->proto, e->state))
+		return NULL;
+	return e;
+}
+
+/* tc egress: a packet the host sends into the sandbox (parsed into @pkt, @c at its transport). */
+static __always_inline void track_inbound(__u32 slot, const struct hdr_cursor *c,
+					  const struct packet_info *pkt)
+{
+	struct vrnet_conn fresh = { .state = VRNET_CONN_OPENING };
+	struct vrnet_flow_key k;
+	struct vrnet_conn *e;
+	__u64 now;
+	__u16 id;
+
+	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
+	    !is_tracked_proto(pkt->l4_proto))
+		return;
+	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
+		if (!is_echo_request(pkt) || echo_id(c, &id))
+			return;
+		conn_key(slot, pkt, id, id, 0, &k);
+	} else {
+		conn_key(slot, pkt, pkt->sport, pkt->dport, 0, &k);
+	}
+	/*
+	 * TCP is read only at a SYN, a FIN or a RST: the sandbox's packets keep a
+	 * connection alive (is_reply()), so the peer's data costs no lookup.
+	 */
+	if (pkt->l4_proto == IPPROTO_TCP &&
+	    !(pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)))
+		return;
+	now = bpf_ktime_get_ns();
+	fresh.seen_ns = now;
+	if (pkt->l4_proto == IPPROTO_TCP &&
+	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
+		bpf_map_update_elem(&vrnet_conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
+		return;
+	}
+	e = live_conn(&k, now);
+	if (!e) {
+		/* only a SYN opens TCP; UDP and echo open with any packet */
+		if (pkt->l4_proto != IPPROTO_TCP)
+			bpf_map_update_elem(&vrnet_conns, &k, &fresh, BPF_ANY);
+		return;
+	}
+	e->seen_ns = now;
+	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+		e->state = VRNET_CONN_CLOSING;
+}
+
+/* The quoted packet of an ICMP error (@c at the error): the connection it is about. */
+static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *c,
+					   const struct packet_info *pkt,
+					   struct vrnet_flow_key *k)
+{
+	struct packet_info q = { .family = pkt->family };
+	const __u8 *ip = c->pos + ICMP_ERROR_QUOTE;
+	const __be16 *ports;
+	__u32 hdr_len;
+
+	if (pkt->family == 4) {
+		if ((void *)(ip + 20) > c->end || (ip[0] >> 4) != 4)
+			return -1;
+		hdr_len = (ip[0] & 0x0f) * 4;
+		q.l4_proto = ip[9];
+		__builtin_memcpy(q.saddr, ip + 12, 4);
+		__builtin_memcpy(q.daddr, ip + 16, 4);
+	} else {
+		if ((void *)(ip + 40) > c->end || (ip[0] >> 4) != 6)
+			return -1;
+		hdr_len = 40;
+		q.l4_proto = ip[6];
+		__builtin_memcpy(q.saddr, ip + 8, 16);
+		__builtin_memcpy(q.daddr, ip + 24, 16);
+	}
+	if (hdr_len < 20 || hdr_len > 60)
+		return -1;
+	ports = (const void *)(ip + hdr_len);
+	if ((void *)(ports + 4) > c->end)
+		return -1;
+	if (q.l4_proto == IPPROTO_TCP || q.l4_proto == IPPROTO_UDP) {
+		/* the quoted packet is the peer's: its source is the peer */
+		conn_key(slot, &q, bpf_ntohs(ports[0]), bpf_ntohs(ports[1]), 0, k);
+		return 0;
+	}
+	if (q.l4_proto == IPPROTO_ICMP || q.l4_proto == IPPROTO_ICMPV6) {
+		const __u8 *type = (const void *)ports;
+
+		if (*type != (pkt->family == 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST))
+			return -1;
+		conn_key(slot, &q, bpf_ntohs(ports[2]), bpf_ntohs(ports[2]), 0, k);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * tc ingress: whether the sandbox's packet (@c at its transport header)
+ * answers a live connection opened into it; moves the connection on.
+ */
+static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
+				    const struct packet_info *pkt)
+{
+	struct vrnet_flow_key k;
+	struct vrnet_conn *e;
+	__u64 now;
+	__u16 id;
+	__u8 flags = pkt->tcp_flags;
+
+	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
+	    !is_tracked_proto(pkt->l4_proto))
+		return 0;
+	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
+		if (is_icmp_error(pkt)) {
+			now = bpf_ktime_get_ns();
+			return !quoted_conn_key(slot, c, pkt, &k) && live_conn(&k, now);
+		}
+		if (!is_echo_reply(pkt) || echo_id(c, &id))
+			return 0;
+		conn_key(slot, pkt, id, id, 1, &k);
+	} else {
+		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
+	}
+	now = bpf_ktime_get_ns();
+	e = live_conn(&k, now);
+	if (!e)
+		return 0;
+	if (pkt->l4_proto == IPPROTO_TCP) {
+		/* to a SYN only a SYN-ACK or a RST; no SYN of its own ever */
+		if (e->state == VRNET_CONN_OPENING && !(flags & TCP_FLAG_RST) &&
+		    (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != (TCP_FLAG_SYN | TCP_FLAG_ACK))
+			return 0;
+		if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
+			return 0;
+		if (flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
+			e->state = VRNET_CONN_CLOSING;
+		else if (e->state == VRNET_CONN_OPENING)
+			e->state = VRNET_CONN_ESTABLISHED;
+	} else if (e->state == VRNET_CONN_OPENING) {
+		e->state = VRNET_CONN_ESTABLISHED;
+	}
+	e->seen_ns = now;
+	return 1;
+}
+
+#endif

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Connections opened into a sandbox, through the real programs
+ * (BPF_PROG_TEST_RUN): what the peer sends into the sandbox runs through
+ * the tc egress program (vrnet_inbound), the sandbox's answer through the
+ * filter. Every answer is run first with no connection noted (the control:
+ * the default drops it) and then after the peer's opening packet.
+ */
+#include <time.h>
+#include "datapath/harness.h"
+#include "conntrack.h"
+#include "output.h"
+#include "program.h"
+
+/* ids: 0 allow .50:443/tcp, 1 block .66 */
+#define POLICY                                                                        \
+	"{\"default\": \"deny\", \"allow\": [\"203.0.113.50:443/tcp\"], "             \
+	"\"block\": [\"203.0.113.66\"]}"
+
+#define SBX4 "192.0.2.1" /* the harness's sandbox addresses */
+#define SBX6 "2001:db8::1"
+#define PEER4 "203.0.113.7"
+#define PEER6 "2001:db8:7::7"
+
+#define SYN 0x02
+#define ACK 0x10
+#define FIN 0x01
+#define RST 0x04
+#define REPLY VRNET_REASON_REPLY
+#define DEFAULT VRNET_REASON_DEFAULT
+
+struct pkt {
+	int family;
+	const char *src, *dst;
+	uint8_t proto;	       /* 6, 17, 1, 58 */
+	uint16_t sport, dport; /* TCP/UDP; ICMP echo: dport is the id */
+	uint8_t flags;	       /* TCP flags; ICMP: the type */
+	const struct pkt *quote; /* ICMP errors: the packet they quote */
+};
+
+static void put_addr(uint8_t *p, int family, const char *text)
+{
+	assert_int_equal(inet_pton(family == 4 ? AF_INET : AF_INET6, text, p), 1);
+}
+
+/* The IP datagram of @p (no Ethernet header) into @out; returns its length. */
+static size_t datagram(const struct pkt *p, uint8_t *out)
+{
+	size_t ip = p->family == 4 ? DP_IP4_LEN : DP_IP6_LEN, l4 = 8;
+	uint8_t *t = out + ip;
+
+	memset(out, 0, 128);
+	switch (p->proto) {
+	case 6:
+		l4 = 20;
+		dp_put16(t, p->sport);
+		dp_put16(t + 2, p->dport);
+		t[12] = 5 << 4;
+		t[13] = p->flags;
+		break;
+	case 17:
+		dp_put16(t, p->sport);
+		dp_put16(t + 2, p->dport);
+		dp_put16(t + 4, 8);
+		break;
+	default: /* ICMP: echo with id dport, or an error quoting p->quote */
+		t[0] = p->flags;
+		dp_put16(t + 4, p->dport);
+		if (p->quote)
+			l4 = 8 + datagram(p->quote, t + 8);
+		break;
+	}
+	if (p->family == 4) {
+		out[0] = 0x45;
+		dp_put16(out + 2, (uint16_t)(ip + l4));
+		out[8] = 64;
+		out[9] = p->proto;
+		put_addr(out + 12, 4, p->src);
+		put_addr(out + 16, 4, p->dst);
+	} else {
+		out[0] = 0x60;
+		dp_put16(out + 4, (uint16_t)l4);
+		out[6] = p->proto;
+		out[7] = 64;
+		put_addr(out + 8, 6, p->src);
+		put_addr(out + 24, 6, p->dst);
+	}
+	return ip + l4;
+}
+
+static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
+{
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+	uint8_t *d;
+
+	dp_eth(&f, p->family == 4 ? 0x0800 : 0x86dd);
+	d = dp_put(&f, 0);
+	f.len += datagram(p, d);
+	assert_int_equal(vr_probe_run(prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
+	return v;
+}
+
+static int inbound_fd = -1;
+
+/* The peer sends @p into the sandbox: the tc egress program sees it, and passes it on. */
+static void peer_sends(const struct pkt *p)
+{
+	struct dp_frame f = { 0 };
+	struct __sk_buff ctx = { .ifindex = DP_IFINDEX };
+	uint8_t out[256];
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+	dp_eth(&f, p->family == 4 ? 0x0800 : 0x86dd);
+	f.len += datagram(p, dp_put(&f, 0));
+	opts.data_in = f.data;
+	opts.data_size_in = (__u32)f.len;
+	assert_int_equal(bpf_prog_test_run_opts(inbound_fd, &opts), 0);
+	assert_int_equal((int)opts.retval, -1); /* no verdict: the next program decides */
+}
+
+static void expect(const struct pkt *p, bool allow, uint32_t reason, const char *when)
+{
+	struct vr_verdict v = run_on(dp.st.prog_fd, p);
+
+	if (v.allow != allow || v.reason != reason)
+		fail_msg("%s: IPv%d %s -> %s proto %u %u->%u flags/type 0x%x: %s reason %s, want %s reason %s",
+			 when, p->family, p->src, p->dst, p->proto, p->sport, p->dport, p->flags,
+			 v.allow ? "allow" : "deny", vr_reason_key(v.reason),
+			 allow ? "allow" : "deny", vr_reason_key(reason));
+}
+
+/* Every connection out: the keys walked once, then deleted in one batch. */
+static void forget_conns(void)
+{
+	static struct vrnet_flow_key keys[VRNET_MAX_CONNS];
+	struct vrnet_flow_key *prev = NULL;
+	__u32 n = 0;
+
+	while (n < VRNET_MAX_CONNS && !bpf_map_get_next_key(dp.st.conns_fd, prev, &keys[n]))
+		prev = &keys[n++];
+	if (n)
+		assert_int_equal(bpf_map_delete_batch(dp.st.conns_fd, keys, &n, NULL), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (inbound_fd < 0 &&
+	    vr_program_inbound_fd(&dp.st, dp.st.netns_cookie, &inbound_fd))
+		return -1;
+	forget_conns();
+	if (dp_apply(POLICY))
+		return -1;
+	return vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY);
+}
+
+static void tcp_connection(int family)
+{
+	const char *sbx = family == 4 ? SBX4 : SBX6, *peer = family == 4 ? PEER4 : PEER6;
+	const struct pkt syn = { family, peer, sbx, 6, 50000, 8080, SYN, NULL };
+	const struct pkt synack = { family, sbx, peer, 6, 8080, 50000, SYN | ACK, NULL };
+	const struct pkt data = { family, sbx, peer, 6, 8080, 50000, ACK, NULL };
+	const struct pkt own_syn = { family, sbx, peer, 6, 8080, 50000, SYN, NULL };
+	const struct pkt other_port = { family, sbx, peer, 6, 8080, 50001, SYN | ACK, NULL };
+	const struct pkt fin = { family, sbx, peer, 6, 8080, 50000, FIN | ACK, NULL };
+	const struct pkt peer_ack = { family, peer, sbx, 6, 50000, 8080, ACK, NULL };
+
+	expect(&synack, false, DEFAULT, "no SYN into the sandbox (control)");
+	peer_sends(&peer_ack);
+	expect(&synack, false, DEFAULT, "an ACK into the sandbox opens nothing");
+	peer_sends(&syn);
+	expect(&data, false, DEFAULT, "to a SYN, data before the SYN-ACK");
+	expect(&own_syn, false, DEFAULT, "to a SYN, a SYN of its own");
+	expect(&synack, true, REPLY, "the SYN-ACK");
+	expect(&data, true, REPLY, "established");
+	expect(&own_syn, false, DEFAULT, "established, a SYN of its own");
+	expect(&other_port, false, DEFAULT, "another peer port");
+	peer_sends(&peer_ack);
+	expect(&fin, true, REPLY, "its FIN");
+	expect(&data, true, REPLY, "closing, within 10 s");
+}
+
+static void test_tcp_v4(void **state)
+{
+	(void)state;
+	tcp_connection(4);
+}
+
+static void test_tcp_v6(void **state)
+{
+	(void)state;
+	tcp_connection(6);
+}
+
+static void test_udp(void **state)
+{
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
+	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
+	const struct pkt other = { 4, SBX4, PEER4, 17, 53, 5354, 0, NULL };
+	const struct pkt in6 = { 6, PEER6, SBX6, 17, 5353, 53, 0, NULL };
+	const struct pkt out6 = { 6, SBX6, PEER6, 17, 53, 5353, 0, NULL };
+
+	(void)state;
+	expect(&out, false, DEFAULT, "no datagram in (control)");
+	expect(&out6, false, DEFAULT, "no datagram in (control)");
+	peer_sends(&in);
+	peer_sends(&in6);
+	expect(&out, true, REPLY, "the answer");
+	expect(&out6, true, REPLY, "the answer");
+	expect(&other, false, DEFAULT, "to another port of the peer");
+}
+
+static void test_echo(void **state)
+{
+	const struct pkt req = { 4, PEER4, SBX4, 1, 0, 77, 8, NULL };
+	const struct pkt rep = { 4, SBX4, PEER4, 1, 0, 77, 0, NULL };
+	const struct pkt rep_other = { 4, SBX4, PEER4, 1, 0, 78, 0, NULL };
+	const struct pkt own_req = { 4, SBX4, PEER4, 1, 0, 77, 8, NULL };
+	const struct pkt req6 = { 6, PEER6, SBX6, 58, 0, 77, 128, NULL };
+	const struct pkt rep6 = { 6, SBX6, PEER6, 58, 0, 77, 129, NULL };
+
+	(void)state;
+	expect(&rep, false, DEFAULT, "no echo request in (control)");
+	expect(&rep6, false, DEFAULT, "no echo request in (control)");
+	peer_sends(&req);
+	peer_sends(&req6);
+	expect(&rep, true, REPLY, "the echo reply");
+	expect(&rep6, true, REPLY, "the echo reply");
+	expect(&rep_other, false, DEFAULT, "a reply of another id");
+	expect(&own_req, false, DEFAULT, "an echo request of its own");
+}
+
+/* ICMP errors about a connection into the sandbox pass; about anything else, not. */
+static void test_icmp_errors(void **state)
+{
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 9999, 0, NULL };
+	const struct pkt untracked = { 4, PEER4, SBX4, 17, 5353, 9998, 0, NULL };
+	const struct pkt unreach = { 4, SBX4, PEER4, 1, 0, 0, 3, &in };
+	const struct pkt unreach_other = { 4, SBX4, PEER4, 1, 0, 0, 3, &untracked };
+	const struct pkt in6 = { 6, PEER6, SBX6, 6, 50000, 22, SYN, NULL };
+	const struct pkt unreach6 = { 6, SBX6, PEER6, 58, 0, 0, 1, &in6 };
+	const struct pkt too_big6 = { 6, SBX6, PEER6, 58, 0, 0, 2, &in6 };
+	const struct pkt ping = { 4, PEER4, SBX4, 1, 0, 77, 8, NULL };
+	const struct pkt exceeded = { 4, SBX4, PEER4, 1, 0, 0, 11, &ping };
+
+	(void)state;
+	expect(&unreach, false, DEFAULT, "no datagram in (control)");
+	expect(&unreach6, false, DEFAULT, "no SYN in (control)");
+	expect(&exceeded, false, DEFAULT, "no echo request in (control)");
+	peer_sends(&in);
+	peer_sends(&in6);
+	peer_sends(&ping);
+	expect(&unreach, true, REPLY, "port unreachable about it");
+	expect(&unreach_other, false, DEFAULT, "port unreachable about another");
+	expect(&unreach6, true, REPLY, "unreachable about it");
+	expect(&too_big6, true, REPLY, "packet too big about it");
+	expect(&exceeded, true, REPLY, "time exceeded about an echo request");
+}
+
+/* A block rule drops a reply; the internet switch's off does not. */
+static void test_block_and_internet(void **state)
+{
+	const struct pkt syn = { 4, "203.0.113.66", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, "203.0.113.66", 6, 22, 50000, SYN | ACK, NULL };
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
+	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
+	const struct pkt other = { 4, SBX4, PEER4, 17, 53, 5354, 0, NULL };
+
+	(void)state;
+	peer_sends(&syn);
+	expect(&synack, false, VRNET_REASON_BLOCK_RULE, "to a blocked peer");
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect(&out, false, VRNET_REASON_INTERNET, "internet off, nothing in (control)");
+	peer_sends(&in);
+	expect(&out, true, REPLY, "internet off, the answer");
+	expect(&other, false, VRNET_REASON_INTERNET, "internet off, anything else");
+}
+
+/* An entry idle past its state's timeout no longer counts. */
+static void test_timeouts(void **state)
+{
+	const struct pkt syn = { 4, PEER4, SBX4, 6, 50000, 8080, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, PEER4, 6, 8080, 50000, SYN | ACK, NULL };
+	const struct pkt data = { 4, SBX4, PEER4, 6, 8080, 50000, ACK, NULL };
+	struct vrnet_flow_key key;
+	struct vrnet_conn c;
+	struct timespec now;
+
+	(void)state;
+	peer_sends(&syn);
+	assert_int_equal(bpf_map_get_next_key(dp.st.conns_fd, NULL, &key), 0);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &key, &c), 0);
+	assert_int_equal(c.state, VRNET_CONN_OPENING);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	c.seen_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec -
+		    VRNET_CONN_OPENING_NS - 1000000000ull;
+	assert_int_equal(bpf_map_update_elem(dp.st.conns_fd, &key, &c, BPF_EXIST), 0);
+	expect(&synack, false, DEFAULT, "a SYN 31 s old");
+	peer_sends(&syn);
+	expect(&synack, true, REPLY, "a new SYN");
+	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &key, &c), 0);
+	assert_int_equal(c.state, VRNET_CONN_ESTABLISHED);
+	c.seen_ns -= VRNET_CONN_OPENING_NS + 1000000000ull; /* 31 s idle: established stays */
+	assert_int_equal(bpf_map_update_elem(dp.st.conns_fd, &key, &c, BPF_EXIST), 0);
+	expect(&data, true, REPLY, "established, 31 s idle");
+	c.seen_ns -= VRNET_CONN_TCP_IDLE_NS;
+	assert_int_equal(bpf_map_update_elem(dp.st.conns_fd, &key, &c, BPF_EXIST), 0);
+	expect(&data, false, DEFAULT, "established, an hour idle");
+}
+
+/*
+ * The table is an LRU of VRNET_MAX_CONNS: connections opened after it is
+ * full push out the least recently used; their answers then meet the
+ * policy (fail closed).
+ */
+static void test_table_full(void **state)
+{
+	const struct pkt syn = { 4, PEER4, SBX4, 6, 50000, 8080, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, PEER4, 6, 8080, 50000, SYN | ACK, NULL };
+	enum { BATCH = 8192 };
+	static struct vrnet_flow_key keys[BATCH];
+	static struct vrnet_conn vals[BATCH];
+	struct timespec now;
+
+	(void)state;
+	peer_sends(&syn);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* more than the table holds of other connections, in batches */
+	for (uint32_t i = 0; i < VRNET_MAX_CONNS + BATCH; i += BATCH) {
+		__u32 n = BATCH;
+
+		for (uint32_t j = 0; j < BATCH; j++) {
+			uint32_t id = i + j;
+
+			memset(&keys[j], 0, sizeof(keys[j]));
+			keys[j].slot = 0xffff;
+			keys[j].family = 4;
+			keys[j].proto = 17;
+			memcpy(keys[j].saddr, &id, sizeof(id));
+			vals[j].state = VRNET_CONN_ESTABLISHED;
+			vals[j].seen_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+		}
+		assert_int_equal(bpf_map_update_batch(dp.st.conns_fd, keys, vals, &n, NULL), 0);
+	}
+	expect(&synack, false, DEFAULT, "pushed out of a full table");
+	peer_sends(&syn);
+	expect(&synack, true, REPLY, "opened again");
+}
+
+/* The device's connections go with it: the next device in the slot has none. */
+static void test_forget(void **state)
+{
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
+	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
+	__u32 slot;
+
+	(void)state;
+	peer_sends(&in);
+	expect(&out, true, REPLY, "before");
+	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
+	assert_int_equal(vr_conns_forget(&dp.st, slot), 0);
+	expect(&out, false, DEFAULT, "forgotten");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_tcp_v4, setup),
+		cmocka_unit_test_setup(test_tcp_v6, setup),
+		cmocka_unit_test_setup(test_udp, setup),
+		cmocka_unit_test_setup(test_echo, setup),
+		cmocka_unit_test_setup(test_icmp_errors, setup),
+		cmocka_unit_test_setup(test_block_and_internet, setup),
+		cmocka_unit_test_setup(test_timeouts, setup),
+		cmocka_unit_test_setup(test_table_full, setup),
+		cmocka_unit_test_setup(test_forget, setup),
+	};
+
+	return cmocka_run_group_tests_name("datapath connection tracking", tests, dp_group_setup,
+					   dp_group_teardown);
+}
