@@ -81,6 +81,17 @@ if "verdict" in r:
     plot("verdict", "Verdict cost vs policy size", "prefixes in the policy", "ns per packet",
          series)
 
+if "conntrack" in r:
+    md.append("## Connection tracking (BPF_PROG_TEST_RUN, ns per packet, hot)")
+    md.append("")
+    md.append("A reply is looked up only where the default would drop a packet: compare it with "
+              "a packet a rule allows, the default's drop (a lookup that misses) with a block "
+              "rule's, and the tc egress program with an empty one on the same frame.")
+    md.append("")
+    rows = [(e["case"], e["program"], fmt(float(e["ns_median"])),
+             f"{fmt(float(e['ns_min']))}–{fmt(float(e['ns_max']))}") for e in r["conntrack"]]
+    table(["case", "program", "ns (median)", "min–max"], rows)
+
 if "wire" in r:
     w = r["wire"]
     md.append("## Wire throughput (64-byte UDP, sandbox veth to host)")

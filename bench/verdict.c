@@ -16,8 +16,12 @@
  * Every figure is the median, minimum and maximum of several runs. The frames
  * carry no probe mark, so they are counted as real packets would be.
  *
+ * Then what connection tracking costs (bpf/conntrack.h), hot, beside the
+ * same program's figures without it and an empty program on tc egress.
+ *
  * Output: one JSON document on stdout; progress on stderr.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +39,7 @@
 #include <linux/bpf.h>
 #include "policy.h"
 #include "probe.h"
+#include "program.h"
 #include "state.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -332,14 +337,15 @@ static int apply_size(size_t prefixes)
 
 /* ---- measurements ---- */
 
-/* Runs @f @repeat times; @duration gets the kernel's average in ns. */
-static int run_frame(const struct frame *f, uint32_t repeat, int expect, uint32_t *duration)
+/* Runs @f @repeat times through @prog_fd; @duration gets the kernel's average in ns. */
+static int run_prog(int prog_fd, const struct frame *f, uint32_t repeat, int expect,
+		    uint32_t *duration)
 {
 	struct __sk_buff ctx = { .ifindex = BENCH_IFINDEX };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->data, .data_size_in = f->len,
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat);
 
-	if (bpf_prog_test_run_opts(st.prog_fd, &opts)) {
+	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
 		int ret = -errno;
 
 		fprintf(stderr, "verdict: BPF_PROG_TEST_RUN: %s\n", strerror(errno));
@@ -352,6 +358,12 @@ static int run_frame(const struct frame *f, uint32_t repeat, int expect, uint32_
 	}
 	*duration = opts.duration;
 	return 0;
+}
+
+/* Runs @f @repeat times through the filter. */
+static int run_frame(const struct frame *f, uint32_t repeat, int expect, uint32_t *duration)
+{
+	return run_prog(st.prog_fd, f, repeat, expect, duration);
 }
 
 /* Mean duration of @count single runs, cycling through the @nframes of @f. */
@@ -492,6 +504,135 @@ static int bench_size(const struct config *cfg, size_t prefixes, json_t *results
 	return ret;
 }
 
+/* ---- connection tracking (bpf/conntrack.h) ---- */
+
+#define TC_ACT_UNSPEC (-1)
+#define CT_SANDBOX "192.0.2.1"
+/* allow .1:443/tcp, block .2; events off */
+#define CT_POLICY                                                                     \
+	"{\"default\": \"deny\", \"allow\": [\"203.0.113.1:443/tcp\"], "           \
+	"\"block\": [\"203.0.113.2\"], \"log\": {\"rate\": 0}}"
+
+/* An IPv4 TCP frame @src:@sport -> @dst:@dport with @flags. */
+static void tcp_frame(const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		      uint8_t flags, struct frame *f)
+{
+	struct vr_probe probe = { .proto = VRNET_PROTO_TCP, .port = dport, .has_src = true };
+	uint8_t *tcp;
+
+	probe.src.family = probe.dst.family = 4;
+	inet_pton(AF_INET, src, probe.src.addr);
+	inet_pton(AF_INET, dst, probe.dst.addr);
+	f->len = (uint32_t)vr_probe_frame(&probe, f->data, sizeof(f->data));
+	tcp = f->data + 14 + 20;
+	tcp[0] = (uint8_t)(sport >> 8);
+	tcp[1] = (uint8_t)sport;
+	tcp[13] = flags;
+}
+
+/* The floor of the tc egress hook: a program that returns "no verdict" at once. */
+static int empty_program(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = TC_ACT_UNSPEC },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	return bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "vrbench_empty", "GPL", insns, 2, NULL);
+}
+
+struct ct_case {
+	const char *name, *program; /* program: "filter", "inbound" or "empty" */
+	const char *src, *dst;
+	uint16_t sport, dport;
+	uint8_t flags;
+	int expect;
+};
+
+/*
+ * What tracking costs per packet, beside the same program's figure without
+ * it in the same run: a reply against a packet a rule allows (the reply is
+ * looked up only where the default would drop), a drop by the default (one
+ * lookup that misses) against a drop by a block rule (none); on tc egress,
+ * the tracking program against an empty one.
+ */
+static const struct ct_case ct_cases[] = {
+	{ "allowed by a rule", "filter", CT_SANDBOX, "203.0.113.1", 40000, 443, 0x10, TC_ACT_OK },
+	{ "reply", "filter", CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x10, TC_ACT_OK },
+	{ "dropped by a block rule", "filter", CT_SANDBOX, "203.0.113.2", 40000, 443, 0x10,
+	  TC_ACT_SHOT },
+	{ "dropped by the default (no connection)", "filter", CT_SANDBOX, "203.0.113.3", 40000,
+	  443, 0x10, TC_ACT_SHOT },
+	{ "into the sandbox, empty program", "empty", "203.0.113.4", CT_SANDBOX, 50000, 8080, 0x10,
+	  TC_ACT_UNSPEC },
+	{ "into the sandbox, no connection", "inbound", "203.0.113.5", CT_SANDBOX, 50000, 8080,
+	  0x10, TC_ACT_UNSPEC },
+	{ "into the sandbox, a connection", "inbound", "203.0.113.4", CT_SANDBOX, 50000, 8080, 0x10,
+	  TC_ACT_UNSPEC },
+};
+
+static int bench_conntrack(const struct config *cfg, json_t *results)
+{
+	struct vr_policy p;
+	struct frame f;
+	char err[512] = "";
+	int inbound = -1, empty = empty_program(), ret;
+	uint32_t d;
+
+	ret = vr_policy_parse(CT_POLICY, strlen(CT_POLICY), "bench", &p, err, sizeof(err));
+	if (!ret) {
+		ret = vr_apply(&st, BENCH_IFINDEX, "lo", &p, NULL, NULL, err, sizeof(err));
+		vr_policy_free(&p);
+	}
+	if (!ret)
+		ret = vr_program_inbound_fd(&st, st.netns_cookie, &inbound);
+	if (!ret && empty < 0)
+		ret = -errno;
+	/* the connection the reply answers: the peer's SYN in, the sandbox's SYN-ACK out */
+	if (!ret) {
+		tcp_frame("203.0.113.4", CT_SANDBOX, 50000, 8080, 0x02, &f);
+		ret = run_prog(inbound, &f, 1, TC_ACT_UNSPEC, &d);
+	}
+	if (!ret) {
+		tcp_frame(CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x12, &f);
+		ret = run_frame(&f, 1, TC_ACT_OK, &d);
+	}
+	fprintf(stderr, "connection tracking (hot):\n");
+	for (size_t i = 0; !ret && i < ARRAY_SIZE(ct_cases); i++) {
+		const struct ct_case *c = &ct_cases[i];
+		int fd = !strcmp(c->program, "filter") ? st.prog_fd :
+			 !strcmp(c->program, "inbound") ? inbound : empty;
+		double v[MAX_RUNS];
+		struct stat3 s;
+		json_t *o;
+
+		tcp_frame(c->src, c->dst, c->sport, c->dport, c->flags, &f);
+		ret = run_prog(fd, &f, HOT_REPEAT / 100, c->expect, &d);
+		for (int r = 0; r < cfg->runs && !ret; r++) {
+			ret = run_prog(fd, &f, HOT_REPEAT, c->expect, &d);
+			v[r] = d;
+		}
+		if (ret)
+			break;
+		s = summarize(v, cfg->runs);
+		fprintf(stderr, "  %-40s %-7s %6.1f ns (%.1f-%.1f)\n", c->name, c->program,
+			s.median, s.min, s.max);
+		o = json_pack("{s:s, s:s, s:f, s:f, s:f}", "case", c->name, "program", c->program,
+			      "ns_median", s.median, "ns_min", s.min, "ns_max", s.max);
+		if (!o || json_array_append_new(results, o))
+			ret = -ENOMEM;
+	}
+	if (ret && *err)
+		fprintf(stderr, "verdict: connection tracking: %s\n", err);
+	if (inbound >= 0)
+		close(inbound);
+	if (empty >= 0)
+		close(empty);
+	if (vr_device_forget(&st, BENCH_IFINDEX) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
 /* ---- output ---- */
 
 static json_t *machine_json(void)
@@ -530,7 +671,7 @@ int main(int argc, char **argv)
 {
 	const struct config *cfg = &full_config;
 	struct stat3 overhead = { 0 };
-	json_t *doc, *results;
+	json_t *doc, *results, *conntrack;
 	double t0 = now_s();
 	int ret = 0;
 
@@ -555,16 +696,23 @@ int main(int argc, char **argv)
 	results = json_array();
 	if (!results)
 		return 1;
+	conntrack = json_array();
+	if (!conntrack)
+		return 1;
 	for (size_t i = 0; i < cfg->nsizes && !ret; i++)
 		ret = bench_size(cfg, cfg->sizes[i], results, &overhead);
+	if (!ret)
+		ret = bench_conntrack(cfg, conntrack);
 	cleanup();
 	if (ret) {
 		json_decref(results);
+		json_decref(conntrack);
 		return 1;
 	}
 
-	doc = json_pack("{s:o, s:o, s:f, s:i, s:I, s:s}", "machine", machine_json(),
-			"verdict", results, "timer_overhead_ns", overhead.median,
+	doc = json_pack("{s:o, s:o, s:o, s:f, s:i, s:I, s:s}", "machine", machine_json(),
+			"verdict", results, "conntrack", conntrack,
+			"timer_overhead_ns", overhead.median,
 			"hot_repeat", HOT_REPEAT, "runs", (json_int_t)cfg->runs,
 			"note", "ns per packet from BPF_PROG_TEST_RUN's duration; hot: one frame "
 			"repeated in the kernel; cold: distinct destinations, each run once, so "
