@@ -110,8 +110,22 @@ static __always_inline struct vrnet_conn *live_conn(const struct vrnet_flow_key 
 	return e;
 }
 
-/* tc egress: a packet the host sends into the sandbox (parsed into @pkt, @c at its transport). */
-static __always_inline void track_inbound(__u32 slot, const struct hdr_cursor *c,
+static __always_inline int is_unicast(const struct packet_info *pkt)
+{
+	if (pkt->family == 6)
+		return pkt->daddr[0] != 0xff;
+	return (pkt->daddr[0] & 0xf0) != 0xe0 && !(pkt->daddr[0] == 0xff && pkt->daddr[1] == 0xff &&
+						  pkt->daddr[2] == 0xff && pkt->daddr[3] == 0xff);
+}
+
+/*
+ * tc egress: a packet the host sends into the sandbox (parsed into @pkt, @c
+ * at its transport). Multicast and broadcast open nothing; nor do the DNS
+ * proxy's answers (@dns_proxy: the device's DNS goes to it): they answer
+ * what the sandbox asked, and would let it choose the peer.
+ */
+static __always_inline void track_inbound(__u32 slot, int dns_proxy,
+					  const struct hdr_cursor *c,
 					  const struct packet_info *pkt)
 {
 	struct vrnet_conn fresh = { .state = VRNET_CONN_OPENING };
@@ -121,7 +135,9 @@ static __always_inline void track_inbound(__u32 slot, const struct hdr_cursor *c
 	__u16 id;
 
 	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
-	    !is_tracked_proto(pkt->l4_proto))
+	    !is_tracked_proto(pkt->l4_proto) || !is_unicast(pkt))
+		return;
+	if (dns_proxy && pkt->l4_proto == IPPROTO_UDP && pkt->sport == VRNET_DNS_PORT)
 		return;
 	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
 		if (!is_echo_request(pkt) || echo_id(c, &id))
@@ -156,7 +172,26 @@ static __always_inline void track_inbound(__u32 slot, const struct hdr_cursor *c
 		e->state = VRNET_CONN_CLOSING;
 }
 
-/* The quoted packet of an ICMP error (@c at the error): the connection it is about. */
+static __always_inline int same_addr(const __u8 *a, const __u8 *b, __u8 family)
+{
+	__u64 a1, a2, b1, b2;
+
+	if (family == 4)
+		return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+	__builtin_memcpy(&a1, a, 8);
+	__builtin_memcpy(&a2, a + 8, 8);
+	__builtin_memcpy(&b1, b, 8);
+	__builtin_memcpy(&b2, b + 8, 8);
+	return a1 == b1 && a2 == b2;
+}
+
+/*
+ * The quoted packet of an ICMP error (@c at the error): the connection it is
+ * about. The quote is read within the error's datagram only; it must be the
+ * peer's packet to the sandbox, the first fragment of its datagram if one,
+ * and the error must go back to that peer from that address of the sandbox:
+ * an error about one connection is no way to reach anyone else.
+ */
 static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *c,
 					   const struct packet_info *pkt,
 					   struct vrnet_flow_key *k)
@@ -168,6 +203,8 @@ static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *
 
 	if (pkt->family == 4) {
 		if ((void *)(ip + 20) > c->end || (ip[0] >> 4) != 4)
+			return -1;
+		if ((ip[6] & 0x1f) || ip[7]) /* a later fragment: no ports to read */
 			return -1;
 		hdr_len = (ip[0] & 0x0f) * 4;
 		q.l4_proto = ip[9];
@@ -181,7 +218,10 @@ static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *
 		__builtin_memcpy(q.saddr, ip + 8, 16);
 		__builtin_memcpy(q.daddr, ip + 24, 16);
 	}
-	if (hdr_len < 20 || hdr_len > 60)
+	if (hdr_len < 20 || hdr_len > 60 || ICMP_ERROR_QUOTE + hdr_len + 8 > pkt->l4_len)
+		return -1;
+	if (!same_addr(q.saddr, pkt->daddr, pkt->family) ||
+	    !same_addr(q.daddr, pkt->saddr, pkt->family))
 		return -1;
 	ports = (const void *)(ip + hdr_len);
 	if ((void *)(ports + 4) > c->end)

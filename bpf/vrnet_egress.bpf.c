@@ -30,6 +30,19 @@
 
 #include "dns.h"
 
+/* Under internet off: a reply no block rule drops (as the policy would judge it). */
+static __always_inline int reply_unblocked(const struct vrnet_record *dev,
+					   const struct hdr_cursor *c,
+					   const struct packet_info *pkt)
+{
+	struct verdict pv = { .action = VRNET_ACTION_DENY };
+
+	if (pkt->fragment == VRNET_LATER_FRAGMENT)
+		return 0;
+	evaluate_policy(dev, pkt, &pv);
+	return pv.reason != VRNET_REASON_BLOCK_RULE && is_reply(dev->slot, c, pkt);
+}
+
 /* @probe_read: how offload metadata is read (offload.h); a constant */
 static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 {
@@ -131,7 +144,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 								VRNET_ACTION_DENY;
 		v.reason = VRNET_REASON_INTERNET;
 		/* off cuts what the sandbox starts, not its answers to connections into it */
-		if (v.action == VRNET_ACTION_DENY && is_reply(dev->slot, &cur, &pkt)) {
+		if (v.action == VRNET_ACTION_DENY && reply_unblocked(dev, &cur, &pkt)) {
 			v.action = VRNET_ACTION_ALLOW;
 			v.reason = VRNET_REASON_REPLY;
 		}
@@ -213,7 +226,7 @@ int vrnet_inbound(struct __sk_buff *skb)
 	else
 		return TC_ACT_UNSPEC;
 	if (ret >= 0)
-		track_inbound(dev->slot, &cur, &pkt);
+		track_inbound(dev->slot, dev->dns_proxy, &cur, &pkt);
 	return TC_ACT_UNSPEC;
 }
 

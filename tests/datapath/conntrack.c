@@ -88,7 +88,9 @@ static size_t datagram(const struct pkt *p, uint8_t *out)
 	return ip + l4;
 }
 
-static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
+/* Runs the frame of @p through @prog_fd, @patch (if any) applied to its datagram first. */
+static struct vr_verdict run_patched(int prog_fd, const struct pkt *p,
+				     void (*patch)(uint8_t *dgram))
 {
 	struct dp_frame f = { 0 };
 	struct vr_verdict v;
@@ -97,8 +99,15 @@ static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
 	dp_eth(&f, p->family == 4 ? 0x0800 : 0x86dd);
 	d = dp_put(&f, 0);
 	f.len += datagram(p, d);
+	if (patch)
+		patch(d);
 	assert_int_equal(vr_probe_run(prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
 	return v;
+}
+
+static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
+{
+	return run_patched(prog_fd, p, NULL);
 }
 
 static int inbound_fd = -1;
@@ -259,6 +268,72 @@ static void test_icmp_errors(void **state)
 	expect(&exceeded, true, REPLY, "time exceeded about an echo request");
 }
 
+static void quote_past_datagram(uint8_t *d)
+{
+	dp_put16(d + 2, DP_IP4_LEN + 8); /* the datagram ends after the ICMP header */
+}
+
+static void quote_later_fragment(uint8_t *d)
+{
+	dp_put16(d + DP_IP4_LEN + 8 + 6, 185); /* the quoted header's fragment offset */
+}
+
+static size_t conns_count(void)
+{
+	struct vrnet_flow_key key, *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(dp.st.conns_fd, prev, &key)) {
+		n++;
+		prev = &key;
+	}
+	return n;
+}
+
+/*
+ * An ICMP error is about one connection: it goes back to that peer, from
+ * that address, quoting a first fragment, within its own datagram.
+ */
+static void test_icmp_error_elsewhere(void **state)
+{
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 9999, 0, NULL };
+	const struct pkt to_peer = { 4, SBX4, PEER4, 1, 0, 0, 3, &in };
+	const struct pkt elsewhere = { 4, SBX4, "198.51.100.99", 1, 0, 0, 3, &in };
+	const struct pkt in6 = { 6, PEER6, SBX6, 17, 5353, 9999, 0, NULL };
+	const struct pkt elsewhere6 = { 6, SBX6, "2001:db8:99::99", 58, 0, 0, 1, &in6 };
+	struct vr_verdict v;
+
+	(void)state;
+	peer_sends(&in);
+	peer_sends(&in6);
+	expect(&to_peer, true, REPLY, "the error to the peer (control)");
+	expect(&elsewhere, false, DEFAULT, "the same error to another address");
+	expect(&elsewhere6, false, DEFAULT, "the same error to another address");
+	v = run_patched(dp.st.prog_fd, &to_peer, quote_past_datagram);
+	assert_false(v.allow);
+	v = run_patched(dp.st.prog_fd, &to_peer, quote_later_fragment);
+	assert_false(v.allow);
+}
+
+/* What the sandbox makes the host send opens nothing: the DNS proxy's answers, multicast. */
+static void test_opens_nothing(void **state)
+{
+	const struct pkt answer = { 4, "198.51.100.9", SBX4, 17, 53, 40000, 0, NULL };
+	const struct pkt mdns = { 4, PEER4, "224.0.0.251", 17, 5353, 5353, 0, NULL };
+	const struct pkt mcast6 = { 6, PEER6, "ff02::fb", 17, 5353, 5353, 0, NULL };
+
+	(void)state;
+	peer_sends(&answer);
+	assert_int_equal(conns_count(), 1); /* the control: without the proxy it opens */
+	forget_conns();
+	assert_int_equal(dp_apply("{\"default\": \"deny\", \"dns_proxy\": true}"), 0);
+	peer_sends(&answer);
+	assert_int_equal(conns_count(), 0);
+	peer_sends(&mdns);
+	peer_sends(&mcast6);
+	assert_int_equal(conns_count(), 0);
+}
+
 /* A block rule drops a reply; the internet switch's off does not. */
 static void test_block_and_internet(void **state)
 {
@@ -272,6 +347,7 @@ static void test_block_and_internet(void **state)
 	peer_sends(&syn);
 	expect(&synack, false, VRNET_REASON_BLOCK_RULE, "to a blocked peer");
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect(&synack, false, VRNET_REASON_INTERNET, "internet off, to a blocked peer");
 	expect(&out, false, VRNET_REASON_INTERNET, "internet off, nothing in (control)");
 	peer_sends(&in);
 	expect(&out, true, REPLY, "internet off, the answer");
@@ -372,6 +448,8 @@ int main(void)
 		cmocka_unit_test_setup(test_udp, setup),
 		cmocka_unit_test_setup(test_echo, setup),
 		cmocka_unit_test_setup(test_icmp_errors, setup),
+		cmocka_unit_test_setup(test_icmp_error_elsewhere, setup),
+		cmocka_unit_test_setup(test_opens_nothing, setup),
 		cmocka_unit_test_setup(test_block_and_internet, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
