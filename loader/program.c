@@ -69,24 +69,25 @@ static int pin_side_program(struct vr_state *st, const char *prefix, __u64 cooki
 	return ret;
 }
 
-int vr_program_dns_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+/* An fd of the program pinned as "@prefix_<cookie>". */
+static int pinned_fd(struct vr_state *st, const char *prefix, __u64 cookie, int *fd)
 {
 	char path[4200];
-	int ret = pin_path_of(st, VRNET_DNS_PROG_PIN, netns_cookie, path, sizeof(path));
+	int ret = pin_path_of(st, prefix, cookie, path, sizeof(path));
 
 	if (!ret && (*fd = bpf_obj_get(path)) < 0)
 		ret = -errno;
 	return ret;
 }
 
+int vr_program_dns_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+{
+	return pinned_fd(st, VRNET_DNS_PROG_PIN, netns_cookie, fd);
+}
+
 int vr_program_inbound_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 {
-	char path[4200];
-	int ret = pin_path_of(st, VRNET_INBOUND_PROG_PIN, netns_cookie, path, sizeof(path));
-
-	if (!ret && (*fd = bpf_obj_get(path)) < 0)
-		ret = -errno;
-	return ret;
+	return pinned_fd(st, VRNET_INBOUND_PROG_PIN, netns_cookie, fd);
 }
 
 /*
@@ -230,12 +231,7 @@ int vr_program_info(struct vr_state *st, __u64 netns_cookie, struct vr_program_i
 
 int vr_program_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 {
-	char path[4200];
-	int ret = prog_pin_path(st, netns_cookie, path, sizeof(path));
-
-	if (!ret && (*fd = bpf_obj_get(path)) < 0)
-		ret = -errno;
-	return ret;
+	return pinned_fd(st, VRNET_PROG_PIN, netns_cookie, fd);
 }
 
 int vr_program_open(struct vr_state *st, char *err, size_t errlen)

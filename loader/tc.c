@@ -216,20 +216,27 @@ int vr_hook_is_attached(int ifindex, unsigned int prog_id)
 	return tc_is_attached(ifindex, prog_id);
 }
 
-int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc)
+/* Detaches the tcx link pinned at @link_pin now (not when its last reference goes) and unpins it. */
+static int tcx_unlink(const char *link_pin)
 {
 	int fd = bpf_obj_get(link_pin), ret = 0;
 
-	vr_hook_forget_move(link_pin); /* a new link a killed move left pinned aside */
+	if (fd < 0)
+		return 0; /* none: a clsact attach */
+	if (bpf_link_detach(fd) && errno != ENOLINK)
+		ret = -errno;
+	close(fd);
+	if (!ret && unlink(link_pin) && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}
 
-	if (fd >= 0) {
-		/* detached now, not when the last reference goes */
-		if (bpf_link_detach(fd) && errno != ENOLINK)
-			ret = -errno;
-		close(fd);
-		if (!ret && unlink(link_pin) && errno != ENOENT)
-			ret = -errno;
-	}
+int vr_hook_detach(int ifindex, const char *link_pin, bool destroy_qdisc)
+{
+	int ret;
+
+	vr_hook_forget_move(link_pin); /* a new link a killed move left pinned aside */
+	ret = tcx_unlink(link_pin);
 	return ret ? ret : tc_detach(ifindex, destroy_qdisc);
 }
 
@@ -253,17 +260,10 @@ int vr_hook_detach_inbound(int ifindex, const char *link_pin)
 {
 	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_EGRESS);
 	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = VR_TC_HANDLE, .priority = VR_TC_PRIORITY);
-	int fd = bpf_obj_get(link_pin), ret = 0;
+	int ret = tcx_unlink(link_pin);
 
-	if (fd >= 0) {
-		if (bpf_link_detach(fd) && errno != ENOLINK)
-			ret = -errno;
-		close(fd);
-		if (!ret && unlink(link_pin) && errno != ENOENT)
-			ret = -errno;
-		return ret;
-	}
-	ret = bpf_tc_detach(&hook, &opts);
+	if (!ret)
+		ret = bpf_tc_detach(&hook, &opts);
 	return ret && ret != -ENOENT && ret != -EINVAL ? ret : 0;
 }
 

@@ -13,12 +13,7 @@ set -u
 # shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
 vr_init
 
-if [ "${1:-veth}" = tap ]; then
-	vr_tap_sandbox
-	vr_start_relay
-else
-	vr_veth_sandbox
-fi
+vr_sandbox "${1:-veth}" # conntrack_tap.sh: behind a tap
 vr_write_helpers
 dev=$VR_DEV net=$VR_NET
 sbx4=10.231.$net.2 sbx6=fd00:231:$net::2 host4=10.231.$net.1

@@ -313,6 +313,21 @@ vr_tap_sandbox() {
 	vr_sandbox_addresses "$VR_SBX" vrgA
 }
 
+# vr_sandbox veth|tap: a sandbox behind a veth, or behind a tap with the relay
+# writing what it sends as a VMM does. VR_PEER: its interface in VR_SBX.
+VR_PEER=''
+# shellcheck disable=SC2034 # VR_PEER is for the suites
+vr_sandbox() {
+	if [ "$1" = tap ]; then
+		vr_tap_sandbox
+		vr_start_relay
+		VR_PEER=vrgA
+	else
+		vr_veth_sandbox
+		VR_PEER=vrs$VR_ID
+	fi
+}
+
 VR_RELAY_PID=''
 vr_start_relay() {
 	"$VRNET_TOOLS/taprelay" "$VR_DEV" "$VR_SBX" vrgB vrgA 120 2>>"$VR_TMP/relay.log" &

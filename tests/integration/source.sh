@@ -15,15 +15,8 @@ set -u
 # shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
 vr_init
 
-# source_tap.sh runs it behind a tap, the relay writing what the sandbox sends as a VMM does
-if [ "${1:-veth}" = tap ]; then
-	vr_tap_sandbox
-	vr_start_relay
-	peer=vrgA
-else
-	vr_veth_sandbox
-	peer=vrs$VR_ID
-fi
+vr_sandbox "${1:-veth}" # source_tap.sh: behind a tap
+peer=$VR_PEER
 vr_write_helpers
 VR_CAPTURE_SECONDS=1 # the frames go at once, and there are many rounds
 dev=$VR_DEV net=$VR_NET
