@@ -258,6 +258,14 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
 	    !is_tracked_proto(pkt->l4_proto))
 		return 0;
+	/*
+	 * A TCP reply carries an ACK or is a RST: a blocked flood of new
+	 * connections (SYNs) costs no lookup.
+	 */
+	if (pkt->l4_proto == IPPROTO_TCP &&
+	    (!(flags & (TCP_FLAG_ACK | TCP_FLAG_RST)) ||
+	     (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN))
+		return 0;
 	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
 		if (is_icmp_error(pkt)) {
 			now = bpf_ktime_get_ns();
@@ -269,16 +277,17 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	} else {
 		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
 	}
-	now = bpf_ktime_get_ns();
-	e = live_conn(&k, now);
+	/* the clock only for a hit: a miss is what a blocked flood costs */
+	e = bpf_map_lookup_elem(&vrnet_conns, &k);
 	if (!e)
 		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - e->seen_ns > conn_timeout(k.proto, e->state))
+		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP) {
-		/* to a SYN only a SYN-ACK or a RST; no SYN of its own ever */
+		/* to a SYN only a SYN-ACK or a RST */
 		if (e->state == VRNET_CONN_OPENING && !(flags & TCP_FLAG_RST) &&
 		    (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != (TCP_FLAG_SYN | TCP_FLAG_ACK))
-			return 0;
-		if ((flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN)
 			return 0;
 		if (flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
 			e->state = VRNET_CONN_CLOSING;
