@@ -54,7 +54,7 @@ for bin in "$build"/tests/unit_* "$build"/tests/dp_* \
 	count_cmocka "$name" "$log" "$rc"
 done
 
-# fuzz targets: FUZZ_SECONDS (default 20) each over a copy of its corpus
+# fuzz targets: FUZZ_SECONDS (default 10) each over a copy of its corpus
 for bin in "$build"/tests/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=${bin##*/}
@@ -62,7 +62,7 @@ for bin in "$build"/tests/fuzz_*; do
 	echo "=== $name"
 	corpus=$(mktemp -d "$logdir/corpus.XXXXXX")
 	cp tests/fuzz/corpus/"${name#fuzz_}"/* "$corpus"/
-	"$bin" -max_total_time="${FUZZ_SECONDS:-20}" -rss_limit_mb=1024 \
+	"$bin" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=1024 \
 		-artifact_prefix="$build/$name-" "$corpus" \
 		>"$logdir/$name.log" 2>&1
 	rc=$?
