@@ -100,14 +100,19 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
 	return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
 }
 
-/* The live entry of @k, or NULL (none, or idle past its timeout). */
-static __always_inline struct vrnet_conn *live_conn(const struct vrnet_flow_key *k, __u64 now)
+/*
+ * The live entry of @k, or NULL (none, or idle past its timeout); @now gets
+ * the clock, read only for an entry found: a miss is what a blocked flood
+ * costs.
+ */
+static __always_inline struct vrnet_conn *live_conn(const struct vrnet_flow_key *k, __u64 *now)
 {
 	struct vrnet_conn *e = bpf_map_lookup_elem(&vrnet_conns, k);
 
-	if (!e || now - e->seen_ns > conn_timeout(k->proto, e->state))
+	if (!e)
 		return NULL;
-	return e;
+	*now = bpf_ktime_get_ns();
+	return *now - e->seen_ns > conn_timeout(k->proto, e->state) ? NULL : e;
 }
 
 static __always_inline int is_unicast(const struct packet_info *pkt)
@@ -153,18 +158,19 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    !(pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)))
 		return;
-	now = bpf_ktime_get_ns();
-	fresh.seen_ns = now;
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
+		fresh.seen_ns = bpf_ktime_get_ns();
 		bpf_map_update_elem(&vrnet_conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
 		return;
 	}
-	e = live_conn(&k, now);
+	e = live_conn(&k, &now);
 	if (!e) {
 		/* only a SYN opens TCP; UDP and echo open with any packet */
-		if (pkt->l4_proto != IPPROTO_TCP)
+		if (pkt->l4_proto != IPPROTO_TCP) {
+			fresh.seen_ns = bpf_ktime_get_ns();
 			bpf_map_update_elem(&vrnet_conns, &k, &fresh, BPF_ANY);
+		}
 		return;
 	}
 	e->seen_ns = now;
@@ -267,22 +273,16 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	     (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN))
 		return 0;
 	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
-		if (is_icmp_error(pkt)) {
-			now = bpf_ktime_get_ns();
-			return !quoted_conn_key(slot, c, pkt, &k) && live_conn(&k, now);
-		}
+		if (is_icmp_error(pkt))
+			return !quoted_conn_key(slot, c, pkt, &k) && live_conn(&k, &now);
 		if (!is_echo_reply(pkt) || echo_id(c, &id))
 			return 0;
 		conn_key(slot, pkt, id, id, 1, &k);
 	} else {
 		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
 	}
-	/* the clock only for a hit: a miss is what a blocked flood costs */
-	e = bpf_map_lookup_elem(&vrnet_conns, &k);
+	e = live_conn(&k, &now);
 	if (!e)
-		return 0;
-	now = bpf_ktime_get_ns();
-	if (now - e->seen_ns > conn_timeout(k.proto, e->state))
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP) {
 		/* to a SYN only a SYN-ACK or a RST */

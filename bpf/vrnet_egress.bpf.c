@@ -30,17 +30,21 @@
 
 #include "dns.h"
 
-/* Under internet off: a reply no block rule drops (as the policy would judge it). */
+/*
+ * Under internet off: a reply no block rule drops. The policy is read only
+ * for a reply (a dropped flood costs what is_reply() costs); a blocked one
+ * has moved its connection on, which lets nothing through.
+ */
 static __always_inline int reply_unblocked(const struct vrnet_record *dev,
 					   const struct hdr_cursor *c,
 					   const struct packet_info *pkt)
 {
 	struct verdict pv = { .action = VRNET_ACTION_DENY };
 
-	if (pkt->fragment == VRNET_LATER_FRAGMENT)
+	if (!is_reply(dev->slot, c, pkt))
 		return 0;
 	evaluate_policy(dev, pkt, &pv);
-	return pv.reason != VRNET_REASON_BLOCK_RULE && is_reply(dev->slot, c, pkt);
+	return pv.reason != VRNET_REASON_BLOCK_RULE;
 }
 
 /* @probe_read: how offload metadata is read (offload.h); a constant */

@@ -10,9 +10,15 @@
 #include "devices.h"
 #include "rule.h"
 
+static bool same_prefix(const struct vrnet_bound_prefix *a, const struct vrnet_bound_prefix *b)
+{
+	return a->family == b->family && a->prefixlen == b->prefixlen &&
+	       !memcmp(a->addr, b->addr, 16);
+}
+
 int vr_binding_add_address(struct vr_binding *b, const char *text, char *err, size_t errlen)
 {
-	struct vrnet_bound_prefix *p;
+	struct vrnet_bound_prefix p = { 0 };
 	struct vr_rule r;
 
 	if (vr_rule_parse(text, &r, err, errlen))
@@ -26,19 +32,17 @@ int vr_binding_add_address(struct vr_binding *b, const char *text, char *err, si
 			 text);
 		return -EINVAL;
 	}
+	p.family = r.family;
+	p.prefixlen = r.prefixlen;
+	memcpy(p.addr, r.addr, 16);
 	for (size_t i = 0; i < b->count; i++)
-		if (b->prefixes[i].family == r.family && b->prefixes[i].prefixlen == r.prefixlen &&
-		    !memcmp(b->prefixes[i].addr, r.addr, 16))
+		if (same_prefix(&b->prefixes[i], &p))
 			return 0;
 	if (b->count == VRNET_MAX_BOUND_ADDRS) {
 		snprintf(err, errlen, "at most %d --address per device", VRNET_MAX_BOUND_ADDRS);
 		return -EINVAL;
 	}
-	p = &b->prefixes[b->count++];
-	memset(p, 0, sizeof(*p));
-	p->family = r.family;
-	p->prefixlen = r.prefixlen;
-	memcpy(p->addr, r.addr, 16);
+	b->prefixes[b->count++] = p;
 	return 0;
 }
 
@@ -76,12 +80,6 @@ void vr_binding_link_local(const __u8 *mac, __u8 *addr)
 	addr[13] = mac[3];
 	addr[14] = mac[4];
 	addr[15] = mac[5];
-}
-
-static bool same_prefix(const struct vrnet_bound_prefix *a, const struct vrnet_bound_prefix *b)
-{
-	return a->family == b->family && a->prefixlen == b->prefixlen &&
-	       !memcmp(a->addr, b->addr, 16);
 }
 
 static bool note_has(const struct vrnet_binding_note *n, const struct vrnet_bound_prefix *p)

@@ -236,8 +236,7 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 	    d->dp.rules && d->dp.dev.policy_id == e->policy_id)
 		vr_rule_record_text(&d->dp, e->rule_id, rule, sizeof(rule));
 	tcp_flags_text(e->l4_proto == 6 ? e->tcp_flags : 0, flags, sizeof(flags));
-	snprintf(smac, sizeof(smac), "%02x:%02x:%02x:%02x:%02x:%02x", e->smac[0], e->smac[1],
-		 e->smac[2], e->smac[3], e->smac[4], e->smac[5]);
+	vr_mac_format(e->smac, smac, sizeof(smac));
 
 	if (c->o->json) {
 		json_t *obj = json_pack("{s:s,s:s,s:s,s:i,s:s,s:s,s:i,s:i,s:I}", "type", "event",

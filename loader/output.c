@@ -14,6 +14,12 @@ static const char *const list_names[] = {
 	[VRNET_LIST_DNS] = "dns",
 };
 
+void vr_mac_format(const __u8 *mac, char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+		 mac[5]);
+}
+
 const char *vr_internet_name(int internet)
 {
 	return internet == VRNET_INTERNET_OFF ? "off" :
@@ -181,10 +187,7 @@ static json_t *source_json(struct vr_state *st, const struct vr_device *d)
 	}
 	json_object_set_new(obj, "addresses", addrs);
 	if (d->binding & VRNET_BIND_MAC) {
-		const __u8 *m = d->bound_mac;
-
-		snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
-			 m[3], m[4], m[5]);
+		vr_mac_format(d->bound_mac, text, sizeof(text));
 		json_object_set_new(obj, "mac", json_string(text));
 	}
 	json_object_set_new(obj, "dhcp", json_boolean(d->binding & VRNET_BIND_DHCP));
