@@ -300,4 +300,19 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	return 1;
 }
 
+/*
+ * is_reply() for the sandbox's packet whose transport header is @l4_off
+ * bytes in. A global function, verified once: inlined, the verifier walked
+ * it again for every parsing path that reaches it.
+ */
+__noinline int vrnet_is_reply(struct __sk_buff *skb, __u32 slot, const struct packet_info *pkt,
+			      __u32 l4_off)
+{
+	struct hdr_cursor c;
+
+	if (!pkt || cursor_at(skb, l4_off, &c))
+		return 0;
+	return is_reply(slot, &c, pkt);
+}
+
 #endif

@@ -142,4 +142,19 @@ static __always_inline int is_link_exempt(const struct hdr_cursor *c,
 	return is_neighbour_discovery(c, pkt, slot) || is_multicast_listener(c, pkt);
 }
 
+/*
+ * is_link_exempt() for the packet whose transport header is @l4_off bytes
+ * in. A global function, verified once (the policy path and source binding
+ * both ask).
+ */
+__noinline int vrnet_link_exempt(struct __sk_buff *skb, const struct packet_info *pkt,
+				 __u32 slot, __u32 l4_off)
+{
+	struct hdr_cursor c;
+
+	if (!pkt || cursor_at(skb, l4_off, &c))
+		return 0;
+	return is_link_exempt(&c, pkt, slot);
+}
+
 #endif

@@ -79,6 +79,25 @@ static __noinline void pull_headers(struct __sk_buff *skb)
 		bpf_skb_pull_data(skb, len < VRNET_PULL_LEN ? len : VRNET_PULL_LEN);
 }
 
+/*
+ * A cursor @off bytes into the packet, for a global function: those get the
+ * offset of a header, never a packet pointer. Headers parse_ipv6() accepts
+ * (VRNET_MAX_IPV6_EXT_HDRS of at most 2 KiB) end within
+ * VRNET_MAX_HEADERS_OFF; the bound leaves the verifier room for the fixed
+ * offsets read after it. -1 past it.
+ */
+#define VRNET_MAX_HEADERS_OFF 0x7fff
+static __always_inline int cursor_at(struct __sk_buff *skb, __u32 off, struct hdr_cursor *c)
+{
+	if (off > VRNET_MAX_HEADERS_OFF)
+		return -1;
+	/* the mask stays: clang may not rebuild the pointer from the unchecked offset */
+	barrier_var(off);
+	c->pos = (void *)(long)skb->data + (off & VRNET_MAX_HEADERS_OFF);
+	c->end = (void *)(long)skb->data_end;
+	return 0;
+}
+
 /* Returns the ethertype in network byte order, or -1 if truncated. */
 static __always_inline int parse_ethhdr(struct hdr_cursor *c)
 {

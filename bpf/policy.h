@@ -244,32 +244,36 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 
 /*
  * The device's base policy, then its overlay of edits: the rules of both are
- * one union, so a block in either drops, else an allow in either passes.
+ * one union, so a block in either drops, else an allow in either passes. A
+ * global function, verified once, not once per path of the caller.
  */
-static __always_inline void evaluate_policy(const struct vrnet_record *dev,
-					    const struct packet_info *pkt,
-					    struct verdict *v)
+__noinline int vrnet_evaluate_policy(const struct vrnet_record *dev,
+				     const struct packet_info *pkt, struct verdict *v)
 {
-	__u8 proto = rule_proto_of(pkt);
+	__u8 proto;
 	__u32 v4;
 
+	if (!dev || !pkt || !v)
+		return 0;
+	proto = rule_proto_of(pkt);
 	v->action = dev->default_action;
 	v->reason = VRNET_REASON_DEFAULT;
 	v->rule_id = 0;
 	if (vrnet_scan_policy(dev->policy_id, pkt, proto, v))
-		return;
+		return 0;
 	if (dev->overlay_id && vrnet_scan_policy(dev->overlay_id, pkt, proto, v))
-		return;
+		return 0;
 	/* most IPv6 packets skip this: no IPv4 address inside */
 	if (pkt->family == 6 && embedded_ipv4(pkt->daddr, (__u8 *)&v4)) {
 		if (vrnet_blocked_as_ipv4(dev->policy_id, pkt, v4, proto, v))
-			return;
+			return 0;
 		if (dev->overlay_id && vrnet_blocked_as_ipv4(dev->overlay_id, pkt, v4, proto, v))
-			return;
+			return 0;
 	}
 	/* no block rule: an address a DNS answer opened passes like an allow rule */
 	if (dev->dns_proxy && v->reason != VRNET_REASON_ALLOW_RULE)
 		dns_address_allows(dev, pkt, proto, v);
+	return 0;
 }
 
 #endif

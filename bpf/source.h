@@ -167,8 +167,8 @@ static __always_inline int nd_claims_ok(const struct vrnet_record *dev,
  * From :: only what an interface without an address sends, in the shapes
  * link traffic is exempt in: DAD, RS, MLD reports and done messages.
  */
-static __always_inline int unspecified_ok(const struct hdr_cursor *c,
-					  const struct packet_info *pkt, __u32 slot)
+static __always_inline int unspecified_ok(struct __sk_buff *skb, const struct packet_info *pkt,
+					  __u32 slot, __u32 l4_off)
 {
 	if (pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)
 		return 0;
@@ -176,7 +176,7 @@ static __always_inline int unspecified_ok(const struct hdr_cursor *c,
 	    pkt->icmp_type != ICMPV6_MLD_REPORT && pkt->icmp_type != ICMPV6_MLD_DONE &&
 	    pkt->icmp_type != ICMPV6_MLD2_REPORT)
 		return 0;
-	return is_link_exempt(c, pkt, slot);
+	return vrnet_link_exempt(skb, pkt, slot, l4_off);
 }
 
 /* An IGMPv3 report of an interface that has no address yet (RFC 3376, 4.2.13). */
@@ -189,26 +189,35 @@ static __always_inline int is_unaddressed_igmp(const struct packet_info *pkt)
 	       dst == bpf_htonl(IGMPV3_ALL_ROUTERS);
 }
 
-/* Whether the IP packet parsed into @pkt (@c at its transport header) is the sandbox's own. */
-static __always_inline int ip_source_ok(struct __sk_buff *skb, const struct vrnet_record *dev,
-					const struct ethhdr *eth, const struct hdr_cursor *c,
-					const struct packet_info *pkt, __u32 l4_off)
+/*
+ * Whether the IP packet parsed into @pkt, its transport header @l4_off bytes
+ * in, is the sandbox's own. A global function, verified once, not once per
+ * parsing path before it.
+ */
+__noinline int vrnet_ip_source_ok(struct __sk_buff *skb, const struct vrnet_record *dev,
+				  const struct packet_info *pkt, __u32 l4_off)
 {
+	const struct ethhdr *eth = (void *)(long)skb->data;
+	struct hdr_cursor c;
 	int from_unspecified;
 
+	if (!dev || !pkt)
+		return 0;
 	if (!dev->binding)
 		return 1;
+	if ((void *)(eth + 1) > (void *)(long)skb->data_end || cursor_at(skb, l4_off, &c))
+		return 0;
 	if (pkt->family == 4)
 		return is_bound4(dev->slot, pkt->saddr) ||
 		       (is_zero4(pkt->saddr) && (is_unaddressed_igmp(pkt) ||
 						 is_dhcp_broadcast(skb, dev, eth, pkt, l4_off)));
 	from_unspecified = is_zero16(pkt->saddr);
-	if (from_unspecified ? !unspecified_ok(c, pkt, dev->slot) :
+	if (from_unspecified ? !unspecified_ok(skb, pkt, dev->slot, l4_off) :
 			       !is_bound6(dev->slot, pkt->saddr))
 		return 0;
 	if (pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)
 		return 1;
-	return nd_claims_ok(dev, eth, c, pkt, from_unspecified);
+	return nd_claims_ok(dev, eth, &c, pkt, from_unspecified);
 }
 
 #endif

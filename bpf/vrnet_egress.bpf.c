@@ -35,15 +35,15 @@
  * for a reply (a dropped flood costs what is_reply() costs); a blocked one
  * has moved its connection on, which lets nothing through.
  */
-static __always_inline int reply_unblocked(const struct vrnet_record *dev,
-					   const struct hdr_cursor *c,
-					   const struct packet_info *pkt)
+static __always_inline int reply_unblocked(struct __sk_buff *skb,
+					   const struct vrnet_record *dev,
+					   const struct packet_info *pkt, __u32 l4_off)
 {
 	struct verdict pv = { .action = VRNET_ACTION_DENY };
 
-	if (!is_reply(dev->slot, c, pkt))
+	if (!vrnet_is_reply(skb, dev->slot, pkt, l4_off))
 		return 0;
-	evaluate_policy(dev, pkt, &pv);
+	vrnet_evaluate_policy(dev, pkt, &pv);
 	return pv.reason != VRNET_REASON_BLOCK_RULE;
 }
 
@@ -119,7 +119,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.reason = VRNET_REASON_OFFLOAD;
 		goto out;
 	}
-	if (!ip_source_ok(skb, dev, eth, &cur, &pkt, l4_off)) {
+	if (!vrnet_ip_source_ok(skb, dev, &pkt, l4_off)) {
 		v.reason = VRNET_REASON_SPOOFED;
 		goto out;
 	}
@@ -137,7 +137,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.reason = VRNET_REASON_DNS;
 		goto out;
 	}
-	if (is_link_exempt(&cur, &pkt, dev->slot)) {
+	if (vrnet_link_exempt(skb, &pkt, dev->slot, l4_off)) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_LINK_LOCAL;
 		goto out;
@@ -148,7 +148,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 								VRNET_ACTION_DENY;
 		v.reason = VRNET_REASON_INTERNET;
 		/* off cuts what the sandbox starts, not its answers to connections into it */
-		if (v.action == VRNET_ACTION_DENY && reply_unblocked(dev, &cur, &pkt)) {
+		if (v.action == VRNET_ACTION_DENY && reply_unblocked(skb, dev, &pkt, l4_off)) {
 			v.action = VRNET_ACTION_ALLOW;
 			v.reason = VRNET_REASON_REPLY;
 		}
@@ -158,9 +158,9 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		judge_later_fragment(dev, &pkt, &v);
 		goto out;
 	}
-	evaluate_policy(dev, &pkt, &v);
+	vrnet_evaluate_policy(dev, &pkt, &v);
 	if (v.reason == VRNET_REASON_DEFAULT && v.action == VRNET_ACTION_DENY &&
-	    is_reply(dev->slot, &cur, &pkt)) {
+	    vrnet_is_reply(skb, dev->slot, &pkt, l4_off)) {
 		v.action = VRNET_ACTION_ALLOW;
 		v.reason = VRNET_REASON_REPLY;
 		v.rule_id = 0;
