@@ -36,6 +36,15 @@ count_shell() { # suite-name, log, rc
 	[ "$f" -ne 0 ] && failed_suites+=("$1")
 }
 
+# "# NAME: N s" after each suite, where the time of make test goes
+suite_start() {
+	echo "=== $1"
+	suite_began=$(date +%s)
+}
+suite_took() {
+	echo "# $1: $(($(date +%s) - suite_began)) s"
+}
+
 logdir=$(mktemp -d /tmp/vrnet-test.XXXXXX)
 trap 'rm -rf "$logdir"' EXIT
 
@@ -46,11 +55,12 @@ for bin in "$build"/tests/unit_* "$build"/tests/dp_* \
 	name=${bin#"$build"/}
 	name=${name/tests\//}
 	selected "$name" || continue
-	echo "=== $name"
+	suite_start "$name"
 	log=$logdir/${name//\//_}.log
 	"$bin" >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	suite_took "$name"
 	count_cmocka "$name" "$log" "$rc"
 done
 
@@ -59,7 +69,7 @@ for bin in "$build"/tests/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=${bin##*/}
 	selected "$name" || continue
-	echo "=== $name"
+	suite_start "$name"
 	corpus=$(mktemp -d "$logdir/corpus.XXXXXX")
 	cp tests/fuzz/corpus/"${name#fuzz_}"/* "$corpus"/
 	"$bin" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=1024 \
@@ -75,17 +85,19 @@ for bin in "$build"/tests/fuzz_*; do
 		failed=$((failed + 1))
 		failed_suites+=("$name")
 	fi
+	suite_took "$name"
 done
 
 for script in tests/integration/*.sh; do
 	[ -x "$script" ] || continue
 	name=$(basename "$script" .sh)
 	selected "$name" || continue
-	echo "=== $name"
+	suite_start "$name"
 	VRNET_BIN="$PWD/$build/vrnet-bpf" VRNET_TOOLS="$PWD/$build/tests" \
 		timeout 300 "$script" >"$logdir/$name.log" 2>&1
 	rc=$?
 	cat "$logdir/$name.log"
+	suite_took "$name"
 	count_shell "$name" "$logdir/$name.log" "$rc"
 done
 

@@ -618,11 +618,11 @@ vr_counter() { # DEV allowed_packets|dropped_packets|...
 # Every pinned map but the counters, and the device as `show -j` reports it
 # without counters: what a rejected command must leave byte for byte.
 vr_snapshot() { # DEV
-	local m
+	local m maps=()
 	for m in "$VR_PIN"/*; do
 		case $(basename "$m") in vrnet_stats | vrnet_egress_*) continue ;; esac
-		echo "== $(basename "$m")"
-		bpftool map dump pinned "$m" 2>&1
+		maps+=("$m")
 	done
+	"$VRNET_TOOLS/mapsum" "${maps[@]}" 2>&1
 	vr -j show "$1" 2>&1 | jq -S 'del(.counters)'
 }
