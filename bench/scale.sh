@@ -38,14 +38,22 @@ for i in $(seq "$N"); do
 	taps+=("$t")
 done
 
-memlock() { # the pinned maps and the program, in bytes
+memlock() { # the pinned maps, the program and each device's own tables, in bytes
 	local total=0 b
 	for f in "$PIN"/vrnet_*; do
 		b=$(bpftool -j map show pinned "$f" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("bytes_memlock", 0))' 2>/dev/null ||
 			bpftool -j prog show pinned "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("bytes_memlock", 0))')
 		total=$((total + b))
 	done
-	echo "$total"
+	# the tables in the arrays of maps (vrnet_frags, vrnet_conns) are pinned nowhere
+	b=$( { bpftool -j map dump pinned "$PIN/vrnet_frags"; echo; bpftool -j map dump pinned "$PIN/vrnet_conns"; echo; bpftool -j map show; } |
+		python3 -c '
+import json, sys
+docs = [json.loads(l) for l in sys.stdin.read().split("\n") if l.strip()]
+ids = {e["value"] if isinstance(e["value"], int) else int.from_bytes(bytes(int(x, 16) for x in e["value"]), "little")
+       for d in docs[:2] for e in d}
+print(sum(m.get("bytes_memlock", 0) for m in docs[2] if m["id"] in ids))')
+	echo $((total + b))
 }
 
 "$BIN" --pin-dir "$PIN" attach "${taps[0]}" --policy "$WORK/policy.json" >/dev/null || exit 1

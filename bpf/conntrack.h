@@ -105,9 +105,10 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
  * the clock, read only for an entry found: a miss is what a blocked flood
  * costs.
  */
-static __always_inline struct vrnet_conn *live_conn(const struct vrnet_flow_key *k, __u64 *now)
+static __always_inline struct vrnet_conn *live_conn(void *conns, const struct vrnet_flow_key *k,
+						    __u64 *now)
 {
-	struct vrnet_conn *e = bpf_map_lookup_elem(&vrnet_conns, k);
+	struct vrnet_conn *e = bpf_map_lookup_elem(conns, k);
 
 	if (!e)
 		return NULL;
@@ -136,12 +137,16 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	struct vrnet_conn fresh = { .state = VRNET_CONN_OPENING };
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
+	void *conns;
 	__u64 now;
 	__u16 id;
 
 	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
 	    !is_tracked_proto(pkt->l4_proto) || !is_unicast(pkt))
 		return;
+	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+	if (!conns)
+		return; /* no table: no reply passes */
 	if (dns_proxy && pkt->l4_proto == IPPROTO_UDP && pkt->sport == VRNET_DNS_PORT)
 		return;
 	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
@@ -161,15 +166,15 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
 		fresh.seen_ns = bpf_ktime_get_ns();
-		bpf_map_update_elem(&vrnet_conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
+		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
 		return;
 	}
-	e = live_conn(&k, &now);
+	e = live_conn(conns, &k, &now);
 	if (!e) {
 		/* only a SYN opens TCP; UDP and echo open with any packet */
 		if (pkt->l4_proto != IPPROTO_TCP) {
 			fresh.seen_ns = bpf_ktime_get_ns();
-			bpf_map_update_elem(&vrnet_conns, &k, &fresh, BPF_ANY);
+			bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
 		}
 		return;
 	}
@@ -257,6 +262,7 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 {
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
+	void *conns;
 	__u64 now;
 	__u16 id;
 	__u8 flags = pkt->tcp_flags;
@@ -272,16 +278,19 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	    (!(flags & (TCP_FLAG_ACK | TCP_FLAG_RST)) ||
 	     (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN))
 		return 0;
+	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+	if (!conns)
+		return 0;
 	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
 		if (is_icmp_error(pkt))
-			return !quoted_conn_key(slot, c, pkt, &k) && live_conn(&k, &now);
+			return !quoted_conn_key(slot, c, pkt, &k) && live_conn(conns, &k, &now);
 		if (!is_echo_reply(pkt) || echo_id(c, &id))
 			return 0;
 		conn_key(slot, pkt, id, id, 1, &k);
 	} else {
 		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
 	}
-	e = live_conn(&k, &now);
+	e = live_conn(conns, &k, &now);
 	if (!e)
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP) {

@@ -31,14 +31,18 @@ static __always_inline void note_first_fragment(const struct vrnet_record *dev,
 						const struct verdict *v)
 {
 	struct vrnet_frag_key key = {};
+	void *notes;
 	struct vrnet_frag val = { .noted_ns = bpf_ktime_get_ns(), .policy_id = dev->policy_id,
 				  .overlay_id = dev->overlay_id, .rule_id = v->rule_id,
 				  .reason = (__u16)v->reason, .action = v->action };
 
 	if (v->action != VRNET_ACTION_ALLOW && dev->mode != VRNET_MODE_AUDIT)
 		return;
+	notes = bpf_map_lookup_elem(&vrnet_frags, &dev->slot);
+	if (!notes)
+		return; /* no table: the rest is dropped */
 	fragment_key(dev, pkt, &key);
-	bpf_map_update_elem(&vrnet_frags, &key, &val, BPF_ANY);
+	bpf_map_update_elem(notes, &key, &val, BPF_ANY);
 }
 
 /* The verdict on a later fragment: its first fragment's, if noted under these policies, lately. */
@@ -46,10 +50,12 @@ static __always_inline void judge_later_fragment(const struct vrnet_record *dev,
 						 const struct packet_info *pkt, struct verdict *v)
 {
 	struct vrnet_frag_key key = {};
-	const struct vrnet_frag *first;
+	const struct vrnet_frag *first = NULL;
+	void *notes = bpf_map_lookup_elem(&vrnet_frags, &dev->slot);
 
 	fragment_key(dev, pkt, &key);
-	first = bpf_map_lookup_elem(&vrnet_frags, &key);
+	if (notes)
+		first = bpf_map_lookup_elem(notes, &key);
 	if (first && first->policy_id == dev->policy_id && first->overlay_id == dev->overlay_id &&
 	    bpf_ktime_get_ns() - first->noted_ns < VRNET_FRAG_LIFE_NS) {
 		v->action = first->action;

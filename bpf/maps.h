@@ -217,22 +217,43 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_dnsaddrs SEC(".maps");
 
+/*
+ * Per device, by slot: its own LRU tables, which no other device's traffic
+ * can push its entries out of. The loader puts in fresh ones when a slot
+ * starts and takes them out when it is freed; a slot without is tracked by
+ * nothing (its later fragments and replies are dropped).
+ */
+struct vrnet_device_frags {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_DEVICE_FRAGS);
+	/* sizes, not types: clang's BTF has only declarations of them here */
+	__uint(key_size, sizeof(struct vrnet_frag_key));
+	__uint(value_size, sizeof(struct vrnet_frag));
+};
+
+struct vrnet_device_conns {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_DEVICE_CONNS);
+	__uint(key_size, sizeof(struct vrnet_flow_key));
+	__uint(value_size, sizeof(struct vrnet_conn));
+};
+
 /* Datagrams whose first fragment passed (vrnet_common.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, VRNET_MAX_FRAGS);
-	__type(key, struct vrnet_frag_key);
-	__type(value, struct vrnet_frag);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct vrnet_device_frags); /* last: a flexible array */
 } vrnet_frags SEC(".maps");
 
 /* Connections opened into sandboxes, for their replies (vrnet_common.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, VRNET_MAX_CONNS);
-	__type(key, struct vrnet_flow_key);
-	__type(value, struct vrnet_conn);
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct vrnet_device_conns); /* last: a flexible array */
 } vrnet_conns SEC(".maps");
 
 /*

@@ -85,11 +85,11 @@
 #define VRNET_EVENTS_BYTES (8u << 20)	     /* ring buffer of events */
 #define VRNET_MAX_FLOWS 65536		     /* recently seen UDP/ICMP flows (LRU) */
 #define VRNET_MAX_DNS_ADDRS 65536	     /* addresses the DNS proxy opened, all devices */
-#define VRNET_MAX_FRAGS 16384		     /* datagrams whose first fragment passed (LRU) */
+#define VRNET_DEVICE_FRAGS 256		     /* a device's datagrams whose first fragment passed (LRU) */
 #define VRNET_FRAG_LIFE_NS 60000000000ull  /* a note's life: IPv6's reassembly timeout */
 #define VRNET_MAX_BOUND_ADDRS 16	     /* source addresses/prefixes bound per device */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
-#define VRNET_MAX_CONNS 65536		     /* connections opened into sandboxes (LRU) */
+#define VRNET_DEVICE_CONNS 1024	     /* connections opened into a device's sandbox (LRU) */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
 #define VRNET_DEFAULT_EVENT_BURST 1000
@@ -459,7 +459,8 @@ struct vrnet_flow_key {
  * policy's default would drop them. TCP opens with a SYN and is established
  * by the sandbox's SYN-ACK; UDP by any datagram in, established by one out;
  * ICMP echo by a request in (by id). Idle longer than its state's timeout,
- * an entry no longer counts.
+ * an entry no longer counts. Each device's table is its own LRU of
+ * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot.
  */
 enum vrnet_conn_state {
 	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
@@ -518,7 +519,8 @@ struct vrnet_dnsflow_key {
 /*
  * vrnet_frags: a datagram's first fragment's verdict, for its later
  * fragments (no transport header to judge): noted when it passed (in audit
- * mode, when the rules decided it either way). Per device; good under the
+ * mode, when the rules decided it either way). In the device's own LRU of
+ * VRNET_DEVICE_FRAGS (the array vrnet_frags, by slot); good under the
  * policies in force then (a change in between drops the rest) for
  * VRNET_FRAG_LIFE_NS.
  */

@@ -24,7 +24,7 @@
 #include "devices.h"
 #include "dns_opened.h"
 #include "binding.h"
-#include "conntrack.h"
+#include "slot_tables.h"
 
 int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot)
 {
@@ -417,6 +417,8 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 	if (!ret)
 		ret = reset_slot(st, dev->slot);
 	if (!ret)
+		ret = vr_slot_tables_fresh(st, dev->slot);
+	if (!ret)
 		ret = host_addrs_sync_slot(st, dev->slot, ifindex);
 	if (ret) {
 		snprintf(err, errlen, "couldn't set up the device's slot: %s", strerror(-ret));
@@ -484,7 +486,7 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	if (!ret)
 		ret = vr_binding_forget(st, slot);
 	if (!ret)
-		ret = vr_conns_forget(st, slot);
+		ret = vr_slot_tables_drop(st, slot);
 	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
 		ret = -errno;
 	return ret;

@@ -107,8 +107,13 @@ int vr_layout_check_map(struct vr_layout_check *c, int fd, const char *name, cha
 		ret = -EIO;
 		goto out;
 	}
-	/* libbpf makes queues without BTF (the kernel takes none): their sizes are compared */
-	if (info.type == BPF_MAP_TYPE_QUEUE || info.type == BPF_MAP_TYPE_STACK)
+	/*
+	 * libbpf makes queues and arrays of maps without BTF (the kernel takes
+	 * none): their sizes are compared; the kernel refuses an inner map that
+	 * differs from the array's template in its sizes (slot_tables.c).
+	 */
+	if (info.type == BPF_MAP_TYPE_QUEUE || info.type == BPF_MAP_TYPE_STACK ||
+	    info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS)
 		goto out;
 	if (info.btf_id && info.btf_id != c->pinned_id) {
 		btf__free(c->pinned);

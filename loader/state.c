@@ -109,10 +109,9 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_RULEHITS, BPF_MAP_TYPE_PERCPU_HASH, struct vrnet_rulehit_key, __u64,
 	       rulehits_fd),
 	LAYOUT(VRNET_MAP_DNSNETNS, BPF_MAP_TYPE_HASH, __u64, struct vrnet_dnsnetns, dnsnetns_fd),
-	LAYOUT(VRNET_MAP_FRAGS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_frag_key, struct vrnet_frag,
-	       frags_fd),
-	LAYOUT(VRNET_MAP_CONNS, BPF_MAP_TYPE_LRU_HASH, struct vrnet_flow_key, struct vrnet_conn,
-	       conns_fd),
+	/* arrays of each device's own tables (slot_tables.h) */
+	LAYOUT(VRNET_MAP_FRAGS, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32, frags_fd),
+	LAYOUT(VRNET_MAP_CONNS, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32, conns_fd),
 	LAYOUT(VRNET_MAP_BOUND4, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_bound4_key, __u8, bound4_fd),
 	LAYOUT(VRNET_MAP_BOUND6, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_bound6_key, __u8, bound6_fd),
 	LAYOUT(VRNET_MAP_BINDINGS, BPF_MAP_TYPE_HASH, __u32, struct vrnet_binding_note,

@@ -8,7 +8,7 @@
  */
 #include <time.h>
 #include "datapath/harness.h"
-#include "conntrack.h"
+#include "slot_tables.h"
 #include "output.h"
 #include "program.h"
 
@@ -112,11 +112,11 @@ static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
 
 static int inbound_fd = -1;
 
-/* The peer sends @p into the sandbox: the tc egress program sees it, and passes it on. */
-static void peer_sends(const struct pkt *p)
+/* The peer sends @p into the sandbox of @ifindex: the tc egress program sees it, and passes it on. */
+static void peer_sends_to(int ifindex, const struct pkt *p)
 {
 	struct dp_frame f = { 0 };
-	struct __sk_buff ctx = { .ifindex = DP_IFINDEX };
+	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
 	uint8_t out[256];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
 		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
@@ -127,6 +127,11 @@ static void peer_sends(const struct pkt *p)
 	opts.data_size_in = (__u32)f.len;
 	assert_int_equal(bpf_prog_test_run_opts(inbound_fd, &opts), 0);
 	assert_int_equal((int)opts.retval, -1); /* no verdict: the next program decides */
+}
+
+static void peer_sends(const struct pkt *p)
+{
+	peer_sends_to(DP_IFINDEX, p);
 }
 
 static void expect(const struct pkt *p, bool allow, uint32_t reason, const char *when)
@@ -140,17 +145,10 @@ static void expect(const struct pkt *p, bool allow, uint32_t reason, const char 
 			 allow ? "allow" : "deny", vr_reason_key(reason));
 }
 
-/* Every connection out: the keys walked once, then deleted in one batch. */
+/* Every connection of the device out. */
 static void forget_conns(void)
 {
-	static struct vrnet_flow_key keys[VRNET_MAX_CONNS];
-	struct vrnet_flow_key *prev = NULL;
-	__u32 n = 0;
-
-	while (n < VRNET_MAX_CONNS && !bpf_map_get_next_key(dp.st.conns_fd, prev, &keys[n]))
-		prev = &keys[n++];
-	if (n)
-		assert_int_equal(bpf_map_delete_batch(dp.st.conns_fd, keys, &n, NULL), 0);
+	dp_table_clear(dp.st.conns_fd);
 }
 
 static int setup(void **state)
@@ -281,12 +279,14 @@ static void quote_later_fragment(uint8_t *d)
 static size_t conns_count(void)
 {
 	struct vrnet_flow_key key, *prev = NULL;
+	int conns = dp_table(dp.st.conns_fd);
 	size_t n = 0;
 
-	while (!bpf_map_get_next_key(dp.st.conns_fd, prev, &key)) {
+	while (!bpf_map_get_next_key(conns, prev, &key)) {
 		n++;
 		prev = &key;
 	}
+	close(conns);
 	return n;
 }
 
@@ -363,66 +363,74 @@ static void test_timeouts(void **state)
 	struct vrnet_flow_key key;
 	struct vrnet_conn c;
 	struct timespec now;
+	int conns = dp_table(dp.st.conns_fd);
 
 	(void)state;
 	peer_sends(&syn);
-	assert_int_equal(bpf_map_get_next_key(dp.st.conns_fd, NULL, &key), 0);
-	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &key, &c), 0);
+	assert_int_equal(bpf_map_get_next_key(conns, NULL, &key), 0);
+	assert_int_equal(bpf_map_lookup_elem(conns, &key, &c), 0);
 	assert_int_equal(c.state, VRNET_CONN_OPENING);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	c.seen_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec -
 		    VRNET_CONN_OPENING_NS - 1000000000ull;
-	assert_int_equal(bpf_map_update_elem(dp.st.conns_fd, &key, &c, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(conns, &key, &c, BPF_EXIST), 0);
 	expect(&synack, false, DEFAULT, "a SYN 31 s old");
 	peer_sends(&syn);
 	expect(&synack, true, REPLY, "a new SYN");
-	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &key, &c), 0);
+	assert_int_equal(bpf_map_lookup_elem(conns, &key, &c), 0);
 	assert_int_equal(c.state, VRNET_CONN_ESTABLISHED);
 	c.seen_ns -= VRNET_CONN_OPENING_NS + 1000000000ull; /* 31 s idle: established stays */
-	assert_int_equal(bpf_map_update_elem(dp.st.conns_fd, &key, &c, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(conns, &key, &c, BPF_EXIST), 0);
 	expect(&data, true, REPLY, "established, 31 s idle");
 	c.seen_ns -= VRNET_CONN_TCP_IDLE_NS;
-	assert_int_equal(bpf_map_update_elem(dp.st.conns_fd, &key, &c, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(conns, &key, &c, BPF_EXIST), 0);
 	expect(&data, false, DEFAULT, "established, an hour idle");
+	close(conns);
 }
 
 /*
- * The table is an LRU of VRNET_MAX_CONNS: connections opened after it is
- * full push out the least recently used; their answers then meet the
- * policy (fail closed).
+ * The device's table is an LRU of VRNET_DEVICE_CONNS: connections opened
+ * after it is full push out the least recently used; their answers then
+ * meet the policy (fail closed).
  */
 static void test_table_full(void **state)
 {
 	const struct pkt syn = { 4, PEER4, SBX4, 6, 50000, 8080, SYN, NULL };
 	const struct pkt synack = { 4, SBX4, PEER4, 6, 8080, 50000, SYN | ACK, NULL };
-	enum { BATCH = 8192 };
-	static struct vrnet_flow_key keys[BATCH];
-	static struct vrnet_conn vals[BATCH];
-	struct timespec now;
 
 	(void)state;
 	peer_sends(&syn);
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	/* more than the table holds of other connections, in batches */
-	for (uint32_t i = 0; i < VRNET_MAX_CONNS + BATCH; i += BATCH) {
-		__u32 n = BATCH;
+	/* more than the table holds of other connections */
+	for (uint16_t port = 1; port <= VRNET_DEVICE_CONNS + 64; port++) {
+		const struct pkt other = { 4, PEER4, SBX4, 17, port, 5353, 0, NULL };
 
-		for (uint32_t j = 0; j < BATCH; j++) {
-			uint32_t id = i + j;
-
-			memset(&keys[j], 0, sizeof(keys[j]));
-			keys[j].slot = 0xffff;
-			keys[j].family = 4;
-			keys[j].proto = 17;
-			memcpy(keys[j].saddr, &id, sizeof(id));
-			vals[j].state = VRNET_CONN_ESTABLISHED;
-			vals[j].seen_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-		}
-		assert_int_equal(bpf_map_update_batch(dp.st.conns_fd, keys, vals, &n, NULL), 0);
+		peer_sends(&other);
 	}
 	expect(&synack, false, DEFAULT, "pushed out of a full table");
 	peer_sends(&syn);
 	expect(&synack, true, REPLY, "opened again");
+}
+
+/*
+ * Each device has a table of its own: connections opened into another
+ * sandbox, as many as fill a table (test_table_full()), push out none of
+ * this one's.
+ */
+static void test_other_device_flood(void **state)
+{
+	const struct pkt syn = { 4, PEER4, SBX4, 6, 50000, 8080, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, PEER4, 6, 8080, 50000, SYN | ACK, NULL };
+	int other = dp_second_device();
+
+	(void)state;
+	assert_int_equal(dp_apply_to(other, dp.second, POLICY), 0);
+	peer_sends(&syn);
+	for (uint16_t port = 1; port <= 3 * VRNET_DEVICE_CONNS; port++) {
+		const struct pkt flood = { 4, PEER4, SBX4, 17, port, 5353, 0, NULL };
+
+		peer_sends_to(other, &flood);
+	}
+	expect(&synack, true, REPLY, "after another sandbox's flood");
 }
 
 /* The device's connections go with it: the next device in the slot has none. */
@@ -436,8 +444,14 @@ static void test_forget(void **state)
 	peer_sends(&in);
 	expect(&out, true, REPLY, "before");
 	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
-	assert_int_equal(vr_conns_forget(&dp.st, slot), 0);
-	expect(&out, false, DEFAULT, "forgotten");
+	assert_int_equal(vr_slot_tables_drop(&dp.st, slot), 0);
+	dp_tables_replaced();
+	peer_sends(&in);
+	expect(&out, false, DEFAULT, "no table: nothing opens, nothing passes as a reply");
+	assert_int_equal(vr_slot_tables_fresh(&dp.st, slot), 0);
+	expect(&out, false, DEFAULT, "a fresh table holds nothing");
+	peer_sends(&in);
+	expect(&out, true, REPLY, "the fresh table tracks");
 }
 
 int main(void)
@@ -453,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup(test_block_and_internet, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
+		cmocka_unit_test_setup(test_other_device_flood, setup),
 		cmocka_unit_test_setup(test_forget, setup),
 	};
 

@@ -159,14 +159,17 @@ static void test_note_expires(void **state)
 	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 81);
 	struct vrnet_frag_key key;
 	struct vrnet_frag note;
+	int notes;
 
 	dp_skip_unless_root();
 	expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
 	expect(later_of(&first, 185, true), true, VRNET_REASON_ALLOW_RULE, 0);
-	assert_int_equal(bpf_map_get_next_key(dp.st.frags_fd, NULL, &key), 0); /* the only one */
-	assert_int_equal(bpf_map_lookup_elem(dp.st.frags_fd, &key, &note), 0);
+	notes = dp_table(dp.st.frags_fd);
+	assert_int_equal(bpf_map_get_next_key(notes, NULL, &key), 0); /* the only one */
+	assert_int_equal(bpf_map_lookup_elem(notes, &key, &note), 0);
 	note.noted_ns -= VRNET_FRAG_LIFE_NS;
-	assert_int_equal(bpf_map_update_elem(dp.st.frags_fd, &key, &note, BPF_EXIST), 0);
+	assert_int_equal(bpf_map_update_elem(notes, &key, &note, BPF_EXIST), 0);
+	close(notes);
 	expect(later_of(&first, 370, false), false, VRNET_REASON_FRAGMENT, -1);
 }
 
@@ -232,16 +235,16 @@ static void test_ipv6_fragment_headers(void **state)
 }
 
 /*
- * The table's bound (VRNET_MAX_FRAGS datagrams): past it, the least recently
- * used are forgotten and their later fragments dropped; the newest pass.
+ * The device's table's bound (VRNET_DEVICE_FRAGS datagrams): past it, the
+ * least recently used are forgotten and their later fragments dropped; the
+ * newest pass.
  */
 static void test_table_full(void **state)
 {
 	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 1);
-	int n = 3 * VRNET_MAX_FRAGS;
+	int n = 3 * VRNET_DEVICE_FRAGS;
 
 	dp_skip_unless_root();
-	assert_true(n < 65536); /* distinct IPv4 ids */
 	for (int id = 1; id <= n; id++) {
 		first.frag_id = (uint16_t)id;
 		expect(first, true, VRNET_REASON_ALLOW_RULE, 0);
@@ -250,6 +253,37 @@ static void test_table_full(void **state)
 	expect(later_of(&first, 185, false), false, VRNET_REASON_FRAGMENT, -1);
 	first.frag_id = (uint16_t)n;
 	expect(later_of(&first, 185, false), true, VRNET_REASON_ALLOW_RULE, 0);
+}
+
+/*
+ * Each device has a table of its own: another sandbox that floods first
+ * fragments (what test_table_full() shows pushes a table's notes out)
+ * pushes out only its own.
+ */
+static void test_other_device_flood(void **state)
+{
+	struct dp_pkt mine = first_of(4, "203.0.113.10", 53, 7);
+	struct dp_pkt flood = first_of(4, "203.0.113.10", 53, 1);
+	int other = dp_second_device();
+	struct vr_verdict v;
+	struct dp_frame f;
+
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply_to(other, dp.second, POLICY), 0);
+	expect(mine, true, VRNET_REASON_ALLOW_RULE, 0);
+	for (int id = 1; id <= 3 * VRNET_DEVICE_FRAGS; id++) {
+		flood.frag_id = (uint16_t)id;
+		dp_build(&flood, &f);
+		assert_int_equal(vr_probe_run(dp.st.prog_fd, other, f.data, f.len, 0, &v), 0);
+		assert_true(v.allow);
+	}
+	/* the flood's own oldest note is gone: it did fill a table */
+	flood = later_of(&flood, 185, false);
+	flood.frag_id = 1;
+	dp_build(&flood, &f);
+	assert_int_equal(vr_probe_run(dp.st.prog_fd, other, f.data, f.len, 0, &v), 0);
+	assert_false(v.allow);
+	expect(later_of(&mine, 185, false), true, VRNET_REASON_ALLOW_RULE, 0);
 }
 
 int main(void)
@@ -266,6 +300,7 @@ int main(void)
 		cmocka_unit_test_setup(test_atomic_fragment, setup),
 		cmocka_unit_test_setup(test_ipv6_fragment_headers, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
+		cmocka_unit_test_setup(test_other_device_flood, setup),
 	};
 
 	return cmocka_run_group_tests_name("datapath fragments", tests, dp_group_setup,

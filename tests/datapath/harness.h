@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@
 #include "compile.h"
 #include "policy.h"
 #include "probe.h"
+#include "slot_tables.h"
 #include "state.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -53,6 +55,9 @@
 
 struct dp_env {
 	char pin_dir[64];
+	char second[IFNAMSIZ]; /* a veth of ours, when a test made one */
+	int frags_table;       /* ifindex 1's fragment table, while frags_table_open */
+	bool frags_table_open;
 	struct vr_state st;
 	bool open;	/* st holds descriptors */
 	bool created;	/* pin_dir may exist and must go */
@@ -115,8 +120,19 @@ static inline void dp_reap_stale(void)
 		snprintf(path, sizeof(path), "%s/%s", DP_BPFFS, e->d_name);
 		fprintf(stderr, "harness: removing %s, left by a killed run\n", path);
 		dp_remove_dir(path);
+		snprintf(path, sizeof(path), "ip link del vrdp%ldb 2>/dev/null", pid);
+		if (system(path) == 0)
+			fprintf(stderr, "harness: removed vrdp%ldb, left by a killed run\n", pid);
 	}
 	closedir(d);
+}
+
+/* A test that replaced ifindex 1's tables (vr_slot_tables_*()) says so. */
+static inline void dp_tables_replaced(void)
+{
+	if (dp.frags_table_open)
+		close(dp.frags_table);
+	dp.frags_table_open = false;
 }
 
 /**
@@ -126,11 +142,37 @@ static inline void dp_reap_stale(void)
  */
 static inline void dp_cleanup(void)
 {
+	char cmd[64];
+
+	dp_tables_replaced();
 	if (dp.open) {
 		vr_state_close(&dp.st);
 		dp.open = false;
 	}
 	dp_remove_pin_dir();
+	if (dp.second[0]) {
+		snprintf(cmd, sizeof(cmd), "ip link del %s 2>/dev/null", dp.second);
+		if (system(cmd) == 0)
+			dp.second[0] = 0;
+	}
+}
+
+/*
+ * dp_second_device() - a second device for frames: a veth pair of ours
+ * (vrdp<pid>b, vrdp<pid>c), removed by dp_cleanup(). Return: vrdp<pid>b's
+ * ifindex.
+ */
+static inline int dp_second_device(void)
+{
+	char cmd[96];
+
+	if (!dp.second[0]) {
+		snprintf(dp.second, sizeof(dp.second), "vrdp%db", (int)getpid());
+		snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name vrdp%dc", dp.second,
+			 (int)getpid());
+		assert_int_equal(system(cmd), 0);
+	}
+	return (int)if_nametoindex(dp.second);
 }
 
 static inline void dp_on_signal(int sig)
@@ -260,7 +302,7 @@ static inline int dp_resolve(void *ctx, const char *name, struct vr_addr *out, i
  *
  * Return: 0, or the error of vr_policy_parse()/vr_apply() (printed).
  */
-static inline int dp_apply(const char *json)
+static inline int dp_apply_to(int ifindex, const char *ifname, const char *json)
 {
 	struct vr_policy p;
 	char err[512] = "";
@@ -271,11 +313,16 @@ static inline int dp_apply(const char *json)
 		fprintf(stderr, "harness: policy: %s\n%s\n", err, json);
 		return ret;
 	}
-	ret = vr_apply(&dp.st, DP_IFINDEX, "lo", &p, dp_resolve, NULL, err, sizeof(err));
+	ret = vr_apply(&dp.st, ifindex, ifname, &p, dp_resolve, NULL, err, sizeof(err));
 	if (ret)
 		fprintf(stderr, "harness: apply: %s\n%s\n", err, json);
 	vr_policy_free(&p);
 	return ret;
+}
+
+static inline int dp_apply(const char *json)
+{
+	return dp_apply_to(DP_IFINDEX, "lo", json);
 }
 
 /* ---- frames ---- */
@@ -615,13 +662,53 @@ static inline int dp_run_gso(const struct dp_frame *f, uint16_t gso_size, struct
 	return vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f->data, f->len, gso_size, v);
 }
 
-/* Forgets every datagram whose first fragment passed (vrnet_frags). */
+/*
+ * ifindex 1's own table in @outer_fd (dp.st.frags_fd or dp.st.conns_fd),
+ * for the caller to close; -1 while it has no slot.
+ */
+static inline int dp_table(int outer_fd)
+{
+	__u32 slot;
+	int fd;
+
+	if (vr_device_find(&dp.st, DP_IFINDEX, &slot))
+		return -1;
+	fd = vr_slot_table_fd(outer_fd, slot);
+	assert_true(fd >= 0);
+	return fd;
+}
+
+/* Empties ifindex 1's table in @outer_fd. */
+static inline void dp_table_clear(int outer_fd)
+{
+	uint8_t key[128];
+	int fd = dp_table(outer_fd);
+
+	if (fd < 0)
+		return;
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		assert_int_equal(bpf_map_delete_elem(fd, key), 0);
+	close(fd);
+}
+
+/*
+ * Forgets every datagram whose first fragment passed (vrnet_frags), as
+ * suites that judge each packet alone do before each. The table stays
+ * open: on 6.1 each lookup in an array of maps from user space waits for a
+ * grace period (12 ms in the kernel matrix's guest).
+ */
 static inline void dp_forget_fragments(void)
 {
-	struct vrnet_frag_key key;
+	uint8_t key[sizeof(struct vrnet_frag_key)];
 
-	while (!bpf_map_get_next_key(dp.st.frags_fd, NULL, &key))
-		assert_int_equal(bpf_map_delete_elem(dp.st.frags_fd, &key), 0);
+	if (!dp.frags_table_open) {
+		dp.frags_table = dp_table(dp.st.frags_fd);
+		if (dp.frags_table < 0)
+			return; /* no device yet: nothing noted */
+		dp.frags_table_open = true;
+	}
+	while (!bpf_map_get_next_key(dp.frags_table, NULL, key))
+		assert_int_equal(bpf_map_delete_elem(dp.frags_table, key), 0);
 }
 
 static inline int dp_run(const struct dp_frame *f, struct vr_verdict *v)

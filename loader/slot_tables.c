@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include "slot_tables.h"
+
+static int put_table(int outer_fd, __u32 slot, const char *name, __u32 key_size,
+		     __u32 value_size, __u32 entries)
+{
+	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, name, key_size, value_size, entries, NULL);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = bpf_map_update_elem(outer_fd, &slot, &fd, BPF_ANY) ? -errno : 0;
+	close(fd); /* the array holds it now */
+	return ret;
+}
+
+int vr_slot_tables_fresh(struct vr_state *st, __u32 slot)
+{
+	int ret = put_table(st->frags_fd, slot, "vrnet_dev_frags", sizeof(struct vrnet_frag_key),
+			    sizeof(struct vrnet_frag), VRNET_DEVICE_FRAGS);
+
+	return ret ? ret :
+		     put_table(st->conns_fd, slot, "vrnet_dev_conns", sizeof(struct vrnet_flow_key),
+			       sizeof(struct vrnet_conn), VRNET_DEVICE_CONNS);
+}
+
+int vr_slot_tables_drop(struct vr_state *st, __u32 slot)
+{
+	if (bpf_map_delete_elem(st->frags_fd, &slot) && errno != ENOENT)
+		return -errno;
+	if (bpf_map_delete_elem(st->conns_fd, &slot) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int vr_slot_table_fd(int outer_fd, __u32 slot)
+{
+	__u32 id;
+	int fd;
+
+	if (bpf_map_lookup_elem(outer_fd, &slot, &id))
+		return -errno;
+	fd = bpf_map_get_fd_by_id(id);
+	return fd < 0 ? -errno : fd;
+}
