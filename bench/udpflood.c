@@ -2,9 +2,10 @@
 /*
  * udpflood: the traffic of the wire benchmark (bench/wire.sh).
  *
- *   udpflood send DST_LIST_FILE PORT SECONDS
- *	sendmmsg() in batches of 64 from one unconnected socket, cycling over
- *	the IPv4 addresses of DST_LIST_FILE (one a line), for SECONDS.
+ *   udpflood send DST_LIST_FILE PORT SECONDS [SRC_PORT]
+ *	sendmmsg() in batches of 64 from one unconnected socket (bound to
+ *	SRC_PORT if given), cycling over the IPv4 addresses of DST_LIST_FILE
+ *	(one a line), for SECONDS.
  *	The UDP payload is 18 bytes: 14 + 20 + 8 + 18 = 60 bytes of Ethernet
  *	frame, 64 on the wire with the FCS, the smallest frame there is.
  *
@@ -100,7 +101,7 @@ static int read_dsts(const char *path, int port, struct sockaddr_in *dsts)
 	return n ? n : -1;
 }
 
-static int do_send(const char *path, int port, double seconds)
+static int do_send(const char *path, int port, double seconds, int src_port)
 {
 	static struct sockaddr_in dsts[MAX_DSTS];
 	struct mmsghdr msgs[BATCH];
@@ -121,6 +122,14 @@ static int do_send(const char *path, int port, double seconds)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)))
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (src_port > 0) {
+		struct sockaddr_in src = { .sin_family = AF_INET, .sin_port = htons(src_port) };
+
+		if (bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+			fprintf(stderr, "udpflood: bind port %d: %s\n", src_port, strerror(errno));
+			return 1;
+		}
+	}
 
 	memset(payload, 'v', sizeof(payload));
 	iov.iov_base = payload;
@@ -231,28 +240,30 @@ static int do_recv(const char *addr, int port, double seconds)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: udpflood send DST_LIST_FILE PORT SECONDS\n"
+		"usage: udpflood send DST_LIST_FILE PORT SECONDS [SRC_PORT]\n"
 		"       udpflood recv BIND_ADDR PORT SECONDS\n");
 }
 
 int main(int argc, char **argv)
 {
 	double seconds;
-	int port;
+	int port, src_port = 0;
 
-	if (argc != 5) {
+	if (argc != 5 && !(argc == 6 && !strcmp(argv[1], "send"))) {
 		usage();
 		return 2;
 	}
 	port = parse_port(argv[3]);
 	seconds = parse_seconds(argv[4]);
-	if (port < 0 || seconds < 0) {
+	if (argc == 6)
+		src_port = parse_port(argv[5]);
+	if (port < 0 || seconds < 0 || src_port < 0) {
 		usage();
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "send"))
-		return do_send(argv[2], port, seconds);
+		return do_send(argv[2], port, seconds, src_port);
 	if (!strcmp(argv[1], "recv"))
 		return do_recv(argv[2], port, seconds);
 	usage();

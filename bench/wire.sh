@@ -175,7 +175,8 @@ ip -n "$NS" route add default via 10.232.0.1 || die "route in $NS"
 # ---- traffic ----
 
 # run_pair DSTFILE SECONDS: receiver in the root namespace, sender in the
-# sandbox; leaves recv.json and send.json in $TMP.
+# sandbox (from port $SEND_SPORT if set); leaves recv.json and send.json in $TMP.
+SEND_SPORT=
 run_pair() {
 	local dsts=$1 secs=$2 rpid spid
 	rm -f "$TMP/recv.json" "$TMP/send.json" "$TMP/recv.err"
@@ -191,7 +192,8 @@ run_pair() {
 	done
 	grep -q receiving "$TMP/recv.err" || die "receiver: $(cat "$TMP/recv.err")"
 	# shellcheck disable=SC2086
-	timeout 60 ip netns exec "$NS" $SEND_CPU "$UDPFLOOD" send "$dsts" "$PORT" "$secs" \
+	# shellcheck disable=SC2086 # SEND_SPORT is a port or nothing
+	timeout 60 ip netns exec "$NS" $SEND_CPU "$UDPFLOOD" send "$dsts" "$PORT" "$secs" $SEND_SPORT \
 		>"$TMP/send.json" 2>"$TMP/send.err" &
 	spid=$!
 	pids+=("$spid")
@@ -255,6 +257,36 @@ json.dump({"default": "deny", "allow": rules}, sys.stdout)' >"$TMP/policy.json"
 	have_pin=1
 	vr attach "$HOST" --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach"
 	log "vrnet-bpf: attached with $1 rules in $(awk -v s="$t" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s"
+}
+
+# The sandbox's packets as replies: a default-deny policy with no rule for
+# the destinations, whose peers (the host's addresses, from $PORT) first
+# send a datagram each to the sandbox's port $REPLY_PORT, so that the
+# device's tc egress program notes a connection for each (10 destinations,
+# well within a device's 1,024). Checked both ways: no traffic before the
+# openings, traffic after.
+REPLY_PORT=47001
+vrnet_replies_on() {
+	echo '{"default": "deny", "allow": ["192.0.2.1:9/udp"]}' >"$TMP/replies.json"
+	vr attach "$HOST" --policy "$TMP/replies.json" >/dev/null || die "vrnet-bpf attach"
+	SEND_SPORT=$REPLY_PORT
+	flows "$(dst_file 10)"
+	[ "$FLOWS" -eq 0 ] || die "vrnet-bpf replies: $FLOWS packets passed before any connection was opened"
+	python3 - "$(dst_file 10)" "$PORT" "$REPLY_PORT" <<'PY' || die "open the connections"
+import socket, sys
+path, port, sport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for addr in open(path).read().split():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((addr, port))
+        s.sendto(b"open", ("10.232.0.2", sport))
+PY
+	flows "$(dst_file 10)"
+	[ "$FLOWS" -gt 0 ] || die "vrnet-bpf replies: no traffic after the connections were opened"
+}
+
+vrnet_replies_off() {
+	SEND_SPORT=
+	vrnet_off
 }
 
 vrnet_off() {
@@ -348,6 +380,10 @@ for round in $(seq "$R"); do
 		vrnet_off
 		verify_open "vrnet-bpf"
 	done
+	vrnet_replies_on
+	measure vrnet-bpf-replies 1 "$(dst_file 10)" "$round"
+	vrnet_replies_off
+	verify_open "vrnet-bpf"
 	for n in 10 1000 100000; do
 		nft_on "$n"
 		verify_filter nftables-set "$n"
@@ -387,6 +423,9 @@ none = {k[2]: statistics.median(v["rx"]) for k, v in rows.items() if k[0] == "no
 layout = {
     "none": "no filter",
     "vrnet-bpf": "tc ingress on the host device: ADDR/32:47000/udp allow rules, default deny",
+    "vrnet-bpf-replies": "tc ingress on the host device, default deny, one rule elsewhere: "
+                         "every packet passes as a reply to a connection the peer opened "
+                         "(reason reply; the tc egress program on the same device)",
     "nftables-set": "netdev ingress chain on the host device, policy drop: "
                     "arp accept, ip daddr @allowed udp dport 47000 accept (hash set)",
     "iptables": "OUTPUT in the sandbox: -o lo ACCEPT, then one -d ADDR/32 udp dport 47000 "
