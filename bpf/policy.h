@@ -245,7 +245,8 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 /*
  * The device's base policy, then its overlay of edits: the rules of both are
  * one union, so a block in either drops, else an allow in either passes. A
- * global function, verified once, not once per path of the caller.
+ * global function, verified once, not once per path of the caller; such a
+ * function returns a scalar, here always 0: the verdict is in @v.
  */
 __noinline int vrnet_evaluate_policy(const struct vrnet_record *dev,
 				     const struct packet_info *pkt, struct verdict *v)

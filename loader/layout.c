@@ -109,8 +109,10 @@ int vr_layout_check_map(struct vr_layout_check *c, int fd, const char *name, cha
 	}
 	/*
 	 * libbpf makes queues and arrays of maps without BTF (the kernel takes
-	 * none): their sizes are compared; the kernel refuses an inner map that
-	 * differs from the array's template in its sizes (slot_tables.c).
+	 * none): only their own sizes are compared (open_maps()). An array's
+	 * inner tables are not: the kernel refuses one whose sizes differ from
+	 * the array's template when slot_tables.c puts it in, and a layout that
+	 * changed at the same sizes goes unseen.
 	 */
 	if (info.type == BPF_MAP_TYPE_QUEUE || info.type == BPF_MAP_TYPE_STACK ||
 	    info.type == BPF_MAP_TYPE_ARRAY_OF_MAPS)

@@ -425,11 +425,25 @@ static void test_other_device_flood(void **state)
 	(void)state;
 	assert_int_equal(dp_apply_to(other, dp.second, POLICY), 0);
 	peer_sends(&syn);
+	__u32 other_slot;
+	size_t held = 0;
+	int table;
+
 	for (uint16_t port = 1; port <= 3 * VRNET_DEVICE_CONNS; port++) {
 		const struct pkt flood = { 4, PEER4, SBX4, 17, port, 5353, 0, NULL };
 
 		peer_sends_to(other, &flood);
 	}
+	/* the control: the flood filled the other device's table */
+	assert_int_equal(vr_device_find(&dp.st, other, &other_slot), 0);
+	table = vr_slot_table_fd(dp.st.conns_fd, other_slot);
+	assert_true(table >= 0);
+	for (struct vrnet_flow_key k, *prev = NULL; !bpf_map_get_next_key(table, prev, &k);
+	     prev = &k)
+		held++;
+	close(table);
+	if (held < VRNET_DEVICE_CONNS / 2)
+		fail_msg("the flood left %zu connections in the other table", held);
 	expect(&synack, true, REPLY, "after another sandbox's flood");
 }
 

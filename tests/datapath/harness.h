@@ -127,7 +127,7 @@ static inline void dp_reap_stale(void)
 	closedir(d);
 }
 
-/* A test that replaced ifindex 1's tables (vr_slot_tables_*()) says so. */
+/* A test that replaced ifindex 1's tables (vr_slot_tables_*(), vr_device_forget()) says so. */
 static inline void dp_tables_replaced(void)
 {
 	if (dp.frags_table_open)

@@ -577,8 +577,10 @@ static void run_case(void **state)
 	assert_int_equal(dp_apply(c->policy), 0);
 	if (c->internet)
 		assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, c->internet), 0);
-	if (c->forget)
+	if (c->forget) {
 		assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
+		dp_tables_replaced(); /* the next apply makes the device anew */
+	}
 
 	dp_build(&c->pkt, &f);
 	dp_forget_fragments(); /* each row is a packet alone */

@@ -615,14 +615,19 @@ vr_counter() { # DEV allowed_packets|dropped_packets|...
 	vr_show_field "$1" ".counters.$2"
 }
 
-# Every pinned map but the counters, and the device as `show -j` reports it
-# without counters: what a rejected command must leave byte for byte.
-vr_snapshot() { # DEV
+# Every pinned map but the counters, one line each: entries and a hash of them.
+vr_maps_sum() {
 	local m maps=()
 	for m in "$VR_PIN"/*; do
 		case $(basename "$m") in vrnet_stats | vrnet_egress_*) continue ;; esac
 		maps+=("$m")
 	done
 	"$VRNET_TOOLS/mapsum" "${maps[@]}" 2>&1
+}
+
+# Every pinned map but the counters, and the device as `show -j` reports it
+# without counters: what a rejected command must leave byte for byte.
+vr_snapshot() { # DEV
+	vr_maps_sum
 	vr -j show "$1" 2>&1 | jq -S 'del(.counters)'
 }

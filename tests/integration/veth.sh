@@ -267,15 +267,15 @@ expect_rejected "allow of a /33" vr allow "$dev" 203.0.113.0/33
 expect_rejected "allow of a valid and an invalid rule" vr allow "$dev" 203.0.113.99 "[2001:db8::1]:x"
 expect_rejected "internet maybe" vr internet "$dev" maybe
 expect_rejected "check of a prefix" vr check "$dev" 203.0.113.0/24:80
-# the control: a change the snapshot must see
-vr_snapshot "$dev" >"$VR_TMP/before"
+# the control: a change the maps' part of the snapshot must see
+vr_maps_sum >"$VR_TMP/before"
 vr allow "$dev" 203.0.113.99:1234/tcp >/dev/null 2>&1
-vr_snapshot "$dev" >"$VR_TMP/after"
+vr_maps_sum >"$VR_TMP/after"
 vr unallow "$dev" 203.0.113.99:1234/tcp >/dev/null 2>&1
-if cmp -s "$VR_TMP/before" "$VR_TMP/after"; then
-	not_ok "the snapshot misses an allow"
+if cmp -s "$VR_TMP/before" "$VR_TMP/after" || ! grep -q '^vrnet_rules [1-9]' "$VR_TMP/after"; then
+	not_ok "the map sums miss an allow: $(tr '\n' ' ' <"$VR_TMP/after" | head -c 300)"
 else
-	ok "the snapshot sees an allow: $(diff "$VR_TMP/before" "$VR_TMP/after" | grep -c '^>') lines differ"
+	ok "the map sums see an allow: $(diff "$VR_TMP/before" "$VR_TMP/after" | grep -c '^>') maps differ"
 fi
 
 # The device of a default route is refused without --force. The host's own

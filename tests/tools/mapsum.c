@@ -29,6 +29,22 @@ static int is_percpu(__u32 type)
 	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+static int is_map(int fd)
+{
+	char path[64], line[128];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "map_type:", 9);
+	fclose(f);
+	return found;
+}
+
 static int sum_map(const char *path)
 {
 	struct bpf_map_info info = { 0 };
@@ -41,8 +57,9 @@ static int sum_map(const char *path)
 
 	if (fd < 0)
 		return 0; /* not ours to read */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		close(fd); /* a program or a link */
+	/* the info call answers for programs and links too: only a map has a map_type */
+	if (!is_map(fd) || bpf_obj_get_info_by_fd(fd, &info, &len)) {
+		close(fd);
 		return 0;
 	}
 	val_len = is_percpu(info.type) ?
@@ -68,7 +85,10 @@ static int sum_map(const char *path)
 		sum += h;
 		n++;
 	}
-	printf("%s %llu %016llx\n", basename((char *)path), n, sum);
+	if (errno != ENOENT) /* a ring buffer or a queue: no keys to walk */
+		printf("%s unwalkable (%s)\n", basename((char *)path), strerror(errno));
+	else
+		printf("%s %llu %016llx\n", basename((char *)path), n, sum);
 out:
 	free(key);
 	free(next);
