@@ -133,6 +133,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vrnet_names SEC(".maps");
 
+/* Base rules an overlay removes (vrnet_common.h, struct vrnet_rule_key): value 1. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VRNET_MAX_REMOVED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct vrnet_rule_key);
+	__type(value, __u8);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vrnet_removed SEC(".maps");
+
 /* The host's IPv6 addresses on each attached device (see neighbour.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

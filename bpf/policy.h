@@ -108,14 +108,23 @@ static __always_inline __u32 rule_of(const struct vrnet_port_entry *e,
 	return e->rule_id == VRNET_RULE_ID_OWN ? prefix->rule_id : e->rule_id;
 }
 
+/* Whether the overlay @removed_id (0: none) removes rule @rule_id of its base. */
+static __always_inline int rule_removed(__u32 removed_id, __u32 rule_id)
+{
+	struct vrnet_rule_key key = { .policy_id = removed_id, .rule_id = rule_id };
+
+	return removed_id && bpf_map_lookup_elem(&vrnet_removed, &key);
+}
+
 /*
  * Scans the entries of @policy_id that cover the packet's destination into
- * @v. Returns 1 when the verdict is final (a block rule matched). A global
- * function: the verifier checks its loop once, not once per path of the
- * caller (it runs for the base policy and the overlay).
+ * @v, skipping the rules the overlay @removed_id removes (0: none). Returns 1
+ * when the verdict is final (a block rule matched). A global function: the
+ * verifier checks its loop once, not once per path of the caller (it runs for
+ * the base policy and the overlay).
  */
 __noinline int vrnet_scan_policy(__u32 policy_id, const struct packet_info *pkt, __u32 proto,
-				 struct verdict *v)
+				 struct verdict *v, __u32 removed_id)
 {
 	struct vrnet_portset_key set_key = { .policy_id = policy_id };
 	struct vrnet_prefix_value *prefix;
@@ -142,7 +151,8 @@ __noinline int vrnet_scan_policy(__u32 policy_id, const struct packet_info *pkt,
 
 		if (i >= count)
 			break;
-		if (!entry_matches(e, pkt, (__u8)proto))
+		if (!entry_matches(e, pkt, (__u8)proto) ||
+		    rule_removed(removed_id, rule_of(e, prefix)))
 			continue;
 		if (e->action == VRNET_ACTION_DENY) {
 			v->action = VRNET_ACTION_DENY;
@@ -192,25 +202,35 @@ static __always_inline int embedded_ipv4(const __u8 *d, __u8 *v4)
 	return 0;
 }
 
+/* The overlay whose removals apply to the device's base policy, or 0. */
+static __always_inline __u32 removals_of(const struct vrnet_record *dev)
+{
+	return dev->overlay_removes ? dev->overlay_id : 0;
+}
+
 /*
  * An IPv6 packet to an IPv4 address in disguise (@v4, from embedded_ipv4) is
  * judged by the IPv4 block rules of that address too (allow rules never open
  * it): otherwise a sandbox reaches a blocked host (the metadata address)
- * through NAT64 or 6to4. Returns 1 when one of them blocks it (in @v). A
- * global function, verified once (it runs for the base policy and the overlay).
+ * through NAT64 or 6to4. Returns 1 when one of them, in the device's base
+ * policy or its overlay, blocks it (in @v). A global function, verified once.
  */
-__noinline int vrnet_blocked_as_ipv4(__u32 policy_id, const struct packet_info *pkt, __u32 v4,
-				     __u32 proto, struct verdict *v)
+__noinline int vrnet_blocked_as_ipv4(const struct vrnet_record *dev,
+				     const struct packet_info *pkt, __u32 v4, __u32 proto,
+				     struct verdict *v)
 {
 	struct packet_info as4;
 	struct verdict b = { .action = VRNET_ACTION_DENY, .reason = VRNET_REASON_DEFAULT };
 
-	if (!pkt || !v)
+	if (!dev || !pkt || !v)
 		return 0;
 	as4 = *pkt;
 	as4.family = 4;
 	__builtin_memcpy(as4.daddr, &v4, 4);
-	if (!vrnet_scan_policy(policy_id, &as4, proto, &b) || b.reason != VRNET_REASON_BLOCK_RULE)
+	if (!vrnet_scan_policy(dev->policy_id, &as4, proto, &b, removals_of(dev)) &&
+	    !(dev->overlay_id && vrnet_scan_policy(dev->overlay_id, &as4, proto, &b, 0)))
+		return 0;
+	if (b.reason != VRNET_REASON_BLOCK_RULE)
 		return 0;
 	*v = b;
 	return 1;
@@ -243,8 +263,9 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 }
 
 /*
- * The device's base policy, then its overlay of edits: the rules of both are
- * one union, so a block in either drops, else an allow in either passes. A
+ * The device's base policy less the rules its overlay removes, then the
+ * overlay's own rules: one union, so a block in either drops, else an allow
+ * in either passes. A
  * global function, verified once, not once per path of the caller; such a
  * function returns a scalar, here always 0: the verdict is in @v.
  */
@@ -260,17 +281,14 @@ __noinline int vrnet_evaluate_policy(const struct vrnet_record *dev,
 	v->action = dev->default_action;
 	v->reason = VRNET_REASON_DEFAULT;
 	v->rule_id = 0;
-	if (vrnet_scan_policy(dev->policy_id, pkt, proto, v))
+	if (vrnet_scan_policy(dev->policy_id, pkt, proto, v, removals_of(dev)))
 		return 0;
-	if (dev->overlay_id && vrnet_scan_policy(dev->overlay_id, pkt, proto, v))
+	if (dev->overlay_id && vrnet_scan_policy(dev->overlay_id, pkt, proto, v, 0))
 		return 0;
 	/* most IPv6 packets skip this: no IPv4 address inside */
-	if (pkt->family == 6 && embedded_ipv4(pkt->daddr, (__u8 *)&v4)) {
-		if (vrnet_blocked_as_ipv4(dev->policy_id, pkt, v4, proto, v))
-			return 0;
-		if (dev->overlay_id && vrnet_blocked_as_ipv4(dev->overlay_id, pkt, v4, proto, v))
-			return 0;
-	}
+	if (pkt->family == 6 && embedded_ipv4(pkt->daddr, (__u8 *)&v4) &&
+	    vrnet_blocked_as_ipv4(dev, pkt, v4, proto, v))
+		return 0;
 	/* no block rule: an address a DNS answer opened passes like an allow rule */
 	if (dev->dns_proxy && v->reason != VRNET_REASON_ALLOW_RULE)
 		dns_address_allows(dev, pkt, proto, v);

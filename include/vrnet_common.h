@@ -60,6 +60,7 @@
 #define VRNET_MAP_BOUND6 "vrnet_bound6"
 #define VRNET_MAP_BINDINGS "vrnet_bindings"
 #define VRNET_MAP_CONNS "vrnet_conns"
+#define VRNET_MAP_REMOVED "vrnet_removed"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -79,6 +80,8 @@
 #define VRNET_MAX_PORTSETS 1048576
 #define VRNET_MAX_OVERLAY_RULES 1024 /* edits kept apart before a full re-apply */
 #define VRNET_MAX_NAMES 65536
+/* base rules overlays remove, host-wide (old and new during a switch); beyond, a full re-apply */
+#define VRNET_MAX_REMOVED 262144
 #define VRNET_MAX_NAME_LEN 256 /* a domain name is at most 253 characters */
 #define VRNET_MAX_IPV6_EXT_HDRS 8
 #define VRNET_MAX_HOST_ADDRS 65536 /* host IPv6 addresses on attached devices */
@@ -199,7 +202,9 @@ struct vrnet_record {
 	__u8 dns_proxy;		/* DNS queries go to the proxy (docs/dns-proxy.md) */
 	__u8 binding;		/* VRNET_BIND_*: what the sandbox's frames must come from */
 	__u8 bound_mac[6];	/* VRNET_BIND_MAC: the sandbox's MAC */
-	__u8 pad[2];
+	/* the overlay removes rules of the base: their entries are in vrnet_removed */
+	__u8 overlay_removes;
+	__u8 pad;
 	/* DNS queries to the proxy: a token bucket of dns_rate per second, dns_burst deep */
 	__u32 dns_rate;
 	__u32 dns_burst;
@@ -249,6 +254,8 @@ struct vrnet_policy_info {
 	__u32 portset_count;	/* portsets: ids 0..count-1 */
 	__u32 dns_count;	/* rules that came from the policy's "dns" list */
 	__u32 source_rules;	/* rules as written (records less resolved addresses) */
+	__u32 removed_rules;	/* an overlay's: rules of its base it removes */
+	__u32 pad;
 	__u64 applied_ns;	/* CLOCK_REALTIME when it was written */
 };
 
@@ -334,7 +341,11 @@ struct vrnet_port_entry {
 	__u8 proto;  /* enum vrnet_proto */
 	__u8 action; /* enum vrnet_action */
 	__u8 any_port; /* the rule names no port: matches packets without one */
-	__u8 pad;
+	/*
+	 * Loader only: the entry stands for same-match entries of other rules
+	 * too (folded together), so removing its rule alone needs a re-apply.
+	 */
+	__u8 hides;
 	__u32 rule_id;
 };
 
@@ -353,6 +364,7 @@ enum vrnet_rule_kind {
 	VRNET_RULE_CIDR = 1,	 /* an address or prefix written in the policy */
 	VRNET_RULE_DOMAIN = 2,	 /* a domain name; its name is in vrnet_names */
 	VRNET_RULE_RESOLVED = 3, /* an address the preceding domain resolved to */
+	VRNET_RULE_REMOVED = 4,	 /* in an overlay: base rule @parent is removed (vrnet_removed) */
 };
 
 /* Where a rule came from in the policy. */
@@ -362,7 +374,12 @@ enum vrnet_rule_list {
 	VRNET_LIST_DNS = 3,
 };
 
-/* vrnet_names: the name of a DOMAIN record. */
+/*
+ * vrnet_names: the name of a DOMAIN record. vrnet_removed: a rule of a base
+ * policy that the overlay @policy_id removes (`unallow`, `unblock`): the
+ * datapath skips its entries, so the next entry covering the destination, or
+ * the default, decides, as it would with the rule gone from the policy.
+ */
 struct vrnet_rule_key {
 	__u32 policy_id;
 	__u32 rule_id;

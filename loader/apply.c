@@ -10,41 +10,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "devices.h"
 #include "dns_opened.h"
 #include "log.h"
 #include "state.h"
 #include "store.h"
 
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* Removes the policies a switch left behind: no packet holds them any more. */
-static void remove_replaced(struct vr_state *st, __u32 id, bool hits, __u32 more_hits)
-{
-	int ret = id ? vr_store_delete(st, id, hits, more_hits) : 0;
-
-	if (ret) /* the new state is in force; the next change finishes this */
-		vr_warn("couldn't remove the previous policy %u: %s", id, strerror(-ret));
-}
-
 int vr_apply(struct vr_state *st, int ifindex, const char *ifname,
 	     const struct vr_policy *p, vr_resolve_fn resolve, void *resolve_ctx,
 	     char *err, size_t errlen)
 {
 	struct vr_compiled c;
-	double t0 = now_ms();
+	double t0 = vr_now_ms();
 	int ret = vr_compile(p, resolve, resolve_ctx, &c, err, errlen);
 
 	if (ret)
 		return ret;
-	vr_debug("apply: compile %.1f ms", now_ms() - t0);
+	vr_debug("apply: compile %.1f ms", vr_now_ms() - t0);
 	ret = vr_apply_compiled(st, ifindex, ifname, p, &c, err, errlen);
 	vr_compiled_free(&c);
 	return ret;
@@ -77,7 +59,7 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 {
 	struct vr_device dev = { .internet = VRNET_INTERNET_POLICY }, old = { 0 };
 	struct vrnet_record next;
-	double t1 = now_ms(), t2, t_switch;
+	double t1 = vr_now_ms(), t2, t_switch;
 	bool existed, carried;
 	int ret;
 
@@ -92,7 +74,7 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 		vr_device_read_mac(ifindex, dev.host_mac);
 	}
 	ret = vr_store_write(st, c, &dev.policy_id, err, errlen);
-	t2 = now_ms();
+	t2 = vr_now_ms();
 	if (ret)
 		goto out;
 	dev.default_action = p->default_action;
@@ -103,7 +85,8 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	dev.event_burst = p->event_burst;
 	dev.dns_rate = p->dns_rate;
 	dev.dns_burst = p->dns_burst;
-	dev.overlay_id = 0; /* the new base has every rule */
+	dev.overlay_id = 0; /* the new base has every rule, and none it removed */
+	dev.overlay_removes = 0;
 	if (existed) {
 		carried = old.dns_proxy && p->dns_proxy && !carry_dns(st, &old, dev.policy_id, c);
 		vr_record_of(&dev, &next);
@@ -117,121 +100,22 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	} else {
 		ret = vr_device_create(st, ifindex, ifname, &dev, err, errlen);
 	}
-	t_switch = now_ms();
+	t_switch = vr_now_ms();
 	if (ret) {
 		/* not in force (or, for a new device, not reachable): the next change removes it */
 		vr_store_delete(st, dev.policy_id, false, 0);
 		goto out;
 	}
 	if (existed) {
-		remove_replaced(st, old.overlay_id, false, 0);
-		remove_replaced(st, old.policy_id, true, old.overlay_rule_count);
+		vr_store_retire(st, old.overlay_id, false, 0);
+		vr_store_retire(st, old.policy_id, true, old.overlay_rule_count);
 	}
 	vr_debug("apply: write %.1f ms, switch %.1f ms, remove old %.1f ms (%zu records, %zu prefixes, %zu portsets)",
-		 t2 - t1, t_switch - t2, now_ms() - t_switch, c->rule_count, c->prefix_count,
+		 t2 - t1, t_switch - t2, vr_now_ms() - t_switch, c->rule_count, c->prefix_count,
 		 c->portset_count);
 	/* for benchmarks: when packets saw the new policy, when the change was done */
-	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t1, now_ms() - t1);
+	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t1, vr_now_ms() - t1);
 out:
-	return ret;
-}
-
-/* Names the overlay has keep their addresses; new ones go to @next. */
-struct overlay_resolver {
-	const struct vr_device_policy *overlay;
-	vr_resolve_fn next;
-	void *next_ctx;
-};
-
-static int resolve_overlay(void *ctx, const char *name, struct vr_addr *out, int max, char *err,
-			   size_t errlen)
-{
-	const struct overlay_resolver *r = ctx;
-	int n = vr_device_policy_addresses(r->overlay, name, out, max);
-
-	if (n != -ENOENT)
-		return n;
-	if (!r->next) {
-		snprintf(err, errlen, "domain rules need a resolver");
-		return -EINVAL;
-	}
-	return r->next(r->next_ctx, name, out, max, err, errlen);
-}
-
-int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
-		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen)
-{
-	struct vr_device_policy ov = { 0 };
-	struct vr_device dev;
-	struct vrnet_record next;
-	struct vr_policy p;
-	struct vr_compiled c = { 0 };
-	__u32 old_overlay;
-	double t0 = now_ms();
-	int ret;
-
-	ret = vr_device_get(st, ifindex, &dev);
-	if (ret)
-		return ret;
-	old_overlay = dev.overlay_id;
-	ov.dev = dev; /* its settings: names under the DNS proxy are not resolved */
-	/* the overlay as a policy of its own: its records and names only */
-	if (dev.overlay_id) {
-		ret = vr_store_read_records(st, dev.overlay_id, dev.overlay_rule_count, &ov.rules);
-		if (ret)
-			return ret;
-		ov.count = dev.overlay_rule_count;
-		ov.names = calloc(ov.count + 1, sizeof(*ov.names));
-		if (!ov.names) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		ret = vr_store_read_names(st, dev.overlay_id, ov.rules, ov.count, ov.names);
-		if (ret)
-			goto out;
-	}
-	ret = vr_device_policy_to_policy(&ov, &p);
-	if (ret)
-		goto out;
-	for (size_t i = 0; !ret && i < n; i++)
-		ret = vr_policy_add(&p, list, &rules[i]);
-	if (!ret && vr_policy_rule_count(&p) > VRNET_MAX_OVERLAY_RULES)
-		ret = -EAGAIN;
-	if (!ret) {
-		struct overlay_resolver r = { .overlay = &ov, .next = resolve,
-					      .next_ctx = resolve_ctx };
-
-		ret = vr_compile_from(&p, dev.rule_count, resolve_overlay, &r, &c, err, errlen);
-	}
-	vr_policy_free(&p);
-	if (ret)
-		goto out;
-	ret = vr_store_write(st, &c, &dev.overlay_id, err, errlen);
-	if (ret)
-		goto out;
-	vr_record_of(&dev, &next);
-	ret = vr_device_switch(st, dev.slot, &next);
-	if (ret) {
-		snprintf(err, errlen, "couldn't switch the device to the new rules: %s",
-			 strerror(-ret));
-		vr_store_delete(st, dev.overlay_id, false, 0);
-		goto out;
-	}
-	vr_debug("apply: visible_ms=%.3f (overlay of %zu records)", now_ms() - t0, c.rule_count);
-	/*
-	 * A name blocked now may have opened addresses under an allow rule
-	 * before (a wildcard's): they close, and the sandbox's lookups open
-	 * again what its rules still allow.
-	 */
-	if (dev.dns_proxy && list == VRNET_LIST_BLOCK && vr_rules_have_name(rules, n) &&
-	    vr_dns_opened_forget(st, dev.slot))
-		vr_warn("couldn't close the DNS proxy's addresses of the device: they expire");
-	/* the rules keep their ids in the new overlay, and so their hits */
-	remove_replaced(st, old_overlay, false, 0);
-out:
-	vr_compiled_free(&c);
-	free(ov.rules);
-	free(ov.names);
 	return ret;
 }
 

@@ -130,7 +130,9 @@ static void print_device(struct vr_state *st, int ifindex, const char *verb)
 		printf("%s %s: internet %s, default %s, %u rules, policy %u\n", verb,
 		       dp.dev.ifname, vr_internet_name(dp.dev.internet),
 		       dp.dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
-		       dp.dev.source_rules + (dp.dev.overlay_id ? dp.dev.overlay_source_rules : 0),
+		       dp.dev.source_rules + (dp.dev.overlay_id ? dp.dev.overlay_source_rules -
+								 dp.dev.overlay_removed_rules :
+							    0),
 		       dp.dev.policy_id);
 	}
 }
@@ -367,6 +369,7 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 	struct vr_device_policy dp;
 	struct vr_policy p;
 	struct vr_state st;
+	size_t missing = 0;
 	int ifindex, ret;
 
 	if (!rules)
@@ -390,21 +393,26 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 		goto out;
 	if ((ret = require_attached(&st, ifindex, argv[0])))
 		goto close;
-	/* Additions go into the device's overlay without touching its base policy. */
-	if (add) {
-		ret = vr_edit_add(&st, ifindex, list, rules + 1, (size_t)argc - 1,
-				  vr_resolve_prepared, &names, errbuf, sizeof(errbuf));
-		if (!ret) {
-			print_device(&st, ifindex, "applied");
-			goto close;
-		}
-		if (ret != -EAGAIN) {
-			ret = fail(ret == -E2BIG ? VR_EXIT_USAGE : exit_of(ret), "%s: %s", argv[0],
-				   ret == -E2BIG ? "too many rules" : errbuf);
-			goto close;
-		}
-		/* the overlay is full: apply everything as a new base policy */
+	/* Edits go into the device's overlay without touching its base policy. */
+	ret = add ? vr_edit_add(&st, ifindex, list, rules + 1, (size_t)argc - 1,
+				vr_resolve_prepared, &names, errbuf, sizeof(errbuf)) :
+		    vr_edit_remove(&st, ifindex, list, rules + 1, (size_t)argc - 1, &missing,
+				   errbuf, sizeof(errbuf));
+	if (!ret) {
+		print_device(&st, ifindex, "applied");
+		goto close;
 	}
+	if (ret == -ENOENT && !add) {
+		ret = fail(VR_EXIT_USAGE, "\"%s\" is not in the %s list of %s", argv[missing + 1],
+			   list == VRNET_LIST_ALLOW ? "allow" : "block", argv[0]);
+		goto close;
+	}
+	if (ret != -EAGAIN) {
+		ret = fail(ret == -E2BIG ? VR_EXIT_USAGE : exit_of(ret), "%s: %s", argv[0],
+			   ret == -E2BIG ? "too many rules" : errbuf);
+		goto close;
+	}
+	/* the overlay is full, or the edit names a domain: apply everything as a new base */
 	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
 		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
 			   strerror(-ret));

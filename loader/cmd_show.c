@@ -28,7 +28,7 @@ static void print_list_line(struct vr_state *st, const struct vr_device_policy *
 	uint32_t rules = 0;
 
 	for (uint32_t i = 0; i < dp->count; i++)
-		rules += dp->rules[i].kind != VRNET_RULE_RESOLVED;
+		rules += vr_record_is_rule(&dp->rules[i]);
 	vr_stats_read(st, dp->dev.slot, &c);
 	vr_device_netns_text(st, &dp->dev, netns, sizeof(netns));
 	if (vr_program_info(st, dp->dev.netns_cookie, &prog))

@@ -82,7 +82,7 @@ static int add_leaf(struct builder *b, const struct vrnet_rule *rec, uint32_t id
 	return 0;
 }
 
-static void record_of(const struct vr_rule *r, int list, struct vrnet_rule *rec)
+void vr_record_of_rule(const struct vr_rule *r, int list, struct vrnet_rule *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->kind = r->kind;
@@ -123,7 +123,7 @@ static int add_domain(struct builder *b, const struct vr_rule *r, int list,
 		snprintf(b->err, b->errlen, "%s: %s", r->name, why);
 		return n == -ENOMEM ? n : -EINVAL;
 	}
-	record_of(r, list, &rec);
+	vr_record_of_rule(r, list, &rec);
 	ret = add_record(b, &rec, &domain_id);
 	if (ret)
 		return ret;
@@ -158,7 +158,7 @@ static int add_rule(struct builder *b, const struct vr_rule *r, int list, vr_res
 
 	if (r->kind == VRNET_RULE_DOMAIN)
 		return add_domain(b, r, list, resolve, ctx);
-	record_of(r, list, &rec);
+	vr_record_of_rule(r, list, &rec);
 	ret = add_record(b, &rec, &id);
 	return ret ? ret : add_leaf(b, &rec, id);
 }
@@ -239,12 +239,18 @@ static bool same_match(const struct vrnet_port_entry *a, const struct vrnet_port
 	       (a->any_port || (a->port_lo == b->port_lo && a->port_hi == b->port_hi));
 }
 
-/* Appends @e unless an entry with the same match is there already. */
+/*
+ * Appends @e unless an entry with the same match is there already, which
+ * then stands for @e's rule too: it is marked, so a removal of its rule
+ * alone knows it cannot just skip it (overlay.c).
+ */
 static int set_add(struct vrnet_portset *set, const struct vrnet_port_entry *e)
 {
 	for (uint32_t i = 0; i < set->count; i++)
-		if (same_match(&set->entries[i], e))
+		if (same_match(&set->entries[i], e)) {
+			set->entries[i].hides = 1;
 			return 0;
+		}
 	if (set->count == VRNET_MAX_PORTSET_ENTRIES)
 		return -E2BIG;
 	set->entries[set->count++] = *e;
@@ -459,6 +465,20 @@ int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolv
 	if (ret)
 		vr_compiled_free(out);
 	return ret;
+}
+
+int vr_compiled_remove(struct vr_compiled *c, uint32_t base_rule_id)
+{
+	struct vrnet_rule *rules = realloc(c->rules, (c->rule_count + 1) * sizeof(*rules));
+
+	if (!rules)
+		return -ENOMEM;
+	c->rules = rules;
+	memset(&rules[c->rule_count], 0, sizeof(*rules));
+	rules[c->rule_count].kind = VRNET_RULE_REMOVED;
+	rules[c->rule_count++].parent = base_rule_id;
+	c->removed_rules++;
+	return 0;
 }
 
 void vr_compiled_free(struct vr_compiled *c)

@@ -47,6 +47,7 @@ struct vr_compiled {
 	size_t portset_count;
 	uint32_t dns_count;
 	uint32_t source_rules; /* rules as written: records less resolved addresses */
+	uint32_t removed_rules; /* an overlay's REMOVED records (vr_compiled_remove) */
 };
 
 /*
@@ -64,6 +65,14 @@ int vr_compile(const struct vr_policy *p, vr_resolve_fn resolve, void *ctx,
  */
 int vr_compile_from(const struct vr_policy *p, uint32_t first_rule_id, vr_resolve_fn resolve,
 		    void *ctx, struct vr_compiled *out, char *err, size_t errlen);
+/* The record a rule of @list compiles to (before its id and any resolved addresses). */
+void vr_record_of_rule(const struct vr_rule *r, int list, struct vrnet_rule *rec);
+
+/*
+ * Appends to the overlay @c a REMOVED record for rule @base_rule_id of its
+ * base: the datapath then skips that rule's entries. 0 or -ENOMEM.
+ */
+int vr_compiled_remove(struct vr_compiled *c, uint32_t base_rule_id);
 void vr_compiled_free(struct vr_compiled *c);
 
 #endif

@@ -47,6 +47,9 @@ int vr_device_policy_read_slot(struct vr_state *st, __u32 slot, struct vr_device
 		dp->rules[n + k] = overlay[k];
 		if (overlay[k].kind == VRNET_RULE_RESOLVED)
 			dp->rules[n + k].parent += n;
+		/* a base rule the overlay removes is no rule of the device any more */
+		if (overlay[k].kind == VRNET_RULE_REMOVED && overlay[k].parent < n)
+			dp->rules[overlay[k].parent].kind = VRNET_RULE_REMOVED;
 	}
 	free(overlay);
 	ret = vr_store_read_names(st, dp->dev.policy_id, dp->rules, n, dp->names);
@@ -77,6 +80,12 @@ void vr_device_policy_free(struct vr_device_policy *dp)
 	dp->names = NULL;
 }
 
+uint32_t vr_device_policy_records(const struct vr_device_policy *dp)
+{
+	/* each removal is a marker in the overlay and a base record out of force */
+	return dp->count - (dp->dev.overlay_id ? 2 * dp->dev.overlay_removed_rules : 0);
+}
+
 int vr_device_policy_addresses(const struct vr_device_policy *dp, const char *name,
 			       struct vr_addr *out, int max)
 {
@@ -97,6 +106,23 @@ int vr_device_policy_addresses(const struct vr_device_policy *dp, const char *na
 	return -ENOENT;
 }
 
+void vr_device_policy_rule(const struct vr_device_policy *dp, uint32_t id, struct vr_rule *r)
+{
+	const struct vrnet_rule *rec = &dp->rules[id];
+
+	memset(r, 0, sizeof(*r));
+	r->kind = rec->kind;
+	r->family = rec->family;
+	r->prefixlen = rec->prefixlen;
+	r->proto = rec->proto;
+	r->any_port = rec->any_port;
+	r->port_lo = rec->port_lo;
+	r->port_hi = rec->port_hi;
+	memcpy(r->addr, rec->addr, 16);
+	if (rec->kind == VRNET_RULE_DOMAIN)
+		memcpy(r->name, dp->names[id], sizeof(r->name));
+}
+
 int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_policy *p)
 {
 	vr_policy_init(p);
@@ -110,21 +136,12 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 	p->dns_burst = dp->dev.dns_burst;
 	for (__u32 i = 0; i < dp->count; i++) {
 		const struct vrnet_rule *rec = &dp->rules[i];
-		struct vr_rule r = { 0 };
+		struct vr_rule r;
 		int ret;
 
-		if (rec->kind == VRNET_RULE_RESOLVED)
+		if (!vr_record_is_rule(rec))
 			continue;
-		r.kind = rec->kind;
-		r.family = rec->family;
-		r.prefixlen = rec->prefixlen;
-		r.proto = rec->proto;
-		r.any_port = rec->any_port;
-		r.port_lo = rec->port_lo;
-		r.port_hi = rec->port_hi;
-		memcpy(r.addr, rec->addr, 16);
-		if (rec->kind == VRNET_RULE_DOMAIN)
-			memcpy(r.name, dp->names[i], sizeof(r.name));
+		vr_device_policy_rule(dp, i, &r);
 		ret = vr_policy_add(p, rec->list, &r);
 		if (ret) {
 			vr_policy_free(p);

@@ -79,6 +79,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 		return -errno;
 	dev->policy_id = rec.policy_id;
 	dev->overlay_id = rec.overlay_id;
+	dev->overlay_removes = rec.overlay_removes;
 	dev->default_action = rec.default_action;
 	dev->internet = rec.internet;
 	dev->mode = rec.mode;
@@ -102,6 +103,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 		dev->overlay_rule_count = info.rule_count;
 		dev->overlay_portset_count = info.portset_count;
 		dev->overlay_source_rules = info.source_rules;
+		dev->overlay_removed_rules = info.removed_rules;
 		dev->overlay_applied_ns = info.applied_ns;
 	}
 	return 0;
@@ -357,6 +359,7 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	memset(rec, 0, sizeof(*rec));
 	rec->policy_id = dev->policy_id;
 	rec->overlay_id = dev->overlay_id;
+	rec->overlay_removes = dev->overlay_removes;
 	rec->slot = dev->slot;
 	rec->default_action = dev->default_action;
 	rec->internet = dev->internet;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
@@ -65,4 +66,12 @@ void vr_log(enum vr_log_level level, const char *fmt, ...)
 	default:
 		fprintf(stderr, "%s\n", msg);
 	}
+}
+
+double vr_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }

@@ -14,6 +14,9 @@ void vr_log(enum vr_log_level level, const char *fmt, ...)
 /* A multi-line text under a title, whole (a DEBUG one only with -v), on stderr. */
 void vr_log_text(enum vr_log_level level, const char *title, const char *text);
 
+/* CLOCK_MONOTONIC in milliseconds: the timings -v reports (benchmarks read them). */
+double vr_now_ms(void);
+
 #define vr_err(...) vr_log(VR_LOG_ERROR, __VA_ARGS__)
 #define vr_warn(...) vr_log(VR_LOG_WARN, __VA_ARGS__)
 #define vr_info(...) vr_log(VR_LOG_INFO, __VA_ARGS__)

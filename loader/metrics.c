@@ -136,6 +136,10 @@ static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
 		char text[VR_RULE_TEXT_MAX + 80], id[16];
 		uint32_t k = i + 1;
 
+		if (!vr_record_is_rule(rec)) {
+			i++;
+			continue;
+		}
 		for (; k < dp.count && dp.rules[k].kind == VRNET_RULE_RESOLVED; k++)
 			n += (json_int_t)vr_hits_get(hits, dp.dev.policy_id, k);
 		vr_rule_record_text(&dp, i, text, sizeof(text));
@@ -148,7 +152,7 @@ static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
 		i = k;
 	}
 	for (uint32_t i = 0; i < dp.count; i++)
-		rules += dp.rules[i].kind != VRNET_RULE_RESOLVED;
+		rules += vr_record_is_rule(&dp.rules[i]);
 	add(&f[M_RULES], json_pack("{s:s}", "device", dev), netns, rules);
 	vr_device_policy_free(&dp);
 }

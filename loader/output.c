@@ -209,7 +209,8 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 			(json_int_t)d->netns_cookie, "internet", vr_internet_name(d->internet),
 			"default", d->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 			"mode", d->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "policy_id",
-			(int)d->policy_id, "rule_count", (int)dp->count, "applied_at", when,
+			(int)d->policy_id, "rule_count", (int)vr_device_policy_records(dp),
+			"applied_at", when,
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
 	json_object_set_new(obj, "hook", json_string(d->tcx ? "tcx" : "clsact"));
@@ -246,6 +247,8 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 			}
 			continue;
 		}
+		if (!vr_record_is_rule(rec))
+			continue;
 		record_rule_text(dp, i, text, sizeof(text));
 		r = json_pack("{s:i,s:s,s:I}", "id", (int)i, "rule", text, "hits", rule_hits);
 		domain_addrs = NULL;

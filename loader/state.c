@@ -100,6 +100,7 @@ static const struct map_layout {
 	       struct vrnet_rule_chunk, rules_fd),
 	LAYOUT(VRNET_MAP_NAMES, BPF_MAP_TYPE_HASH, struct vrnet_rule_key, struct vrnet_name,
 	       names_fd),
+	LAYOUT(VRNET_MAP_REMOVED, BPF_MAP_TYPE_HASH, struct vrnet_rule_key, __u8, removed_fd),
 	LAYOUT(VRNET_MAP_HOSTADDRS, BPF_MAP_TYPE_HASH, struct vrnet_hostaddr_key, __u8,
 	       hostaddrs_fd),
 	LAYOUT(VRNET_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct vrnet_stats, stats_fd),
@@ -348,7 +349,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->stats_fd = st->config_fd = st->events_fd = st->limits_fd = st->quiet_fd = -1;
 	st->flows_fd = st->rulehits_fd = st->dnsnetns_fd = st->dnsflows_fd = -1;
 	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = st->dnsrate_fd = st->frags_fd = -1;
-	st->bound4_fd = st->bound6_fd = st->bindings_fd = st->conns_fd = -1;
+	st->bound4_fd = st->bound6_fd = st->bindings_fd = st->conns_fd = st->removed_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -461,7 +462,8 @@ void vr_state_close(struct vr_state *st)
 		       &st->flows_fd,
 		       &st->rulehits_fd,  &st->dnsnetns_fd,  &st->dnsflows_fd, &st->dnsaddrs_fd,
 		       &st->dnsstats_fd,  &st->dnslog_fd,   &st->dnsrate_fd,  &st->frags_fd,
-		       &st->bound4_fd,	  &st->bound6_fd,    &st->bindings_fd, &st->conns_fd };
+		       &st->bound4_fd,	  &st->bound6_fd,    &st->bindings_fd, &st->conns_fd,
+		       &st->removed_fd };
 
 	if (st->switch_words)
 		munmap(st->switch_words, VRNET_MAX_DEVICES * sizeof(__u64));

@@ -27,7 +27,7 @@ struct vr_state {
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd,
 		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd, frags_fd, bound4_fd,
-		bound6_fd, bindings_fd, conns_fd;
+		bound6_fd, bindings_fd, conns_fd, removed_fd;
 };
 
 enum vr_open_mode {
@@ -83,10 +83,12 @@ struct vr_device {
 	__u8 host_mac[6]; /* of the host-side device, read at every apply */
 	__u8 binding;	  /* enum vrnet_binding */
 	__u8 bound_mac[6];
+	__u8 overlay_removes; /* the overlay removes rules of the base */
 	/* its policies */
 	__u32 rule_count, portset_count, dns_count, source_rules;
 	__u64 applied_ns, overlay_applied_ns; /* when each was written */
 	__u32 overlay_rule_count, overlay_portset_count, overlay_source_rules;
+	__u32 overlay_removed_rules; /* base rules the overlay removes */
 };
 
 /* A device's stored policy, with the rule records to explain verdicts. */
@@ -97,6 +99,15 @@ struct vr_device_policy {
 	char (*names)[VRNET_MAX_NAME_LEN]; /* per rule id; "" unless DOMAIN */
 };
 
+/* A rule as written that is in force: no resolved address, no removed rule or marker of one. */
+static inline bool vr_record_is_rule(const struct vrnet_rule *rec)
+{
+	return rec->kind == VRNET_RULE_CIDR || rec->kind == VRNET_RULE_DOMAIN;
+}
+
+/* Records in force (rules and resolved addresses), from @dp->count and the device alone. */
+uint32_t vr_device_policy_records(const struct vr_device_policy *dp);
+
 /* Devices of this process's network namespace, by ifindex; -ENOENT if none. */
 int vr_device_find(struct vr_state *st, int ifindex, __u32 *slot);
 int vr_device_get(struct vr_state *st, int ifindex, struct vr_device *dev);
@@ -105,6 +116,8 @@ int vr_device_policy_read(struct vr_state *st, int ifindex, struct vr_device_pol
 int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev);
 int vr_device_policy_read_slot(struct vr_state *st, __u32 slot, struct vr_device_policy *dp);
 void vr_device_policy_free(struct vr_device_policy *dp);
+/* Record @id (a CIDR or DOMAIN one) of @dp as the rule written. */
+void vr_device_policy_rule(const struct vr_device_policy *dp, uint32_t id, struct vr_rule *r);
 /* Turns stored records back into a policy as written (for edits). */
 int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_policy *p);
 
@@ -139,6 +152,18 @@ int vr_device_policy_addresses(const struct vr_device_policy *dp, const char *na
  */
 int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
 		size_t n, vr_resolve_fn resolve, void *resolve_ctx, char *err, size_t errlen);
+
+/*
+ * Removes @rules from @list of @ifindex's policy (every rule equal to one,
+ * as vr_policy_remove does) without touching its base policy: rules the
+ * overlay added leave it; a base rule gets a REMOVED record in it, which the
+ * datapath skips the rule's entries for. One switch, as an apply. -ENOENT
+ * when rule @missing is in neither; -EAGAIN when the edit needs a full
+ * re-apply instead: a domain rule (its addresses and the DNS proxy's
+ * openings go with it), a full overlay or vrnet_removed.
+ */
+int vr_edit_remove(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
+		   size_t n, size_t *missing, char *err, size_t errlen);
 
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 /* How the device in @slot is attached: by a tcx link, or a cls_bpf filter (on a clsact qdisc we made?). */

@@ -67,10 +67,11 @@ static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule
 	struct vrnet_rule_key *nk = calloc(n + 1, sizeof(*nk));
 	struct vrnet_rulehit_key *hk = calloc(hit_count + 1, sizeof(*hk));
 	struct vrnet_portset_key *pk = calloc(portset_count + 1, sizeof(*pk));
-	size_t n4 = 0, n6 = 0, nh4 = 0, nh6 = 0, nn = 0;
+	struct vrnet_rule_key *rk = calloc(n + 1, sizeof(*rk));
+	size_t n4 = 0, n6 = 0, nh4 = 0, nh6 = 0, nn = 0, nr = 0;
 	int ret = -ENOMEM;
 
-	if (!k4 || !k6 || !h4 || !h6 || !ck || !nk || !hk || !pk)
+	if (!k4 || !k6 || !h4 || !h6 || !ck || !nk || !hk || !pk || !rk)
 		goto out;
 	for (size_t i = 0; i < hit_count; i++)
 		hk[i] = (struct vrnet_rulehit_key){ .policy_id = id, .rule_id = (__u32)i };
@@ -81,6 +82,10 @@ static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule
 			continue;
 		if (recs[i].kind == VRNET_RULE_DOMAIN) {
 			nk[nn++] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = (__u32)i };
+			continue;
+		}
+		if (recs[i].kind == VRNET_RULE_REMOVED) {
+			rk[nr++] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = recs[i].parent };
 			continue;
 		}
 		/* a host address is in the hash or, if that was full, in the trie */
@@ -107,6 +112,8 @@ static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule
 		ret = vr_batch_delete(st->lpm6_fd, k6, sizeof(*k6), n6);
 	if (!ret)
 		ret = vr_batch_delete(st->portsets_fd, pk, sizeof(*pk), portset_count);
+	if (!ret)
+		ret = vr_batch_delete(st->removed_fd, rk, sizeof(*rk), nr);
 	/* names before the records they are found through */
 	if (!ret)
 		ret = vr_batch_delete(st->names_fd, nk, sizeof(*nk), nn);
@@ -123,6 +130,7 @@ out:
 	free(nk);
 	free(hk);
 	free(pk);
+	free(rk);
 	return ret;
 }
 
@@ -160,16 +168,24 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 	struct vrnet_host6_key *h6 = calloc(n, sizeof(*h6));
 	struct vrnet_prefix_value *v4 = calloc(n, sizeof(*v4)), *v6 = calloc(n, sizeof(*v6));
 	struct vrnet_prefix_value *hv4 = calloc(n, sizeof(*hv4)), *hv6 = calloc(n, sizeof(*hv6));
-	size_t i4 = 0, i6 = 0, ih4 = 0, ih6 = 0;
+	struct vrnet_rule_key *rk = calloc(c->rule_count + 1, sizeof(*rk));
+	__u8 *rv = calloc(c->rule_count + 1, sizeof(*rv));
+	size_t i4 = 0, i6 = 0, ih4 = 0, ih6 = 0, nr = 0;
 	int ret = -ENOMEM;
 
 	if (!ck || !cv || !nk || !nv || !pk || !k4 || !hl4 || !k6 || !hl6 || !h4 || !h6 ||
-	    !v4 || !v6 || !hv4 || !hv6)
+	    !v4 || !v6 || !hv4 || !hv6 || !rk || !rv)
 		goto out;
 	for (size_t i = 0; i < chunks; i++)
 		ck[i] = (struct vrnet_chunk_key){ .policy_id = id, .chunk = (__u32)i };
-	for (size_t i = 0; i < c->rule_count; i++)
+	for (size_t i = 0; i < c->rule_count; i++) {
 		cv[i / VRNET_RULES_PER_CHUNK].rules[i % VRNET_RULES_PER_CHUNK] = c->rules[i];
+		if (c->rules[i].kind == VRNET_RULE_REMOVED) {
+			rk[nr] = (struct vrnet_rule_key){ .policy_id = id,
+							  .rule_id = c->rules[i].parent };
+			rv[nr++] = 1;
+		}
+	}
 	for (size_t i = 0; i < c->name_count; i++) {
 		nk[i] = (struct vrnet_rule_key){ .policy_id = id, .rule_id = c->names[i].rule_id };
 		memcpy(nv[i].name, c->names[i].name, sizeof(nv[i].name));
@@ -202,6 +218,8 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 	if (!ret)
 		ret = vr_batch_update(st->names_fd, nk, sizeof(*nk), nv, sizeof(*nv), c->name_count);
 	if (!ret)
+		ret = vr_batch_update(st->removed_fd, rk, sizeof(*rk), rv, sizeof(*rv), nr);
+	if (!ret)
 		ret = vr_batch_update(st->portsets_fd, pk, sizeof(*pk), c->portsets,
 				   sizeof(*c->portsets), c->portset_count);
 	if (!ret)
@@ -230,6 +248,8 @@ out:
 	free(v6);
 	free(hv4);
 	free(hv6);
+	free(rk);
+	free(rv);
 	return ret;
 }
 
@@ -357,6 +377,7 @@ int vr_store_write(struct vr_state *st, const struct vr_compiled *c, __u32 *id, 
 		.portset_count = (__u32)c->portset_count,
 		.dns_count = c->dns_count,
 		.source_rules = c->source_rules,
+		.removed_rules = c->removed_rules,
 	};
 	struct timespec now;
 	int ret = alloc_policy_id(st, id);
@@ -402,6 +423,88 @@ int vr_store_delete(struct vr_state *st, __u32 id, bool hits, __u32 more_hits)
 	if (!ret && bpf_map_delete_elem(st->policies_fd, &id) && errno != ENOENT)
 		ret = -errno;
 	return ret;
+}
+
+/* The value of the longest prefix of policy @id holding @rec's prefix, or -errno. */
+static int covering_prefix(struct vr_state *st, __u32 id, const struct vrnet_rule *rec,
+			   struct vrnet_prefix_value *v)
+{
+	struct vrnet_host4_key h4;
+	struct vrnet_host6_key h6;
+	struct vrnet_lpm4_key k4;
+	struct vrnet_lpm6_key k6;
+
+	/* a host is in the hash or, if that was full, in the trie */
+	if (rec->family == 4) {
+		host4_key(id, rec->addr, &h4);
+		if (is_host(4, rec->prefixlen) && !bpf_map_lookup_elem(st->host4_fd, &h4, v))
+			return 0;
+		lpm4_key(id, rec->addr, rec->prefixlen, &k4);
+		return bpf_map_lookup_elem(st->lpm4_fd, &k4, v) ? -errno : 0;
+	}
+	host6_key(id, rec->addr, &h6);
+	if (is_host(6, rec->prefixlen) && !bpf_map_lookup_elem(st->host6_fd, &h6, v))
+		return 0;
+	lpm6_key(id, rec->addr, rec->prefixlen, &k6);
+	return bpf_map_lookup_elem(st->lpm6_fd, &k6, v) ? -errno : 0;
+}
+
+static bool same_record(const struct vrnet_rule *a, const struct vrnet_rule *b)
+{
+	return a->kind == b->kind && a->list == b->list && a->proto == b->proto &&
+	       a->family == b->family && a->prefixlen == b->prefixlen &&
+	       a->any_port == b->any_port && a->port_lo == b->port_lo &&
+	       a->port_hi == b->port_hi && !memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+int vr_store_find_rule(struct vr_state *st, __u32 id, const struct vrnet_rule *want,
+		       __u32 *ids, size_t max, size_t *n)
+{
+	struct vrnet_prefix_value prefix;
+	struct vrnet_portset_key sk = { .policy_id = id };
+	struct vrnet_portset set;
+	__u8 action = want->list == VRNET_LIST_BLOCK ? VRNET_ACTION_DENY : VRNET_ACTION_ALLOW;
+	int ret = covering_prefix(st, id, want, &prefix);
+
+	*n = 0;
+	if (ret)
+		return ret == -ENOENT ? 0 : ret;
+	sk.portset_id = prefix.portset_id;
+	if (bpf_map_lookup_elem(st->portsets_fd, &sk, &set))
+		return -errno;
+	/*
+	 * The rule's own entry is in the portset of its prefix, unless an
+	 * entry with the same match stands for it and others (compile.c).
+	 */
+	for (__u32 i = 0; i < set.count && i < VRNET_MAX_PORTSET_ENTRIES; i++) {
+		const struct vrnet_port_entry *e = &set.entries[i];
+		__u32 rule = e->rule_id == VRNET_RULE_ID_OWN ? prefix.rule_id : e->rule_id;
+		struct vrnet_chunk_key ck = { .policy_id = id, .chunk = rule / VRNET_RULES_PER_CHUNK };
+		struct vrnet_rule_chunk chunk;
+
+		if (e->action != action || e->proto != want->proto ||
+		    e->any_port != want->any_port ||
+		    (!e->any_port && (e->port_lo != want->port_lo || e->port_hi != want->port_hi)))
+			continue;
+		if (e->hides)
+			return -EAGAIN;
+		if (bpf_map_lookup_elem(st->rules_fd, &ck, &chunk))
+			return -errno;
+		if (!same_record(&chunk.rules[rule % VRNET_RULES_PER_CHUNK], want))
+			continue;
+		if (*n == max)
+			return -E2BIG;
+		ids[(*n)++] = rule;
+	}
+	return 0;
+}
+
+void vr_store_retire(struct vr_state *st, __u32 id, bool hits, __u32 more_hits)
+{
+	int ret = id ? vr_store_delete(st, id, hits, more_hits) : 0;
+
+	if (ret) /* the new state is in force; the next change finishes this */
+		vr_warn("couldn't remove the previous policy %u: %s", id, strerror(-ret));
 }
 
 /* The policy ids every device's record names, sorted. */
@@ -486,6 +589,7 @@ int vr_store_sweep(struct vr_state *st, size_t *swept)
 		SWEPT(lpm4_fd, vrnet_lpm4_key),	     SWEPT(lpm6_fd, vrnet_lpm6_key),
 		SWEPT(portsets_fd, vrnet_portset_key), SWEPT(rules_fd, vrnet_chunk_key),
 		SWEPT(names_fd, vrnet_rule_key),     SWEPT(rulehits_fd, vrnet_rulehit_key),
+		SWEPT(removed_fd, vrnet_rule_key),
 #undef SWEPT
 	};
 	__u32 *used = NULL, key, next, *prev = NULL;

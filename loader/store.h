@@ -33,6 +33,22 @@ int vr_store_read_names(struct vr_state *st, __u32 id, const struct vrnet_rule *
 int vr_store_delete(struct vr_state *st, __u32 id, bool hits, __u32 more_hits);
 
 /*
+ * The ids of the CIDR records of policy @id equal to @want (a record as
+ * compile.c writes it: kind, list, prefix, protocol, ports) into @ids, at most
+ * @max (-E2BIG beyond); @n says how many. A handful of lookups, at any size:
+ * through the prefix and its portset, not the records. -EAGAIN when an entry
+ * that may be the rule's stands for other rules too (a full re-apply decides).
+ */
+int vr_store_find_rule(struct vr_state *st, __u32 id, const struct vrnet_rule *want,
+		       __u32 *ids, size_t max, size_t *n);
+
+/*
+ * Deletes policy @id (0: none) that a switch replaced, as vr_store_delete;
+ * on failure only warns: the new state is in force, the next change finishes it.
+ */
+void vr_store_retire(struct vr_state *st, __u32 id, bool hits, __u32 more_hits);
+
+/*
  * Deletes every policy no device's record names (left by a command that
  * died; only a change holding the lock may call it): after one wait for
  * readers, as one may still have been switched in. @removed counts them.

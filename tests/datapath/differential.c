@@ -32,6 +32,7 @@
  */
 #include <time.h>
 #include "datapath/harness.h"
+#include "output.h"
 
 #define N_POLICIES 300
 #define N_PACKETS 50
@@ -649,6 +650,205 @@ static void test_random_policies(void **state)
 	assert_true(embedded_blocks > packets / 500);
 }
 
+/* ---- edits: random sequences of additions and removals ---- */
+
+#define N_EDITED_POLICIES 40
+#define EDITS_PER_POLICY 12
+#define PACKETS_PER_EDIT 25
+
+/* A rule's canonical text, as the loader compares rules (vr_rule_equal). */
+static void canonical(const struct ref_rule *r, char *buf, size_t len)
+{
+	struct vr_rule parsed;
+	char err[256];
+
+	if (vr_rule_parse(r->text, &parsed, err, sizeof(err)))
+		fail_msg("%s: %s", r->text, err);
+	vr_rule_format(&parsed, buf, len);
+}
+
+/* Removes every rule of @list equal to @text from the reference; how many went. */
+static int ref_remove(struct ref_policy *pol, int list, const char *text)
+{
+	int kept = 0, n = pol->n;
+
+	for (int i = 0; i < n; i++) {
+		char c[VR_RULE_TEXT_MAX];
+
+		canonical(&pol->rules[i], c, sizeof(c));
+		if (pol->rules[i].list != list || strcmp(c, text))
+			pol->rules[kept++] = pol->rules[i];
+	}
+	pol->n = kept;
+	return n - kept;
+}
+
+/* What `unallow`/`unblock` does when the overlay cannot: a re-apply of the policy as read back. */
+static int remove_by_reapply(int list, const struct vr_rule *r)
+{
+	struct vr_device_policy dpol;
+	struct vr_policy p;
+	char err[512] = "";
+	int ret = vr_device_policy_read(&dp.st, DP_IFINDEX, &dpol);
+
+	assert_int_equal(ret, 0);
+	assert_int_equal(vr_device_policy_to_policy(&dpol, &p), 0);
+	ret = vr_policy_remove(&p, list, r);
+	if (!ret)
+		ret = vr_apply(&dp.st, DP_IFINDEX, "lo", &p, dp_resolve, NULL, err,
+			       sizeof(err));
+	vr_policy_free(&p);
+	vr_device_policy_free(&dpol);
+	return ret;
+}
+
+struct edit_counts {
+	long fast, reapplied, missing, added;
+};
+
+/*
+ * One random edit to the device and the reference alike: an added rule, the
+ * removal of a rule of the policy (every rule equal to it, as the CLI
+ * removes), or of one it does not have (which must change nothing).
+ */
+static void random_edit(struct ref_policy *pol, struct edit_counts *n)
+{
+	struct ref_rule r = { 0 };
+	struct vr_rule parsed;
+	char err[512] = "", text[VR_RULE_TEXT_MAX];
+	size_t missing;
+	int ret, want_removed;
+
+	if (pol->n < MAX_RULES && (pol->n < 2 || rng_chance(35))) {
+		r.list = rng_chance(50) ? VRNET_LIST_ALLOW : VRNET_LIST_BLOCK;
+		random_cidr(&r, rng_chance(50) ? 4 : 6);
+		random_ports(&r);
+		assert_int_equal(vr_rule_parse(r.text, &parsed, err, sizeof(err)), 0);
+		assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, r.list, &parsed, 1, dp_resolve,
+					     NULL, err, sizeof(err)), 0);
+		pol->rules[pol->n++] = r;
+		n->added++;
+		return;
+	}
+	if (rng_chance(85)) { /* one of the policy's allow or block rules */
+		int i = (int)rng_below((uint32_t)pol->n);
+
+		if (pol->rules[i].list == VRNET_LIST_DNS)
+			return;
+		r = pol->rules[i];
+	} else {
+		r.list = rng_chance(50) ? VRNET_LIST_ALLOW : VRNET_LIST_BLOCK;
+		random_cidr(&r, rng_chance(50) ? 4 : 6);
+		random_ports(&r);
+	}
+	canonical(&r, text, sizeof(text));
+	assert_int_equal(vr_rule_parse(r.text, &parsed, err, sizeof(err)), 0);
+	want_removed = ref_remove(pol, r.list, text);
+	ret = vr_edit_remove(&dp.st, DP_IFINDEX, r.list, &parsed, 1, &missing, err, sizeof(err));
+	if (ret == -EAGAIN) {
+		ret = remove_by_reapply(r.list, &parsed);
+		n->reapplied += !ret;
+	} else {
+		n->fast += !ret;
+	}
+	if (!want_removed) {
+		assert_int_equal(ret, -ENOENT);
+		n->missing++;
+	} else if (ret) {
+		fail_msg("removing %s: %s (%s)", r.text, strerror(-ret), err);
+	}
+}
+
+/* Whether the rule the program names (by the device's id) is one the reference says decides. */
+static bool names_a_deciding_rule(const struct vr_device_policy *dpol, uint32_t id,
+				  const struct ref_policy *pol, uint64_t ids)
+{
+	char got[VR_RULE_TEXT_MAX + 80], want[VR_RULE_TEXT_MAX];
+
+	if (id >= dpol->count || !vr_record_is_rule(&dpol->rules[id]))
+		return false;
+	vr_rule_record_text(dpol, id, got, sizeof(got));
+	for (int i = 0; i < pol->n; i++) {
+		if (!(ids & (1ull << i)))
+			continue;
+		canonical(&pol->rules[i], want, sizeof(want));
+		if (!strcmp(got, want))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Adds and removals in random order, through the overlay where it can and a
+ * re-apply where it cannot (as the CLI does): after each, the program's
+ * verdicts equal the reference's for the rules the policy has then.
+ */
+static void test_random_edits(void **state)
+{
+	static char json[16384];
+	uint64_t seed = seed_from_env();
+	struct edit_counts n = { 0 };
+	int mismatches = 0, packets = 0;
+
+	dp_skip_unless_root();
+	print_message("seed %llu (VRNET_SEED=%llu repeats this run)\n",
+		      (unsigned long long)seed, (unsigned long long)seed);
+	rng_state = seed;
+	for (int pi = 0; pi < N_EDITED_POLICIES; pi++) {
+		struct ref_policy pol;
+
+		random_policy(&pol);
+		policy_json(&pol, json, sizeof(json));
+		if (dp_apply(json))
+			fail_msg("seed %llu policy %d: couldn't apply %s", (unsigned long long)seed,
+				 pi, json);
+		for (int e = 0; e < EDITS_PER_POLICY; e++) {
+			struct vr_device_policy dpol;
+
+			random_edit(&pol, &n);
+			assert_int_equal(vr_device_policy_read(&dp.st, DP_IFINDEX, &dpol), 0);
+			for (int k = 0; k < PACKETS_PER_EDIT; k++) {
+				struct ref_verdict want;
+				struct vr_verdict got;
+				struct dp_frame f;
+				uint16_t gso_size;
+				struct dp_pkt p;
+
+				random_packet(&p, &gso_size);
+				want = ref_eval(&pol, &p, gso_size);
+				dp_build(&p, &f);
+				dp_forget_fragments();
+				assert_int_equal(dp_run_gso(&f, gso_size, &got), 0);
+				packets++;
+				if (got.allow == want.allow && got.reason == want.reason &&
+				    ((want.reason != VRNET_REASON_BLOCK_RULE &&
+				      want.reason != VRNET_REASON_ALLOW_RULE) ||
+				     names_a_deciding_rule(&dpol, got.rule_id, &pol, want.ids)))
+					continue;
+				if (mismatches++ < MAX_MISMATCHES_SHOWN) {
+					policy_json(&pol, json, sizeof(json));
+					show_mismatch(seed, pi, json, &pol, &p, &want, &got);
+					print_error("  after edit %d; the program's rule %u: %s\n", e,
+						    got.rule_id,
+						    got.rule_id < dpol.count ? "(see the device)" : "none");
+				}
+			}
+			vr_device_policy_free(&dpol);
+		}
+	}
+	print_message("%d policies, %d edits: %ld added, %ld removed through the overlay, %ld "
+		      "by a re-apply, %ld not there; %d packets\n",
+		      N_EDITED_POLICIES, N_EDITED_POLICIES * EDITS_PER_POLICY, n.added, n.fast,
+		      n.reapplied, n.missing, packets);
+	if (mismatches)
+		fail_msg("%d of %d packets differ from the reference (seed %llu)", mismatches,
+			 packets, (unsigned long long)seed);
+	/* both ways of removing, and refusals, were taken */
+	assert_true(n.fast > N_EDITED_POLICIES);
+	assert_true(n.reapplied > 0);
+	assert_true(n.missing > 0);
+}
+
 /* The reference itself, on cases whose answer is known. */
 static void test_reference_model(void **state)
 {
@@ -706,6 +906,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reference_model),
 		cmocka_unit_test(test_random_policies),
+		cmocka_unit_test(test_random_edits),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* the seed and mismatches in order */

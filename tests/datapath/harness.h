@@ -691,6 +691,35 @@ static inline void dp_table_clear(int outer_fd)
 	close(fd);
 }
 
+/* Keys of map @fd (key @key_size bytes), walked. */
+static inline size_t dp_count_keys(int fd, size_t key_size)
+{
+	char key[64], next[64];
+	void *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/* Entries of every policy map: what the store wrote and did not remove. */
+static inline size_t dp_policy_entries(void)
+{
+	return dp_count_keys(dp.st.lpm4_fd, sizeof(struct vrnet_lpm4_key)) +
+	       dp_count_keys(dp.st.lpm6_fd, sizeof(struct vrnet_lpm6_key)) +
+	       dp_count_keys(dp.st.host4_fd, sizeof(struct vrnet_host4_key)) +
+	       dp_count_keys(dp.st.host6_fd, sizeof(struct vrnet_host6_key)) +
+	       dp_count_keys(dp.st.portsets_fd, sizeof(struct vrnet_portset_key)) +
+	       dp_count_keys(dp.st.rules_fd, sizeof(struct vrnet_chunk_key)) +
+	       dp_count_keys(dp.st.names_fd, sizeof(struct vrnet_rule_key)) +
+	       dp_count_keys(dp.st.removed_fd, sizeof(struct vrnet_rule_key)) +
+	       dp_count_keys(dp.st.policies_fd, sizeof(__u32));
+}
+
 /*
  * Forgets every datagram whose first fragment passed (vrnet_frags), as
  * suites that judge each packet alone do before each. The table stays

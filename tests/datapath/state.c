@@ -14,32 +14,6 @@
 /* An ifindex no device has: entries under it are map state only. */
 #define OTHER_IFINDEX 0x7ffffff0
 
-static size_t count_keys(int fd, size_t key_size)
-{
-	char key[64], next[64];
-	void *prev = NULL;
-	size_t n = 0;
-
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
-	}
-	return n;
-}
-
-static size_t count_entries(void)
-{
-	return count_keys(dp.st.lpm4_fd, sizeof(struct vrnet_lpm4_key)) +
-	       count_keys(dp.st.lpm6_fd, sizeof(struct vrnet_lpm6_key)) +
-	       count_keys(dp.st.host4_fd, sizeof(struct vrnet_host4_key)) +
-	       count_keys(dp.st.host6_fd, sizeof(struct vrnet_host6_key)) +
-	       count_keys(dp.st.portsets_fd, sizeof(struct vrnet_portset_key)) +
-	       count_keys(dp.st.rules_fd, sizeof(struct vrnet_chunk_key)) +
-	       count_keys(dp.st.names_fd, sizeof(struct vrnet_rule_key)) +
-	       count_keys(dp.st.policies_fd, sizeof(__u32));
-}
-
 static int apply_to(int ifindex, const char *json)
 {
 	struct vr_policy p;
@@ -107,7 +81,7 @@ static void test_replace_leaves_no_entries(void **state)
 
 	dp_skip_unless_root();
 	forget_all();
-	empty = count_entries();
+	empty = dp_policy_entries();
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"dns_proxy\": false, \"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"dns_proxy\": false, \"allow\": [\"10.0.0.0/8:443/tcp\", \"svc.example\", \"[2001:db8::/32]:53\"]}"), 0);
 	/*
@@ -115,9 +89,9 @@ static void test_replace_leaves_no_entries(void **state)
 	 * and the name's address inside it), 4 portsets (tcp 443; any; 53; any
 	 * plus the inherited 53), 1 chunk of records, 1 name, 1 vrnet_policies entry.
 	 */
-	assert_int_equal(count_entries() - empty, 3 + 2 + 4 + 1 + 1 + 1);
+	assert_int_equal(dp_policy_entries() - empty, 3 + 2 + 4 + 1 + 1 + 1);
 	vr_device_forget(&dp.st, DP_IFINDEX);
-	assert_int_equal(count_entries(), empty);
+	assert_int_equal(dp_policy_entries(), empty);
 }
 
 /* A policy written into the store the way an apply does, not switched in. */
@@ -143,9 +117,9 @@ static __u32 write_unswitched(const char *json)
 static __u32 live_and_unswitched(size_t *empty, size_t *live)
 {
 	forget_all();
-	*empty = count_entries();
+	*empty = dp_policy_entries();
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
-	*live = count_entries();
+	*live = dp_policy_entries();
 	return write_unswitched("{\"dns_proxy\": false, \"allow\": [\"10.0.0.0/8\", \"2001:db8::/32\", \"svc.example\"]}");
 }
 
@@ -161,11 +135,11 @@ static void test_recover_removes_unswitched_policies(void **state)
 
 	dp_skip_unless_root();
 	orphan = live_and_unswitched(&empty, &live);
-	assert_true(count_entries() > live);
+	assert_true(dp_policy_entries() > live);
 
 	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
 	assert_int_equal(repaired, 1);
-	assert_int_equal(count_entries(), live);
+	assert_int_equal(dp_policy_entries(), live);
 	assert_int_equal(vr_store_info(&dp.st, orphan, &info), -ENOENT);
 	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
 	assert_false(dp_probe_tcp(4, "203.0.113.10", 80).allow);
@@ -174,7 +148,7 @@ static void test_recover_removes_unswitched_policies(void **state)
 	assert_int_equal(repaired, 0);
 
 	vr_device_forget(&dp.st, DP_IFINDEX);
-	assert_int_equal(count_entries(), empty);
+	assert_int_equal(dp_policy_entries(), empty);
 }
 
 /*
@@ -190,17 +164,17 @@ static void test_sweep_removes_orphans_only(void **state)
 	dp_skip_unless_root();
 	orphan = live_and_unswitched(&empty, &live);
 	assert_int_equal(bpf_map_delete_elem(dp.st.policies_fd, &orphan), 0);
-	orphaned = count_entries() - live;
+	orphaned = dp_policy_entries() - live;
 	assert_true(orphaned > 0);
 
 	assert_int_equal(vr_sweep(&dp.st, &swept), 0);
 	assert_int_equal(swept, orphaned);
-	assert_int_equal(count_entries(), live);
+	assert_int_equal(dp_policy_entries(), live);
 	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
 	assert_false(dp_probe_tcp(4, "203.0.113.10", 80).allow);
 
 	vr_device_forget(&dp.st, DP_IFINDEX);
-	assert_int_equal(count_entries(), empty);
+	assert_int_equal(dp_policy_entries(), empty);
 }
 
 /* A policy that fails to compile changes nothing. */
@@ -213,10 +187,10 @@ static void test_failed_apply_changes_nothing(void **state)
 	forget_all();
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
 	before = policy_of(DP_IFINDEX);
-	entries = count_entries();
+	entries = dp_policy_entries();
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"dns_proxy\": false, \"allow\": [\"unknown.example\"]}"), -EINVAL);
 	assert_int_equal(policy_of(DP_IFINDEX), before);
-	assert_int_equal(count_entries(), entries);
+	assert_int_equal(dp_policy_entries(), entries);
 	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
 }
@@ -284,11 +258,11 @@ static void test_overlay_edits(void **state)
 
 	dp_skip_unless_root();
 	forget_all();
-	empty = count_entries();
+	empty = dp_policy_entries();
 	/* base: ids 0 (.10:443), 1 (.10:22) */
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\", \"203.0.113.10:22/tcp\"]}"), 0);
 	base = policy_of(DP_IFINDEX);
-	base_entries = count_entries();
+	base_entries = dp_policy_entries();
 	assert_false(dp_probe_tcp(4, "203.0.113.20", 80).allow);
 
 	assert_int_equal(vr_edit_add(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, allow, 2, dp_resolve,
@@ -326,10 +300,10 @@ static void test_overlay_edits(void **state)
 	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\", \"203.0.113.10:22/tcp\"]}"), 0);
 	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
 	assert_int_equal(dev.overlay_id, 0);
-	assert_int_equal(count_entries(), base_entries);
+	assert_int_equal(dp_policy_entries(), base_entries);
 	assert_false(dp_probe_tcp(4, "203.0.113.20", 80).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
-	assert_int_equal(count_entries(), empty);
+	assert_int_equal(dp_policy_entries(), empty);
 }
 
 /*
@@ -389,7 +363,7 @@ static void test_overlay_full(void **state)
 
 	dp_skip_unless_root();
 	forget_all();
-	empty = count_entries();
+	empty = dp_policy_entries();
 	assert_int_equal(apply_to(DP_IFINDEX, "{}"), 0);
 	for (int i = 0; i <= VRNET_MAX_OVERLAY_RULES; i++) {
 		snprintf(text, sizeof(text), "10.1.%d.%d", i >> 8, i & 255);
@@ -403,7 +377,7 @@ static void test_overlay_full(void **state)
 				     VRNET_MAX_OVERLAY_RULES, dp_resolve, NULL, err, sizeof(err)), 0);
 	assert_true(dp_probe_tcp(4, "10.1.0.1", 80).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
-	assert_int_equal(count_entries(), empty);
+	assert_int_equal(dp_policy_entries(), empty);
 }
 
 int main(void)

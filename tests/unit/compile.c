@@ -420,6 +420,43 @@ static void test_own_entries(void **state)
 	vr_policy_free(&p);
 }
 
+/*
+ * An entry that stands for another rule's too is marked (a removal of its
+ * rule alone must re-apply); one that stands for its own rule only is not.
+ */
+static void test_hiding_entries_marked(void **state)
+{
+	struct vr_policy p;
+	struct vr_compiled c;
+	const struct vrnet_portset *s;
+
+	vr_policy_init(&p);
+	/* 0: a /16 on 443; 1: a host inside on 443 too; 2: the host on 80; 3: another host twice */
+	ADD(&p, VRNET_LIST_ALLOW, "10.1.0.0/16:443/tcp", "10.1.0.1:443/tcp", "10.1.0.1:80/tcp",
+	    "10.1.0.2:22/tcp", "10.1.0.2:22/tcp");
+	compile_ok(&p, &c);
+
+	s = set_of(&c, find_prefix(&c, "10.1.0.0", 16));
+	assert_int_equal(s->count, 1);
+	assert_int_equal(s->entries[0].hides, 0);
+
+	/* the host's own 443 entry stands for the /16's in the host's portset */
+	s = set_of(&c, find_prefix(&c, "10.1.0.1", 32));
+	assert_int_equal(s->count, 2);
+	check_entry(&s->entries[0], VRNET_ACTION_ALLOW, VRNET_PROTO_TCP, false, 443, 443, 1);
+	assert_int_equal(s->entries[0].hides, 1);
+	check_entry(&s->entries[1], VRNET_ACTION_ALLOW, VRNET_PROTO_TCP, false, 80, 80, 2);
+	assert_int_equal(s->entries[1].hides, 0);
+
+	/* a rule written twice: one entry, for both */
+	s = set_of(&c, find_prefix(&c, "10.1.0.2", 32));
+	assert_int_equal(s->count, 2);
+	assert_int_equal(s->entries[0].hides, 1);
+	assert_int_equal(s->entries[1].hides, 0); /* the /16's, inherited */
+	vr_compiled_free(&c);
+	vr_policy_free(&p);
+}
+
 static void test_shared_portset(void **state)
 {
 	struct vr_policy p;
@@ -718,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_empty_policy),
 		cmocka_unit_test(test_fold_inherits_ancestor_rule_id),
 		cmocka_unit_test(test_own_entries),
+		cmocka_unit_test(test_hiding_entries_marked),
 		cmocka_unit_test(test_shared_portset),
 		cmocka_unit_test(test_families_do_not_fold),
 		cmocka_unit_test(test_portset_limit),
