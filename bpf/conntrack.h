@@ -11,6 +11,12 @@
  * quotes. No sequence numbers are tracked: the entry is the 5-tuple.
  * The sandbox's packets are what keep a connection alive; the peer's count
  * too for UDP and echo, and its FIN or RST closes TCP.
+ *
+ * A UDP datagram the sandbox sends that its policy passes starts a flow of
+ * its own (OUTBOUND, note_outbound()): the peer's answers then open nothing,
+ * and the sandbox's datagrams on it are never replies, so a rule removed, a
+ * block or internet off stops the flow though the peer keeps answering.
+ * (TCP and echo need no note: a SYN-ACK or an echo reply opens nothing.)
  */
 #ifndef VRNET_BPF_CONNTRACK_H
 #define VRNET_BPF_CONNTRACK_H
@@ -95,6 +101,9 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
 {
 	if (state == VRNET_CONN_CLOSING)
 		return VRNET_CONN_CLOSING_NS;
+	/* outlives the UDP mappings of a NAT on the host (Linux: 120 s at most) */
+	if (state == VRNET_CONN_OUTBOUND)
+		return VRNET_CONN_UDP_IDLE_NS;
 	if (state != VRNET_CONN_ESTABLISHED || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		return VRNET_CONN_OPENING_NS;
 	return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
@@ -282,8 +291,12 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	if (!conns)
 		return 0;
 	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
-		if (is_icmp_error(pkt))
-			return !quoted_conn_key(slot, c, pkt, &k) && live_conn(conns, &k, &now);
+		if (is_icmp_error(pkt)) {
+			if (quoted_conn_key(slot, c, pkt, &k))
+				return 0;
+			e = live_conn(conns, &k, &now);
+			return e && e->state != VRNET_CONN_OUTBOUND;
+		}
 		if (!is_echo_reply(pkt) || echo_id(c, &id))
 			return 0;
 		conn_key(slot, pkt, id, id, 1, &k);
@@ -291,7 +304,7 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
 	}
 	e = live_conn(conns, &k, &now);
-	if (!e)
+	if (!e || e->state == VRNET_CONN_OUTBOUND)
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP) {
 		/* to a SYN only a SYN-ACK or a RST */
@@ -307,6 +320,36 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	}
 	e->seen_ns = now;
 	return 1;
+}
+
+/*
+ * tc ingress: the sandbox's UDP datagram @pkt, which its policy passes, is a
+ * flow of its own, unless it answers a connection opened into the sandbox.
+ * A global function, verified once.
+ */
+__noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
+{
+	struct vrnet_conn fresh = { .state = VRNET_CONN_OUTBOUND };
+	struct vrnet_flow_key k;
+	struct vrnet_conn *e;
+	void *conns;
+	__u64 now;
+
+	if (!pkt || pkt->l4_proto != IPPROTO_UDP || !pkt->has_port)
+		return 0;
+	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+	if (!conns)
+		return 0;
+	conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
+	e = live_conn(conns, &k, &now);
+	if (e) {
+		if (e->state == VRNET_CONN_OUTBOUND)
+			e->seen_ns = now;
+		return 0;
+	}
+	fresh.seen_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
+	return 0;
 }
 
 /*

@@ -47,6 +47,13 @@ static __always_inline int reply_unblocked(struct __sk_buff *skb,
 	return pv.reason != VRNET_REASON_BLOCK_RULE;
 }
 
+/* Whether the policy, its default or the internet switch decided (audited too): not a reply. */
+static __always_inline int passed_by_policy(const struct verdict *v)
+{
+	return v->reason == VRNET_REASON_ALLOW_RULE || v->reason == VRNET_REASON_DEFAULT ||
+	       v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_INTERNET;
+}
+
 /* @probe_read: how offload metadata is read (offload.h); a constant */
 static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 {
@@ -173,6 +180,8 @@ out:
 		apply_mode(dev, &v);
 	else
 		v.enforce_action = v.action;
+	if (dev && v.action == VRNET_ACTION_ALLOW && passed_by_policy(&v))
+		vrnet_note_outbound(dev->slot, &pkt);
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;

@@ -477,17 +477,20 @@ struct vrnet_flow_key {
  * by the sandbox's SYN-ACK; UDP by any datagram in, established by one out;
  * ICMP echo by a request in (by id). Idle longer than its state's timeout,
  * an entry no longer counts. Each device's table is its own LRU of
- * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot.
+ * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot. The same table notes
+ * the UDP flows the sandbox opens under its policy (OUTBOUND): their peers'
+ * answers open nothing, and they are never replies.
  */
 enum vrnet_conn_state {
 	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
 	VRNET_CONN_ESTABLISHED = 2, /* the sandbox answered */
 	VRNET_CONN_CLOSING = 3,	    /* a FIN or RST, either way */
+	VRNET_CONN_OUTBOUND = 4,    /* a UDP flow the sandbox opened: its policy decides it */
 };
 
 #define VRNET_CONN_OPENING_NS 30000000000ull	  /* unanswered TCP SYN, UDP, echo request */
 #define VRNET_CONN_TCP_IDLE_NS 3600000000000ull	  /* an established TCP connection */
-#define VRNET_CONN_UDP_IDLE_NS 180000000000ull	  /* a UDP flow both ways */
+#define VRNET_CONN_UDP_IDLE_NS 180000000000ull	  /* a UDP flow both ways; the sandbox's own */
 #define VRNET_CONN_CLOSING_NS 10000000000ull	  /* after a FIN or RST */
 
 struct vrnet_conn {

@@ -360,6 +360,58 @@ static void test_block_and_internet(void **state)
 	expect(&other, false, VRNET_REASON_INTERNET, "internet off, anything else");
 }
 
+/* The policy with a rule for the sandbox's own UDP flow to .50:7777 (id 2). */
+#define POLICY_UDP                                                                    \
+	"{\"default\": \"deny\", \"allow\": [\"203.0.113.50:443/tcp\", "              \
+	"\"[2001:db8:7::50]:443/tcp\", \"203.0.113.50:7777/udp\", "                       \
+	"\"[2001:db8:7::50]:7777/udp\"], \"block\": [\"203.0.113.66\"]}"
+
+/*
+ * A UDP flow the sandbox opens under its policy, and its peer answers: the
+ * answers open no connection into the sandbox, so a rule removed, or internet
+ * off, stops the flow. Once a peer has sent first, the sandbox answers it.
+ */
+static void own_flow(int family)
+{
+	const char *sbx = family == 4 ? SBX4 : SBX6;
+	const char *peer = family == 4 ? "203.0.113.50" : "2001:db8:7::50";
+	const struct pkt own = { family, sbx, peer, 17, 40000, 7777, 0, NULL };
+	const struct pkt answer = { family, peer, sbx, 17, 7777, 40000, 0, NULL };
+
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own flow, allowed");
+	peer_sends(&answer);
+	assert_int_equal(dp_apply(POLICY), 0);
+	expect(&own, false, DEFAULT, "its rule gone: the answers opened nothing");
+	peer_sends(&answer);
+	expect(&own, false, DEFAULT, "its rule gone, answered again");
+
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "allowed again");
+	peer_sends(&answer);
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect(&own, false, VRNET_REASON_INTERNET, "internet off cuts it");
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
+
+	/* control: without the note of its own flow, the answer opens one, and it passes */
+	forget_conns();
+	peer_sends(&answer);
+	assert_int_equal(dp_apply(POLICY), 0);
+	expect(&own, true, REPLY, "no note of its own flow (control)");
+}
+
+static void test_own_flow_v4(void **state)
+{
+	(void)state;
+	own_flow(4);
+}
+
+static void test_own_flow_v6(void **state)
+{
+	(void)state;
+	own_flow(6);
+}
+
 /* An entry idle past its state's timeout no longer counts. */
 static void test_timeouts(void **state)
 {
@@ -479,6 +531,8 @@ int main(void)
 		cmocka_unit_test_setup(test_icmp_error_elsewhere, setup),
 		cmocka_unit_test_setup(test_opens_nothing, setup),
 		cmocka_unit_test_setup(test_block_and_internet, setup),
+		cmocka_unit_test_setup(test_own_flow_v4, setup),
+		cmocka_unit_test_setup(test_own_flow_v6, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
 		cmocka_unit_test_setup(test_other_device_flood, setup),

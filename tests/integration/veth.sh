@@ -220,6 +220,67 @@ else
 fi
 expect "apply the policy again" vr apply "$dev" --policy "$p1"
 
+# ---- removals from a 100,000-rule policy under traffic ----
+# The flow to 203.0.113.10:7777/udp passes until its rule is removed, and not
+# one packet after; the flow to 203.0.113.20:7777/udp, whose rule stays, loses
+# none while 20 other rules and then that one go.
+big=$VR_TMP/removals.json
+"$VR_PY" - "$big" <<'PY'
+import json, sys
+fill = ["10.%d.%d.%d:443/tcp" % (i >> 16 & 255, i >> 8 & 255, i & 255) for i in range(99998)]
+json.dump({"default": "deny",
+           "allow": ["203.0.113.10:7777/udp", "203.0.113.20:7777/udp"] + fill},
+          open(sys.argv[1], "w"))
+PY
+expect "apply 100,000 rules" vr apply "$dev" --policy "$big"
+vr_nft_counter rmleak iifname "$dev" ip daddr "$VR_WEB4" udp dport 7777
+vr_nft_counter rmctl iifname "$dev" ip daddr "$VR_WEB4B" udp dport 7777
+rm -f "$VR_TMP/stop" "$VR_TMP/sent"
+ip netns exec "$VR_SBX" "$VR_PY" "$VR_TMP/sender.py" "$VR_TMP/stop" 30 "$VR_TMP/sent" \
+	"$VR_WEB4:7777" "$VR_WEB4B:7777" &
+sender=$!
+vr_pids+=("$sender")
+# shellcheck disable=SC2317 # called by vr_wait_for
+vr_both_flow() { [ "$(vr_nft_packets rmleak)" -gt 0 ] && [ "$(vr_nft_packets rmctl)" -gt 0 ]; }
+vr_wait_for 3 vr_both_flow || not_ok "removals: the flows do not pass before"
+failed=0 start=$(vr_now)
+for i in $(seq 1 20); do
+	vr unallow "$dev" "10.0.0.$i:443/tcp" >/dev/null 2>&1 || failed=$((failed + 1))
+done
+fillers_time=$(vr_elapsed "$start")
+start=$(vr_now)
+expect "unallow the flow's rule under traffic" vr unallow "$dev" 203.0.113.10:7777/udp
+flow_time=$(vr_elapsed "$start")
+passed_before=$(vr_nft_packets rmleak)
+sleep 1
+touch "$VR_TMP/stop"
+vr_wait_for 5 vr_gone "$sender"
+vr_stop_pid "$sender"
+read -r sent_flow sent_ctl <"$VR_TMP/sent" 2>/dev/null || sent_flow=0 sent_ctl=0
+leaked=$(($(vr_nft_packets rmleak) - passed_before)) passed_ctl=$(vr_nft_packets rmctl)
+if [ "$failed" -eq 0 ]; then
+	ok "removals: 20 rules out of 100,000 under traffic in $fillers_time s, the flow's in $flow_time s"
+else
+	not_ok "removals: $failed of 20 removals failed"
+fi
+if [ "$passed_before" -gt 0 ] && [ "$leaked" -eq 0 ] && [ "$sent_flow" -gt "$passed_before" ]; then
+	ok "removals: $passed_before packets of the flow passed before its rule went, 0 of the $((sent_flow - passed_before)) after"
+else
+	not_ok "removals: $passed_before packets of the flow passed before, $leaked after (of $sent_flow sent)"
+fi
+if [ "$sent_ctl" -gt 0 ] && [ "$passed_ctl" = "$sent_ctl" ]; then
+	ok "removals: all $sent_ctl packets whose rule stays passed"
+else
+	not_ok "removals: of $sent_ctl packets whose rule stays, $passed_ctl passed"
+fi
+if [ "$(vr_show_field "$dev" .rule_count)" = 99979 ] &&
+	vr check "$dev" 10.0.0.21:443/tcp >/dev/null && ! vr check "$dev" 10.0.0.20:443/tcp >/dev/null; then
+	ok "removals: 99,979 rules left, the removed ones deny, the others allow"
+else
+	not_ok "removals: show -j says $(vr_show_field "$dev" .rule_count) rules"
+fi
+expect "apply the policy again" vr apply "$dev" --policy "$p1"
+
 # ---- bad input: exit 2, a message, the maps untouched (no traffic here) ----
 vr_add_link "vrx$VR_ID" type veth peer name "vry$VR_ID" netns "$VR_SBX"
 printf '{"default": "deny", "allow": [' >"$VR_TMP/bad-json.json"
