@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Policy change cost: the time to install N rules and to change one rule in a
-# large policy, for vrnet-bpf (apply, allow), nftables (nft -f of a set, add
-# element) and iptables (iptables-restore of a linear chain, -A one rule).
-# vrnet-bpf also reports when the change became visible to packets (the
-# device-entry switch) apart from when the command returned.
+# Policy change cost: the time to install N rules and to add and remove one
+# rule in a large policy, for vrnet-bpf (apply, allow, unallow), nftables
+# (nft -f of a set, add element, delete element) and iptables
+# (iptables-restore of a linear chain, -I and -D one rule). vrnet-bpf also
+# reports when the change became visible to packets (the device-entry switch)
+# apart from when the command returned, and its floor: `internet DEV policy`,
+# a change that switches the device's record and writes no rule.
 # Everything is created here with the vr prefix and removed on exit.
 # Output: one JSON document on stdout; progress on stderr.
 # BENCH=quick (default): 1,000 and 100,000 rules; BENCH=full adds 1,000,000.
@@ -89,6 +91,7 @@ for n in $sizes; do
 
 	# vrnet-bpf: install N rules on a deny-all device, then replace, then one rule
 	: >"$WORK/t.install" >"$WORK/t.visible" >"$WORK/t.one" >"$WORK/t.onevis"
+	: >"$WORK/t.rm" >"$WORK/t.rmvis" >"$WORK/t.floor"
 	for r in $(seq "$RUNS"); do
 		"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null 2>&1
 		"$BIN" --pin-dir "$PIN" attach "$DEV" >/dev/null || exit 1
@@ -102,15 +105,26 @@ for n in $sizes; do
 			{ cat "$WORK/err" >&2; exit 1; }
 		ms_since "$t" >>"$WORK/t.one"
 		sed -n 's/.*visible_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.onevis"
+		t=$(now)
+		"$BIN" -v --pin-dir "$PIN" unallow "$DEV" "$(sed -n "${r}p" "$WORK/addrs.$n"):443/tcp" \
+			>/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
+		ms_since "$t" >>"$WORK/t.rm"
+		sed -n 's/.*visible_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.rmvis"
+		t=$(now)
+		"$BIN" --pin-dir "$PIN" internet "$DEV" policy >/dev/null || exit 1
+		ms_since "$t" >>"$WORK/t.floor"
 	done
 	record vrnet-bpf install "$n" "$(median <"$WORK/t.install")" \
 		"\"visible_ms_median\": $(median <"$WORK/t.visible" | cut -d' ' -f1)"
 	record vrnet-bpf change_one "$n" "$(median <"$WORK/t.one")" \
 		"\"visible_ms_median\": $(median <"$WORK/t.onevis" | cut -d' ' -f1)"
+	record vrnet-bpf remove_one "$n" "$(median <"$WORK/t.rm")" \
+		"\"visible_ms_median\": $(median <"$WORK/t.rmvis" | cut -d' ' -f1)"
+	record vrnet-bpf switch_only "$n" "$(median <"$WORK/t.floor")"
 	"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null
 
 	# nftables: a netdev table with a set on the same device
-	: >"$WORK/t.install" >"$WORK/t.one"
+	: >"$WORK/t.install" >"$WORK/t.one" >"$WORK/t.rm"
 	for r in $(seq "$RUNS"); do
 		nft delete table netdev "$TABLE" 2>/dev/null
 		t=$(now)
@@ -119,14 +133,19 @@ for n in $sizes; do
 		t=$(now)
 		nft add element netdev "$TABLE" allowed "{ 192.0.2.$r }" || exit 1
 		ms_since "$t" >>"$WORK/t.one"
+		t=$(now)
+		nft delete element netdev "$TABLE" allowed "{ $(sed -n "${r}p" "$WORK/addrs.$n") }" ||
+			exit 1
+		ms_since "$t" >>"$WORK/t.rm"
 	done
 	nft delete table netdev "$TABLE"
 	record nftables-set install "$n" "$(median <"$WORK/t.install")"
 	record nftables-set change_one "$n" "$(median <"$WORK/t.one")"
+	record nftables-set remove_one "$n" "$(median <"$WORK/t.rm")"
 
 	# iptables: the seed recipe's linear chain, inside a namespace of our own
 	[ "$n" -gt 100000 ] && continue
-	: >"$WORK/t.install" >"$WORK/t.one"
+	: >"$WORK/t.install" >"$WORK/t.one" >"$WORK/t.rm"
 	for r in $(seq "$RUNS"); do
 		ip netns exec "$NS" iptables -F OUTPUT
 		t=$(now)
@@ -136,9 +155,14 @@ for n in $sizes; do
 		ip netns exec "$NS" iptables -I OUTPUT -d "192.0.2.$r/32" -p tcp --dport 443 -j ACCEPT ||
 			exit 1
 		ms_since "$t" >>"$WORK/t.one"
+		t=$(now)
+		ip netns exec "$NS" iptables -D OUTPUT -d "$(sed -n "${r}p" "$WORK/addrs.$n")/32" -p tcp \
+			--dport 443 -j ACCEPT || exit 1
+		ms_since "$t" >>"$WORK/t.rm"
 	done
 	record iptables install "$n" "$(median <"$WORK/t.install")"
 	record iptables change_one "$n" "$(median <"$WORK/t.one")"
+	record iptables remove_one "$n" "$(median <"$WORK/t.rm")"
 done
 
 printf '{"policy": [%s], "runs": %d}\n' "$(IFS=,; echo "${results[*]}")" "$RUNS"

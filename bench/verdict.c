@@ -508,26 +508,34 @@ static int bench_size(const struct config *cfg, size_t prefixes, json_t *results
 
 #define TC_ACT_UNSPEC (-1)
 #define CT_SANDBOX "192.0.2.1"
-/* allow .1:443/tcp, block .2; events off */
+/* allow .1:443/tcp and /udp, block .2; events off */
 #define CT_POLICY                                                                     \
-	"{\"default\": \"deny\", \"allow\": [\"203.0.113.1:443/tcp\"], "           \
+	"{\"default\": \"deny\", \"allow\": [\"203.0.113.1:443/tcp\", \"203.0.113.1:443/udp\"], " \
 	"\"block\": [\"203.0.113.2\"], \"log\": {\"rate\": 0}}"
 
-/* An IPv4 TCP frame @src:@sport -> @dst:@dport with @flags. */
-static void tcp_frame(const char *src, const char *dst, uint16_t sport, uint16_t dport,
-		      uint8_t flags, struct frame *f)
+/* An IPv4 TCP (with @flags) or UDP (@proto 17) frame @src:@sport -> @dst:@dport. */
+static void l4_frame(uint8_t proto, const char *src, const char *dst, uint16_t sport,
+		     uint16_t dport, uint8_t flags, struct frame *f)
 {
-	struct vr_probe probe = { .proto = VRNET_PROTO_TCP, .port = dport, .has_src = true };
-	uint8_t *tcp;
+	struct vr_probe probe = { .proto = proto == 17 ? VRNET_PROTO_UDP : VRNET_PROTO_TCP,
+				  .port = dport, .has_src = true };
+	uint8_t *l4;
 
 	probe.src.family = probe.dst.family = 4;
 	inet_pton(AF_INET, src, probe.src.addr);
 	inet_pton(AF_INET, dst, probe.dst.addr);
 	f->len = (uint32_t)vr_probe_frame(&probe, f->data, sizeof(f->data));
-	tcp = f->data + 14 + 20;
-	tcp[0] = (uint8_t)(sport >> 8);
-	tcp[1] = (uint8_t)sport;
-	tcp[13] = flags;
+	l4 = f->data + 14 + 20;
+	l4[0] = (uint8_t)(sport >> 8);
+	l4[1] = (uint8_t)sport;
+	if (proto != 17)
+		l4[13] = flags;
+}
+
+static void tcp_frame(const char *src, const char *dst, uint16_t sport, uint16_t dport,
+		      uint8_t flags, struct frame *f)
+{
+	l4_frame(6, src, dst, sport, dport, flags, f);
 }
 
 /* The floor of the tc egress hook: a program that returns "no verdict" at once. */
@@ -543,6 +551,7 @@ static int empty_program(void)
 
 struct ct_case {
 	const char *name, *program; /* program: "filter", "inbound" or "empty" */
+	uint8_t proto;		    /* 6 or 17 */
 	const char *src, *dst;
 	uint16_t sport, dport;
 	uint8_t flags;
@@ -553,22 +562,26 @@ struct ct_case {
  * What tracking costs per packet, beside the same program's figure without
  * it in the same run: a reply against a packet a rule allows (the reply is
  * looked up only where the default would drop), a drop by the default (one
- * lookup that misses) against a drop by a block rule (none); on tc egress,
- * the tracking program against an empty one.
+ * lookup that misses) against a drop by a block rule (none); a UDP datagram a
+ * rule allows (its flow noted as the sandbox's own) against the TCP packet;
+ * on tc egress, the tracking program against an empty one.
  */
 static const struct ct_case ct_cases[] = {
-	{ "allowed by a rule", "filter", CT_SANDBOX, "203.0.113.1", 40000, 443, 0x10, TC_ACT_OK },
-	{ "reply", "filter", CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x10, TC_ACT_OK },
-	{ "dropped by a block rule", "filter", CT_SANDBOX, "203.0.113.2", 40000, 443, 0x10,
+	{ "allowed by a rule", "filter", 6, CT_SANDBOX, "203.0.113.1", 40000, 443, 0x10,
+	  TC_ACT_OK },
+	{ "UDP allowed by a rule (its own flow)", "filter", 17, CT_SANDBOX, "203.0.113.1", 40000,
+	  443, 0, TC_ACT_OK },
+	{ "reply", "filter", 6, CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x10, TC_ACT_OK },
+	{ "dropped by a block rule", "filter", 6, CT_SANDBOX, "203.0.113.2", 40000, 443, 0x10,
 	  TC_ACT_SHOT },
-	{ "dropped by the default (no connection)", "filter", CT_SANDBOX, "203.0.113.3", 40000,
+	{ "dropped by the default (no connection)", "filter", 6, CT_SANDBOX, "203.0.113.3", 40000,
 	  443, 0x10, TC_ACT_SHOT },
-	{ "into the sandbox, empty program", "empty", "203.0.113.4", CT_SANDBOX, 50000, 8080, 0x10,
-	  TC_ACT_UNSPEC },
-	{ "into the sandbox, no connection", "inbound", "203.0.113.5", CT_SANDBOX, 50000, 8080,
+	{ "into the sandbox, empty program", "empty", 6, "203.0.113.4", CT_SANDBOX, 50000, 8080,
 	  0x10, TC_ACT_UNSPEC },
-	{ "into the sandbox, a connection", "inbound", "203.0.113.4", CT_SANDBOX, 50000, 8080, 0x10,
-	  TC_ACT_UNSPEC },
+	{ "into the sandbox, no connection", "inbound", 6, "203.0.113.5", CT_SANDBOX, 50000, 8080,
+	  0x10, TC_ACT_UNSPEC },
+	{ "into the sandbox, a connection", "inbound", 6, "203.0.113.4", CT_SANDBOX, 50000, 8080,
+	  0x10, TC_ACT_UNSPEC },
 };
 
 static int bench_conntrack(const struct config *cfg, json_t *results)
@@ -606,7 +619,7 @@ static int bench_conntrack(const struct config *cfg, json_t *results)
 		struct stat3 s;
 		json_t *o;
 
-		tcp_frame(c->src, c->dst, c->sport, c->dport, c->flags, &f);
+		l4_frame(c->proto, c->src, c->dst, c->sport, c->dport, c->flags, &f);
 		ret = run_prog(fd, &f, HOT_REPEAT / 100, c->expect, &d);
 		for (int r = 0; r < cfg->runs && !ret; r++) {
 			ret = run_prog(fd, &f, HOT_REPEAT, c->expect, &d);

@@ -110,6 +110,16 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
 }
 
 /*
+ * The clock of the table: coarse (a tick, 4 ms at most, against timeouts of
+ * seconds), read from memory where bpf_ktime_get_ns() reads the clock
+ * source, on every packet of a flow the sandbox opens.
+ */
+static __always_inline __u64 conn_now(void)
+{
+	return bpf_ktime_get_coarse_ns();
+}
+
+/*
  * The live entry of @k, or NULL (none, or idle past its timeout); @now gets
  * the clock, read only for an entry found: a miss is what a blocked flood
  * costs.
@@ -121,7 +131,7 @@ static __always_inline struct vrnet_conn *live_conn(void *conns, const struct vr
 
 	if (!e)
 		return NULL;
-	*now = bpf_ktime_get_ns();
+	*now = conn_now();
 	return *now - e->seen_ns > conn_timeout(k->proto, e->state) ? NULL : e;
 }
 
@@ -174,7 +184,7 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		return;
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
-		fresh.seen_ns = bpf_ktime_get_ns();
+		fresh.seen_ns = conn_now();
 		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
 		return;
 	}
@@ -182,7 +192,7 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	if (!e) {
 		/* only a SYN opens TCP; UDP and echo open with any packet */
 		if (pkt->l4_proto != IPPROTO_TCP) {
-			fresh.seen_ns = bpf_ktime_get_ns();
+			fresh.seen_ns = conn_now();
 			bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
 		}
 		return;
@@ -347,7 +357,7 @@ __noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
 			e->seen_ns = now;
 		return 0;
 	}
-	fresh.seen_ns = bpf_ktime_get_ns();
+	fresh.seen_ns = conn_now();
 	bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
 	return 0;
 }

@@ -180,7 +180,8 @@ out:
 		apply_mode(dev, &v);
 	else
 		v.enforce_action = v.action;
-	if (dev && v.action == VRNET_ACTION_ALLOW && passed_by_policy(&v))
+	if (dev && v.action == VRNET_ACTION_ALLOW && pkt.l4_proto == IPPROTO_UDP &&
+	    passed_by_policy(&v))
 		vrnet_note_outbound(dev->slot, &pkt);
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;

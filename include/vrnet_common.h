@@ -494,7 +494,7 @@ enum vrnet_conn_state {
 #define VRNET_CONN_CLOSING_NS 10000000000ull	  /* after a FIN or RST */
 
 struct vrnet_conn {
-	__u64 seen_ns;	/* bpf_ktime_get_ns() of its last packet, either way */
+	__u64 seen_ns;	/* bpf_ktime_get_coarse_ns() of its last packet, either way */
 	__u8 state;	/* enum vrnet_conn_state */
 	__u8 pad[7];
 };
