@@ -114,7 +114,8 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 		 t2 - t1, t_switch - t2, vr_now_ms() - t_switch, c->rule_count, c->prefix_count,
 		 c->portset_count);
 	/* for benchmarks: when packets saw the new policy, when the change was done */
-	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", t_switch - t1, vr_now_ms() - t1);
+	vr_debug("apply: visible_ms=%.3f done_ms=%.3f", (existed ? st->switched_ms : t_switch) - t1,
+		 vr_now_ms() - t1);
 out:
 	return ret;
 }

@@ -336,6 +336,7 @@ int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record 
 	if (bpf_map_update_elem(st->records_fd, &record_id, next, BPF_ANY))
 		return -errno;
 	store_word(st, slot, record_id);
+	st->switched_ms = vr_now_ms(); /* in force from here: the wait is for what it replaced */
 	vr_wait_for_readers();
 	/*
 	 * The new record is in force from the store on: a failure to clear the

@@ -153,8 +153,8 @@ static int overlay_switch(struct vr_state *st, struct vr_device *dev, const stru
 		vr_store_delete(st, dev->overlay_id, false, 0);
 		goto out;
 	}
-	vr_debug("apply: visible_ms=%.3f (overlay of %zu records, %zu removing base rules)",
-		 vr_now_ms() - t0, c.rule_count, o->removed_count);
+	vr_debug("apply: visible_ms=%.3f done_ms=%.3f (overlay of %zu records, %zu removing base rules)",
+		 st->switched_ms - t0, vr_now_ms() - t0, c.rule_count, o->removed_count);
 out:
 	vr_compiled_free(&c);
 	return ret;

@@ -22,6 +22,7 @@ struct vr_state {
 	unsigned int prog_id;
 	__u64 netns_cookie, netns_inode; /* of this process's network namespace */
 	__u64 *switch_words; /* vrnet_switch, mapped: one word per slot */
+	double switched_ms; /* vr_now_ms() when this process's last switch stored its word */
 	const struct vrnet_devinfo *devinfo; /* vrnet_devinfo, mapped read-only */
 	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, programs_fd, lpm4_fd, lpm6_fd, host4_fd,
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
