@@ -101,7 +101,7 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
 {
 	if (state == VRNET_CONN_CLOSING)
 		return VRNET_CONN_CLOSING_NS;
-	/* outlives the UDP mappings of a NAT on the host (Linux: 120 s at most) */
+	/* outlives a NAT's UDP mappings on the host at Linux's defaults (30 s, 120 s streams) */
 	if (state == VRNET_CONN_OUTBOUND)
 		return VRNET_CONN_UDP_IDLE_NS;
 	if (state != VRNET_CONN_ESTABLISHED || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
@@ -120,6 +120,15 @@ static __always_inline __u64 conn_now(void)
 }
 
 /*
+ * Whether @e, idle since seen_ns, has outlived its state's timeout at @now.
+ * Signed: another CPU may have stored a later time since @now was read.
+ */
+static __always_inline int conn_expired(const struct vrnet_conn *e, __u8 proto, __u64 now)
+{
+	return (__s64)(now - e->seen_ns) > (__s64)conn_timeout(proto, e->state);
+}
+
+/*
  * The live entry of @k, or NULL (none, or idle past its timeout); @now gets
  * the clock, read only for an entry found: a miss is what a blocked flood
  * costs.
@@ -132,7 +141,7 @@ static __always_inline struct vrnet_conn *live_conn(void *conns, const struct vr
 	if (!e)
 		return NULL;
 	*now = conn_now();
-	return *now - e->seen_ns > conn_timeout(k->proto, e->state) ? NULL : e;
+	return conn_expired(e, k->proto, *now) ? NULL : e;
 }
 
 static __always_inline int is_unicast(const struct packet_info *pkt)
@@ -188,12 +197,17 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
 		return;
 	}
-	e = live_conn(conns, &k, &now);
-	if (!e) {
-		/* only a SYN opens TCP; UDP and echo open with any packet */
+	e = bpf_map_lookup_elem(conns, &k);
+	now = conn_now();
+	if (!e || conn_expired(e, k.proto, now)) {
+		/*
+		 * Only a SYN opens TCP; UDP and echo open with any packet. An
+		 * entry that expired gives way; one another CPU just made (the
+		 * sandbox's own flow, say) does not.
+		 */
 		if (pkt->l4_proto != IPPROTO_TCP) {
-			fresh.seen_ns = conn_now();
-			bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
+			fresh.seen_ns = now;
+			bpf_map_update_elem(conns, &k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
 		}
 		return;
 	}
@@ -334,8 +348,9 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 
 /*
  * tc ingress: the sandbox's UDP datagram @pkt, which its policy passes, is a
- * flow of its own, unless it answers a connection opened into the sandbox.
- * A global function, verified once.
+ * flow of its own, unless it answers a connection opened into the sandbox
+ * (which it keeps alive then, as a reply would). A global function, verified
+ * once.
  */
 __noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
 {
@@ -351,14 +366,18 @@ __noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
 	if (!conns)
 		return 0;
 	conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
-	e = live_conn(conns, &k, &now);
-	if (e) {
-		if (e->state == VRNET_CONN_OUTBOUND)
-			e->seen_ns = now;
+	e = bpf_map_lookup_elem(conns, &k);
+	now = conn_now();
+	if (e && !conn_expired(e, k.proto, now)) {
+		/* its own flow goes on; a peer's datagram it answers is established, as by a reply */
+		if (e->state == VRNET_CONN_OPENING)
+			e->state = VRNET_CONN_ESTABLISHED;
+		e->seen_ns = now;
 		return 0;
 	}
-	fresh.seen_ns = conn_now();
-	bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
+	fresh.seen_ns = now;
+	/* an entry that expired gives way; a new one another CPU just made does not */
+	bpf_map_update_elem(conns, &k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
 	return 0;
 }
 

@@ -180,8 +180,9 @@ out:
 		apply_mode(dev, &v);
 	else
 		v.enforce_action = v.action;
+	/* `check`'s probes note nothing: a note would outlive them by minutes */
 	if (dev && v.action == VRNET_ACTION_ALLOW && pkt.l4_proto == IPPROTO_UDP &&
-	    passed_by_policy(&v))
+	    passed_by_policy(&v) && skb->mark != VRNET_PROBE_MARK)
 		vrnet_note_outbound(dev->slot, &pkt);
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;

@@ -28,6 +28,7 @@ struct log_device {
 	uint64_t suppressed_seen;   /* the running total last reported */
 	uint64_t last_used;	    /* log_ctx.clock when its policy last explained an event */
 	char ifname[16];	    /* its name when its policy was last read */
+	__u64 word;		    /* its vrnet_switch word then: a change since moves it */
 };
 
 struct log_ctx {
@@ -111,8 +112,6 @@ static struct log_device *device_of(struct log_ctx *c, __u32 slot)
 	return d;
 }
 
-/* Reads the device's current policy if the cached one is not @policy_id. */
-/* The overlay's rules come after the base's: a new edit means a rule id past the cache. */
 static void forget_policy(struct log_ctx *c, struct log_device *d)
 {
 	if (d->dp.rules)
@@ -134,16 +133,25 @@ static void evict_policy(struct log_ctx *c)
 		forget_policy(c, oldest);
 }
 
+/*
+ * Reads the device's current policy unless the cached one is still in force:
+ * the same base, and no switch since (an edit may have moved the overlay's
+ * rule ids).
+ */
 static void refresh_policy(struct log_ctx *c, struct log_device *d, uint32_t policy_id,
 			   uint32_t rule_id)
 {
+	__u64 word = __atomic_load_n(&c->st->switch_words[d->slot], __ATOMIC_ACQUIRE);
+
 	d->last_used = ++c->clock;
-	if (d->dp.dev.policy_id == policy_id && d->dp.rules && rule_id < d->dp.count)
+	if (d->dp.dev.policy_id == policy_id && d->dp.rules && rule_id < d->dp.count &&
+	    d->word == word)
 		return;
 	forget_policy(c, d);
 	while (c->cached >= LOG_CACHED_POLICIES)
 		evict_policy(c);
 	flock(c->st->dir_fd, LOCK_SH); /* never a policy half-way through a change */
+	d->word = __atomic_load_n(&c->st->switch_words[d->slot], __ATOMIC_ACQUIRE);
 	if (vr_device_policy_read_slot(c->st, d->slot, &d->dp))
 		memset(&d->dp, 0, sizeof(d->dp));
 	flock(c->st->dir_fd, LOCK_UN);

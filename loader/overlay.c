@@ -115,18 +115,18 @@ static int resolve_overlay(void *ctx, const char *name, struct vr_addr *out, int
 /*
  * Writes @additions (rule ids after the base's) and @o's removals as the
  * device's new overlay and switches @dev to it; none when both are empty.
+ * @t0: when the edit began (vr_now_ms()), for the timings -v reports.
  * The old overlay is left to the caller (vr_store_retire). -EAGAIN when the
  * overlay would hold more than VRNET_MAX_OVERLAY_RULES, or vrnet_removed is
  * full: a full re-apply then folds everything into a new base.
  */
 static int overlay_switch(struct vr_state *st, struct vr_device *dev, const struct overlay *o,
 			  const struct vr_policy *additions, vr_resolve_fn resolve,
-			  void *resolve_ctx, char *err, size_t errlen)
+			  void *resolve_ctx, double t0, char *err, size_t errlen)
 {
 	struct overlay_resolver r = { .overlay = &o->ov, .next = resolve, .next_ctx = resolve_ctx };
 	struct vr_compiled c = { 0 };
 	struct vrnet_record next;
-	double t0 = vr_now_ms();
 	int ret = 0;
 
 	if (vr_policy_rule_count(additions) + o->removed_count > VRNET_MAX_OVERLAY_RULES)
@@ -167,6 +167,7 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	struct overlay o;
 	struct vr_policy p;
 	__u32 old_overlay;
+	double t0 = vr_now_ms();
 	int ret = overlay_open(st, ifindex, 0, &dev, &o, &p, err, errlen);
 
 	if (ret)
@@ -175,7 +176,7 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	for (size_t i = 0; !ret && i < n; i++)
 		ret = vr_policy_add(&p, list, &rules[i]);
 	if (!ret)
-		ret = overlay_switch(st, &dev, &o, &p, resolve, resolve_ctx, err, errlen);
+		ret = overlay_switch(st, &dev, &o, &p, resolve, resolve_ctx, t0, err, errlen);
 	vr_policy_free(&p);
 	if (ret)
 		goto out;
@@ -262,6 +263,7 @@ int vr_edit_remove(struct vr_state *st, int ifindex, int list, const struct vr_r
 		   size_t n, size_t *missing, char *err, size_t errlen)
 {
 	__u32 first_moved = UINT32_MAX, old_overlay;
+	double t0 = vr_now_ms();
 	struct vr_device dev;
 	struct overlay o;
 	struct vr_policy p;
@@ -291,7 +293,7 @@ int vr_edit_remove(struct vr_state *st, int ifindex, int list, const struct vr_r
 		if (o.ov.rules[k].kind == VRNET_RULE_DOMAIN)
 			ret = -EAGAIN;
 	if (!ret)
-		ret = overlay_switch(st, &dev, &o, &p, NULL, NULL, err, errlen);
+		ret = overlay_switch(st, &dev, &o, &p, NULL, NULL, t0, err, errlen);
 	vr_policy_free(&p);
 	if (ret)
 		goto out;

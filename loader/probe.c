@@ -81,8 +81,13 @@ size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len)
 int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
 		 struct vr_verdict *v)
 {
-	struct __sk_buff ctx = { .ifindex = (__u32)ifindex, .mark = VRNET_PROBE_MARK,
-				 .gso_size = gso_size };
+	return vr_frame_run(prog_fd, ifindex, frame, len, gso_size, VRNET_PROBE_MARK, v);
+}
+
+int vr_frame_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
+		 uint32_t mark, struct vr_verdict *v)
+{
+	struct __sk_buff ctx = { .ifindex = (__u32)ifindex, .mark = mark, .gso_size = gso_size };
 	struct __sk_buff ctx_out = { 0 };
 	uint8_t out[256];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = (__u32)len,

@@ -36,6 +36,9 @@ size_t vr_probe_frame(const struct vr_probe *probe, uint8_t *buf, size_t len);
  */
 int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
 		 struct vr_verdict *v);
+/* The same for a frame that is no probe (@mark 0): counted, and noting what a packet notes. */
+int vr_frame_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
+		 uint32_t mark, struct vr_verdict *v);
 
 const char *vr_reason_text(uint32_t reason);
 

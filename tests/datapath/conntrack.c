@@ -3,8 +3,9 @@
  * Connections opened into a sandbox, through the real programs
  * (BPF_PROG_TEST_RUN): what the peer sends into the sandbox runs through
  * the tc egress program (vrnet_inbound), the sandbox's answer through the
- * filter. Every answer is run first with no connection noted (the control:
- * the default drops it) and then after the peer's opening packet.
+ * filter, both as real packets (no probe mark). Every answer is run first
+ * with no connection noted (the control: the default drops it) and then
+ * after the peer's opening packet.
  */
 #include <time.h>
 #include "datapath/harness.h"
@@ -101,7 +102,8 @@ static struct vr_verdict run_patched(int prog_fd, const struct pkt *p,
 	f.len += datagram(p, d);
 	if (patch)
 		patch(d);
-	assert_int_equal(vr_probe_run(prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
+	/* the sandbox's packets as it sends them, not `check`'s probes */
+	assert_int_equal(vr_frame_run(prog_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
 	return v;
 }
 
@@ -400,6 +402,60 @@ static void own_flow(int family)
 	expect(&own, true, REPLY, "no note of its own flow (control)");
 }
 
+/* The entries of the device's table. */
+static size_t conns_noted(void)
+{
+	int fd = dp_table(dp.st.conns_fd);
+	size_t n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
+
+	close(fd);
+	return n;
+}
+
+/* `check`'s probe of a UDP datagram its policy passes notes nothing; the same datagram sent does. */
+static void test_probes_note_nothing(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+
+	(void)state;
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	dp_eth(&f, 0x0800);
+	f.len += datagram(&own, dp_put(&f, 0));
+	assert_int_equal(vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
+	assert_true(v.allow);
+	assert_int_equal(conns_noted(), 0);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "sent");
+	assert_int_equal(conns_noted(), 1);
+}
+
+/*
+ * A UDP flow a peer opens, which a rule lets the sandbox answer anyway: the
+ * answers keep it established, so it stays a connection into the sandbox,
+ * answered under internet off too.
+ */
+static void test_inbound_flow_answered_by_rule(void **state)
+{
+	const struct pkt in = { 4, "203.0.113.50", SBX4, 17, 7777, 40000, 0, NULL };
+	const struct pkt out = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
+	struct vrnet_flow_key key;
+	struct vrnet_conn c;
+	int fd;
+
+	(void)state;
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	peer_sends(&in);
+	expect(&out, true, VRNET_REASON_ALLOW_RULE, "the answer, by its rule");
+	fd = dp_table(dp.st.conns_fd);
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
+	close(fd);
+	assert_int_equal(c.state, VRNET_CONN_ESTABLISHED);
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect(&out, true, REPLY, "internet off, the answer");
+}
+
 static void test_own_flow_v4(void **state)
 {
 	(void)state;
@@ -533,6 +589,8 @@ int main(void)
 		cmocka_unit_test_setup(test_block_and_internet, setup),
 		cmocka_unit_test_setup(test_own_flow_v4, setup),
 		cmocka_unit_test_setup(test_own_flow_v6, setup),
+		cmocka_unit_test_setup(test_probes_note_nothing, setup),
+		cmocka_unit_test_setup(test_inbound_flow_answered_by_rule, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
 		cmocka_unit_test_setup(test_other_device_flood, setup),

@@ -130,15 +130,19 @@ static void test_base_block_removed(void **state)
 static void test_folded_rule_needs_reapply(void **state)
 {
 	dp_skip_unless_root();
-	assert_int_equal(dp_apply("{\"allow\": [\"203.0.113.0/24:443/tcp\", \"203.0.113.7:443/tcp\"]}"), 0);
+	assert_int_equal(dp_apply("{\"dns_proxy\": false, \"allow\": [\"203.0.113.0/24:443/tcp\", "
+				  "\"203.0.113.7:443/tcp\", \"svc.example:443/tcp\"]}"),
+			 0);
+	assert_true(dp_probe_tcp(4, "198.51.100.10", 443).allow); /* svc.example's */
 	assert_int_equal(unlist(VRNET_LIST_ALLOW, "203.0.113.7:443/tcp"), -EAGAIN);
 	assert_int_equal(device().overlay_id, 0);
 	/* the /24 hides nothing of its own prefix: it goes alone, and the host's rule remains */
 	assert_int_equal(unlist(VRNET_LIST_ALLOW, "203.0.113.0/24:443/tcp"), 0);
 	assert_true(dp_probe_tcp(4, "203.0.113.7", 443).allow);
 	assert_false(dp_probe_tcp(4, "203.0.113.8", 443).allow);
-	/* a domain rule takes its addresses with it: a re-apply */
+	/* a domain rule takes its addresses with it: a re-apply, and nothing changed here */
 	assert_int_equal(unlist(VRNET_LIST_ALLOW, "svc.example:443/tcp"), -EAGAIN);
+	assert_true(dp_probe_tcp(4, "198.51.100.10", 443).allow);
 	vr_device_forget(&dp.st, DP_IFINDEX);
 }
 
@@ -220,6 +224,35 @@ static void test_removals_fill_the_overlay(void **state)
 	assert_int_equal(dp_count_keys(dp.st.removed_fd, sizeof(struct vrnet_rule_key)), 0);
 }
 
+/*
+ * vrnet_removed full host-wide (here with entries of policies that do not
+ * exist): a removal cannot be written, says a re-apply must do it, and
+ * changes nothing.
+ */
+static void test_removed_map_full(void **state)
+{
+	static struct vrnet_rule_key keys[VRNET_MAX_REMOVED];
+	static __u8 ones[VRNET_MAX_REMOVED];
+	__u32 count = VRNET_MAX_REMOVED;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply("{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	for (__u32 i = 0; i < VRNET_MAX_REMOVED; i++) {
+		keys[i] = (struct vrnet_rule_key){ .policy_id = 0xfffffff0u, .rule_id = i };
+		ones[i] = 1;
+	}
+	assert_int_equal(bpf_map_update_batch(dp.st.removed_fd, keys, ones, &count, &opts), 0);
+	assert_int_equal(count, VRNET_MAX_REMOVED);
+	assert_int_equal(unlist(VRNET_LIST_ALLOW, "203.0.113.10:443/tcp"), -EAGAIN);
+	assert_true(dp_probe_tcp(4, "203.0.113.10", 443).allow);
+	assert_int_equal(device().overlay_id, 0);
+	assert_int_equal(bpf_map_delete_batch(dp.st.removed_fd, keys, &count, &opts), 0);
+	assert_int_equal(unlist(VRNET_LIST_ALLOW, "203.0.113.10:443/tcp"), 0);
+	assert_false(dp_probe_tcp(4, "203.0.113.10", 443).allow);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_folded_rule_needs_reapply),
 		cmocka_unit_test(test_overlay_and_apply),
 		cmocka_unit_test(test_removals_fill_the_overlay),
+		cmocka_unit_test(test_removed_map_full),
 	};
 
 	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);

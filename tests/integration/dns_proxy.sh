@@ -116,8 +116,11 @@ answered=$(metric vrnet_dns_queries_total 'result="answered"')
 lookup 192.0.2.53 x1.attacker.example A >/dev/null
 lookup 192.0.2.53 x2.attacker.example AAAA >/dev/null
 lookup 192.0.2.53 api.example.test A >/dev/null
-# the proxy adds its counts to the map every 100 ms
-counted() { [ "$(metric vrnet_dns_queries_total 'result="refused"')" = $((refused + 2)) ]; }
+# the proxy adds its counts to the map every 100 ms; the answered one waits for the upstream
+counted() {
+	[ "$(metric vrnet_dns_queries_total 'result="refused"')" = $((refused + 2)) ] &&
+		[ "$(metric vrnet_dns_queries_total 'result="answered"')" = $((answered + 1)) ]
+}
 vr_wait_for 2 counted
 refused2=$(metric vrnet_dns_queries_total 'result="refused"')
 answered2=$(metric vrnet_dns_queries_total 'result="answered"')

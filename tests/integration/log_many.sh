@@ -54,4 +54,28 @@ if [ "$(jq -s '[.[] | .device] | unique | length' "$VR_TMP/log")" = "$devices" ]
 else
 	not_ok "events from $(jq -s '[.[] | .device] | unique | length' "$VR_TMP/log") devices"
 fi
+# An edit that moves rule ids: log reads the policy again after any switch.
+# Two blocks added (ids 1, 2), an event of the second, the first removed (the
+# second is id 1 now), an event of it again: both name it.
+ip -n "$ns" route add 198.51.100.0/24 dev vrb1 &&
+	ip -n "$ns" neigh add 198.51.100.2 lladdr 02:00:00:00:00:01 dev vrb1 ||
+	vr_fatal "route to 198.51.100.0/24 in $ns"
+vn block vra1 198.51.100.1 >/dev/null && vn block vra1 198.51.100.2 >/dev/null ||
+	vr_fatal "block on vra1"
+"$VRNET_BIN" --pin-dir "$VR_PIN" -n "$ns" -j log vra1 --count 2 >"$VR_TMP/log2" 2>"$VR_TMP/log2.err" &
+log=$!
+vr_pids+=("$log")
+sleep 0.5
+ip netns exec "$ns" bash -c "echo vr >/dev/udp/198.51.100.2/9" 2>/dev/null
+sleep 0.3
+vn unblock vra1 198.51.100.1 >/dev/null || vr_fatal "unblock on vra1"
+ip netns exec "$ns" bash -c "echo vr >/dev/udp/198.51.100.2/10" 2>/dev/null
+vr_wait_for 5 vr_gone "$log"
+vr_stop_pid "$log"
+rules=$(jq -s -r '[.[] | select(.type == "event") | .rule] | join(" ")' "$VR_TMP/log2")
+if [ "$rules" = "198.51.100.2 198.51.100.2" ]; then
+	ok "an edit that renumbers: both events name their rule"
+else
+	not_ok "an edit that renumbers: the events name \"$rules\" $(head -c 300 "$VR_TMP/log2.err")"
+fi
 for i in $(seq 1 $devices); do vn detach "vra$i" >/dev/null 2>&1; done
