@@ -91,7 +91,7 @@ for n in $sizes; do
 
 	# vrnet-bpf: install N rules on a deny-all device, then replace, then one rule
 	: >"$WORK/t.install" >"$WORK/t.visible" >"$WORK/t.one" >"$WORK/t.onevis"
-	: >"$WORK/t.rm" >"$WORK/t.rmvis" >"$WORK/t.floor"
+	: >"$WORK/t.rm" >"$WORK/t.rmvis" >"$WORK/t.rmwait" >"$WORK/t.floor" >"$WORK/t.start"
 	for r in $(seq "$RUNS"); do
 		"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null 2>&1
 		"$BIN" --pin-dir "$PIN" attach "$DEV" >/dev/null || exit 1
@@ -110,17 +110,22 @@ for n in $sizes; do
 			>/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
 		ms_since "$t" >>"$WORK/t.rm"
 		sed -n 's/.*visible_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.rmvis"
+		sed -n 's/.*wait_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.rmwait"
 		t=$(now)
 		"$BIN" --pin-dir "$PIN" internet "$DEV" policy >/dev/null || exit 1
 		ms_since "$t" >>"$WORK/t.floor"
+		t=$(now)
+		"$BIN" --help >/dev/null || exit 1
+		ms_since "$t" >>"$WORK/t.start"
 	done
 	record vrnet-bpf install "$n" "$(median <"$WORK/t.install")" \
 		"\"visible_ms_median\": $(median <"$WORK/t.visible" | cut -d' ' -f1)"
 	record vrnet-bpf change_one "$n" "$(median <"$WORK/t.one")" \
 		"\"visible_ms_median\": $(median <"$WORK/t.onevis" | cut -d' ' -f1)"
 	record vrnet-bpf remove_one "$n" "$(median <"$WORK/t.rm")" \
-		"\"visible_ms_median\": $(median <"$WORK/t.rmvis" | cut -d' ' -f1)"
+		"\"visible_ms_median\": $(median <"$WORK/t.rmvis" | cut -d' ' -f1), \"wait_ms_median\": $(median <"$WORK/t.rmwait" | cut -d' ' -f1)"
 	record vrnet-bpf switch_only "$n" "$(median <"$WORK/t.floor")"
+	record vrnet-bpf process_start "$n" "$(median <"$WORK/t.start")"
 	"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null
 
 	# nftables: a netdev table with a set on the same device

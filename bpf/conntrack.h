@@ -144,6 +144,27 @@ static __always_inline struct vrnet_conn *live_conn(void *conns, const struct vr
 	return conn_expired(e, k->proto, *now) ? NULL : e;
 }
 
+/* A connection into the sandbox, live: the sandbox's own flows (OUTBOUND) are none. */
+static __always_inline struct vrnet_conn *inbound_conn(void *conns, const struct vrnet_flow_key *k,
+						       __u64 *now)
+{
+	struct vrnet_conn *e = live_conn(conns, k, now);
+
+	return e && e->state != VRNET_CONN_OUTBOUND ? e : NULL;
+}
+
+/*
+ * Starts entry @k in @state at @now where @e, its lookup, found none or one
+ * that expired: an expired one gives way, one another CPU made since does not.
+ */
+static __always_inline void start_conn(void *conns, const struct vrnet_flow_key *k,
+				       const struct vrnet_conn *e, __u8 state, __u64 now)
+{
+	struct vrnet_conn fresh = { .seen_ns = now, .state = state };
+
+	bpf_map_update_elem(conns, k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
+}
+
 static __always_inline int is_unicast(const struct packet_info *pkt)
 {
 	if (pkt->family == 6)
@@ -200,15 +221,9 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
 	if (!e || conn_expired(e, k.proto, now)) {
-		/*
-		 * Only a SYN opens TCP; UDP and echo open with any packet. An
-		 * entry that expired gives way; one another CPU just made (the
-		 * sandbox's own flow, say) does not.
-		 */
-		if (pkt->l4_proto != IPPROTO_TCP) {
-			fresh.seen_ns = now;
-			bpf_map_update_elem(conns, &k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
-		}
+		/* only a SYN opens TCP; UDP and echo open with any packet */
+		if (pkt->l4_proto != IPPROTO_TCP)
+			start_conn(conns, &k, e, VRNET_CONN_OPENING, now);
 		return;
 	}
 	e->seen_ns = now;
@@ -318,8 +333,7 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 		if (is_icmp_error(pkt)) {
 			if (quoted_conn_key(slot, c, pkt, &k))
 				return 0;
-			e = live_conn(conns, &k, &now);
-			return e && e->state != VRNET_CONN_OUTBOUND;
+			return !!inbound_conn(conns, &k, &now);
 		}
 		if (!is_echo_reply(pkt) || echo_id(c, &id))
 			return 0;
@@ -327,8 +341,8 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	} else {
 		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
 	}
-	e = live_conn(conns, &k, &now);
-	if (!e || e->state == VRNET_CONN_OUTBOUND)
+	e = inbound_conn(conns, &k, &now);
+	if (!e)
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP) {
 		/* to a SYN only a SYN-ACK or a RST */
@@ -347,20 +361,19 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 }
 
 /*
- * tc ingress: the sandbox's UDP datagram @pkt, which its policy passes, is a
- * flow of its own, unless it answers a connection opened into the sandbox
- * (which it keeps alive then, as a reply would). A global function, verified
- * once.
+ * tc ingress: the sandbox's UDP datagram @pkt (the caller checked it is one),
+ * which its policy passes, is a flow of its own, unless it answers a
+ * connection opened into the sandbox (which it keeps alive then, as a reply
+ * would). A global function, verified once.
  */
 __noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
 {
-	struct vrnet_conn fresh = { .state = VRNET_CONN_OUTBOUND };
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
 	void *conns;
 	__u64 now;
 
-	if (!pkt || pkt->l4_proto != IPPROTO_UDP || !pkt->has_port)
+	if (!pkt || !pkt->has_port)
 		return 0;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns)
@@ -375,9 +388,7 @@ __noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
 		e->seen_ns = now;
 		return 0;
 	}
-	fresh.seen_ns = now;
-	/* an entry that expired gives way; a new one another CPU just made does not */
-	bpf_map_update_elem(conns, &k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
+	start_conn(conns, &k, e, VRNET_CONN_OUTBOUND, now);
 	return 0;
 }
 

@@ -265,9 +265,9 @@ static __always_inline void dns_address_allows(const struct vrnet_record *dev,
 /*
  * The device's base policy less the rules its overlay removes, then the
  * overlay's own rules: one union, so a block in either drops, else an allow
- * in either passes. A
- * global function, verified once, not once per path of the caller; such a
- * function returns a scalar, here always 0: the verdict is in @v.
+ * in either passes. A global function, verified once, not once per path of
+ * the caller; such a function returns a scalar, here always 0: the verdict
+ * is in @v.
  */
 __noinline int vrnet_evaluate_policy(const struct vrnet_record *dev,
 				     const struct packet_info *pkt, struct verdict *v)

@@ -47,11 +47,19 @@ static __always_inline int reply_unblocked(struct __sk_buff *skb,
 	return pv.reason != VRNET_REASON_BLOCK_RULE;
 }
 
-/* Whether the policy, its default or the internet switch decided (audited too): not a reply. */
-static __always_inline int passed_by_policy(const struct verdict *v)
+/*
+ * Whether the sandbox's packet starts or continues a UDP flow of its own
+ * (conntrack.h): a datagram the policy, its default or the internet switch
+ * passed (audited too), not a reply; `check`'s probes note nothing, a note
+ * would outlive them by minutes.
+ */
+static __always_inline int own_udp_flow(const struct __sk_buff *skb,
+					const struct packet_info *pkt, const struct verdict *v)
 {
-	return v->reason == VRNET_REASON_ALLOW_RULE || v->reason == VRNET_REASON_DEFAULT ||
-	       v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_INTERNET;
+	return pkt->l4_proto == IPPROTO_UDP && v->action == VRNET_ACTION_ALLOW &&
+	       (v->reason == VRNET_REASON_ALLOW_RULE || v->reason == VRNET_REASON_DEFAULT ||
+		v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_INTERNET) &&
+	       skb->mark != VRNET_PROBE_MARK;
 }
 
 /* @probe_read: how offload metadata is read (offload.h); a constant */
@@ -180,9 +188,7 @@ out:
 		apply_mode(dev, &v);
 	else
 		v.enforce_action = v.action;
-	/* `check`'s probes note nothing: a note would outlive them by minutes */
-	if (dev && v.action == VRNET_ACTION_ALLOW && pkt.l4_proto == IPPROTO_UDP &&
-	    passed_by_policy(&v) && skb->mark != VRNET_PROBE_MARK)
+	if (dev && own_udp_flow(skb, &pkt, &v))
 		vrnet_note_outbound(dev->slot, &pkt);
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;

@@ -15,24 +15,6 @@
 #include "program.h"
 #include "tc.h"
 
-/*
- * Resolution for edits: names the policy already has keep the addresses they
- * resolved to; only new names are looked up. `refresh` looks all up again.
- */
-struct cached_resolver {
-	const struct vr_device_policy *dp;
-	struct vr_prepared_names *prepared; /* the new names, looked up before the lock */
-};
-
-static int resolve_cached(void *ctx, const char *name, struct vr_addr *out, int max,
-			  char *err, size_t errlen)
-{
-	struct cached_resolver *c = ctx;
-	int n = vr_device_policy_addresses(c->dp, name, out, max);
-
-	return n != -ENOENT ? n : vr_resolve_prepared(c->prepared, name, out, max, err, errlen);
-}
-
 /* Names are looked up before the lock: a slow resolver holds no one else up. */
 static int prepare_policy_names(struct vr_prepared_names *names, const struct vr_policy *p)
 {
@@ -65,9 +47,9 @@ static int prepare_policy(struct vr_prepared_names *names, const struct vr_polic
  * A policy that sends DNS to the proxy needs this namespace's end of it
  * before, and the proxy running: without it, the device gets no answers.
  */
-static int ensure_dns(struct vr_state *st, const struct vr_policy *p, const char *name)
+static int ensure_dns(struct vr_state *st, bool dns_proxy, const char *name)
 {
-	if (!p->dns_proxy)
+	if (!dns_proxy)
 		return 0;
 	if (vr_dns_device_ensure(st, errbuf, sizeof(errbuf)))
 		return fail(VR_EXIT_SYSTEM, "%s: %s", name, errbuf);
@@ -81,7 +63,7 @@ static int ensure_dns(struct vr_state *st, const struct vr_policy *p, const char
 static int apply_compiled(struct vr_state *st, int ifindex, const char *name,
 			  const struct vr_policy *p, const struct vr_compiled *c)
 {
-	int ret = ensure_dns(st, p, name);
+	int ret = ensure_dns(st, p->dns_proxy, name);
 
 	if (ret)
 		return ret;
@@ -95,7 +77,7 @@ static int apply_compiled(struct vr_state *st, int ifindex, const char *name,
 static int apply_policy(struct vr_state *st, int ifindex, const char *name,
 			const struct vr_policy *p, vr_resolve_fn resolve, void *ctx)
 {
-	int ret = ensure_dns(st, p, name);
+	int ret = ensure_dns(st, p->dns_proxy, name);
 
 	if (ret)
 		return ret;
@@ -365,9 +347,6 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 {
 	struct vr_rule *rules = calloc((size_t)argc, sizeof(*rules));
 	struct vr_prepared_names names = { 0 };
-	struct cached_resolver cache = { .prepared = &names };
-	struct vr_device_policy dp;
-	struct vr_policy p;
 	struct vr_state st;
 	size_t missing = 0;
 	int ifindex, ret;
@@ -398,46 +377,24 @@ static int edit_rules(int argc, char **argv, int list, bool add)
 				vr_resolve_prepared, &names, errbuf, sizeof(errbuf)) :
 		    vr_edit_remove(&st, ifindex, list, rules + 1, (size_t)argc - 1, &missing,
 				   errbuf, sizeof(errbuf));
-	if (!ret) {
-		print_device(&st, ifindex, "applied");
-		goto close;
+	/* the overlay is full, or the edit names a domain: apply everything as a new base */
+	if (ret == -EAGAIN) {
+		struct vr_device dev = { 0 };
+
+		vr_device_get(&st, ifindex, &dev); /* attached: required above */
+		if ((ret = ensure_dns(&st, dev.dns_proxy, argv[0])))
+			goto close;
+		ret = vr_edit_reapply(&st, ifindex, list, add, rules + 1, (size_t)argc - 1,
+				      vr_resolve_prepared, &names, &missing, errbuf,
+				      sizeof(errbuf));
 	}
-	if (ret == -ENOENT && !add) {
+	if (!ret)
+		print_device(&st, ifindex, "applied");
+	else if (ret == -ENOENT && !add)
 		ret = fail(VR_EXIT_USAGE, "\"%s\" is not in the %s list of %s", argv[missing + 1],
 			   list == VRNET_LIST_ALLOW ? "allow" : "block", argv[0]);
-		goto close;
-	}
-	if (ret != -EAGAIN) {
-		ret = fail(ret == -E2BIG ? VR_EXIT_USAGE : exit_of(ret), "%s: %s", argv[0],
-			   ret == -E2BIG ? "too many rules" : errbuf);
-		goto close;
-	}
-	/* the overlay is full, or the edit names a domain: apply everything as a new base */
-	if ((ret = vr_device_policy_read(&st, ifindex, &dp))) {
-		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
-			   strerror(-ret));
-		goto close;
-	}
-	cache.dp = &dp;
-	ret = vr_device_policy_to_policy(&dp, &p);
-	for (int i = 1; !ret && i < argc; i++) {
-		ret = add ? vr_policy_add(&p, list, &rules[i]) :
-			    vr_policy_remove(&p, list, &rules[i]);
-		if (ret == -ENOENT)
-			ret = fail(VR_EXIT_USAGE, "\"%s\" is not in the %s list of %s", argv[i],
-				   list == VRNET_LIST_ALLOW ? "allow" : "block", argv[0]);
-		else if (ret == -E2BIG)
-			ret = fail(VR_EXIT_USAGE, "more than %d rules (the limit of one policy)",
-				   VRNET_MAX_POLICY_RULES);
-		else if (ret)
-			ret = fail(VR_EXIT_SYSTEM, "out of memory");
-	}
-	if (!ret)
-		ret = apply_policy(&st, ifindex, argv[0], &p, resolve_cached, &cache);
-	if (!ret)
-		print_device(&st, ifindex, "applied");
-	vr_policy_free(&p);
-	vr_device_policy_free(&dp);
+	else
+		ret = fail(ret == -E2BIG ? VR_EXIT_USAGE : exit_of(ret), "%s: %s", argv[0], errbuf);
 close:
 	vr_state_close(&st);
 out:

@@ -477,7 +477,6 @@ int vr_compiled_remove(struct vr_compiled *c, uint32_t base_rule_id)
 	memset(&rules[c->rule_count], 0, sizeof(*rules));
 	rules[c->rule_count].kind = VRNET_RULE_REMOVED;
 	rules[c->rule_count++].parent = base_rule_id;
-	c->removed_rules++;
 	return 0;
 }
 

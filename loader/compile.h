@@ -47,7 +47,6 @@ struct vr_compiled {
 	size_t portset_count;
 	uint32_t dns_count;
 	uint32_t source_rules; /* rules as written: records less resolved addresses */
-	uint32_t removed_rules; /* an overlay's REMOVED records (vr_compiled_remove) */
 };
 
 /*

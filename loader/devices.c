@@ -338,6 +338,8 @@ int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record 
 	store_word(st, slot, record_id);
 	st->switched_ms = vr_now_ms(); /* in force from here: the wait is for what it replaced */
 	vr_wait_for_readers();
+	vr_debug("switch: wait_ms=%.3f for readers of the record it replaced",
+		 vr_now_ms() - st->switched_ms);
 	/*
 	 * The new record is in force from the store on: a failure to clear the
 	 * mark costs the next change one more grace period, nothing else, and

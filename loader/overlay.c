@@ -7,7 +7,8 @@
  * datapath then skips. Either way the new overlay is written under a fresh id
  * and switched in with the device's record, as an apply switches: the base,
  * at any size, is not touched, and a command killed anywhere leaves the old
- * overlay or the new one in force.
+ * overlay or the new one in force. An edit the overlay cannot take is applied
+ * whole (vr_edit_reapply()).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -90,7 +91,7 @@ static int overlay_open(struct vr_state *st, int ifindex, size_t extra, struct v
 	return ret;
 }
 
-/* Names the overlay has keep their addresses; new ones go to @next. */
+/* Names the policy (or overlay) has keep their addresses; new ones go to @next. */
 struct overlay_resolver {
 	const struct vr_device_policy *overlay;
 	vr_resolve_fn next;
@@ -175,7 +176,9 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 	old_overlay = dev.overlay_id;
 	for (size_t i = 0; !ret && i < n; i++)
 		ret = vr_policy_add(&p, list, &rules[i]);
-	if (!ret)
+	if (ret)
+		snprintf(err, errlen, "%s", ret == -E2BIG ? "too many rules" : "out of memory");
+	else
 		ret = overlay_switch(st, &dev, &o, &p, resolve, resolve_ctx, t0, err, errlen);
 	vr_policy_free(&p);
 	if (ret)
@@ -302,5 +305,36 @@ int vr_edit_remove(struct vr_state *st, int ifindex, int list, const struct vr_r
 	vr_store_retire(st, old_overlay, false, 0);
 out:
 	overlay_free(&o);
+	return ret;
+}
+
+int vr_edit_reapply(struct vr_state *st, int ifindex, int list, bool add,
+		    const struct vr_rule *rules, size_t n, vr_resolve_fn resolve, void *resolve_ctx,
+		    size_t *missing, char *err, size_t errlen)
+{
+	struct vr_device_policy dp;
+	struct overlay_resolver r = { .overlay = &dp, .next = resolve, .next_ctx = resolve_ctx };
+	struct vr_policy p;
+	int ret = vr_device_policy_read(st, ifindex, &dp);
+
+	if (ret) {
+		snprintf(err, errlen, "couldn't read the policy: %s", strerror(-ret));
+		return ret;
+	}
+	ret = vr_device_policy_to_policy(&dp, &p);
+	for (size_t i = 0; !ret && i < n; i++) {
+		ret = add ? vr_policy_add(&p, list, &rules[i]) : vr_policy_remove(&p, list, &rules[i]);
+		if (ret == -ENOENT)
+			*missing = i;
+	}
+	if (!ret)
+		ret = vr_apply(st, ifindex, dp.dev.ifname, &p, resolve_overlay, &r, err, errlen);
+	else if (ret == -E2BIG)
+		snprintf(err, errlen, "more than %d rules (the limit of one policy)",
+			 VRNET_MAX_POLICY_RULES);
+	else if (ret == -ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	vr_policy_free(&p); /* freed already, and emptied, if it could not be made */
+	vr_device_policy_free(&dp);
 	return ret;
 }

@@ -166,6 +166,17 @@ int vr_edit_add(struct vr_state *st, int ifindex, int list, const struct vr_rule
 int vr_edit_remove(struct vr_state *st, int ifindex, int list, const struct vr_rule *rules,
 		   size_t n, size_t *missing, char *err, size_t errlen);
 
+/*
+ * An edit the overlay cannot take (vr_edit_add() or vr_edit_remove() said
+ * -EAGAIN): the device's policy as read back, with @rules added to @list or
+ * removed from it, applied whole (vr_apply()). Names the policy has keep the
+ * addresses they resolved to; new ones go to @resolve. -ENOENT when rule
+ * @missing is not in the list (a removal); -E2BIG past the rules of a policy.
+ */
+int vr_edit_reapply(struct vr_state *st, int ifindex, int list, bool add,
+		    const struct vr_rule *rules, size_t n, vr_resolve_fn resolve, void *resolve_ctx,
+		    size_t *missing, char *err, size_t errlen);
+
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 /* How the device in @slot is attached: by a tcx link, or a cls_bpf filter (on a clsact qdisc we made?). */
 int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_qdisc);

@@ -377,11 +377,12 @@ int vr_store_write(struct vr_state *st, const struct vr_compiled *c, __u32 *id, 
 		.portset_count = (__u32)c->portset_count,
 		.dns_count = c->dns_count,
 		.source_rules = c->source_rules,
-		.removed_rules = c->removed_rules,
 	};
 	struct timespec now;
 	int ret = alloc_policy_id(st, id);
 
+	for (size_t i = 0; i < c->rule_count; i++)
+		info.removed_rules += c->rules[i].kind == VRNET_RULE_REMOVED;
 	if (ret) {
 		snprintf(err, errlen, "couldn't allocate a policy id: %s", strerror(-ret));
 		return ret;

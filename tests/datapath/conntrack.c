@@ -281,16 +281,22 @@ static void quote_later_fragment(uint8_t *d)
 /* The connections in table @fd, which is closed. */
 static size_t table_count(int fd)
 {
-	struct vrnet_flow_key key, *prev = NULL;
-	size_t n = 0;
+	size_t n;
 
 	assert_true(fd >= 0);
-	while (!bpf_map_get_next_key(fd, prev, &key)) {
-		n++;
-		prev = &key;
-	}
+	n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
 	close(fd);
 	return n;
+}
+
+/* The one connection of the device's table, with its key. */
+static void the_conn(struct vrnet_flow_key *key, struct vrnet_conn *c)
+{
+	int fd = dp_table(dp.st.conns_fd);
+
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, c), 0);
+	close(fd);
 }
 
 static size_t conns_count(void)
@@ -402,16 +408,6 @@ static void own_flow(int family)
 	expect(&own, true, REPLY, "no note of its own flow (control)");
 }
 
-/* The entries of the device's table. */
-static size_t conns_noted(void)
-{
-	int fd = dp_table(dp.st.conns_fd);
-	size_t n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
-
-	close(fd);
-	return n;
-}
-
 /* `check`'s probe of a UDP datagram its policy passes notes nothing; the same datagram sent does. */
 static void test_probes_note_nothing(void **state)
 {
@@ -425,9 +421,9 @@ static void test_probes_note_nothing(void **state)
 	f.len += datagram(&own, dp_put(&f, 0));
 	assert_int_equal(vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
 	assert_true(v.allow);
-	assert_int_equal(conns_noted(), 0);
+	assert_int_equal(conns_count(), 0);
 	expect(&own, true, VRNET_REASON_ALLOW_RULE, "sent");
-	assert_int_equal(conns_noted(), 1);
+	assert_int_equal(conns_count(), 1);
 }
 
 /*
@@ -441,16 +437,12 @@ static void test_inbound_flow_answered_by_rule(void **state)
 	const struct pkt out = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
 	struct vrnet_flow_key key;
 	struct vrnet_conn c;
-	int fd;
 
 	(void)state;
 	assert_int_equal(dp_apply(POLICY_UDP), 0);
 	peer_sends(&in);
 	expect(&out, true, VRNET_REASON_ALLOW_RULE, "the answer, by its rule");
-	fd = dp_table(dp.st.conns_fd);
-	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
-	close(fd);
+	the_conn(&key, &c);
 	assert_int_equal(c.state, VRNET_CONN_ESTABLISHED);
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
 	expect(&out, true, REPLY, "internet off, the answer");

@@ -683,25 +683,6 @@ static int ref_remove(struct ref_policy *pol, int list, const char *text)
 	return n - kept;
 }
 
-/* What `unallow`/`unblock` does when the overlay cannot: a re-apply of the policy as read back. */
-static int remove_by_reapply(int list, const struct vr_rule *r)
-{
-	struct vr_device_policy dpol;
-	struct vr_policy p;
-	char err[512] = "";
-	int ret = vr_device_policy_read(&dp.st, DP_IFINDEX, &dpol);
-
-	assert_int_equal(ret, 0);
-	assert_int_equal(vr_device_policy_to_policy(&dpol, &p), 0);
-	ret = vr_policy_remove(&p, list, r);
-	if (!ret)
-		ret = vr_apply(&dp.st, DP_IFINDEX, "lo", &p, dp_resolve, NULL, err,
-			       sizeof(err));
-	vr_policy_free(&p);
-	vr_device_policy_free(&dpol);
-	return ret;
-}
-
 struct edit_counts {
 	long fast, reapplied, missing, added;
 };
@@ -745,8 +726,9 @@ static void random_edit(struct ref_policy *pol, struct edit_counts *n)
 	assert_int_equal(vr_rule_parse(r.text, &parsed, err, sizeof(err)), 0);
 	want_removed = ref_remove(pol, r.list, text);
 	ret = vr_edit_remove(&dp.st, DP_IFINDEX, r.list, &parsed, 1, &missing, err, sizeof(err));
-	if (ret == -EAGAIN) {
-		ret = remove_by_reapply(r.list, &parsed);
+	if (ret == -EAGAIN) { /* as the CLI does */
+		ret = vr_edit_reapply(&dp.st, DP_IFINDEX, r.list, false, &parsed, 1, dp_resolve, NULL,
+				      &missing, err, sizeof(err));
 		n->reapplied += !ret;
 	} else {
 		n->fast += !ret;

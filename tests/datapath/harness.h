@@ -678,16 +678,23 @@ static inline int dp_table(int outer_fd)
 	return fd;
 }
 
+/* Deletes every key of map @fd (keys of at most 128 bytes). */
+static inline void dp_delete_keys(int fd)
+{
+	uint8_t key[128];
+
+	while (!bpf_map_get_next_key(fd, NULL, key))
+		assert_int_equal(bpf_map_delete_elem(fd, key), 0);
+}
+
 /* Empties ifindex 1's table in @outer_fd. */
 static inline void dp_table_clear(int outer_fd)
 {
-	uint8_t key[128];
 	int fd = dp_table(outer_fd);
 
 	if (fd < 0)
 		return;
-	while (!bpf_map_get_next_key(fd, NULL, key))
-		assert_int_equal(bpf_map_delete_elem(fd, key), 0);
+	dp_delete_keys(fd);
 	close(fd);
 }
 
@@ -728,16 +735,13 @@ static inline size_t dp_policy_entries(void)
  */
 static inline void dp_forget_fragments(void)
 {
-	uint8_t key[sizeof(struct vrnet_frag_key)];
-
 	if (!dp.frags_table_open) {
 		dp.frags_table = dp_table(dp.st.frags_fd);
 		if (dp.frags_table < 0)
 			return; /* no device yet: nothing noted */
 		dp.frags_table_open = true;
 	}
-	while (!bpf_map_get_next_key(dp.frags_table, NULL, key))
-		assert_int_equal(bpf_map_delete_elem(dp.frags_table, key), 0);
+	dp_delete_keys(dp.frags_table);
 }
 
 static inline int dp_run(const struct dp_frame *f, struct vr_verdict *v)
