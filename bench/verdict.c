@@ -584,35 +584,39 @@ static const struct ct_case ct_cases[] = {
 	  0x10, TC_ACT_UNSPEC },
 };
 
-static int bench_conntrack(const struct config *cfg, json_t *results)
-{
-	struct vr_policy p;
-	struct frame f;
-	char err[512] = "";
-	int inbound = -1, empty = empty_program(), ret;
-	uint32_t d;
+/* CT_POLICY with an inbound part: in, allow .4:8080/tcp, block .6, default deny */
+#define IB_POLICY                                                                     \
+	"{\"default\": \"deny\", \"allow\": [\"203.0.113.1:443/tcp\", \"203.0.113.1:443/udp\"], " \
+	"\"block\": [\"203.0.113.2\"], \"log\": {\"rate\": 0}, \"inbound\": {\"default\": " \
+	"\"deny\", \"allow\": [\"203.0.113.4:8080/tcp\"], \"block\": [\"203.0.113.6\"]}}"
 
-	ret = vr_policy_parse(CT_POLICY, strlen(CT_POLICY), "bench", &p, err, sizeof(err));
-	if (!ret) {
-		ret = vr_apply(&st, BENCH_IFINDEX, "lo", &p, NULL, NULL, err, sizeof(err));
-		vr_policy_free(&p);
-	}
-	if (!ret)
-		ret = vr_program_inbound_fd(&st, st.netns_cookie, &inbound);
-	if (!ret && empty < 0)
-		ret = -errno;
-	/* the connection the reply answers: the peer's SYN in, the sandbox's SYN-ACK out */
-	if (!ret) {
-		tcp_frame("203.0.113.4", CT_SANDBOX, 50000, 8080, 0x02, &f);
-		ret = run_prog(inbound, &f, 1, TC_ACT_UNSPEC, &d);
-	}
-	if (!ret) {
-		tcp_frame(CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x12, &f);
-		ret = run_frame(&f, 1, TC_ACT_OK, &d);
-	}
-	fprintf(stderr, "connection tracking (hot):\n");
-	for (size_t i = 0; !ret && i < ARRAY_SIZE(ct_cases); i++) {
-		const struct ct_case *c = &ct_cases[i];
+/*
+ * What an inbound part costs on tc egress, beside the same program without
+ * one ("into the sandbox, no connection") and the empty program in the same
+ * run: a packet its rule lets in, a reply to the sandbox's own connection
+ * (looked up before the rules), drops by a block rule and by the default.
+ */
+static const struct ct_case ib_cases[] = {
+	{ "inbound part: allowed by a rule", "inbound", 6, "203.0.113.4", CT_SANDBOX, 50000, 8080,
+	  0x10, TC_ACT_UNSPEC },
+	{ "inbound part: reply to the sandbox's connection", "inbound", 6, "203.0.113.1",
+	  CT_SANDBOX, 443, 40001, 0x10, TC_ACT_UNSPEC },
+	{ "inbound part: dropped by a block rule", "inbound", 6, "203.0.113.6", CT_SANDBOX, 50000,
+	  8080, 0x10, TC_ACT_SHOT },
+	{ "inbound part: dropped by the default", "inbound", 6, "203.0.113.5", CT_SANDBOX, 50000,
+	  8080, 0x10, TC_ACT_SHOT },
+};
+
+/* Runs @cases hot through their programs (@inbound, @empty or the filter) into @results. */
+static int run_ct_cases(const struct config *cfg, const struct ct_case *cases, size_t n,
+			int inbound, int empty, json_t *results)
+{
+	struct frame f;
+	uint32_t d;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < n; i++) {
+		const struct ct_case *c = &cases[i];
 		int fd = !strcmp(c->program, "filter") ? st.prog_fd :
 			 !strcmp(c->program, "inbound") ? inbound : empty;
 		double v[MAX_RUNS];
@@ -628,13 +632,61 @@ static int bench_conntrack(const struct config *cfg, json_t *results)
 		if (ret)
 			break;
 		s = summarize(v, cfg->runs);
-		fprintf(stderr, "  %-40s %-7s %6.1f ns (%.1f-%.1f)\n", c->name, c->program,
+		fprintf(stderr, "  %-48s %-7s %6.1f ns (%.1f-%.1f)\n", c->name, c->program,
 			s.median, s.min, s.max);
 		o = json_pack("{s:s, s:s, s:f, s:f, s:f}", "case", c->name, "program", c->program,
 			      "ns_median", s.median, "ns_min", s.min, "ns_max", s.max);
 		if (!o || json_array_append_new(results, o))
 			ret = -ENOMEM;
 	}
+	return ret;
+}
+
+static int apply_json(const char *json, char *err, size_t errlen)
+{
+	struct vr_policy p;
+	int ret = vr_policy_parse(json, strlen(json), "bench", &p, err, errlen);
+
+	if (!ret) {
+		ret = vr_apply(&st, BENCH_IFINDEX, "lo", &p, NULL, NULL, err, errlen);
+		vr_policy_free(&p);
+	}
+	return ret;
+}
+
+static int bench_conntrack(const struct config *cfg, json_t *results)
+{
+	struct frame f;
+	char err[512] = "";
+	int inbound = -1, empty = empty_program(), ret;
+	uint32_t d;
+
+	ret = apply_json(CT_POLICY, err, sizeof(err));
+	if (!ret)
+		ret = vr_program_inbound_fd(&st, st.netns_cookie, &inbound);
+	if (!ret && empty < 0)
+		ret = -errno;
+	/* the connection the reply answers: the peer's SYN in, the sandbox's SYN-ACK out */
+	if (!ret) {
+		tcp_frame("203.0.113.4", CT_SANDBOX, 50000, 8080, 0x02, &f);
+		ret = run_prog(inbound, &f, 1, TC_ACT_UNSPEC, &d);
+	}
+	if (!ret) {
+		tcp_frame(CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x12, &f);
+		ret = run_frame(&f, 1, TC_ACT_OK, &d);
+	}
+	fprintf(stderr, "connection tracking (hot):\n");
+	if (!ret)
+		ret = run_ct_cases(cfg, ct_cases, ARRAY_SIZE(ct_cases), inbound, empty, results);
+	/* the inbound part; the sandbox's own connection its reply case answers */
+	if (!ret)
+		ret = apply_json(IB_POLICY, err, sizeof(err));
+	if (!ret) {
+		tcp_frame(CT_SANDBOX, "203.0.113.1", 40001, 443, 0x02, &f);
+		ret = run_frame(&f, 1, TC_ACT_OK, &d);
+	}
+	if (!ret)
+		ret = run_ct_cases(cfg, ib_cases, ARRAY_SIZE(ib_cases), inbound, empty, results);
 	if (ret && *err)
 		fprintf(stderr, "verdict: connection tracking: %s\n", err);
 	if (inbound >= 0)

@@ -16,7 +16,11 @@
  * its own (OUTBOUND, note_outbound()): the peer's answers then open nothing,
  * and the sandbox's datagrams on it are never replies, so a rule removed, a
  * block or internet off stops the flow though the peer keeps answering.
- * (TCP and echo need no note: a SYN-ACK or an echo reply opens nothing.)
+ * (TCP and echo need no note for that: a SYN-ACK or an echo reply opens
+ * nothing.) Under an inbound policy (inbound.h) the sandbox's TCP SYNs and
+ * echo requests are noted too: the peers' packets on its own flows pass that
+ * policy (is_outbound_reply()). A flow the sandbox opened is refreshed by its
+ * SYNs and datagrams and by the peer's packets on it; no FIN closes it.
  */
 #ifndef VRNET_BPF_CONNTRACK_H
 #define VRNET_BPF_CONNTRACK_H
@@ -101,9 +105,12 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
 {
 	if (state == VRNET_CONN_CLOSING)
 		return VRNET_CONN_CLOSING_NS;
-	/* outlives a NAT's UDP mappings on the host at Linux's defaults (30 s, 120 s streams) */
-	if (state == VRNET_CONN_OUTBOUND)
-		return VRNET_CONN_UDP_IDLE_NS;
+	/*
+	 * The sandbox's own: outlives a NAT's UDP mappings on the host at Linux's
+	 * defaults (30 s, 120 s streams); TCP's as an established connection's.
+	 */
+	if (state == VRNET_CONN_OUTBOUND && proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
+		return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
 	if (state != VRNET_CONN_ESTABLISHED || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		return VRNET_CONN_OPENING_NS;
 	return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
@@ -227,8 +234,26 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		return;
 	}
 	e->seen_ns = now;
-	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
+	/* the sandbox's own connection stays its own: a FIN makes it no connection into it */
+	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) &&
+	    e->state != VRNET_CONN_OUTBOUND)
 		e->state = VRNET_CONN_CLOSING;
+}
+
+/*
+ * track_inbound() for the host's packet whose transport header is @l4_off
+ * bytes in. A global function, verified once: the tc egress program calls
+ * it with and without an inbound part.
+ */
+__noinline int vrnet_track_inbound(struct __sk_buff *skb, const struct vrnet_record *dev,
+				   const struct packet_info *pkt, __u32 l4_off)
+{
+	struct hdr_cursor c;
+
+	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
+		return 0;
+	track_inbound(dev->slot, dev->dns_proxy, &c, pkt);
+	return 0;
 }
 
 static __always_inline int same_addr(const __u8 *a, const __u8 *b, __u8 family)
@@ -246,13 +271,15 @@ static __always_inline int same_addr(const __u8 *a, const __u8 *b, __u8 family)
 
 /*
  * The quoted packet of an ICMP error (@c at the error): the connection it is
- * about. The quote is read within the error's datagram only; it must be the
- * peer's packet to the sandbox, the first fragment of its datagram if one,
- * and the error must go back to that peer from that address of the sandbox:
- * an error about one connection is no way to reach anyone else.
+ * about. The quote is read within the error's datagram only and must be the
+ * first fragment of its datagram if one. The sandbox's error (@into_sandbox
+ * 0) quotes the peer's packet to the sandbox and must go back to that peer
+ * from that address of the sandbox: an error about one connection is no way
+ * to reach anyone else. An error into the sandbox (1) quotes the sandbox's
+ * own packet and goes to its source; any router on the path may send it.
  */
 static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *c,
-					   const struct packet_info *pkt,
+					   const struct packet_info *pkt, int into_sandbox,
 					   struct vrnet_flow_key *k)
 {
 	struct packet_info q = { .family = pkt->family };
@@ -280,14 +307,14 @@ static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *
 	if (hdr_len < 20 || hdr_len > 60 || ICMP_ERROR_QUOTE + hdr_len + 8 > pkt->l4_len)
 		return -1;
 	if (!same_addr(q.saddr, pkt->daddr, pkt->family) ||
-	    !same_addr(q.daddr, pkt->saddr, pkt->family))
+	    (!into_sandbox && !same_addr(q.daddr, pkt->saddr, pkt->family)))
 		return -1;
 	ports = (const void *)(ip + hdr_len);
 	if ((void *)(ports + 4) > c->end)
 		return -1;
 	if (q.l4_proto == IPPROTO_TCP || q.l4_proto == IPPROTO_UDP) {
-		/* the quoted packet is the peer's: its source is the peer */
-		conn_key(slot, &q, bpf_ntohs(ports[0]), bpf_ntohs(ports[1]), 0, k);
+		/* the quoted packet's source: the peer's (0) or the sandbox's (1) */
+		conn_key(slot, &q, bpf_ntohs(ports[0]), bpf_ntohs(ports[1]), into_sandbox, k);
 		return 0;
 	}
 	if (q.l4_proto == IPPROTO_ICMP || q.l4_proto == IPPROTO_ICMPV6) {
@@ -295,10 +322,38 @@ static __always_inline int quoted_conn_key(__u32 slot, const struct hdr_cursor *
 
 		if (*type != (pkt->family == 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST))
 			return -1;
-		conn_key(slot, &q, bpf_ntohs(ports[2]), bpf_ntohs(ports[2]), 0, k);
+		conn_key(slot, &q, bpf_ntohs(ports[2]), bpf_ntohs(ports[2]), into_sandbox, k);
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * The key of the flow @pkt (@c at its transport header) answers: the
+ * sandbox's packet (@from_sandbox) a connection opened into it, the host's
+ * packet a flow the sandbox opened. An ICMP error's by the packet it quotes
+ * (@is_error set), an echo reply's by its identifier, TCP's and UDP's by
+ * ports. Returns 0, or -1: it answers nothing that is tracked.
+ */
+static __always_inline int answered_key(__u32 slot, const struct hdr_cursor *c,
+					const struct packet_info *pkt, int from_sandbox,
+					struct vrnet_flow_key *k, int *is_error)
+{
+	__u16 id;
+
+	*is_error = 0;
+	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
+		if (is_icmp_error(pkt)) {
+			*is_error = 1;
+			return quoted_conn_key(slot, c, pkt, !from_sandbox, k);
+		}
+		if (!is_echo_reply(pkt) || echo_id(c, &id))
+			return -1;
+		conn_key(slot, pkt, id, id, from_sandbox, k);
+		return 0;
+	}
+	conn_key(slot, pkt, pkt->sport, pkt->dport, from_sandbox, k);
+	return 0;
 }
 
 /*
@@ -310,9 +365,9 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 {
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
+	int is_error;
 	void *conns;
 	__u64 now;
-	__u16 id;
 	__u8 flags = pkt->tcp_flags;
 
 	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
@@ -327,20 +382,10 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	     (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN))
 		return 0;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
-	if (!conns)
+	if (!conns || answered_key(slot, c, pkt, 1, &k, &is_error))
 		return 0;
-	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
-		if (is_icmp_error(pkt)) {
-			if (quoted_conn_key(slot, c, pkt, &k))
-				return 0;
-			return !!inbound_conn(conns, &k, &now);
-		}
-		if (!is_echo_reply(pkt) || echo_id(c, &id))
-			return 0;
-		conn_key(slot, pkt, id, id, 1, &k);
-	} else {
-		conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
-	}
+	if (is_error) /* passes; moves nothing on */
+		return !!inbound_conn(conns, &k, &now);
 	e = inbound_conn(conns, &k, &now);
 	if (!e)
 		return 0;
@@ -361,35 +406,97 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 }
 
 /*
- * tc ingress: the sandbox's UDP datagram @pkt (the caller checked it is one),
- * which its policy passes, is a flow of its own, unless it answers a
- * connection opened into the sandbox (which it keeps alive then, as a reply
- * would). A global function, verified once.
+ * The key of the sandbox's own flow that its packet @pkt (@c at its transport
+ * header) starts or goes on with: UDP by ports, an echo request by its id.
  */
-__noinline int vrnet_note_outbound(__u32 slot, const struct packet_info *pkt)
+static __always_inline int own_flow_key(__u32 slot, const struct hdr_cursor *c,
+					const struct packet_info *pkt, struct vrnet_flow_key *k)
+{
+	__u16 id;
+
+	if (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) {
+		if (!is_echo_request(pkt) || echo_id(c, &id))
+			return -1;
+		conn_key(slot, pkt, id, id, 1, k);
+		return 0;
+	}
+	if (!pkt->has_port)
+		return -1;
+	conn_key(slot, pkt, pkt->sport, pkt->dport, 1, k);
+	return 0;
+}
+
+/*
+ * tc ingress: the sandbox's packet @pkt, which its policy passes and the
+ * caller chose (a UDP datagram; under an inbound policy a TCP SYN or an echo
+ * request too), starts or goes on with a flow of its own, unless it answers
+ * a connection opened into the sandbox (whose entry it keeps alive then, as
+ * a reply would; a UDP one becomes established). A global function,
+ * verified once.
+ */
+__noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
+				   const struct packet_info *pkt, __u32 l4_off)
 {
 	struct vrnet_flow_key k;
+	struct hdr_cursor c;
 	struct vrnet_conn *e;
 	void *conns;
 	__u64 now;
 
-	if (!pkt || !pkt->has_port)
+	if (!pkt || cursor_at(skb, l4_off, &c) || own_flow_key(slot, &c, pkt, &k))
 		return 0;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns)
 		return 0;
-	conn_key(slot, pkt, pkt->sport, pkt->dport, 1, &k);
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
 	if (e && !conn_expired(e, k.proto, now)) {
-		/* its own flow goes on; a peer's datagram it answers is established, as by a reply */
-		if (e->state == VRNET_CONN_OPENING)
+		if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
 			e->state = VRNET_CONN_ESTABLISHED;
 		e->seen_ns = now;
 		return 0;
 	}
 	start_conn(conns, &k, e, VRNET_CONN_OUTBOUND, now);
 	return 0;
+}
+
+/*
+ * tc egress, under an inbound policy: whether the host's packet @pkt (@c at
+ * its transport header) belongs to a live flow the sandbox opened: a peer's
+ * TCP segment or UDP datagram on it, an echo reply to its request, or an
+ * ICMP error about it; keeps the flow alive.
+ */
+static __always_inline int is_outbound_reply(__u32 slot, const struct hdr_cursor *c,
+					     const struct packet_info *pkt)
+{
+	struct vrnet_flow_key k;
+	struct vrnet_conn *e;
+	int is_error;
+	void *conns;
+	__u64 now;
+
+	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
+	    !is_tracked_proto(pkt->l4_proto))
+		return 0;
+	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+	if (!conns || answered_key(slot, c, pkt, 0, &k, &is_error))
+		return 0;
+	e = live_conn(conns, &k, &now);
+	if (!e || e->state != VRNET_CONN_OUTBOUND)
+		return 0;
+	e->seen_ns = now;
+	return 1;
+}
+
+/* is_outbound_reply() for the packet whose transport header is @l4_off bytes in. */
+__noinline int vrnet_outbound_reply(struct __sk_buff *skb, __u32 slot,
+				    const struct packet_info *pkt, __u32 l4_off)
+{
+	struct hdr_cursor c;
+
+	if (!pkt || cursor_at(skb, l4_off, &c))
+		return 0;
+	return is_outbound_reply(slot, &c, pkt);
 }
 
 /*

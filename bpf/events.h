@@ -109,9 +109,10 @@ static __always_inline __u64 quiet_total(__u32 slot)
 	return sum.total;
 }
 
+/* @inbound: the host's packet into the sandbox, judged by the inbound policy */
 static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet_record *dev,
 				       const struct packet_info *pkt, const struct verdict *v,
-				       struct vrnet_stats *st)
+				       struct vrnet_stats *st, __u8 inbound)
 {
 	__u64 now, suppressed = 0;
 	struct vrnet_quiet *quiet;
@@ -162,6 +163,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	e->icmp_type = pkt->icmp_type;
 	e->action = (__u8)v->action;
 	e->audit = v->audit;
+	e->inbound = inbound;
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	e->arp = pkt->arp;
 	e->pad2 = 0;

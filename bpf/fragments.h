@@ -13,11 +13,17 @@
 #ifndef VRNET_BPF_FRAGMENTS_H
 #define VRNET_BPF_FRAGMENTS_H
 
+/*
+ * @inbound: a datagram the host sends into the sandbox. The direction is in
+ * the key: a first fragment the sandbox forges with a peer's source never
+ * speaks for the peer's fragments into it.
+ */
 static __always_inline void fragment_key(const struct vrnet_record *dev,
-					 const struct packet_info *pkt,
+					 const struct packet_info *pkt, __u8 inbound,
 					 struct vrnet_frag_key *key)
 {
 	key->slot = dev->slot;
+	key->inbound = inbound;
 	key->id = pkt->frag_id;
 	key->family = pkt->family;
 	key->proto = pkt->l4_proto;
@@ -27,10 +33,11 @@ static __always_inline void fragment_key(const struct vrnet_record *dev,
 
 /* A first fragment's verdict @v: noted if it passes, for the rest of its datagram. */
 static __always_inline void note_first_fragment(const struct vrnet_record *dev,
-						const struct packet_info *pkt,
+						const struct packet_info *pkt, __u8 inbound,
 						const struct verdict *v)
 {
 	struct vrnet_frag_key key = {};
+	__u32 slot = dev->slot; /* a key on the stack: Linux 6.1 takes no other memory as one */
 	void *notes;
 	struct vrnet_frag val = { .noted_ns = bpf_ktime_get_ns(), .policy_id = dev->policy_id,
 				  .overlay_id = dev->overlay_id, .rule_id = v->rule_id,
@@ -38,22 +45,24 @@ static __always_inline void note_first_fragment(const struct vrnet_record *dev,
 
 	if (v->action != VRNET_ACTION_ALLOW && dev->mode != VRNET_MODE_AUDIT)
 		return;
-	notes = bpf_map_lookup_elem(&vrnet_frags, &dev->slot);
+	notes = bpf_map_lookup_elem(&vrnet_frags, &slot);
 	if (!notes)
 		return; /* no table: the rest is dropped */
-	fragment_key(dev, pkt, &key);
+	fragment_key(dev, pkt, inbound, &key);
 	bpf_map_update_elem(notes, &key, &val, BPF_ANY);
 }
 
 /* The verdict on a later fragment: its first fragment's, if noted under these policies, lately. */
 static __always_inline void judge_later_fragment(const struct vrnet_record *dev,
-						 const struct packet_info *pkt, struct verdict *v)
+						 const struct packet_info *pkt, __u8 inbound,
+						 struct verdict *v)
 {
 	struct vrnet_frag_key key = {};
 	const struct vrnet_frag *first = NULL;
-	void *notes = bpf_map_lookup_elem(&vrnet_frags, &dev->slot);
+	__u32 slot = dev->slot; /* on the stack, as above */
+	void *notes = bpf_map_lookup_elem(&vrnet_frags, &slot);
 
-	fragment_key(dev, pkt, &key);
+	fragment_key(dev, pkt, inbound, &key);
 	if (notes)
 		first = bpf_map_lookup_elem(notes, &key);
 	if (first && first->policy_id == dev->policy_id && first->overlay_id == dev->overlay_id &&

@@ -117,7 +117,8 @@ static __always_inline int rule_removed(__u32 removed_id, __u32 rule_id)
 }
 
 /*
- * Scans the entries of @policy_id that cover the packet's destination into
+ * Scans the entries of @policy_id (with VRNET_INBOUND_SPACE: of its inbound
+ * part) that cover the packet's destination into
  * @v, skipping the rules the overlay @removed_id removes (0: none). Returns 1
  * when the verdict is final (a block rule matched). A global function: the
  * verifier checks its loop once, not once per path of the caller (it runs for
@@ -126,7 +127,8 @@ static __always_inline int rule_removed(__u32 removed_id, __u32 rule_id)
 __noinline int vrnet_scan_policy(__u32 policy_id, const struct packet_info *pkt, __u32 proto,
 				 struct verdict *v, __u32 removed_id)
 {
-	struct vrnet_portset_key set_key = { .policy_id = policy_id };
+	/* an inbound part's portsets are its policy's (vrnet_common.h, VRNET_INBOUND_SPACE) */
+	struct vrnet_portset_key set_key = { .policy_id = policy_id & ~VRNET_INBOUND_SPACE };
 	struct vrnet_prefix_value *prefix;
 	struct vrnet_portset *set;
 	__u32 i, count;

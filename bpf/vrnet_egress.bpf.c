@@ -20,6 +20,7 @@
 #include "policy.h"
 #include "fragments.h"
 #include "conntrack.h"
+#include "inbound.h"
 #include "stats.h"
 #include "limiter.h"
 #include "events.h"
@@ -48,18 +49,27 @@ static __always_inline int reply_unblocked(struct __sk_buff *skb,
 }
 
 /*
- * Whether the sandbox's packet starts or continues a UDP flow of its own
- * (conntrack.h): a datagram the policy, its default or the internet switch
- * passed (audited too), not a reply; `check`'s probes note nothing, a note
- * would outlive them by minutes.
+ * Whether the sandbox's packet starts or goes on with a flow of its own
+ * (conntrack.h): a UDP datagram, and under an inbound policy a TCP SYN or an
+ * echo request, that the policy, its default or the internet switch passed
+ * (audited too), not a reply; `check`'s probes note nothing, a note would
+ * outlive them by minutes.
  */
-static __always_inline int own_udp_flow(const struct __sk_buff *skb,
-					const struct packet_info *pkt, const struct verdict *v)
+static __always_inline int own_flow(const struct __sk_buff *skb, const struct vrnet_record *dev,
+				    const struct packet_info *pkt, const struct verdict *v)
 {
-	return pkt->l4_proto == IPPROTO_UDP && v->action == VRNET_ACTION_ALLOW &&
-	       (v->reason == VRNET_REASON_ALLOW_RULE || v->reason == VRNET_REASON_DEFAULT ||
-		v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_INTERNET) &&
-	       skb->mark != VRNET_PROBE_MARK;
+	if (v->action != VRNET_ACTION_ALLOW || skb->mark == VRNET_PROBE_MARK ||
+	    !(v->reason == VRNET_REASON_ALLOW_RULE || v->reason == VRNET_REASON_DEFAULT ||
+	      v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_INTERNET))
+		return 0;
+	if (pkt->l4_proto == IPPROTO_UDP)
+		return 1;
+	if (dev->inbound == VRNET_INBOUND_NONE || !pkt->has_l4)
+		return 0;
+	if (pkt->l4_proto == IPPROTO_TCP)
+		return (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
+	return (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
+	       is_echo_request(pkt);
 }
 
 /* @probe_read: how offload metadata is read (offload.h); a constant */
@@ -71,7 +81,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 	const struct vrnet_record *dev;
 	struct ethhdr *eth;
 	int eth_type, ret, redirect = 0;
-	__u32 ip_len, l4_off;
+	__u32 ip_len, l4_off = 0;
 
 	dev = device_record(skb->ifindex);
 	if (!dev || !dev->policy_id) {
@@ -170,7 +180,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		goto out;
 	}
 	if (pkt.fragment == VRNET_LATER_FRAGMENT) {
-		judge_later_fragment(dev, &pkt, &v);
+		judge_later_fragment(dev, &pkt, 0, &v);
 		goto out;
 	}
 	vrnet_evaluate_policy(dev, &pkt, &v);
@@ -181,15 +191,15 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.rule_id = 0;
 	}
 	if (pkt.fragment == VRNET_FIRST_FRAGMENT)
-		note_first_fragment(dev, &pkt, &v);
+		note_first_fragment(dev, &pkt, 0, &v);
 
 out:
 	if (dev)
 		apply_mode(dev, &v);
 	else
 		v.enforce_action = v.action;
-	if (dev && own_udp_flow(skb, &pkt, &v))
-		vrnet_note_outbound(dev->slot, &pkt);
+	if (dev && own_flow(skb, dev, &pkt, &v))
+		vrnet_note_outbound(skb, dev->slot, &pkt, l4_off);
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
@@ -197,7 +207,7 @@ out:
 		struct vrnet_stats *st = count_packet(dev, skb, &v);
 
 		count_rule_hit(dev, &v);
-		emit_event(skb, dev, &pkt, &v, st);
+		emit_event(skb, dev, &pkt, &v, st, 0);
 	}
 	if (redirect)
 		return TC_ACT_REDIRECT;
@@ -219,17 +229,47 @@ int vrnet_egress_probe_read(struct __sk_buff *skb)
 }
 
 /*
+ * The inbound policy's verdict on the host's IP packet @pkt (@l4_off: its
+ * transport header) into @v (inbound.h). A global function, verified once,
+ * not once per parsing path; returns 0.
+ */
+__noinline int vrnet_judge_inbound(struct __sk_buff *skb, const struct vrnet_record *dev,
+				   const struct packet_info *pkt, __u32 l4_off, struct verdict *v)
+{
+	if (!skb || !dev || !pkt || !v)
+		return 0;
+	if (inbound_link_exempt(pkt)) {
+		v->action = VRNET_ACTION_ALLOW;
+		v->reason = VRNET_REASON_LINK_LOCAL;
+	} else if (pkt->fragment == VRNET_LATER_FRAGMENT) {
+		judge_later_fragment(dev, pkt, 1, v);
+	} else if (vrnet_outbound_reply(skb, dev->slot, pkt, l4_off)) {
+		v->action = VRNET_ACTION_ALLOW;
+		v->reason = VRNET_REASON_REPLY;
+	} else {
+		vrnet_evaluate_inbound(dev, pkt, v);
+		if (pkt->fragment == VRNET_FIRST_FRAGMENT)
+			note_first_fragment(dev, pkt, 1, v);
+	}
+	return 0;
+}
+
+/*
  * The tc egress hook of the same devices (what the host sends into the
- * sandbox): notes the connections opened into it (bpf/conntrack.h). It
- * decides nothing: the next program on the hook, if any, runs.
+ * sandbox). Under a policy with an inbound part it judges the packet
+ * (inbound.h); what passes, and everything without one, goes on to note the
+ * connections opened into the sandbox (conntrack.h). A packet that passes
+ * gets no verdict here: the next program on the hook, if any, runs.
  */
 SEC("tc")
 int vrnet_inbound(struct __sk_buff *skb)
 {
+	struct verdict v = { .action = VRNET_ACTION_ALLOW };
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
 	struct hdr_cursor cur;
 	int eth_type, ret;
+	__u32 l4_off;
 
 	dev = device_record(skb->ifindex);
 	if (!dev)
@@ -246,9 +286,31 @@ int vrnet_inbound(struct __sk_buff *skb)
 		ret = parse_ipv6(&cur, &pkt, skb->len - sizeof(struct ethhdr));
 	else
 		return TC_ACT_UNSPEC;
-	if (ret >= 0)
-		track_inbound(dev->slot, dev->dns_proxy, &cur, &pkt);
-	return TC_ACT_UNSPEC;
+	l4_off = (__u32)(cur.pos - (void *)(long)skb->data);
+	if (!dev->policy_id || dev->inbound == VRNET_INBOUND_NONE) {
+		if (ret >= 0 && skb->mark != VRNET_PROBE_MARK)
+			vrnet_track_inbound(skb, dev, &pkt, l4_off);
+		return TC_ACT_UNSPEC;
+	}
+	if (ret < 0) {
+		v.action = VRNET_ACTION_DENY;
+		v.reason = VRNET_REASON_MALFORMED;
+	} else {
+		vrnet_judge_inbound(skb, dev, &pkt, l4_off, &v);
+	}
+	apply_mode(dev, &v);
+	skb->cb[VRNET_CB_REASON] = v.reason;
+	skb->cb[VRNET_CB_RULE] = v.rule_id;
+	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
+	if (skb->mark != VRNET_PROBE_MARK) {
+		struct vrnet_stats *st = count_inbound_packet(dev, skb, &v);
+
+		if (v.action == VRNET_ACTION_ALLOW && v.reason != VRNET_REASON_REPLY && ret >= 0)
+			vrnet_track_inbound(skb, dev, &pkt, l4_off);
+		count_rule_hit(dev, &v);
+		emit_event(skb, dev, &pkt, &v, st, 1);
+	}
+	return v.action == VRNET_ACTION_ALLOW ? TC_ACT_UNSPEC : TC_ACT_SHOT;
 }
 
 /* The tc egress of this namespace's vrdns0: the DNS proxy's answers go back. */

@@ -111,6 +111,20 @@ enum vrnet_internet {
 	VRNET_INTERNET_ON = 2,	   /* every IP packet is passed */
 };
 
+/*
+ * A policy's "inbound" part (vrnet_record.inbound): none, or its default.
+ * Its rules match the source of what the host sends into the sandbox and the
+ * sandbox's port; their prefixes are keyed by the policy's id with
+ * VRNET_INBOUND_SPACE set (portsets by the plain id: ids do not overlap).
+ */
+enum vrnet_inbound {
+	VRNET_INBOUND_NONE = 0,	 /* no inbound part: everything passes, as before */
+	VRNET_INBOUND_ALLOW = 1, /* default allow: only block rules drop */
+	VRNET_INBOUND_DENY = 2,	 /* default deny: allow rules and replies pass */
+};
+
+#define VRNET_INBOUND_SPACE 0x80000000u /* policy ids stay below it */
+
 /* Protocol selector of a rule; 0 means any protocol. */
 enum vrnet_proto {
 	VRNET_PROTO_ANY = 0,
@@ -143,7 +157,8 @@ enum vrnet_reason {
 	VRNET_REASON_DNS_RATE = 13,    /* a DNS query over the device's rate: dropped */
 	VRNET_REASON_FRAGMENT = 14,    /* a later fragment whose first fragment did not pass */
 	VRNET_REASON_SPOOFED = 15,     /* a source address or MAC the device is not bound to */
-	VRNET_REASON_REPLY = 16,       /* a reply to a connection opened into the sandbox */
+	VRNET_REASON_REPLY = 16,       /* a reply: the sandbox's to a connection opened into it, or
+					* (inbound) a peer's to one the sandbox opened */
 	VRNET_NR_REASONS
 };
 
@@ -204,7 +219,7 @@ struct vrnet_record {
 	__u8 bound_mac[6];	/* VRNET_BIND_MAC: the sandbox's MAC */
 	/* the overlay removes rules of the base: their entries are in vrnet_removed */
 	__u8 overlay_removes;
-	__u8 pad;
+	__u8 inbound;		/* enum vrnet_inbound: what the host may send into the sandbox */
 	/* DNS queries to the proxy: a token bucket of dns_rate per second, dns_burst deep */
 	__u32 dns_rate;
 	__u32 dns_burst;
@@ -372,7 +387,19 @@ enum vrnet_rule_list {
 	VRNET_LIST_ALLOW = 1,
 	VRNET_LIST_BLOCK = 2,
 	VRNET_LIST_DNS = 3,
+	VRNET_LIST_INBOUND_ALLOW = 4, /* "inbound": {"allow": [...]} */
+	VRNET_LIST_INBOUND_BLOCK = 5, /* "inbound": {"block": [...]} */
 };
+
+static inline int vrnet_list_is_inbound(int list)
+{
+	return list == VRNET_LIST_INBOUND_ALLOW || list == VRNET_LIST_INBOUND_BLOCK;
+}
+
+static inline int vrnet_list_blocks(int list)
+{
+	return list == VRNET_LIST_BLOCK || list == VRNET_LIST_INBOUND_BLOCK;
+}
 
 /*
  * vrnet_names: the name of a DOMAIN record. vrnet_removed: a rule of a base
@@ -437,6 +464,11 @@ struct vrnet_stats {
 	__u64 audited_packets; /* passed only because the policy is in audit mode */
 	__u64 audited_bytes;
 	__u64 events_lost;     /* the ring buffer was full */
+	/* what the host sent into the sandbox that the inbound policy judged */
+	__u64 inbound_allowed_packets;
+	__u64 inbound_allowed_bytes;
+	__u64 inbound_dropped_packets;
+	__u64 inbound_dropped_bytes;
 };
 
 /* vrnet_limits: the event token bucket of a device, indexed by its slot. */
@@ -479,13 +511,18 @@ struct vrnet_flow_key {
  * an entry no longer counts. Each device's table is its own LRU of
  * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot. The same table notes
  * the UDP flows the sandbox opens under its policy (OUTBOUND): their peers'
- * answers open nothing, and they are never replies.
+ * answers open nothing, and they are never replies. Under an inbound policy
+ * the sandbox's TCP connections and echo requests are noted so too: their
+ * peers' packets pass the inbound policy as replies. An OUTBOUND entry
+ * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
+ * the opening one).
  */
 enum vrnet_conn_state {
 	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
 	VRNET_CONN_ESTABLISHED = 2, /* the sandbox answered */
 	VRNET_CONN_CLOSING = 3,	    /* a FIN or RST, either way */
-	VRNET_CONN_OUTBOUND = 4,    /* a UDP flow the sandbox opened: its policy decides it */
+	VRNET_CONN_OUTBOUND = 4,    /* a flow the sandbox opened (UDP; under an inbound policy,
+				     * TCP and echo too): its policy decides it */
 };
 
 #define VRNET_CONN_OPENING_NS 30000000000ull	  /* unanswered TCP SYN, UDP, echo request */
@@ -549,7 +586,8 @@ struct vrnet_frag_key {
 	__u32 id;     /* IPv4 identification, or the IPv6 fragment header's */
 	__u8 family;
 	__u8 proto;   /* the datagram's transport protocol */
-	__u8 pad[2];
+	__u8 inbound; /* sent into the sandbox (else by it) */
+	__u8 pad;
 	__u8 saddr[16];
 	__u8 daddr[16];
 };
@@ -650,7 +688,8 @@ struct vrnet_event {
 	__u8 icmp_type;
 	__u8 action;		 /* enum vrnet_action: what happened to the packet */
 	__u8 audit;		 /* passed only because of audit mode */
-	__u8 pad[5];
+	__u8 inbound;		 /* sent into the sandbox, judged by the inbound policy */
+	__u8 pad[4];
 	__u8 smac[6];		 /* the frame's source MAC */
 	__u8 arp;		 /* an ARP frame: family 4, its sender and target addresses */
 	__u8 pad2;

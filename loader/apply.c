@@ -81,6 +81,7 @@ int vr_apply_compiled(struct vr_state *st, int ifindex, const char *ifname,
 	dev.mode = p->mode;
 	dev.log_allowed = p->log_allowed;
 	dev.dns_proxy = p->dns_proxy;
+	dev.inbound = p->inbound;
 	dev.event_rate = p->event_rate;
 	dev.event_burst = p->event_burst;
 	dev.dns_rate = p->dns_rate;

@@ -31,6 +31,7 @@ enum {
 	OPT_ADDRESS = 1 << 12,
 	OPT_MAC = 1 << 13,
 	OPT_DHCP = 1 << 14,
+	OPT_INBOUND = 1 << 15,
 };
 
 #define VR_MAX_ADDRESS_OPTS 64 /* --address options (each may list several, comma-separated) */
@@ -52,6 +53,7 @@ struct vr_cli_options {
 	size_t n_addresses;
 	const char *mac;
 	bool dhcp;
+	bool inbound; /* check: a packet from HOST into the sandbox */
 };
 
 extern struct vr_cli_options opt;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "binding.h"
 #include "cli.h"
 #include "dns_names.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "output.h"
 #include "probe.h"
+#include "program.h"
 
 /* DEST is HOST[:PORT[/PROTO]]: a port without protocol means TCP, no port ICMP. */
 static int parse_destination(const char *text, struct vr_rule *r)
@@ -160,6 +162,78 @@ static void bound_source(struct vr_state *st, const struct vr_device *d, struct 
 	memcpy(probe->smac, d->bound_mac, 6);
 }
 
+/*
+ * `check --inbound`: the host's packet from @peer (a TCP SYN, a UDP datagram
+ * or an echo request to the sandbox's port) through the device's tc egress
+ * program, the inbound part of its policy. The sandbox's address is its
+ * bound one of the family, else a documentation address.
+ */
+static int check_inbound(struct vr_state *st, const struct vr_device_policy *dp,
+			 const struct vr_rule *peer, int ifindex, const char *device,
+			 const char *text)
+{
+	struct vr_probe probe = { .has_src = true, .proto = peer->proto, .port = peer->port_lo };
+	struct vr_probe sandbox = { .dst = { .family = peer->family } };
+	char addr[64], rule[VR_RULE_TEXT_MAX + 80] = "";
+	bool none = dp->dev.inbound == VRNET_INBOUND_NONE;
+	struct vr_verdict v;
+	uint8_t frame[128];
+	int fd, ret;
+	size_t len;
+
+	if (peer->kind != VRNET_RULE_CIDR)
+		return fail(VR_EXIT_USAGE, "\"%s\": --inbound takes an address: inbound rules match sources, not names",
+			    text);
+	probe.src.family = peer->family;
+	memcpy(probe.src.addr, peer->addr, 16);
+	bound_source(st, &dp->dev, &sandbox);
+	probe.dst = sandbox.src;
+	probe.dst.family = peer->family;
+	if (!sandbox.has_src)
+		memcpy(probe.dst.addr, peer->family == 4 ? (const uint8_t[16]){ 192, 0, 2, 1 } :
+			(const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 16);
+	ret = vr_program_inbound_fd(st, st->netns_cookie, &fd);
+	if (ret)
+		return fail(VR_EXIT_SYSTEM, "couldn't open the inbound program: %s", strerror(-ret));
+	len = vr_probe_frame(&probe, frame, sizeof(frame));
+	ret = vr_probe_run(fd, ifindex, frame, len, 0, &v);
+	close(fd);
+	if (ret)
+		return fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));
+	vr_addr_format(peer->family, peer->addr, peer->family == 4 ? 32 : 128, addr, sizeof(addr));
+	if (v.reason == VRNET_REASON_ALLOW_RULE || v.reason == VRNET_REASON_BLOCK_RULE)
+		vr_rule_record_text(dp, v.rule_id, rule, sizeof(rule));
+	if (opt.json) {
+		json_t *out = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:b}", "device", device,
+					"direction", "in", "source", addr, "protocol",
+					vr_proto_name(probe.proto), "verdict",
+					none || v.enforce_allow ? "allow" : "deny", "reason",
+					none ? "no_inbound_policy" : vr_reason_key(v.reason),
+					"audit_passes", v.allow != v.enforce_allow);
+
+		if (probe.proto != VRNET_PROTO_ICMP)
+			json_object_set_new(out, "port", json_integer(probe.port));
+		if (*rule) {
+			json_object_set_new(out, "rule_id", json_integer(v.rule_id));
+			json_object_set_new(out, "rule", json_string(rule));
+		}
+		vr_json_print(out, opt.pretty);
+	} else if (none) {
+		printf("allow from %s: the policy has no inbound part; everything the host sends passes\n",
+		       addr);
+	} else {
+		printf("%-5s from %s%s%s", v.enforce_allow ? "allow" : "deny",
+		       peer->family == 6 ? "[" : "", addr, peer->family == 6 ? "]" : "");
+		if (probe.proto == VRNET_PROTO_ICMP)
+			printf(" icmp");
+		else
+			printf(" to port %u/%s", probe.port, vr_proto_name(probe.proto));
+		printf(": inbound %s%s%s%s\n", vr_reason_text(v.reason), *rule ? " " : "", rule,
+		       v.allow != v.enforce_allow ? " (audit mode: passed and logged)" : "");
+	}
+	return none || v.enforce_allow ? VR_EXIT_OK : VR_EXIT_DENY;
+}
+
 int do_check(int argc, char **argv)
 {
 	struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
@@ -183,6 +257,14 @@ int do_check(int argc, char **argv)
 		ret = fail(VR_EXIT_SYSTEM, "couldn't read the policy of %s: %s", argv[0],
 			   strerror(-ret));
 		goto close;
+	}
+	if (opt.inbound) {
+		ret = check_inbound(&st, &dp, &dest, ifindex, argv[0], argv[1]);
+		vr_device_policy_free(&dp);
+		vr_state_close(&st);
+		json_decref(out);
+		json_decref(results);
+		return ret;
 	}
 	by_proxy = dest.kind == VRNET_RULE_DOMAIN && dp.dev.dns_proxy;
 	if (by_proxy) { /* the name's rule, and what the proxy opened under it */

@@ -7,6 +7,7 @@
 
 /* One port entry of one prefix, before folding. */
 struct leaf {
+	bool inbound; /* of an inbound rule: a source prefix */
 	uint8_t family;
 	uint8_t prefixlen;
 	uint8_t addr[16];
@@ -70,6 +71,7 @@ static int add_leaf(struct builder *b, const struct vrnet_rule *rec, uint32_t id
 		return -ENOMEM;
 	l = &b->leaves[b->leaf_count++];
 	memset(l, 0, sizeof(*l));
+	l->inbound = vrnet_list_is_inbound(rec->list);
 	l->family = rec->family;
 	l->prefixlen = rec->prefixlen;
 	memcpy(l->addr, rec->addr, 16);
@@ -77,7 +79,7 @@ static int add_leaf(struct builder *b, const struct vrnet_rule *rec, uint32_t id
 	l->entry.any_port = rec->any_port;
 	l->entry.port_lo = rec->port_lo;
 	l->entry.port_hi = rec->port_hi;
-	l->entry.action = rec->list == VRNET_LIST_BLOCK ? VRNET_ACTION_DENY : VRNET_ACTION_ALLOW;
+	l->entry.action = vrnet_list_blocks(rec->list) ? VRNET_ACTION_DENY : VRNET_ACTION_ALLOW;
 	l->entry.rule_id = b->first_rule_id + id;
 	return 0;
 }
@@ -164,22 +166,24 @@ static int add_rule(struct builder *b, const struct vr_rule *r, int list, vr_res
 }
 
 /*
- * The rules of all three lists in the order they were added (vr_rule.seq),
- * so an edit that adds an allow rule after a block rule leaves the block
- * rule's id where it was. Each list is in that order already: a merge.
+ * The rules of all lists in the order they were added (vr_rule.seq), so an
+ * edit that adds an allow rule after a block rule leaves the block rule's id
+ * where it was. Each list is in that order already: a merge.
  */
 static int add_rules(struct builder *b, const struct vr_policy *p, vr_resolve_fn resolve,
 		     void *ctx)
 {
-	const struct vr_rule_list *lists[] = { &p->allow, &p->block, &p->dns };
-	static const int list_of[] = { VRNET_LIST_ALLOW, VRNET_LIST_BLOCK, VRNET_LIST_DNS };
-	size_t next[3] = { 0 };
+	const struct vr_rule_list *lists[] = { &p->allow, &p->block, &p->dns, &p->inbound_allow,
+					       &p->inbound_block };
+	static const int list_of[] = { VRNET_LIST_ALLOW, VRNET_LIST_BLOCK, VRNET_LIST_DNS,
+				       VRNET_LIST_INBOUND_ALLOW, VRNET_LIST_INBOUND_BLOCK };
+	size_t next[5] = { 0 };
 
 	for (;;) {
 		int pick = -1, ret;
 		size_t before;
 
-		for (int l = 0; l < 3; l++)
+		for (int l = 0; l < 5; l++)
 			if (next[l] < lists[l]->count &&
 			    (pick < 0 ||
 			     lists[l]->rules[next[l]].seq < lists[pick]->rules[next[pick]].seq))
@@ -201,6 +205,8 @@ static int leaf_cmp(const void *pa, const void *pb)
 	const struct leaf *a = pa, *b = pb;
 	int d = memcmp(a->addr, b->addr, 16);
 
+	if (a->inbound != b->inbound)
+		return a->inbound - b->inbound;
 	if (a->family != b->family)
 		return a->family - b->family;
 	if (d)
@@ -214,7 +220,8 @@ static bool prefix_contains(const struct vr_prefix *outer, const struct vr_prefi
 {
 	int bits = outer->prefixlen;
 
-	if (outer->family != inner->family || outer->prefixlen > inner->prefixlen)
+	if (outer->inbound != inner->inbound || outer->family != inner->family ||
+	    outer->prefixlen > inner->prefixlen)
 		return false;
 	if (memcmp(outer->addr, inner->addr, (size_t)bits / 8))
 		return false;
@@ -228,8 +235,8 @@ static bool prefix_contains(const struct vr_prefix *outer, const struct vr_prefi
 
 static bool same_prefix(const struct leaf *l, const struct vr_prefix *p)
 {
-	return l->family == p->family && l->prefixlen == p->prefixlen &&
-	       !memcmp(l->addr, p->addr, 16);
+	return l->inbound == p->inbound && l->family == p->family &&
+	       l->prefixlen == p->prefixlen && !memcmp(l->addr, p->addr, 16);
 }
 
 static bool same_match(const struct vrnet_port_entry *a, const struct vrnet_port_entry *b)
@@ -370,6 +377,7 @@ static int fold(struct builder *b)
 		struct vrnet_portset own = { 0 }, set = { 0 };
 		size_t j;
 
+		p->inbound = b->leaves[i].inbound;
 		p->family = b->leaves[i].family;
 		p->prefixlen = b->leaves[i].prefixlen;
 		memcpy(p->addr, b->leaves[i].addr, 16);

@@ -25,6 +25,7 @@ typedef int (*vr_resolve_fn)(void *ctx, const char *name, struct vr_addr *out, i
 			     char *err, size_t errlen);
 
 struct vr_prefix {
+	bool inbound; /* of the inbound rules: keyed under VRNET_INBOUND_SPACE */
 	uint8_t family;
 	uint8_t prefixlen;
 	uint8_t addr[16];
@@ -40,7 +41,7 @@ struct vr_compiled {
 		char name[VRNET_MAX_NAME_LEN];
 	} *names;
 	size_t name_count;
-	struct vr_prefix *prefixes; /* both families */
+	struct vr_prefix *prefixes; /* both families, both directions */
 	size_t prefix_count;
 	size_t prefix_count4;
 	struct vrnet_portset *portsets; /* index = portset id */
@@ -51,7 +52,8 @@ struct vr_compiled {
 
 /*
  * Compiles @p. Rule ids follow the order the rules were added to the policy
- * (from a policy file: allow rules, then block rules, then DNS resolvers);
+ * (from a policy file: allow rules, then block rules, then DNS resolvers,
+ * then the inbound part's allow and block rules);
  * each domain rule is followed by one record per address it resolved to. Returns 0, -EINVAL (limit exceeded or name unresolvable,
  * message in @err) or -ENOMEM.
  */

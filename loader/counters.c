@@ -32,6 +32,10 @@ int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum)
 		sum->audited_packets += per_cpu[i].audited_packets;
 		sum->audited_bytes += per_cpu[i].audited_bytes;
 		sum->events_lost += per_cpu[i].events_lost;
+		sum->inbound_allowed_packets += per_cpu[i].inbound_allowed_packets;
+		sum->inbound_allowed_bytes += per_cpu[i].inbound_allowed_bytes;
+		sum->inbound_dropped_packets += per_cpu[i].inbound_dropped_packets;
+		sum->inbound_dropped_bytes += per_cpu[i].inbound_dropped_bytes;
 	}
 	free(per_cpu);
 	return 0;

@@ -130,6 +130,7 @@ int vr_device_policy_to_policy(const struct vr_device_policy *dp, struct vr_poli
 	p->mode = dp->dev.mode;
 	p->log_allowed = dp->dev.log_allowed;
 	p->dns_proxy = dp->dev.dns_proxy;
+	p->inbound = dp->dev.inbound;
 	p->event_rate = dp->dev.event_rate;
 	p->event_burst = dp->dev.event_burst;
 	p->dns_rate = dp->dev.dns_rate;

@@ -80,6 +80,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	dev->policy_id = rec.policy_id;
 	dev->overlay_id = rec.overlay_id;
 	dev->overlay_removes = rec.overlay_removes;
+	dev->inbound = rec.inbound;
 	dev->default_action = rec.default_action;
 	dev->internet = rec.internet;
 	dev->mode = rec.mode;
@@ -363,6 +364,7 @@ void vr_record_of(const struct vr_device *dev, struct vrnet_record *rec)
 	rec->policy_id = dev->policy_id;
 	rec->overlay_id = dev->overlay_id;
 	rec->overlay_removes = dev->overlay_removes;
+	rec->inbound = dev->inbound;
 	rec->slot = dev->slot;
 	rec->default_action = dev->default_action;
 	rec->internet = dev->internet;

@@ -254,6 +254,8 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 					"suppressed", (json_int_t)suppressed);
 
 		json_object_set_new(obj, "source_mac", json_string(smac));
+		/* in: the host's packet into the sandbox, judged by the inbound policy */
+		json_object_set_new(obj, "direction", json_string(e->inbound ? "in" : "out"));
 
 		if (e->reason == VRNET_REASON_ALLOW_RULE || e->reason == VRNET_REASON_BLOCK_RULE) {
 			json_object_set_new(obj, "rule_id", json_integer(e->rule_id));
@@ -277,7 +279,8 @@ static void print_event(struct log_ctx *c, const struct vrnet_event *e, struct l
 		print_json_line(obj);
 		return;
 	}
-	printf("%s %s %s %s", t, name, action, e->family ? proto : "non-IP frame");
+	printf("%s %s %s%s %s", t, name, action, e->inbound ? " inbound" : "",
+	       e->family ? proto : "non-IP frame");
 	if (e->family && e->has_ports)
 		printf(" %s%s%s:%u -> %s%s%s:%u", e->family == 6 ? "[" : "", src,
 		       e->family == 6 ? "]" : "", e->sport, e->family == 6 ? "[" : "", dst,

@@ -74,12 +74,14 @@ static const struct cmd cmds[] = {
 	  "Check that every device with vrnet-bpf state still has its filter on its hook\n"
 	  "(removing the clsact qdisc takes it away, and then nothing filters the\n"
 	  "device). Exit 1 if a filter is missing, naming the device." },
-	{ "check", do_check, 2, 2, 0, "DEV HOST[:PORT[/PROTO]]",
+	{ "check", do_check, 2, 2, OPT_INBOUND, "DEV HOST[:PORT[/PROTO]] [--inbound]",
 	  "Run a packet from DEV to HOST through the live program and maps. PORT without\n"
 	  "PROTO means tcp; no PORT means an ICMP echo. Prints allow or deny and the rule\n"
 	  "that decided. Exit 0 for allow, 1 for deny (every address of a domain must pass).\n"
 	  "A name on a device whose DNS goes to the proxy is not resolved: its name rule\n"
-	  "decides, and the addresses the proxy opened under it are run." },
+	  "decides, and the addresses the proxy opened under it are run. With --inbound,\n"
+	  "the packet comes from the address HOST to the sandbox's PORT, through the\n"
+	  "policy's inbound part (to the sandbox's bound address, if it is bound)." },
 	{ "refresh", do_refresh, 0, 1, 0, "[DEV]",
 	  "Resolve the domain rules of DEV (or of every device) again and apply the\n"
 	  "result atomically. A name that no longer resolves keeps the old policy." },
@@ -222,6 +224,7 @@ enum {
 	LONG_ADDRESS,
 	LONG_MAC,
 	LONG_DHCP,
+	LONG_INBOUND,
 };
 
 static const struct option long_opts[] = {
@@ -249,6 +252,7 @@ static const struct option long_opts[] = {
 	{ "address", required_argument, NULL, LONG_ADDRESS },
 	{ "mac", required_argument, NULL, LONG_MAC },
 	{ "dhcp", no_argument, NULL, LONG_DHCP },
+	{ "inbound", no_argument, NULL, LONG_INBOUND },
 	{ 0 },
 };
 
@@ -372,6 +376,10 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.dhcp = true;
 			*seen |= OPT_DHCP;
 			break;
+		case LONG_INBOUND:
+			opt.inbound = true;
+			*seen |= OPT_INBOUND;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -408,6 +416,7 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_ADDRESS ? "--address" :
 	       bits & OPT_MAC	  ? "--mac" :
 	       bits & OPT_DHCP	  ? "--dhcp" :
+	       bits & OPT_INBOUND ? "--inbound" :
 				    "--summary-interval";
 }
 

@@ -91,7 +91,8 @@ static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
 	struct vr_device_policy dp;
 	struct vrnet_stats s;
 	const char *dev;
-	static const char *const lists[] = { "", "allow", "block", "dns" };
+	static const char *const lists[] = { "", "allow", "block", "dns", "inbound_allow",
+					     "inbound_block" };
 	uint32_t rules = 0;
 	struct vr_device_seen seen;
 	char netns[300];
@@ -146,7 +147,7 @@ static void collect(struct vr_state *st, __u32 slot, const struct vr_hits *hits,
 		snprintf(id, sizeof(id), "%u", i);
 		add(&f[M_RULE_HITS],
 		    json_pack("{s:s,s:s,s:s,s:s}", "device", dev, "list",
-			      rec->list <= VRNET_LIST_DNS ? lists[rec->list] : "", "rule_id", id,
+			      rec->list <= VRNET_LIST_INBOUND_BLOCK ? lists[rec->list] : "", "rule_id", id,
 			      "rule", text), netns,
 		    n);
 		i = k;

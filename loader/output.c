@@ -12,6 +12,8 @@ static const char *const list_names[] = {
 	[VRNET_LIST_ALLOW] = "allow",
 	[VRNET_LIST_BLOCK] = "block",
 	[VRNET_LIST_DNS] = "dns",
+	[VRNET_LIST_INBOUND_ALLOW] = "allow",
+	[VRNET_LIST_INBOUND_BLOCK] = "block",
 };
 
 void vr_mac_format(const __u8 *mac, char *buf, size_t len)
@@ -101,7 +103,7 @@ static json_t *stats_json(struct vr_state *st, uint32_t slot)
 	struct vrnet_stats s;
 
 	vr_stats_read(st, slot, &s);
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "allowed_packets",
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:{s:I,s:I,s:I,s:I}}", "allowed_packets",
 			 (json_int_t)s.allowed_packets, "allowed_bytes",
 			 (json_int_t)s.allowed_bytes, "dropped_packets",
 			 (json_int_t)s.dropped_packets, "dropped_bytes",
@@ -109,7 +111,11 @@ static json_t *stats_json(struct vr_state *st, uint32_t slot)
 			 (json_int_t)s.audited_packets, "audited_bytes",
 			 (json_int_t)s.audited_bytes, "events_suppressed",
 			 (json_int_t)vr_suppressed_read(st, slot), "events_lost",
-			 (json_int_t)s.events_lost);
+			 (json_int_t)s.events_lost, "inbound", "allowed_packets",
+			 (json_int_t)s.inbound_allowed_packets, "allowed_bytes",
+			 (json_int_t)s.inbound_allowed_bytes, "dropped_packets",
+			 (json_int_t)s.inbound_dropped_packets, "dropped_bytes",
+			 (json_int_t)s.inbound_dropped_bytes);
 }
 
 static void time_text(uint64_t ns, char *buf, size_t len)
@@ -200,7 +206,7 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 	const struct vr_device *d = &dp->dev;
 	struct vr_program_info prog;
 	char when[32], netns[300];
-	json_t *obj;
+	json_t *obj, *inbound;
 
 	time_text(d->applied_ns, when, sizeof(when));
 	vr_netns_describe(d->netns_inode, netns, sizeof(netns));
@@ -218,6 +224,12 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 	json_object_set_new(obj, "dns_proxy", json_boolean(d->dns_proxy));
 	json_object_set_new(obj, "dns_rate", json_pack("{s:i,s:i}", "rate", (int)d->dns_rate,
 						       "burst", (int)d->dns_burst));
+	/* null: no inbound part, everything the host sends passes */
+	inbound = d->inbound == VRNET_INBOUND_NONE ?
+			  json_null() :
+			  json_pack("{s:s}", "default",
+				    d->inbound == VRNET_INBOUND_ALLOW ? "allow" : "deny");
+	json_object_set_new(obj, "inbound", inbound);
 	if (!vr_program_info(st, d->netns_cookie, &prog))
 		json_object_set_new(obj, "program",
 				    json_pack("{s:i,s:s,s:b}", "id", (int)prog.id, "tag", prog.tag,
@@ -228,6 +240,10 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 	json_object_set_new(obj, "allow", json_array());
 	json_object_set_new(obj, "block", json_array());
 	json_object_set_new(obj, "dns", json_array());
+	if (d->inbound != VRNET_INBOUND_NONE) {
+		json_object_set_new(inbound, "allow", json_array());
+		json_object_set_new(inbound, "block", json_array());
+	}
 	/* A domain's RESOLVED records follow it directly; its hits are theirs. */
 	json_t *domain_addrs = NULL, *domain = NULL;
 
@@ -261,7 +277,9 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 			domain_addrs = json_array();
 			json_object_set_new(r, "addresses", domain_addrs);
 		}
-		json_array_append_new(json_object_get(obj, list_names[rec->list]), r);
+		json_array_append_new(json_object_get(vrnet_list_is_inbound(rec->list) ? inbound : obj,
+						      list_names[rec->list]),
+				      r);
 	}
 	if (d->dns_proxy) {
 		struct opened_ctx c = { .dev = d, .allow = json_object_get(obj, "allow"),
@@ -292,12 +310,48 @@ static void print_source(json_t *src)
 	printf("\n");
 }
 
+/* One list of `show`'s rules, each line headed by @label. */
+static void print_rules(const char *label, json_t *arr)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(arr, i, r) {
+		json_t *addrs = json_object_get(r, "addresses"), *a;
+		json_t *opened = json_object_get(r, "opened");
+		size_t k;
+
+		printf("  %-5s #%-4lld %s  [%lld hits]", label,
+		       json_integer_value(json_object_get(r, "id")),
+		       json_string_value(json_object_get(r, "rule")),
+		       json_integer_value(json_object_get(r, "hits")));
+		if (addrs) {
+			printf(" ->");
+			json_array_foreach(addrs, k, a)
+				printf("%s %s", k ? "," : "", json_string_value(a));
+			if (!json_array_size(addrs))
+				printf(" (no addresses)");
+		}
+		if (opened) {
+			printf(" -> opened:");
+			json_array_foreach(opened, k, a)
+				printf("%s %s (%llds)", k ? "," : "",
+				       json_string_value(json_object_get(a, "address")),
+				       json_integer_value(json_object_get(a, "expires_in_s")));
+			if (!json_array_size(opened))
+				printf(" nothing now");
+		}
+		printf("\n");
+	}
+}
+
 void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 		     const struct vr_hits *hits)
 {
 	json_t *obj = vr_device_json(st, dp, hits);
 	json_t *c = json_object_get(obj, "counters");
 	const char *lists[] = { "block", "allow", "dns" };
+	json_t *inbound = json_object_get(obj, "inbound");
 	char netns[300];
 
 	vr_device_netns_text(st, &dp->dev, netns, sizeof(netns));
@@ -316,43 +370,28 @@ void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 		printf("  (the internet switch overrides the rules below until `internet %s policy`)\n",
 		       dp->dev.ifname);
 	print_source(json_object_get(obj, "source"));
-	for (size_t l = 0; l < 3; l++) {
-		json_t *arr = json_object_get(obj, lists[l]), *r;
-		size_t i;
-
-		json_array_foreach(arr, i, r) {
-			json_t *addrs = json_object_get(r, "addresses"), *a;
-			json_t *opened = json_object_get(r, "opened");
-			size_t k;
-
-			printf("  %-5s #%-4lld %s  [%lld hits]", lists[l],
-			       json_integer_value(json_object_get(r, "id")),
-			       json_string_value(json_object_get(r, "rule")),
-			       json_integer_value(json_object_get(r, "hits")));
-			if (addrs) {
-				printf(" ->");
-				json_array_foreach(addrs, k, a)
-					printf("%s %s", k ? "," : "", json_string_value(a));
-				if (!json_array_size(addrs))
-					printf(" (no addresses)");
-			}
-			if (opened) {
-				printf(" -> opened:");
-				json_array_foreach(opened, k, a)
-					printf("%s %s (%llds)", k ? "," : "",
-					       json_string_value(json_object_get(a, "address")),
-					       json_integer_value(json_object_get(a, "expires_in_s")));
-				if (!json_array_size(opened))
-					printf(" nothing now");
-			}
-			printf("\n");
-		}
+	for (size_t l = 0; l < 3; l++)
+		print_rules(lists[l], json_object_get(obj, lists[l]));
+	if (json_is_object(inbound)) {
+		printf("  inbound (what reaches the sandbox): default %s\n",
+		       json_string_value(json_object_get(inbound, "default")));
+		print_rules("in-block", json_object_get(inbound, "block"));
+		print_rules("in-allow", json_object_get(inbound, "allow"));
 	}
 	printf("  counters: allowed %lld packets %lld bytes, dropped %lld packets %lld bytes\n",
 	       json_integer_value(json_object_get(c, "allowed_packets")),
 	       json_integer_value(json_object_get(c, "allowed_bytes")),
 	       json_integer_value(json_object_get(c, "dropped_packets")),
 	       json_integer_value(json_object_get(c, "dropped_bytes")));
+	if (json_is_object(inbound)) {
+		json_t *in = json_object_get(c, "inbound");
+
+		printf("  inbound counters: allowed %lld packets %lld bytes, dropped %lld packets %lld bytes\n",
+		       json_integer_value(json_object_get(in, "allowed_packets")),
+		       json_integer_value(json_object_get(in, "allowed_bytes")),
+		       json_integer_value(json_object_get(in, "dropped_packets")),
+		       json_integer_value(json_object_get(in, "dropped_bytes")));
+	}
 	if (dp->dev.mode == VRNET_MODE_AUDIT || json_integer_value(json_object_get(c, "audited_packets")))
 		printf("  audited (would be dropped): %lld packets %lld bytes\n",
 		       json_integer_value(json_object_get(c, "audited_packets")),

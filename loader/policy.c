@@ -23,12 +23,15 @@ void vr_policy_free(struct vr_policy *p)
 	free(p->allow.rules);
 	free(p->block.rules);
 	free(p->dns.rules);
+	free(p->inbound_allow.rules);
+	free(p->inbound_block.rules);
 	vr_policy_init(p);
 }
 
 size_t vr_policy_rule_count(const struct vr_policy *p)
 {
-	return p->allow.count + p->block.count + p->dns.count;
+	return p->allow.count + p->block.count + p->dns.count + p->inbound_allow.count +
+	       p->inbound_block.count;
 }
 
 struct vr_rule_list *vr_policy_list(struct vr_policy *p, int list)
@@ -38,6 +41,10 @@ struct vr_rule_list *vr_policy_list(struct vr_policy *p, int list)
 		return &p->allow;
 	case VRNET_LIST_BLOCK:
 		return &p->block;
+	case VRNET_LIST_INBOUND_ALLOW:
+		return &p->inbound_allow;
+	case VRNET_LIST_INBOUND_BLOCK:
+		return &p->inbound_block;
 	default:
 		return &p->dns;
 	}
@@ -177,9 +184,10 @@ static void locate_item(const char *text, size_t len, json_t *arr, const char *k
 	free(evalue);
 }
 
-static int parse_list(json_t *root, const char *key, int list, const char *text,
-		      size_t len, const char *source, struct vr_policy *p, char *err,
-		      size_t errlen)
+/* The list @key of @root (named @label in messages) into @list of @p. */
+static int parse_list(json_t *root, const char *key, const char *label, int list,
+		      const char *text, size_t len, const char *source, struct vr_policy *p,
+		      char *err, size_t errlen)
 {
 	json_t *arr = json_object_get(root, key), *item;
 	char why[256], where[512];
@@ -189,7 +197,7 @@ static int parse_list(json_t *root, const char *key, int list, const char *text,
 	if (!arr)
 		return 0;
 	if (!json_is_array(arr)) {
-		snprintf(err, errlen, "%s: \"%s\" must be an array of strings", source, key);
+		snprintf(err, errlen, "%s: \"%s\" must be an array of strings", source, label);
 		return -EINVAL;
 	}
 	json_array_foreach(arr, i, item) {
@@ -197,14 +205,20 @@ static int parse_list(json_t *root, const char *key, int list, const char *text,
 		const char *s = json_string_value(item);
 
 		if (!s) {
-			snprintf(err, errlen, "%s: %s[%zu] must be a string", source, key, i);
+			snprintf(err, errlen, "%s: %s[%zu] must be a string", source, label, i);
 			return -EINVAL;
 		}
 		ret = list == VRNET_LIST_DNS ? vr_dns_rule_parse(s, &rule, why, sizeof(why)) :
 					       vr_rule_parse(s, &rule, why, sizeof(why));
+		if (!ret && vrnet_list_is_inbound(list) && rule.kind == VRNET_RULE_DOMAIN) {
+			/* a name's answers say where it points, not who connects from it */
+			snprintf(why, sizeof(why),
+				 "an inbound rule's host is the source: an address or prefix, not a name");
+			ret = -EINVAL;
+		}
 		if (ret) {
 			locate_item(text, len, arr, key, i, source, where, sizeof(where));
-			snprintf(err, errlen, "%s: %s[%zu] \"%.64s\": %s", where, key, i, s, why);
+			snprintf(err, errlen, "%s: %s[%zu] \"%.64s\": %s", where, label, i, s, why);
 			return ret;
 		}
 		ret = vr_policy_add(p, list, &rule);
@@ -264,6 +278,41 @@ static int parse_log(json_t *log, const char *source, struct vr_policy *p, char 
 	return 0;
 }
 
+/*
+ * "inbound": {"default": "allow"|"deny", "allow": [...], "block": [...]}:
+ * "default" is required, an inbound part changes what reaches the sandbox.
+ */
+static int parse_inbound(json_t *o, const char *text, size_t len, const char *source,
+			 struct vr_policy *p, char *err, size_t errlen)
+{
+	int ret = is_object(o, "inbound", source, err, errlen);
+	const char *key, *d;
+	json_t *v;
+
+	if (ret <= 0)
+		return ret;
+	json_object_foreach(o, key, v) {
+		if (strcmp(key, "default") && strcmp(key, "allow") && strcmp(key, "block")) {
+			snprintf(err, errlen,
+				 "%s: inbound.%.32s: unknown key (known: default, allow, block)",
+				 source, key);
+			return -EINVAL;
+		}
+	}
+	d = json_string_value(json_object_get(o, "default"));
+	if (!d || (strcmp(d, "allow") && strcmp(d, "deny"))) {
+		snprintf(err, errlen, "%s: \"inbound\" needs \"default\": \"allow\" or \"deny\"",
+			 source);
+		return -EINVAL;
+	}
+	p->inbound = !strcmp(d, "allow") ? VRNET_INBOUND_ALLOW : VRNET_INBOUND_DENY;
+	ret = parse_list(o, "allow", "inbound.allow", VRNET_LIST_INBOUND_ALLOW, text, len, source,
+			 p, err, errlen);
+	return ret ? ret :
+		     parse_list(o, "block", "inbound.block", VRNET_LIST_INBOUND_BLOCK, text, len,
+				source, p, err, errlen);
+}
+
 /* "dns_rate": {"rate": N, "burst": N}: the device's queries to the DNS proxy. */
 static int parse_dns_rate(json_t *o, const char *source, struct vr_policy *p, char *err,
 			  size_t errlen)
@@ -292,8 +341,9 @@ static int parse_dns_rate(json_t *o, const char *source, struct vr_policy *p, ch
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen)
 {
-	static const char *const known[] = { "default", "allow", "block",   "dns",	 "dns_proxy",
-					     "dns_rate", "mode",  "log",     "comment" };
+	static const char *const known[] = { "default",	 "allow", "block", "dns",
+					     "dns_proxy", "dns_rate", "mode", "log",
+					     "inbound",	 "comment" };
 	json_error_t jerr;
 	json_t *root, *v, *dns_proxy;
 	const char *key;
@@ -322,7 +372,7 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 				 source, where, sizeof(where));
 			free(ekey);
 			snprintf(err, errlen,
-				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, dns_rate, mode, log, comment)",
+				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, dns_rate, mode, log, inbound, comment)",
 				 where, key);
 			goto out;
 		}
@@ -366,11 +416,17 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 	if (parse_log(json_object_get(root, "log"), source, p, err, errlen) ||
 	    parse_dns_rate(json_object_get(root, "dns_rate"), source, p, err, errlen))
 		goto out;
-	ret = parse_list(root, "allow", VRNET_LIST_ALLOW, text, len, source, p, err, errlen);
+	ret = parse_list(root, "allow", "allow", VRNET_LIST_ALLOW, text, len, source, p, err,
+			 errlen);
 	if (!ret)
-		ret = parse_list(root, "block", VRNET_LIST_BLOCK, text, len, source, p, err, errlen);
+		ret = parse_list(root, "block", "block", VRNET_LIST_BLOCK, text, len, source, p, err,
+				 errlen);
 	if (!ret)
-		ret = parse_list(root, "dns", VRNET_LIST_DNS, text, len, source, p, err, errlen);
+		ret = parse_list(root, "dns", "dns", VRNET_LIST_DNS, text, len, source, p, err,
+				 errlen);
+	if (!ret)
+		ret = parse_inbound(json_object_get(root, "inbound"), text, len, source, p, err,
+				    errlen);
 	/* name rules go to the proxy unless the policy says resolve-at-apply */
 	p->dns_proxy = dns_proxy ? json_is_true(dns_proxy) :
 				  vr_rules_have_name(p->allow.rules, p->allow.count) ||
@@ -455,11 +511,19 @@ static json_t *list_to_json(const struct vr_rule_list *l, bool dns)
 
 json_t *vr_policy_to_json(const struct vr_policy *p)
 {
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:{s:i,s:i},s:{s:i,s:i,s:b}}", "default",
+	json_t *j = json_pack("{s:s,s:s,s:o,s:o,s:o,s:b,s:{s:i,s:i},s:{s:i,s:i,s:b}}", "default",
 			 p->default_action == VRNET_ACTION_ALLOW ? "allow" : "deny", "mode",
 			 p->mode == VRNET_MODE_AUDIT ? "audit" : "enforce", "allow",
 			 list_to_json(&p->allow, false), "block", list_to_json(&p->block, false),
 			 "dns", list_to_json(&p->dns, true), "dns_proxy", p->dns_proxy, "dns_rate",
 			 "rate", (int)p->dns_rate, "burst", (int)p->dns_burst, "log", "rate",
 			 (int)p->event_rate, "burst", (int)p->event_burst, "allowed", p->log_allowed);
+
+	if (j && p->inbound != VRNET_INBOUND_NONE)
+		json_object_set_new(j, "inbound",
+				    json_pack("{s:s,s:o,s:o}", "default",
+					      p->inbound == VRNET_INBOUND_ALLOW ? "allow" : "deny",
+					      "allow", list_to_json(&p->inbound_allow, false),
+					      "block", list_to_json(&p->inbound_block, false)));
+	return j;
 }

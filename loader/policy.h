@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * A policy as written: a default action and lists of allow, block and DNS
- * resolver rules. Policy files are JSON:
+ * resolver rules, and optionally an inbound part. Policy files are JSON:
  *   { "default": "deny", "allow": [RULE...], "block": [RULE...],
  *     "dns": [ADDRESS...], "mode": "enforce"|"audit",
+ *     "inbound": { "default": "allow"|"deny", "allow": [RULE...], "block": [RULE...] },
  *     "log": { "rate": N, "burst": N, "allowed": false }, "comment": "..." }
+ * An inbound rule's HOST is the source of what the host sends into the
+ * sandbox and its PORTS the sandbox's port; it takes addresses and prefixes,
+ * not names.
  */
 #ifndef VR_POLICY_H
 #define VR_POLICY_H
@@ -34,6 +38,9 @@ struct vr_policy {
 	struct vr_rule_list allow;
 	struct vr_rule_list block;
 	struct vr_rule_list dns;
+	uint8_t inbound;	/* enum vrnet_inbound: none, or the inbound part's default */
+	struct vr_rule_list inbound_allow;
+	struct vr_rule_list inbound_block;
 	uint32_t next_seq; /* the next rule's vr_rule.seq */
 };
 

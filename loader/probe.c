@@ -97,7 +97,8 @@ int vr_frame_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16
 
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
-	v->allow = opts.retval == 0; /* TC_ACT_OK */
+	/* TC_ACT_OK, or (the inbound program) no verdict: the packet goes on */
+	v->allow = opts.retval == 0 || opts.retval == (__u32)-1;
 	v->reason = ctx_out.cb[VRNET_CB_REASON];
 	v->rule_id = ctx_out.cb[VRNET_CB_RULE];
 	v->enforce_allow = ctx_out.cb[VRNET_CB_ENFORCE_ACTION] == VRNET_ACTION_ALLOW;

@@ -85,6 +85,7 @@ struct vr_device {
 	__u8 binding;	  /* enum vrnet_binding */
 	__u8 bound_mac[6];
 	__u8 overlay_removes; /* the overlay removes rules of the base */
+	__u8 inbound;	      /* enum vrnet_inbound: the base policy's inbound part */
 	/* its policies */
 	__u32 rule_count, portset_count, dns_count, source_rules;
 	__u64 applied_ns, overlay_applied_ns; /* when each was written */

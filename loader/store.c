@@ -55,6 +55,12 @@ static void lpm6_key(__u32 id, const __u8 *addr, __u8 plen, struct vrnet_lpm6_ke
  * @recs), portsets 0..@portset_count-1, rule records and names, and with
  * @hits the hit counters of rule ids 0..@hit_count-1.
  */
+/* The id an address record's prefixes are keyed by: its inbound part's, for an inbound rule. */
+static __u32 prefix_space(__u32 id, bool inbound)
+{
+	return inbound ? id | VRNET_INBOUND_SPACE : id;
+}
+
 static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,
 			  size_t n, __u32 portset_count, bool hits, size_t hit_count)
 {
@@ -70,6 +76,7 @@ static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule
 	struct vrnet_rule_key *rk = calloc(n + 1, sizeof(*rk));
 	size_t n4 = 0, n6 = 0, nh4 = 0, nh6 = 0, nn = 0, nr = 0;
 	int ret = -ENOMEM;
+	__u32 space;
 
 	if (!k4 || !k6 || !h4 || !h6 || !ck || !nk || !hk || !pk || !rk)
 		goto out;
@@ -89,14 +96,15 @@ static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule
 			continue;
 		}
 		/* a host address is in the hash or, if that was full, in the trie */
+		space = prefix_space(id, vrnet_list_is_inbound(recs[i].list));
 		if (recs[i].family == 4) {
-			lpm4_key(id, recs[i].addr, recs[i].prefixlen, &k4[n4++]);
+			lpm4_key(space, recs[i].addr, recs[i].prefixlen, &k4[n4++]);
 			if (is_host(4, recs[i].prefixlen))
-				host4_key(id, recs[i].addr, &h4[nh4++]);
+				host4_key(space, recs[i].addr, &h4[nh4++]);
 		} else {
-			lpm6_key(id, recs[i].addr, recs[i].prefixlen, &k6[n6++]);
+			lpm6_key(space, recs[i].addr, recs[i].prefixlen, &k6[n6++]);
 			if (is_host(6, recs[i].prefixlen))
-				host6_key(id, recs[i].addr, &h6[nh6++]);
+				host6_key(space, recs[i].addr, &h6[nh6++]);
 		}
 	}
 	for (__u32 i = 0; i < portset_count; i++)
@@ -196,20 +204,21 @@ static int write_policy(struct vr_state *st, __u32 id, const struct vr_compiled 
 		const struct vr_prefix *p = &c->prefixes[i];
 		struct vrnet_prefix_value v = { .portset_id = p->portset_id,
 						.rule_id = p->rule_id };
+		__u32 space = prefix_space(id, p->inbound);
 
 		if (p->family == 4 && is_host(4, p->prefixlen)) {
-			host4_key(id, p->addr, &h4[ih4]);
-			lpm4_key(id, p->addr, p->prefixlen, &hl4[ih4]);
+			host4_key(space, p->addr, &h4[ih4]);
+			lpm4_key(space, p->addr, p->prefixlen, &hl4[ih4]);
 			hv4[ih4++] = v;
 		} else if (p->family == 4) {
-			lpm4_key(id, p->addr, p->prefixlen, &k4[i4]);
+			lpm4_key(space, p->addr, p->prefixlen, &k4[i4]);
 			v4[i4++] = v;
 		} else if (is_host(6, p->prefixlen)) {
-			host6_key(id, p->addr, &h6[ih6]);
-			lpm6_key(id, p->addr, p->prefixlen, &hl6[ih6]);
+			host6_key(space, p->addr, &h6[ih6]);
+			lpm6_key(space, p->addr, p->prefixlen, &hl6[ih6]);
 			hv6[ih6++] = v;
 		} else {
-			lpm6_key(id, p->addr, p->prefixlen, &k6[i6]);
+			lpm6_key(space, p->addr, p->prefixlen, &k6[i6]);
 			v6[i6++] = v;
 		}
 	}
@@ -320,6 +329,7 @@ static int sweep_map(int fd, size_t key_size, size_t id_offset, const __u32 *use
 		__u32 id;
 
 		memcpy(&id, next + id_offset, sizeof(id));
+		id &= ~VRNET_INBOUND_SPACE; /* an inbound part's prefixes are its policy's */
 		if (!bsearch(&id, used, n_used, sizeof(*used), cmp_u32)) {
 			if (n == cap) {
 				char *o = realloc(orphans, (cap = cap ? cap * 2 : 1024) * key_size);
@@ -363,7 +373,9 @@ static int alloc_policy_id(struct vr_state *st, __u32 *id)
 	do {
 		if (++tries > VRNET_MAX_POLICIES + 1)
 			return -ENOSPC;
-		*id = cfg.next_policy_id ? cfg.next_policy_id : 1;
+		/* below VRNET_INBOUND_SPACE: that bit keys a policy's inbound part */
+		*id = cfg.next_policy_id && cfg.next_policy_id < VRNET_INBOUND_SPACE ?
+			      cfg.next_policy_id : 1;
 		cfg.next_policy_id = *id + 1;
 	} while (!vr_store_info(st, *id, &info));
 	return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;

@@ -9,6 +9,7 @@
  */
 #include <time.h>
 #include "datapath/harness.h"
+#include "datapath/flows.h"
 #include "slot_tables.h"
 #include "output.h"
 #include "program.h"
@@ -23,117 +24,33 @@
 #define PEER4 "203.0.113.7"
 #define PEER6 "2001:db8:7::7"
 
-#define SYN 0x02
-#define ACK 0x10
-#define FIN 0x01
-#define RST 0x04
 #define REPLY VRNET_REASON_REPLY
 #define DEFAULT VRNET_REASON_DEFAULT
-
-struct pkt {
-	int family;
-	const char *src, *dst;
-	uint8_t proto;	       /* 6, 17, 1, 58 */
-	uint16_t sport, dport; /* TCP/UDP; ICMP echo: dport is the id */
-	uint8_t flags;	       /* TCP flags; ICMP: the type */
-	const struct pkt *quote; /* ICMP errors: the packet they quote */
-};
-
-static void put_addr(uint8_t *p, int family, const char *text)
-{
-	assert_int_equal(inet_pton(family == 4 ? AF_INET : AF_INET6, text, p), 1);
-}
-
-/* The IP datagram of @p (no Ethernet header) into @out; returns its length. */
-static size_t datagram(const struct pkt *p, uint8_t *out)
-{
-	size_t ip = p->family == 4 ? DP_IP4_LEN : DP_IP6_LEN, l4 = 8;
-	uint8_t *t = out + ip;
-
-	memset(out, 0, 128);
-	switch (p->proto) {
-	case 6:
-		l4 = 20;
-		dp_put16(t, p->sport);
-		dp_put16(t + 2, p->dport);
-		t[12] = 5 << 4;
-		t[13] = p->flags;
-		break;
-	case 17:
-		dp_put16(t, p->sport);
-		dp_put16(t + 2, p->dport);
-		dp_put16(t + 4, 8);
-		break;
-	default: /* ICMP: echo with id dport, or an error quoting p->quote */
-		t[0] = p->flags;
-		dp_put16(t + 4, p->dport);
-		if (p->quote)
-			l4 = 8 + datagram(p->quote, t + 8);
-		break;
-	}
-	if (p->family == 4) {
-		out[0] = 0x45;
-		dp_put16(out + 2, (uint16_t)(ip + l4));
-		out[8] = 64;
-		out[9] = p->proto;
-		put_addr(out + 12, 4, p->src);
-		put_addr(out + 16, 4, p->dst);
-	} else {
-		out[0] = 0x60;
-		dp_put16(out + 4, (uint16_t)l4);
-		out[6] = p->proto;
-		out[7] = 64;
-		put_addr(out + 8, 6, p->src);
-		put_addr(out + 24, 6, p->dst);
-	}
-	return ip + l4;
-}
-
-/* Runs the frame of @p through @prog_fd, @patch (if any) applied to its datagram first. */
-static struct vr_verdict run_patched(int prog_fd, const struct pkt *p,
-				     void (*patch)(uint8_t *dgram))
-{
-	struct dp_frame f = { 0 };
-	struct vr_verdict v;
-	uint8_t *d;
-
-	dp_eth(&f, p->family == 4 ? 0x0800 : 0x86dd);
-	d = dp_put(&f, 0);
-	f.len += datagram(p, d);
-	if (patch)
-		patch(d);
-	/* the sandbox's packets as it sends them, not `check`'s probes */
-	assert_int_equal(vr_frame_run(prog_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
-	return v;
-}
-
-static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
-{
-	return run_patched(prog_fd, p, NULL);
-}
 
 static int inbound_fd = -1;
 
 /* The peer sends @p into the sandbox of @ifindex: the tc egress program sees it, and passes it on. */
 static void peer_sends_to(int ifindex, const struct pkt *p)
 {
-	struct dp_frame f = { 0 };
-	struct __sk_buff ctx = { .ifindex = (__u32)ifindex };
-	uint8_t out[256];
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = &ctx, .ctx_size_in = sizeof(ctx),
-		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+	struct vr_verdict v = flow_run(inbound_fd, ifindex, p, NULL);
 
-	dp_eth(&f, p->family == 4 ? 0x0800 : 0x86dd);
-	f.len += datagram(p, dp_put(&f, 0));
-	opts.data_in = f.data;
-	opts.data_size_in = (__u32)f.len;
-	assert_int_equal(bpf_prog_test_run_opts(inbound_fd, &opts), 0);
-	assert_int_equal((int)opts.retval, -1); /* no verdict: the next program decides */
+	assert_true(v.allow); /* no inbound part: no verdict, the next program decides */
 }
 
 static void peer_sends(const struct pkt *p)
 {
 	peer_sends_to(DP_IFINDEX, p);
+}
+
+static struct vr_verdict run_patched(int prog_fd, const struct pkt *p,
+				     void (*patch)(uint8_t *dgram))
+{
+	return flow_run(prog_fd, DP_IFINDEX, p, patch);
+}
+
+static struct vr_verdict run_on(int prog_fd, const struct pkt *p)
+{
+	return flow_run(prog_fd, DP_IFINDEX, p, NULL);
 }
 
 static void expect(const struct pkt *p, bool allow, uint32_t reason, const char *when)

@@ -27,27 +27,6 @@ vr_wait_for 5 test -e "$VR_TMP/sbx/ready" || vr_fatal "servers in the sandbox: $
 # and one on the host, for what the sandbox starts
 vr_start_servers "tcp:$host4:9090" "udp:$host4:9091"
 
-from_host() { # PROTO ADDR PORT: the host's client, answered?
-	"$VR_PY" "$VR_TMP/client.py" "$1" "$2" "$3" "$VR_TIMEOUT" 2>/dev/null
-}
-expect_from_host() { # NAME PROTO ADDR PORT
-	local name=$1 i
-	shift
-	for i in 1 2 3; do
-		if from_host "$@"; then
-			ok "$name: $1 $2:$3 reached from the host"
-			return 0
-		fi
-	done
-	not_ok "$name: $1 $2:$3 not reached from the host"
-}
-expect_not_from_host() { # NAME PROTO ADDR PORT
-	if from_host "$2" "$3" "$4"; then
-		not_ok "$1: $2 $3:$4 reached from the host"
-	else
-		ok "$1: $2 $3:$4 not reached"
-	fi
-}
 ping_host_to_sbx() { ping -n -q -c1 -W "$VR_TIMEOUT" "$sbx4" >/dev/null 2>&1; }
 # UDP from the sandbox's server port to the host's UDP server, no datagram in first
 sbx_udp_from_5353() {

@@ -558,6 +558,33 @@ expect_reach() {
 	return 1
 }
 
+# vr_from_host PROTO ADDR PORT: one attempt of the host's client into the sandbox; 0 when answered.
+vr_from_host() {
+	"$VR_PY" "$VR_TMP/client.py" "$1" "$2" "$3" "$VR_TIMEOUT" 2>/dev/null
+}
+
+# expect_from_host NAME PROTO ADDR PORT: the host's client answered within three attempts.
+expect_from_host() {
+	local name=$1 i
+	shift
+	for i in 1 2 3; do
+		if vr_from_host "$@"; then
+			ok "$name: $1 $2:$3 reached from the host"
+			return 0
+		fi
+	done
+	not_ok "$name: $1 $2:$3 not reached from the host"
+}
+
+# expect_not_from_host NAME PROTO ADDR PORT: the host's client not answered.
+expect_not_from_host() {
+	if vr_from_host "$2" "$3" "$4"; then
+		not_ok "$1: $2 $3:$4 reached from the host"
+	else
+		ok "$1: $2 $3:$4 not reached"
+	fi
+}
+
 # expect_blocked NAME PROTO ADDR [PORT]: no answer, and for TCP and UDP the
 # server there received nothing. The same probe must work unfiltered.
 expect_blocked() {

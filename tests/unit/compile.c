@@ -558,6 +558,49 @@ static void test_families_do_not_fold(void **state)
 	vr_policy_free(&p);
 }
 
+/*
+ * Inbound rules' prefixes are sources: they never fold with the destination
+ * prefixes of the same address, in either direction, and say which they are.
+ */
+static void test_inbound_prefixes_apart(void **state)
+{
+	struct vr_policy p;
+	struct vr_compiled c;
+	const struct vrnet_portset *s;
+	int inbound = 0;
+
+	vr_policy_init(&p);
+	ADD(&p, VRNET_LIST_ALLOW, "10.0.0.0/8:443/tcp");	 /* 0 */
+	ADD(&p, VRNET_LIST_INBOUND_BLOCK, "10.0.0.0/8");	 /* 1 */
+	ADD(&p, VRNET_LIST_INBOUND_ALLOW, "10.0.0.1:22/tcp"); /* 2 */
+	compile_ok(&p, &c);
+	assert_int_equal(c.rule_count, 3);
+	assert_int_equal(c.rules[1].list, VRNET_LIST_INBOUND_BLOCK);
+	assert_int_equal(c.prefix_count, 3);
+	for (size_t i = 0; i < c.prefix_count; i++) {
+		const struct vr_prefix *pf = &c.prefixes[i];
+
+		s = set_of(&c, pf);
+		inbound += pf->inbound;
+		if (!pf->inbound) {
+			/* the destination 10/8: its own allow only, no inbound block */
+			assert_int_equal(s->count, 1);
+			check_entry(&s->entries[0], VRNET_ACTION_ALLOW, VRNET_PROTO_TCP, false, 443,
+				    443, VRNET_RULE_ID_OWN);
+			assert_int_equal(pf->rule_id, 0);
+		} else if (pf->prefixlen == 32) {
+			/* the source 10.0.0.1 inherits the inbound block of 10/8, not the allow */
+			assert_int_equal(s->count, 2);
+			check_entry(&s->entries[0], VRNET_ACTION_DENY, VRNET_PROTO_ANY, true, 0, 0, 1);
+			check_entry(&s->entries[1], VRNET_ACTION_ALLOW, VRNET_PROTO_TCP, false, 22,
+				    22, VRNET_RULE_ID_OWN);
+		}
+	}
+	assert_int_equal(inbound, 2);
+	vr_compiled_free(&c);
+	vr_policy_free(&p);
+}
+
 static void add_port_rules(struct vr_policy *p, const char *host, int first, int n)
 {
 	for (int port = first; port < first + n; port++) {
@@ -758,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_hiding_entries_marked),
 		cmocka_unit_test(test_shared_portset),
 		cmocka_unit_test(test_families_do_not_fold),
+		cmocka_unit_test(test_inbound_prefixes_apart),
 		cmocka_unit_test(test_portset_limit),
 		cmocka_unit_test(test_resolver_failure),
 		cmocka_unit_test(test_reference_lookup),

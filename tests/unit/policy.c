@@ -425,6 +425,62 @@ static void test_dns_rate(void **state)
 	expect_error("{\"dns_rate\": 5}", "\"dns_rate\" must be an object");
 }
 
+/* "inbound": its default, its lists as inbound lists, its round trip, its errors. */
+static void test_inbound(void **state)
+{
+	struct vr_policy p, back;
+	char err[512] = "";
+	json_t *j;
+	char *text;
+
+	assert_int_equal(parse("{\"allow\": [\"10.0.0.1\"]}", &p, err, sizeof(err)), 0);
+	assert_int_equal(p.inbound, VRNET_INBOUND_NONE);
+	j = vr_policy_to_json(&p);
+	assert_null(json_object_get(j, "inbound"));
+	json_decref(j);
+	vr_policy_free(&p);
+
+	assert_int_equal(parse("{\"allow\": [\"10.0.0.1\"], \"inbound\": {\"default\": \"deny\", "
+			       "\"allow\": [\"192.0.2.7:22/tcp\"], \"block\": [\"[2001:db8::/32]\"]}}",
+			       &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(p.inbound, VRNET_INBOUND_DENY);
+	assert_int_equal(p.allow.count, 1);
+	assert_int_equal(p.inbound_allow.count, 1);
+	assert_int_equal(p.inbound_block.count, 1);
+	assert_int_equal(vr_policy_rule_count(&p), 3);
+	assert_rule_text(&p.inbound_allow.rules[0], "192.0.2.7:22/tcp");
+	assert_rule_text(&p.inbound_block.rules[0], "2001:db8::/32");
+	assert_true(vr_policy_list(&p, VRNET_LIST_INBOUND_BLOCK) == &p.inbound_block);
+	/* what to_json writes parses back to the same policy */
+	j = vr_policy_to_json(&p);
+	text = json_dumps(j, JSON_COMPACT);
+	assert_int_equal(parse(text, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.inbound, VRNET_INBOUND_DENY);
+	assert_int_equal(back.inbound_allow.count, 1);
+	assert_int_equal(back.inbound_block.count, 1);
+	free(text);
+	json_decref(j);
+	vr_policy_free(&back);
+	vr_policy_free(&p);
+
+	assert_int_equal(parse("{\"inbound\": {\"default\": \"allow\"}}", &p, err, sizeof(err)),
+			 0);
+	assert_int_equal(p.inbound, VRNET_INBOUND_ALLOW);
+	vr_policy_free(&p);
+
+	expect_error("{\"inbound\": {\"allow\": [\"192.0.2.7\"]}}",
+		     "\"inbound\" needs \"default\": \"allow\" or \"deny\"");
+	expect_error("{\"inbound\": {\"default\": \"open\"}}", "\"inbound\" needs \"default\"");
+	expect_error("{\"inbound\": {\"default\": \"deny\", \"dns\": []}}",
+		     "inbound.dns: unknown key");
+	expect_error("{\"inbound\": [\"192.0.2.7\"]}", "\"inbound\" must be an object");
+	expect_error("{\"inbound\": {\"default\": \"deny\", \"allow\": [\"ci.example.com\"]}}",
+		     "inbound.allow[0] \"ci.example.com\": an inbound rule's host is the source");
+	expect_error("{\"inbound\": {\"default\": \"deny\", \"block\": [\"10.0.0.1/8\"]}}",
+		     "inbound.block[0]");
+}
+
 static void test_read_file(void **state)
 {
 	static const char text[] = "{\n  \"allow\": [\"10.0.0.1:443/tcp\"],\n"
@@ -669,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_dns_entries),
 		cmocka_unit_test(test_dns_proxy_default),
 		cmocka_unit_test(test_dns_rate),
+		cmocka_unit_test(test_inbound),
 		cmocka_unit_test(test_read_file),
 		cmocka_unit_test(test_read_file_missing),
 		cmocka_unit_test(test_read_file_too_large),

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A policy's inbound part, through the real programs (BPF_PROG_TEST_RUN):
+ * what the host sends into the sandbox runs through the tc egress program
+ * (vrnet_inbound), the sandbox's own packets through the filter. Every
+ * packet a test expects dropped is run first under the same policy without
+ * an inbound part, where it passes: the control that it could get in.
+ */
+#include "datapath/harness.h"
+#include "datapath/flows.h"
+#include "output.h"
+#include "program.h"
+
+/* egress: ids 0 .50 (anything), 1 [2001:db8:50::50] (anything) */
+#define EGRESS                                                                        \
+	"\"default\": \"deny\", \"allow\": [\"203.0.113.50\", \"2001:db8:50::50\"]"
+/* inbound: ids 2 .7:22/tcp, 3 the /48's 22/tcp, 4 block 198.51.100.0/24, 5 allow .66 */
+#define INBOUND_RULES                                                                 \
+	"\"allow\": [\"198.51.100.7:22/tcp\", \"[2001:db8:7::/48]:22/tcp\"], "        \
+	"\"block\": [\"203.0.113.0/25\", \"198.51.100.66\"]"
+#define DENY_IN "{" EGRESS ", \"inbound\": {\"default\": \"deny\", " INBOUND_RULES "}}"
+#define ALLOW_IN "{" EGRESS ", \"inbound\": {\"default\": \"allow\", " INBOUND_RULES "}}"
+#define NO_IN "{" EGRESS "}"
+
+#define SBX4 "192.0.2.1"
+#define SBX6 "2001:db8::1"
+
+static int inbound_fd = -1;
+
+static struct vr_verdict into_sandbox(const struct pkt *p, void (*patch)(uint8_t *))
+{
+	return flow_run(inbound_fd, DP_IFINDEX, p, patch);
+}
+
+static void expect_in_patched(const struct pkt *p, void (*patch)(uint8_t *), bool allow,
+			      uint32_t reason, const char *when)
+{
+	struct vr_verdict v = into_sandbox(p, patch);
+
+	if (v.allow != allow || v.reason != reason)
+		fail_msg("%s: into the sandbox IPv%d %s -> %s proto %u %u->%u flags/type 0x%x: %s reason %s, want %s reason %s",
+			 when, p->family, p->src, p->dst, p->proto, p->sport, p->dport, p->flags,
+			 v.allow ? "allow" : "deny", vr_reason_key(v.reason),
+			 allow ? "allow" : "deny", vr_reason_key(reason));
+}
+
+static void expect_in(const struct pkt *p, bool allow, uint32_t reason, const char *when)
+{
+	expect_in_patched(p, NULL, allow, reason, when);
+}
+
+/* What the sandbox sends: through the filter, with the verdict wanted. */
+static void sandbox_sends(const struct pkt *p, bool allow, const char *when)
+{
+	struct vr_verdict v = flow_run(dp.st.prog_fd, DP_IFINDEX, p, NULL);
+
+	if (v.allow != allow)
+		fail_msg("%s: the sandbox's IPv%d %s -> %s proto %u: %s, want %s", when, p->family,
+			 p->src, p->dst, p->proto, v.allow ? "allow" : "deny",
+			 allow ? "allow" : "deny");
+}
+
+/* The control: without an inbound part, @p gets into the sandbox. */
+static void gets_in_without_inbound(const struct pkt *p, void (*patch)(uint8_t *))
+{
+	struct vr_verdict v;
+
+	assert_int_equal(dp_apply(NO_IN), 0);
+	v = into_sandbox(p, patch);
+	if (!v.allow)
+		fail_msg("control: IPv%d %s -> %s is dropped without an inbound part", p->family,
+			 p->src, p->dst);
+	dp_table_clear(dp.st.conns_fd); /* what it opened into the sandbox */
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (inbound_fd < 0 && vr_program_inbound_fd(&dp.st, dp.st.netns_cookie, &inbound_fd))
+		return -1;
+	if (dp_apply(NO_IN))
+		return -1;
+	dp_table_clear(dp.st.conns_fd);
+	dp_forget_fragments();
+	return vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY);
+}
+
+static void test_default_deny(void **state)
+{
+	const struct pkt ssh = { 4, "198.51.100.7", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt ssh6 = { 6, "2001:db8:7:1::9", SBX6, 6, 50000, 22, SYN, NULL };
+	const struct pkt telnet = { 4, "198.51.100.7", SBX4, 6, 50000, 23, SYN, NULL };
+	const struct pkt other = { 4, "198.51.100.8", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt other6 = { 6, "2001:db8:8::9", SBX6, 6, 50000, 22, SYN, NULL };
+	const struct pkt udp = { 4, "198.51.100.7", SBX4, 17, 50000, 22, 0, NULL };
+	const struct pkt ping = { 4, "198.51.100.7", SBX4, 1, 0, 9, 8, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&telnet, NULL);
+	gets_in_without_inbound(&other6, NULL);
+	gets_in_without_inbound(&udp, NULL);
+	gets_in_without_inbound(&ping, NULL);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	expect_in(&ssh, true, VRNET_REASON_ALLOW_RULE, "an allowed source and port");
+	expect_in(&ssh6, true, VRNET_REASON_ALLOW_RULE, "an allowed IPv6 prefix and port");
+	expect_in(&telnet, false, VRNET_REASON_DEFAULT, "another port");
+	expect_in(&other, false, VRNET_REASON_DEFAULT, "another source");
+	expect_in(&other6, false, VRNET_REASON_DEFAULT, "another IPv6 source");
+	expect_in(&udp, false, VRNET_REASON_DEFAULT, "UDP to a TCP rule's port");
+	expect_in(&ping, false, VRNET_REASON_DEFAULT, "an echo request");
+}
+
+/* Block rules win over allow rules and the default, as they do out of the sandbox. */
+static void test_block_precedence(void **state)
+{
+	const struct pkt blocked = { 4, "203.0.113.9", SBX4, 6, 50000, 80, SYN, NULL };
+	const struct pkt blocked_allowed = { 4, "198.51.100.66", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt elsewhere = { 4, "203.0.113.200", SBX4, 6, 50000, 80, SYN, NULL };
+	/* NAT64 and IPv4-mapped forms of the blocked 203.0.113.9 */
+	const struct pkt nat64 = { 6, "64:ff9b::cb00:7109", SBX6, 6, 50000, 80, SYN, NULL };
+	const struct pkt mapped = { 6, "::ffff:203.0.113.9", SBX6, 17, 50000, 80, 0, NULL };
+	const struct pkt six_to_four = { 6, "2002:cb00:7109::1", SBX6, 6, 50000, 80, SYN, NULL };
+	const struct pkt nat64_elsewhere = { 6, "64:ff9b::cb00:71c8", SBX6, 6, 50000, 80, SYN,
+					     NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&blocked, NULL);
+	gets_in_without_inbound(&blocked_allowed, NULL);
+	gets_in_without_inbound(&nat64, NULL);
+	gets_in_without_inbound(&mapped, NULL);
+	gets_in_without_inbound(&six_to_four, NULL);
+	assert_int_equal(dp_apply(ALLOW_IN), 0);
+	expect_in(&blocked, false, VRNET_REASON_BLOCK_RULE, "a blocked prefix");
+	expect_in(&blocked_allowed, false, VRNET_REASON_BLOCK_RULE, "blocked and allowed");
+	expect_in(&elsewhere, true, VRNET_REASON_DEFAULT, "default allow");
+	expect_in(&nat64, false, VRNET_REASON_BLOCK_RULE, "a blocked address through NAT64");
+	expect_in(&mapped, false, VRNET_REASON_BLOCK_RULE, "a blocked address IPv4-mapped");
+	expect_in(&six_to_four, false, VRNET_REASON_BLOCK_RULE, "a blocked address through 6to4");
+	expect_in(&nat64_elsewhere, true, VRNET_REASON_DEFAULT, "another address through NAT64");
+}
+
+/* The peers of flows the sandbox opened under its egress policy get in; nobody else. */
+static void test_replies_to_own_flows(void **state)
+{
+	const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, 40000, 443, SYN, NULL };
+	const struct pkt synack = { 4, "203.0.113.50", SBX4, 6, 443, 40000, SYN | ACK, NULL };
+	const struct pkt other_port = { 4, "203.0.113.50", SBX4, 6, 443, 40001, ACK, NULL };
+	const struct pkt dgram = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
+	const struct pkt ping6 = { 6, SBX6, "2001:db8:50::50", 58, 0, 7, 128, NULL };
+	const struct pkt pong6 = { 6, "2001:db8:50::50", SBX6, 58, 0, 7, 129, NULL };
+	const struct pkt pong6_other = { 6, "2001:db8:50::50", SBX6, 58, 0, 8, 129, NULL };
+	/* a router on the path: the datagram was too big */
+	const struct pkt too_big = { 4, "198.18.0.1", SBX4, 1, 0, 0, 3, &dgram };
+	const struct pkt elsewhere = { 4, SBX4, "203.0.113.51", 17, 40000, 53, 0, NULL };
+	const struct pkt about_elsewhere = { 4, "198.18.0.1", SBX4, 1, 0, 0, 3, &elsewhere };
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&synack, NULL);
+	gets_in_without_inbound(&about_elsewhere, NULL);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	expect_in(&synack, false, VRNET_REASON_BLOCK_RULE, "before the sandbox's SYN (control)");
+	expect_in(&answer, false, VRNET_REASON_BLOCK_RULE, "before its datagram (control)");
+	expect_in(&pong6, false, VRNET_REASON_DEFAULT, "before its echo request (control)");
+	expect_in(&too_big, false, VRNET_REASON_DEFAULT, "before its datagram (control)");
+	sandbox_sends(&syn, true, "its SYN");
+	sandbox_sends(&dgram, true, "its datagram");
+	sandbox_sends(&ping6, true, "its echo request");
+	expect_in(&synack, true, VRNET_REASON_REPLY, "the SYN-ACK, from a blocked prefix");
+	expect_in(&other_port, false, VRNET_REASON_BLOCK_RULE, "to another port of the sandbox");
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer");
+	expect_in(&pong6, true, VRNET_REASON_REPLY, "the echo reply");
+	expect_in(&pong6_other, false, VRNET_REASON_DEFAULT, "an echo reply of another id");
+	expect_in(&too_big, true, VRNET_REASON_REPLY, "a router's error about its datagram");
+	expect_in(&about_elsewhere, false, VRNET_REASON_DEFAULT, "an error about no flow of it");
+}
+
+/* What the egress policy drops opens nothing inbound: no way to let a denied peer in. */
+static void test_dropped_opens_nothing(void **state)
+{
+	const struct pkt syn = { 4, SBX4, "203.0.113.51", 6, 40000, 443, SYN, NULL };
+	const struct pkt synack = { 4, "203.0.113.51", SBX4, 6, 443, 40000, SYN | ACK, NULL };
+	const struct pkt dgram = { 4, SBX4, "198.51.100.9", 17, 40000, 9, 0, NULL };
+	const struct pkt answer = { 4, "198.51.100.9", SBX4, 17, 9, 40000, 0, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&answer, NULL);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&syn, false, "a SYN its egress policy drops");
+	sandbox_sends(&dgram, false, "a datagram its egress policy drops");
+	expect_in(&synack, false, VRNET_REASON_BLOCK_RULE, "the denied peer's SYN-ACK");
+	expect_in(&answer, false, VRNET_REASON_DEFAULT, "the denied peer's datagram");
+}
+
+/* Connections into the sandbox open only when the inbound part lets them in. */
+static void test_inbound_opens_connections(void **state)
+{
+	const struct pkt syn = { 4, "198.51.100.7", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, "198.51.100.7", 6, 22, 50000, SYN | ACK, NULL };
+	const struct pkt denied_syn = { 4, "198.51.100.8", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt denied_synack = { 4, SBX4, "198.51.100.8", 6, 22, 50000, SYN | ACK,
+					   NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&synack, false, "a SYN-ACK to nothing (control)");
+	expect_in(&denied_syn, false, VRNET_REASON_DEFAULT, "a denied SYN");
+	sandbox_sends(&denied_synack, false, "the SYN-ACK to a denied SYN");
+	expect_in(&syn, true, VRNET_REASON_ALLOW_RULE, "an allowed SYN");
+	sandbox_sends(&synack, true, "the SYN-ACK to an allowed SYN");
+}
+
+/*
+ * The hole of a note pushed out (README, "Open: a note pushed out"): the
+ * sandbox's UDP flow's note is gone, its colluding peer sends, and the
+ * sandbox's datagrams pass as replies after their rule was removed. An
+ * inbound part that does not let the peer in closes it: the peer's datagram
+ * is dropped and opens nothing.
+ */
+static void test_pushed_out_note(void **state)
+{
+	const struct pkt out = { 4, SBX4, "198.51.100.9", 17, 40000, 4433, 0, NULL };
+	const struct pkt in = { 4, "198.51.100.9", SBX4, 17, 4433, 40000, 0, NULL };
+	const char *with_rule[] = {
+		"{\"default\": \"deny\", \"allow\": [\"198.51.100.9:4433/udp\"]}",
+		"{\"default\": \"deny\", \"allow\": [\"198.51.100.9:4433/udp\"], "
+		"\"inbound\": {\"default\": \"deny\"}}",
+	};
+	const char *without_rule[] = { "{\"default\": \"deny\"}",
+				       "{\"default\": \"deny\", \"inbound\": {\"default\": \"deny\"}}" };
+
+	(void)state;
+	dp_skip_unless_root();
+	for (int inbound = 0; inbound < 2; inbound++) {
+		dp_table_clear(dp.st.conns_fd);
+		assert_int_equal(dp_apply(with_rule[inbound]), 0);
+		sandbox_sends(&out, true, "the sandbox's flow, allowed");
+		dp_table_clear(dp.st.conns_fd); /* its note pushed out */
+		into_sandbox(&in, NULL);	/* the peer's datagram */
+		assert_int_equal(dp_apply(without_rule[inbound]), 0);
+		/* without an inbound part (the control) the datagram passes as a reply */
+		sandbox_sends(&out, !inbound, inbound ? "the rule removed, under an inbound part" :
+							"the rule removed, no inbound part (control)");
+	}
+}
+
+static void set_hop_limit_255(uint8_t *d)
+{
+	d[7] = 255;
+}
+
+static void truncate_tcp(uint8_t *d)
+{
+	dp_put16(d + 2, DP_IP4_LEN + 10); /* a TCP header cut to 10 bytes */
+}
+
+/* The host's neighbour discovery gets in; the same from off the link does not. */
+static void test_link_and_malformed(void **state)
+{
+	const struct pkt ns = { 6, "fe80::1", SBX6, 58, 0, 0, 135, NULL };
+	const struct pkt bad = { 4, "198.51.100.7", SBX4, 6, 50000, 22, SYN, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&ns, NULL);
+	gets_in_without_inbound(&bad, truncate_tcp);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	expect_in_patched(&ns, set_hop_limit_255, true, VRNET_REASON_LINK_LOCAL,
+			  "a neighbour solicitation at hop limit 255");
+	expect_in(&ns, false, VRNET_REASON_DEFAULT, "the same at hop limit 64: not from the link");
+	expect_in_patched(&bad, truncate_tcp, false, VRNET_REASON_MALFORMED,
+			  "an allowed SYN whose header is cut short");
+}
+
+/* Audit mode passes what the inbound part would drop, and says so. */
+static void test_audit(void **state)
+{
+	const struct pkt telnet = { 4, "198.51.100.7", SBX4, 6, 50000, 23, SYN, NULL };
+	struct vr_verdict v;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply("{" EGRESS ", \"mode\": \"audit\", \"inbound\": {\"default\": "
+				  "\"deny\", " INBOUND_RULES "}}"),
+			 0);
+	v = into_sandbox(&telnet, NULL);
+	assert_true(v.allow);
+	assert_false(v.enforce_allow);
+	assert_int_equal(v.reason, VRNET_REASON_DEFAULT);
+}
+
+static void first_fragment(uint8_t *d)
+{
+	dp_put16(d + 4, 0x4242); /* id */
+	d[6] = 0x20;		 /* more fragments, offset 0 */
+}
+
+static void later_fragment(uint8_t *d)
+{
+	dp_put16(d + 4, 0x4242);
+	d[6] = 0x00;
+	d[7] = 0x03; /* offset 24 bytes, the last */
+}
+
+/*
+ * A datagram's later fragments follow its first fragment's verdict into the
+ * sandbox; a first fragment the sandbox forges with the peer's source (its
+ * egress policy passes it) speaks for nothing coming in.
+ */
+static void test_fragments(void **state)
+{
+	const struct pkt in = { 4, "198.51.100.7", SBX4, 6, 50000, 22, ACK, NULL };
+	const struct pkt denied = { 4, "198.51.100.9", SBX4, 6, 50000, 22, ACK, NULL };
+	const struct pkt forged = { 4, "198.51.100.9", SBX4, 6, 50000, 22, ACK, NULL };
+	struct vr_verdict v;
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&denied, later_fragment);
+	assert_int_equal(dp_apply("{\"default\": \"allow\", \"inbound\": {\"default\": \"deny\", "
+				  INBOUND_RULES "}}"),
+			 0);
+	expect_in_patched(&in, later_fragment, false, VRNET_REASON_FRAGMENT,
+			  "a later fragment before its first");
+	expect_in_patched(&in, first_fragment, true, VRNET_REASON_ALLOW_RULE, "the first fragment");
+	expect_in_patched(&in, later_fragment, true, VRNET_REASON_ALLOW_RULE,
+			  "the later fragment after it");
+	/* the sandbox's forged first fragment of the denied peer's datagram */
+	v = flow_run(dp.st.prog_fd, DP_IFINDEX, &forged, first_fragment);
+	assert_true(v.allow); /* egress default allow: noted as the sandbox's */
+	expect_in_patched(&denied, later_fragment, false, VRNET_REASON_FRAGMENT,
+			  "the denied peer's later fragment after a forged first");
+}
+
+static size_t conns_count(void)
+{
+	int fd = dp_table(dp.st.conns_fd);
+	size_t n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
+
+	close(fd);
+	return n;
+}
+
+/* The sandbox's TCP SYNs and echo requests are noted only under an inbound part. */
+static void test_notes_only_with_inbound(void **state)
+{
+	const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, 40000, 443, SYN, NULL };
+	const struct pkt ping = { 4, SBX4, "203.0.113.50", 1, 0, 7, 8, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(NO_IN), 0);
+	sandbox_sends(&syn, true, "a SYN");
+	sandbox_sends(&ping, true, "an echo request");
+	assert_int_equal(conns_count(), 0);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&syn, true, "a SYN");
+	sandbox_sends(&ping, true, "an echo request");
+	assert_int_equal(conns_count(), 2);
+}
+
+/* Counted as inbound, by verdict; the sandbox's own counters stay as they were. */
+static void test_counters(void **state)
+{
+	const struct pkt ssh = { 4, "198.51.100.7", SBX4, 6, 50000, 22, SYN, NULL };
+	const struct pkt telnet = { 4, "198.51.100.7", SBX4, 6, 50000, 23, SYN, NULL };
+	struct vrnet_stats before, after;
+	__u32 slot;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
+	assert_int_equal(vr_stats_read(&dp.st, slot, &before), 0);
+	into_sandbox(&ssh, NULL);
+	into_sandbox(&telnet, NULL);
+	into_sandbox(&telnet, NULL);
+	assert_int_equal(vr_stats_read(&dp.st, slot, &after), 0);
+	assert_int_equal(after.inbound_allowed_packets - before.inbound_allowed_packets, 1);
+	assert_int_equal(after.inbound_dropped_packets - before.inbound_dropped_packets, 2);
+	assert_int_equal(after.allowed_packets, before.allowed_packets);
+	assert_int_equal(after.dropped_packets, before.dropped_packets);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_default_deny, setup),
+		cmocka_unit_test_setup(test_block_precedence, setup),
+		cmocka_unit_test_setup(test_replies_to_own_flows, setup),
+		cmocka_unit_test_setup(test_dropped_opens_nothing, setup),
+		cmocka_unit_test_setup(test_inbound_opens_connections, setup),
+		cmocka_unit_test_setup(test_pushed_out_note, setup),
+		cmocka_unit_test_setup(test_link_and_malformed, setup),
+		cmocka_unit_test_setup(test_audit, setup),
+		cmocka_unit_test_setup(test_fragments, setup),
+		cmocka_unit_test_setup(test_notes_only_with_inbound, setup),
+		cmocka_unit_test_setup(test_counters, setup),
+	};
+
+	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);
+}
