@@ -6,7 +6,10 @@
 # (iptables-restore of a linear chain, -I and -D one rule). vrnet-bpf also
 # reports when the change became visible to packets (the device-entry switch)
 # apart from when the command returned, and its floor: `internet DEV policy`,
-# a change that switches the device's record and writes no rule.
+# a change that switches the device's record and writes no rule, beside the
+# start of the process (`--help`) and of any process (/bin/true) from the
+# same shell. Times are taken with bash's own clock: nothing else runs
+# between the two stamps.
 # Everything is created here with the vr prefix and removed on exit.
 # Output: one JSON document on stdout; progress on stderr.
 # BENCH=quick (default): 1,000 and 100,000 rules; BENCH=full adds 1,000,000.
@@ -29,8 +32,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 log() { echo "policy: $*" >&2; }
-now() { date +%s%N; }
-ms_since() { echo "scale=3; ($(now) - $1) / 1000000" | bc; }
+# stamp VAR: microseconds now into VAR, from bash's clock: no fork (a `date`
+# process in $(...) cost more than the commands measured here).
+stamp() { printf -v "$1" '%s' "${EPOCHREALTIME//[.,]/}"; }
+ms_since() {
+	local end
+	stamp end
+	echo "scale=3; ($end - $1) / 1000" | bc
+}
 
 ip link add "$DEV" type veth peer name "$PEER" || exit 1
 ip link set "$DEV" up
@@ -91,32 +100,36 @@ for n in $sizes; do
 
 	# vrnet-bpf: install N rules on a deny-all device, then replace, then one rule
 	: >"$WORK/t.install" >"$WORK/t.visible" >"$WORK/t.one" >"$WORK/t.onevis"
-	: >"$WORK/t.rm" >"$WORK/t.rmvis" >"$WORK/t.rmwait" >"$WORK/t.floor" >"$WORK/t.start"
+	: >"$WORK/t.rm" >"$WORK/t.rmvis" >"$WORK/t.rmwait" >"$WORK/t.floor" >"$WORK/t.start" >"$WORK/t.true"
 	for r in $(seq "$RUNS"); do
 		"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null 2>&1
 		"$BIN" --pin-dir "$PIN" attach "$DEV" >/dev/null || exit 1
-		t=$(now)
+		stamp t
 		"$BIN" -v --pin-dir "$PIN" apply "$DEV" --policy "$WORK/policy.$n.json" \
 			>/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
 		ms_since "$t" >>"$WORK/t.install"
 		sed -n 's/.*visible_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.visible"
-		t=$(now)
+		stamp t
 		"$BIN" -v --pin-dir "$PIN" allow "$DEV" "192.0.2.$r:443/tcp" >/dev/null 2>"$WORK/err" ||
 			{ cat "$WORK/err" >&2; exit 1; }
 		ms_since "$t" >>"$WORK/t.one"
 		sed -n 's/.*visible_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.onevis"
-		t=$(now)
-		"$BIN" -v --pin-dir "$PIN" unallow "$DEV" "$(sed -n "${r}p" "$WORK/addrs.$n"):443/tcp" \
+		gone=$(sed -n "${r}p" "$WORK/addrs.$n") # not timed: a sed process takes milliseconds
+		stamp t
+		"$BIN" -v --pin-dir "$PIN" unallow "$DEV" "$gone:443/tcp" \
 			>/dev/null 2>"$WORK/err" || { cat "$WORK/err" >&2; exit 1; }
 		ms_since "$t" >>"$WORK/t.rm"
 		sed -n 's/.*visible_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.rmvis"
 		sed -n 's/.*wait_ms=\([0-9.]*\).*/\1/p' "$WORK/err" >>"$WORK/t.rmwait"
-		t=$(now)
+		stamp t
 		"$BIN" --pin-dir "$PIN" internet "$DEV" policy >/dev/null || exit 1
 		ms_since "$t" >>"$WORK/t.floor"
-		t=$(now)
+		stamp t
 		"$BIN" --help >/dev/null || exit 1
 		ms_since "$t" >>"$WORK/t.start"
+		stamp t
+		/bin/true
+		ms_since "$t" >>"$WORK/t.true"
 	done
 	record vrnet-bpf install "$n" "$(median <"$WORK/t.install")" \
 		"\"visible_ms_median\": $(median <"$WORK/t.visible" | cut -d' ' -f1)"
@@ -126,21 +139,22 @@ for n in $sizes; do
 		"\"visible_ms_median\": $(median <"$WORK/t.rmvis" | cut -d' ' -f1), \"wait_ms_median\": $(median <"$WORK/t.rmwait" | cut -d' ' -f1)"
 	record vrnet-bpf switch_only "$n" "$(median <"$WORK/t.floor")"
 	record vrnet-bpf process_start "$n" "$(median <"$WORK/t.start")"
+	record shell true "$n" "$(median <"$WORK/t.true")"
 	"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null
 
 	# nftables: a netdev table with a set on the same device
 	: >"$WORK/t.install" >"$WORK/t.one" >"$WORK/t.rm"
 	for r in $(seq "$RUNS"); do
 		nft delete table netdev "$TABLE" 2>/dev/null
-		t=$(now)
+		stamp t
 		nft -f "$WORK/nft.$n" || exit 1
 		ms_since "$t" >>"$WORK/t.install"
-		t=$(now)
+		stamp t
 		nft add element netdev "$TABLE" allowed "{ 192.0.2.$r }" || exit 1
 		ms_since "$t" >>"$WORK/t.one"
-		t=$(now)
-		nft delete element netdev "$TABLE" allowed "{ $(sed -n "${r}p" "$WORK/addrs.$n") }" ||
-			exit 1
+		gone=$(sed -n "${r}p" "$WORK/addrs.$n")
+		stamp t
+		nft delete element netdev "$TABLE" allowed "{ $gone }" || exit 1
 		ms_since "$t" >>"$WORK/t.rm"
 	done
 	nft delete table netdev "$TABLE"
@@ -153,16 +167,17 @@ for n in $sizes; do
 	: >"$WORK/t.install" >"$WORK/t.one" >"$WORK/t.rm"
 	for r in $(seq "$RUNS"); do
 		ip netns exec "$NS" iptables -F OUTPUT
-		t=$(now)
+		stamp t
 		timeout 300 ip netns exec "$NS" iptables-restore <"$WORK/ipt.$n" || exit 1
 		ms_since "$t" >>"$WORK/t.install"
-		t=$(now)
+		stamp t
 		ip netns exec "$NS" iptables -I OUTPUT -d "192.0.2.$r/32" -p tcp --dport 443 -j ACCEPT ||
 			exit 1
 		ms_since "$t" >>"$WORK/t.one"
-		t=$(now)
-		ip netns exec "$NS" iptables -D OUTPUT -d "$(sed -n "${r}p" "$WORK/addrs.$n")/32" -p tcp \
-			--dport 443 -j ACCEPT || exit 1
+		gone=$(sed -n "${r}p" "$WORK/addrs.$n")
+		stamp t
+		ip netns exec "$NS" iptables -D OUTPUT -d "$gone/32" -p tcp --dport 443 -j ACCEPT ||
+			exit 1
 		ms_since "$t" >>"$WORK/t.rm"
 	done
 	record iptables install "$n" "$(median <"$WORK/t.install")"

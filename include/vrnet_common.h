@@ -701,6 +701,11 @@ struct vrnet_event {
 struct vrnet_config {
 	__u32 next_policy_id;
 	__u32 unsettled; /* a switch is under way: the next change waits a grace period */
+	/*
+	 * The program build (vr_program_build()) whose map layouts these maps
+	 * were last found to have: a command of that build skips comparing them.
+	 */
+	__u64 checked_build;
 };
 
 #endif /* VRNET_COMMON_H */

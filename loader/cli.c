@@ -106,10 +106,12 @@ int require_ethernet(const char *name)
 
 int open_state(struct vr_state *st, enum vr_open_mode mode)
 {
+	double t0 = vr_now_ms(), t1;
 	int ret = vr_state_open(st, opt.pin_dir, mode, errbuf, sizeof(errbuf));
 
 	if (ret)
 		return fail(open_exit(ret), "%s", errbuf);
+	t1 = vr_now_ms();
 	vr_program_warn_other_build(st);
 	if (mode == VR_OPEN_CHANGE) {
 		size_t unreachable;
@@ -119,6 +121,7 @@ int open_state(struct vr_state *st, enum vr_open_mode mode)
 		if (ret < 0)
 			vr_warn("couldn't reclaim the state of deleted devices: %s", strerror(-ret));
 	}
+	vr_debug("state: open_ms=%.3f gc_ms=%.3f", t1 - t0, vr_now_ms() - t1);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include "kernel.h"
 #include "log.h"
+#include "vrnet_egress.build.h"
 #include "program.h"
 #include "skb_btf.h"
 #include "verifier_log.h"
@@ -121,18 +122,7 @@ static void set_gso_bits(struct vrnet_egress *skel)
 
 __u64 vr_program_build(void)
 {
-	static __u64 build; /* 0.7 MB to hash: once a process */
-	size_t size;
-	const unsigned char *elf;
-	__u64 h = 0xcbf29ce484222325ull;
-
-	if (build)
-		return build;
-	elf = vrnet_egress__elf_bytes(&size);
-	for (size_t i = 0; i < size; i++)
-		h = (h ^ elf[i]) * 0x100000001b3ull;
-	build = h;
-	return h;
+	return VRNET_PROGRAM_BUILD;
 }
 
 int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err, size_t errlen)

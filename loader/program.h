@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include "state.h"
 
-/* This binary's build of the program: FNV-1a of the BPF object it embeds. */
+/* This binary's build of the program: 64 bits of the SHA-256 of the BPF object it embeds. */
 __u64 vr_program_build(void);
 
 /* Loads this build's program for namespace @netns_cookie on @st's maps: @fd, not pinned. */

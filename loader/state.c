@@ -212,18 +212,43 @@ int vr_state_prune_programs(struct vr_state *st)
 	return ret;
 }
 
+/* Whether vrnet_config (opened, its sizes checked) says this build checked the maps. */
+static bool checked_by_this_build(const struct vr_state *st)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	return !bpf_map_lookup_elem(st->config_fd, &zero, &cfg) &&
+	       cfg.checked_build == vr_program_build();
+}
+
+/* Notes in vrnet_config that this build found the maps laid out as its own. */
+static void note_checked(const struct vr_state *st)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+		return;
+	cfg.checked_build = vr_program_build();
+	if (bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY))
+		vr_debug("couldn't note the maps' layout check: the next command checks again");
+}
+
 /*
  * Maps pinned by another build of vrnet-bpf may hold other structures: using
- * them would misread every entry, so they are refused.
+ * them would misread every entry, so they are refused. Their sizes are
+ * compared always; their layouts (BTF: this build's object parsed, the pinned
+ * maps' BTF loaded, a few milliseconds) unless vrnet_config says this build
+ * compared them already, which a change (@note) records after comparing.
  */
-static int open_maps(struct vr_state *st, char *err, size_t errlen)
+static int open_maps(struct vr_state *st, bool note, char *err, size_t errlen)
 {
-	struct vr_layout_check *check = vr_layout_check_open();
+	struct vr_layout_check *check = NULL;
+	bool checked = false;
 	char why[512];
-	int ret = check ? 0 : -ENOMEM;
+	int ret = 0;
 
-	if (ret)
-		snprintf(err, errlen, "couldn't open this build's BPF object");
 	for (size_t i = 0; !ret && i < sizeof(map_layouts) / sizeof(map_layouts[0]); i++) {
 		const struct map_layout *l = &map_layouts[i];
 		int *fd = (int *)((char *)st + l->fd_offset);
@@ -245,16 +270,33 @@ static int open_maps(struct vr_state *st, char *err, size_t errlen)
 			break;
 		}
 		if (info.type != l->type || info.key_size != l->key_size ||
-		    info.value_size != l->value_size)
+		    info.value_size != l->value_size) {
 			snprintf(why, sizeof(why), "its type or sizes differ");
-		else if (!vr_layout_check_map(check, *fd, l->name, why, sizeof(why)))
-			continue;
+		} else {
+			/* vrnet_config comes first: its note decides for every map */
+			if (i == 0)
+				checked = checked_by_this_build(st);
+			if (checked)
+				continue;
+			if (!check && !(check = vr_layout_check_open())) {
+				snprintf(err, errlen, "couldn't open this build's BPF object");
+				ret = -ENOMEM;
+				break;
+			}
+			if (!vr_layout_check_map(check, *fd, l->name, why, sizeof(why)))
+				continue;
+		}
 		snprintf(err, errlen,
 			 "%s/%s was made by another build of vrnet-bpf: %s (detach every device and remove %s)",
 			 st->pin_dir, l->name, why, st->pin_dir);
 		ret = -EPROTO;
 	}
 	vr_layout_check_close(check);
+	if (!ret)
+		vr_debug("maps: %s", checked ? "laid out as this build noted, not compared" :
+					       "layouts compared with this build's");
+	if (!ret && !checked && note)
+		note_checked(st);
 	return ret;
 }
 
@@ -318,7 +360,7 @@ static int create_maps(struct vr_state *st, char *err, size_t errlen)
 
 	if (ret)
 		return ret;
-	ret = open_maps(st, err, errlen);
+	ret = open_maps(st, true, err, errlen);
 	if (!ret)
 		ret = vr_program_pin(st, st->netns_cookie, fd, err, errlen);
 	close(fd);
@@ -418,7 +460,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 		goto fail;
 	}
 	/* maps of another build are refused before a program could be loaded on them */
-	if (!access(path, F_OK) && (ret = open_maps(st, err, errlen)))
+	if (!access(path, F_OK) && (ret = open_maps(st, mode == VR_OPEN_CHANGE, err, errlen)))
 		goto fail;
 	/* the first change creates the maps: libbpf pins them as it loads a program */
 	if (st->devices_fd < 0 && (ret = create_maps(st, err, errlen)))

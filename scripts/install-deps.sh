@@ -7,7 +7,8 @@ set -euo pipefail
 packages=(
 	make gcc clang llvm pkg-config
 	libbpf-dev libelf-dev zlib1g-dev libxdp-dev bpftool
-	libjansson-dev libc-ares-dev libldns-dev libnl-route-3-dev libcmocka-dev libclang-rt-14-dev
+	libjansson-dev libc-ares-dev libldns-dev libssl-dev libnl-route-3-dev libcmocka-dev
+	libclang-rt-14-dev
 	iproute2 ethtool nftables iptables socat dnsmasq-base bind9-dnsutils iputils-ping netcat-openbsd
 	python3 jq prometheus
 	qemu-system-x86 busybox-static cpio binutils xz-utils

@@ -390,9 +390,42 @@ else
 fi
 vr_stop_pid "$aaaa_pid"
 
+# ---- a command starts cheaply: no shared library but libc, no layout compared twice ----
+if ldd "$VRNET_BIN" | grep -v -e linux-vdso -e libc.so -e ld-linux | grep -q .; then
+	not_ok "the CLI loads shared libraries besides libc: $(ldd "$VRNET_BIN" | tr '\n' ' ')"
+else
+	ok "the CLI loads no shared library but libc"
+fi
+want_build=$(sha256sum "$(dirname "$VRNET_BIN")/vrnet_egress.bpf.o" | cut -c1-16)
+expect_eq "version: the program build is its object's SHA-256, 64 bits" \
+	"$("$VRNET_BIN" -j version | jq -r .build)" "$want_build"
+expect "a reader after a change" vr -v list
+if grep -q "maps: laid out as this build noted, not compared" "$VR_TMP/err"; then
+	ok "the layouts a change of this build compared are not compared again"
+else
+	not_ok "layouts compared again: $(grep maps: "$VR_TMP/err")"
+fi
+# another build's note (the config's last 8 bytes): the next change compares, and notes
+cfg=$(bpftool -j map lookup pinned "$VR_PIN/vrnet_config" key 0 0 0 0 |
+	jq -r '.value[0:8] | join(" ")')
+expect "the note set to another build" bpftool map update pinned "$VR_PIN/vrnet_config" \
+	key 0 0 0 0 value $cfg 1 2 3 4 5 6 7 8
+expect "a change after another build's note" vr -v gc
+if grep -q "maps: layouts compared with this build's" "$VR_TMP/err"; then
+	ok "another build's note: the layouts are compared"
+else
+	not_ok "another build's note: $(grep maps: "$VR_TMP/err")"
+fi
+expect "a reader after that change" vr -v list
+if grep -q "maps: laid out as this build noted" "$VR_TMP/err"; then
+	ok "the change noted its comparison"
+else
+	not_ok "not noted: $(grep maps: "$VR_TMP/err")"
+fi
+
 # ---- maps of another build are refused, not misread ----
 fake=$VR_PIN-fake
-mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 8 entries 1 \
+mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 16 entries 1 \
 	name vrnet_config || vr_fatal "a map of another build"
 expect_rc "a pin directory with a map of another layout: exit 3" 3 "$VRNET_BIN" --pin-dir "$fake" gc
 if grep -q "vrnet_config was made by another build of vrnet-bpf: its key is laid out as no BTF" \
