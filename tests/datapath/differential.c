@@ -27,11 +27,16 @@
  *       and, if the rule has ports, the packet is TCP/UDP with its
  *       destination port in range.
  *
+ * A policy's inbound part is the same rules matched against the source of
+ * what the host sends into the sandbox (test_random_inbound()).
+ *
  * The model is written from those sentences, not from loader/compile.c.
  * The seed is printed; VRNET_SEED=N repeats a run.
  */
 #include <time.h>
 #include "datapath/harness.h"
+#include "datapath/flows.h"
+#include "program.h"
 #include "output.h"
 
 #define N_POLICIES 300
@@ -198,13 +203,44 @@ static bool ref_arp_passes(const struct dp_pkt *p)
 	       (!memcmp(dst, "\xff\xff\xff\xff\xff\xff", 6) || !memcmp(dst, host_mac, 6));
 }
 
+/*
+ * The rules' verdict on @p by the address @addr (its destination; for the
+ * inbound part, its source) into @v, which holds the default: a block rule
+ * matching it or the IPv4 address it embeds, else an allow rule matching it.
+ */
+static void ref_rules(const struct ref_policy *pol, const struct dp_pkt *p, const uint8_t *addr,
+		      struct ref_verdict *v)
+{
+	bool embedded;
+	uint64_t block = 0, allow = 0;
+	uint8_t v4[4];
+
+	embedded = p->family == 6 && ref_embedded_ipv4(addr, v4);
+	for (int i = 0; i < pol->n; i++) {
+		const struct ref_rule *r = &pol->rules[i];
+
+		if (r->list == VRNET_LIST_BLOCK &&
+		    (ref_matches(r, p, p->family, addr) || (embedded && ref_matches(r, p, 4, v4))))
+			block |= 1ull << i;
+		else if (r->list != VRNET_LIST_BLOCK && ref_matches(r, p, p->family, addr))
+			allow |= 1ull << i;
+	}
+	if (block) {
+		v->allow = false;
+		v->reason = VRNET_REASON_BLOCK_RULE;
+		v->ids = block;
+	} else if (allow) {
+		v->allow = true;
+		v->reason = VRNET_REASON_ALLOW_RULE;
+		v->ids = allow;
+	}
+}
+
 static struct ref_verdict ref_eval(const struct ref_policy *pol, const struct dp_pkt *p,
 				   uint16_t gso_size)
 {
 	struct ref_verdict v = { .allow = pol->default_allow, .reason = VRNET_REASON_DEFAULT };
-	uint64_t block = 0, allow = 0;
-	uint8_t dst[16] = { 0 }, v4[4];
-	bool embedded;
+	uint8_t dst[16] = { 0 };
 
 	if (p->arp) {
 		if (gso_size)
@@ -220,25 +256,7 @@ static struct ref_verdict ref_eval(const struct ref_policy *pol, const struct dp
 		return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_OFFLOAD };
 	if (dp_is_later_fragment(p))
 		return (struct ref_verdict){ .allow = false, .reason = VRNET_REASON_FRAGMENT };
-	embedded = p->family == 6 && ref_embedded_ipv4(dst, v4);
-	for (int i = 0; i < pol->n; i++) {
-		const struct ref_rule *r = &pol->rules[i];
-
-		if (r->list == VRNET_LIST_BLOCK &&
-		    (ref_matches(r, p, p->family, dst) || (embedded && ref_matches(r, p, 4, v4))))
-			block |= 1ull << i;
-		else if (r->list != VRNET_LIST_BLOCK && ref_matches(r, p, p->family, dst))
-			allow |= 1ull << i;
-	}
-	if (block) {
-		v.allow = false;
-		v.reason = VRNET_REASON_BLOCK_RULE;
-		v.ids = block;
-	} else if (allow) {
-		v.allow = true;
-		v.reason = VRNET_REASON_ALLOW_RULE;
-		v.ids = allow;
-	}
+	ref_rules(pol, p, dst, &v);
 	return v;
 }
 
@@ -483,6 +501,18 @@ static void random_packet(struct dp_pkt *p, uint16_t *gso_size)
 
 /* ---- the test ---- */
 
+/*
+ * The verdict and its reason agree; the rule the program names is one that
+ * matches with that action.
+ */
+static bool agrees(const struct ref_verdict *want, const struct vr_verdict *got)
+{
+	return got->allow == want->allow && got->reason == want->reason &&
+	       ((want->reason != VRNET_REASON_BLOCK_RULE &&
+		 want->reason != VRNET_REASON_ALLOW_RULE) ||
+		(got->rule_id < 64 && (want->ids & (1ull << got->rule_id))));
+}
+
 static const char *reason_short(uint32_t r)
 {
 	switch (r) {
@@ -614,14 +644,7 @@ static void test_random_policies(void **state)
 				embedded_blocks++;
 			if (got.reason < ARRAY_SIZE(reasons))
 				reasons[got.reason]++;
-			/*
-			 * The verdict and its reason must agree; the rule the
-			 * program names must be one that matches with that action.
-			 */
-			if (got.allow == want.allow && got.reason == want.reason &&
-			    ((want.reason != VRNET_REASON_BLOCK_RULE &&
-			      want.reason != VRNET_REASON_ALLOW_RULE) ||
-			     (got.rule_id < 64 && (want.ids & (1ull << got.rule_id)))))
+			if (agrees(&want, &got))
 				continue;
 			if (mismatches++ < MAX_MISMATCHES_SHOWN)
 				show_mismatch(seed, pi, json, &pol, &p, &want, &got);
@@ -883,12 +906,104 @@ static void test_reference_model(void **state)
 	assert_int_equal(ref_eval(&pol, &web, 1000).reason, VRNET_REASON_OFFLOAD);
 }
 
+/* ---- the inbound part: the same rules, matched against the source ---- */
+
+#define N_INBOUND_POLICIES 100
+#define INBOUND_PACKETS 40
+
+/*
+ * Random rules as a policy's inbound part (the egress policy passes
+ * everything) and random packets from random sources into the sandbox,
+ * through the tc egress program: its verdict must be the reference's, by
+ * the source. No flow of the sandbox's is open, so no packet is a reply.
+ */
+static void test_random_inbound(void **state)
+{
+	static char json[16384], inner[16000];
+	uint64_t seed = seed_from_env() + 1;
+	long reasons[VRNET_NR_REASONS] = { 0 }, embedded_blocks = 0;
+	int mismatches = 0, packets = 0, inbound_fd = -1;
+
+	dp_skip_unless_root();
+	print_message("seed %llu\n", (unsigned long long)seed);
+	rng_state = seed;
+	for (int pi = 0; pi < N_INBOUND_POLICIES; pi++) {
+		struct ref_policy pol;
+
+		random_policy(&pol);
+		while (pol.n && pol.rules[pol.n - 1].list == VRNET_LIST_DNS)
+			pol.n--; /* an inbound part has no resolvers */
+		policy_json(&pol, inner, sizeof(inner));
+		snprintf(json, sizeof(json), "{\"default\": \"allow\", \"inbound\": %s}", inner);
+		if (dp_apply(json))
+			fail_msg("seed %llu policy %d: couldn't apply %s", (unsigned long long)seed, pi,
+				 json);
+		if (inbound_fd < 0)
+			assert_int_equal(vr_program_inbound_fd(&dp.st, dp.st.netns_cookie, &inbound_fd),
+					 0);
+		dp_table_clear(dp.st.conns_fd);
+		for (int k = 0; k < INBOUND_PACKETS; k++) {
+			struct ref_verdict want = { .allow = pol.default_allow,
+						    .reason = VRNET_REASON_DEFAULT };
+			uint32_t r = rng_below(100);
+			struct dp_pkt ref = { .family = rng_chance(50) ? 4 : 6 };
+			struct pkt q = { .family = ref.family, .sport = 40000 };
+			uint8_t src[16] = { 0 };
+			struct vr_verdict got;
+
+			q.src = ref.family == 4 ? PICK(pkt_addrs4) : PICK(pkt_addrs6);
+			if (ref.family == 6 && rng_chance(25))
+				q.src = embedded_form(PICK(pkt_addrs4));
+			q.dst = ref.family == 4 ? "192.0.2.1" : "2001:db8::1";
+			q.proto = r < 35 ? 6 : r < 65 ? 17 : r < 80 ? (ref.family == 4 ? 1 : 58) :
+								 other_proto(ref.family);
+			q.dport = rng_chance(90) ? PICK(ports) : (uint16_t)rng_below(65536);
+			/* TCP: a SYN; ICMP: an echo request (errors and ND are apart) */
+			q.flags = q.proto == 6 ? SYN : q.proto == 1 ? 8 : q.proto == 58 ? 128 : 0;
+			ref.proto = q.proto;
+			ref.dport = q.dport;
+			assert_int_equal(inet_pton(ref.family == 4 ? AF_INET : AF_INET6, q.src, src), 1);
+			ref_rules(&pol, &ref, src, &want);
+			got = flow_run(inbound_fd, DP_IFINDEX, &q, NULL);
+			packets++;
+			if (got.reason < ARRAY_SIZE(reasons))
+				reasons[got.reason]++;
+			if (ref.family == 6 && got.reason == VRNET_REASON_BLOCK_RULE &&
+			    got.rule_id < (uint32_t)pol.n && pol.rules[got.rule_id].family == 4)
+				embedded_blocks++;
+			if (agrees(&want, &got))
+				continue;
+			if (mismatches++ < MAX_MISMATCHES_SHOWN)
+				print_message("seed %llu policy %d: %s\n  from %s proto %u port %u: got %s %s #%u, want %s %s\n",
+					      (unsigned long long)seed, pi, json, q.src, q.proto,
+					      q.dport, got.allow ? "allow" : "deny",
+					      reason_short(got.reason), got.rule_id,
+					      want.allow ? "allow" : "deny", reason_short(want.reason));
+		}
+	}
+	if (inbound_fd >= 0)
+		close(inbound_fd);
+	print_message("%d policies, %d packets into the sandbox: %ld block, %ld allow rule, %ld "
+		      "default; %ld blocked as IPv4\n",
+		      N_INBOUND_POLICIES, packets, reasons[VRNET_REASON_BLOCK_RULE],
+		      reasons[VRNET_REASON_ALLOW_RULE], reasons[VRNET_REASON_DEFAULT],
+		      embedded_blocks);
+	if (mismatches)
+		fail_msg("%d of %d packets into the sandbox differ from the reference (seed %llu)",
+			 mismatches, packets, (unsigned long long)seed);
+	assert_true(reasons[VRNET_REASON_BLOCK_RULE] > packets / 50);
+	assert_true(reasons[VRNET_REASON_ALLOW_RULE] > packets / 50);
+	assert_true(reasons[VRNET_REASON_DEFAULT] > packets / 50);
+	assert_true(embedded_blocks > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reference_model),
 		cmocka_unit_test(test_random_policies),
 		cmocka_unit_test(test_random_edits),
+		cmocka_unit_test(test_random_inbound),
 	};
 
 	setvbuf(stdout, NULL, _IOLBF, 0); /* the seed and mismatches in order */
