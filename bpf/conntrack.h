@@ -172,6 +172,69 @@ static __always_inline void start_conn(void *conns, const struct vrnet_flow_key 
 	bpf_map_update_elem(conns, k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
 }
 
+/* The bit of flow @k in a vrnet_ownflows half: FNV-1a over the key's words, folded. */
+static __always_inline __u32 own_flow_bit(const struct vrnet_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 2166136261u;
+
+	for (int i = 0; i < (int)(sizeof(*k) / 4); i++)
+		h = (h ^ w[i]) * 16777619u;
+	return (h ^ (h >> 16)) % VRNET_OWNFLOW_BITS;
+}
+
+/*
+ * Sets flow @k's bit in the half of the epoch of @now, emptied first if it
+ * held an older epoch. Two CPUs that start an epoch at once may clear a bit
+ * the other just set: the flow's next datagram sets it again.
+ */
+/* The device's vrnet_ownflows table's one element, or NULL (no table: nothing is noted). */
+static __always_inline struct vrnet_ownflows *own_flows(__u32 slot)
+{
+	void *table = bpf_map_lookup_elem(&vrnet_ownflows, &slot);
+	__u32 zero = 0;
+
+	return table ? bpf_map_lookup_elem(table, &zero) : NULL;
+}
+
+static __always_inline void own_flow_mark(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
+{
+	struct vrnet_ownflows *o = own_flows(slot);
+	__u64 epoch = now / VRNET_OWNFLOW_EPOCH_NS;
+	__u32 half = epoch & 1, bit = own_flow_bit(k);
+
+	if (!o)
+		return;
+	if (o->epoch[half] != epoch) {
+		for (int i = 0; i < VRNET_OWNFLOW_WORDS; i++)
+			o->bits[half][i] = 0;
+		o->epoch[half] = epoch;
+	}
+	__sync_fetch_and_or(&o->bits[half][bit / 64], 1ull << (bit % 64));
+}
+
+/*
+ * Whether the sandbox sent on flow @k in this epoch or the last (vrnet_common.h,
+ * vrnet_ownflows); if so, marks it in this one: the peer's datagram keeps it.
+ */
+static __always_inline int own_flow_seen(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
+{
+	const struct vrnet_ownflows *o = own_flows(slot);
+	__u64 epoch = now / VRNET_OWNFLOW_EPOCH_NS;
+	__u32 bit = own_flow_bit(k);
+	int seen = 0;
+
+	if (!o)
+		return 0;
+	for (__u32 half = 0; half < 2; half++)
+		if ((o->epoch[half] == epoch || o->epoch[half] + 1 == epoch) &&
+		    (o->bits[half][bit / 64] & (1ull << (bit % 64))))
+			seen = 1;
+	if (seen)
+		own_flow_mark(slot, k, now);
+	return seen;
+}
+
 static __always_inline int is_unicast(const struct packet_info *pkt)
 {
 	if (pkt->family == 6)
@@ -228,12 +291,20 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
 	if (!e || conn_expired(e, k.proto, now)) {
-		/* only a SYN opens TCP; UDP and echo open with any packet */
+		/*
+		 * Only a SYN opens TCP; UDP and echo open with any packet, but
+		 * never a UDP flow the sandbox sent on lately, its note pushed out.
+		 */
+		if (pkt->l4_proto == IPPROTO_UDP && own_flow_seen(slot, &k, now))
+			return;
 		if (pkt->l4_proto != IPPROTO_TCP)
 			start_conn(conns, &k, e, VRNET_CONN_OPENING, now);
 		return;
 	}
 	e->seen_ns = now;
+	/* the peer keeps the sandbox's UDP flow its own, in vrnet_ownflows too */
+	if (pkt->l4_proto == IPPROTO_UDP && e->state == VRNET_CONN_OUTBOUND)
+		own_flow_mark(slot, &k, now);
 	/* the sandbox's own connection stays its own: a FIN makes it no connection into it */
 	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) &&
 	    e->state != VRNET_CONN_OUTBOUND)
@@ -442,6 +513,7 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
 	struct vrnet_conn *e;
 	void *conns;
 	__u64 now;
+	int live;
 
 	if (!pkt || cursor_at(skb, l4_off, &c) || own_flow_key(slot, &c, pkt, &k))
 		return 0;
@@ -450,7 +522,11 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
 		return 0;
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
-	if (e && !conn_expired(e, k.proto, now)) {
+	live = e && !conn_expired(e, k.proto, now);
+	/* a note the sandbox cannot push out; none for its answers to connections into it */
+	if (k.proto == IPPROTO_UDP && (!live || e->state == VRNET_CONN_OUTBOUND))
+		own_flow_mark(slot, &k, now);
+	if (live) {
 		if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
 			e->state = VRNET_CONN_ESTABLISHED;
 		e->seen_ns = now;

@@ -257,6 +257,23 @@ struct {
 	__array(values, struct vrnet_device_frags); /* last: a flexible array */
 } vrnet_frags SEC(".maps");
 
+/* The UDP flows each sandbox sent on lately (vrnet_common.h): one element, key 0. */
+struct vrnet_device_ownflows {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct vrnet_ownflows));
+};
+
+/* By slot: a device's table is made with the slot, so no device pays for another's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct vrnet_device_ownflows); /* last: a flexible array */
+} vrnet_ownflows SEC(".maps");
+
 /* Connections opened into sandboxes, for their replies (vrnet_common.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);

@@ -61,6 +61,7 @@
 #define VRNET_MAP_BINDINGS "vrnet_bindings"
 #define VRNET_MAP_CONNS "vrnet_conns"
 #define VRNET_MAP_REMOVED "vrnet_removed"
+#define VRNET_MAP_OWNFLOWS "vrnet_ownflows"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -534,6 +535,27 @@ struct vrnet_conn {
 	__u64 seen_ns;	/* bpf_ktime_get_coarse_ns() of its last packet, either way */
 	__u8 state;	/* enum vrnet_conn_state */
 	__u8 pad[7];
+};
+
+/*
+ * vrnet_ownflows (by slot, a one-element array each): the UDP flows the
+ * sandbox sent on lately, one bit
+ * per flow (a hash of its vrnet_flow_key) in the two latest epochs of
+ * VRNET_OWNFLOW_EPOCH_NS, beside vrnet_conns's notes, which the sandbox can
+ * push out by opening flows: a bit it cannot take back. A peer's datagram on
+ * a flow whose bit is set opens no connection into the sandbox, and sets it
+ * again, so a peer that keeps a NAT mapping of the sandbox's flow alive never
+ * turns that flow into a connection into the sandbox. A bit another flow set
+ * (a collision) only keeps a peer's first datagram from opening a connection:
+ * fail closed.
+ */
+#define VRNET_OWNFLOW_WORDS 128
+#define VRNET_OWNFLOW_BITS (VRNET_OWNFLOW_WORDS * 64)
+#define VRNET_OWNFLOW_EPOCH_NS VRNET_CONN_UDP_IDLE_NS
+
+struct vrnet_ownflows {
+	__u64 epoch[2];	/* conn_now() / VRNET_OWNFLOW_EPOCH_NS of each half; by epoch & 1 */
+	__u64 bits[2][VRNET_OWNFLOW_WORDS];
 };
 
 /*

@@ -4,10 +4,10 @@
 #include <bpf/bpf.h>
 #include "slot_tables.h"
 
-static int put_table(int outer_fd, __u32 slot, const char *name, __u32 key_size,
-		     __u32 value_size, __u32 entries)
+static int put_table(int outer_fd, __u32 slot, enum bpf_map_type type, const char *name,
+		     __u32 key_size, __u32 value_size, __u32 entries)
 {
-	int fd = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, name, key_size, value_size, entries, NULL);
+	int fd = bpf_map_create(type, name, key_size, value_size, entries, NULL);
 	int ret;
 
 	if (fd < 0)
@@ -19,12 +19,17 @@ static int put_table(int outer_fd, __u32 slot, const char *name, __u32 key_size,
 
 int vr_slot_tables_fresh(struct vr_state *st, __u32 slot)
 {
-	int ret = put_table(st->frags_fd, slot, "vrnet_dev_frags", sizeof(struct vrnet_frag_key),
-			    sizeof(struct vrnet_frag), VRNET_DEVICE_FRAGS);
+	int ret = put_table(st->frags_fd, slot, BPF_MAP_TYPE_LRU_HASH, "vrnet_dev_frags",
+			    sizeof(struct vrnet_frag_key), sizeof(struct vrnet_frag),
+			    VRNET_DEVICE_FRAGS);
 
+	if (!ret)
+		ret = put_table(st->conns_fd, slot, BPF_MAP_TYPE_LRU_HASH, "vrnet_dev_conns",
+				sizeof(struct vrnet_flow_key), sizeof(struct vrnet_conn),
+				VRNET_DEVICE_CONNS);
 	return ret ? ret :
-		     put_table(st->conns_fd, slot, "vrnet_dev_conns", sizeof(struct vrnet_flow_key),
-			       sizeof(struct vrnet_conn), VRNET_DEVICE_CONNS);
+		     put_table(st->ownflows_fd, slot, BPF_MAP_TYPE_ARRAY, "vrnet_dev_own",
+			       sizeof(__u32), sizeof(struct vrnet_ownflows), 1);
 }
 
 int vr_slot_tables_drop(struct vr_state *st, __u32 slot)
@@ -32,6 +37,8 @@ int vr_slot_tables_drop(struct vr_state *st, __u32 slot)
 	if (bpf_map_delete_elem(st->frags_fd, &slot) && errno != ENOENT)
 		return -errno;
 	if (bpf_map_delete_elem(st->conns_fd, &slot) && errno != ENOENT)
+		return -errno;
+	if (bpf_map_delete_elem(st->ownflows_fd, &slot) && errno != ENOENT)
 		return -errno;
 	return 0;
 }

@@ -3,7 +3,8 @@
  * A device's own tables (bpf/maps.h): its fragment notes (vrnet_frags) and
  * the connections opened into it (vrnet_conns), each an LRU map of its own
  * in an array of maps by slot, so that no other device's traffic pushes its
- * entries out.
+ * entries out, and the bits of its own UDP flows (vrnet_ownflows), made with
+ * the slot so that a device that has none pays nothing.
  */
 #ifndef VR_SLOT_TABLES_H
 #define VR_SLOT_TABLES_H
@@ -16,7 +17,7 @@ int vr_slot_tables_fresh(struct vr_state *st, __u32 slot);
 /* Takes @slot's tables out (their memory goes with the last packet that holds them). */
 int vr_slot_tables_drop(struct vr_state *st, __u32 slot);
 
-/* A descriptor of @slot's table in @outer_fd (st->frags_fd or st->conns_fd), or -errno. */
+/* A descriptor of @slot's table in @outer_fd (st->frags_fd, conns_fd, ownflows_fd), or -errno. */
 int vr_slot_table_fd(int outer_fd, __u32 slot);
 
 #endif

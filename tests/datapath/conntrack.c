@@ -77,6 +77,8 @@ static int setup(void **state)
 	    vr_program_inbound_fd(&dp.st, dp.st.netns_cookie, &inbound_fd))
 		return -1;
 	forget_conns();
+	if (!vr_device_find(&dp.st, DP_IFINDEX, &(__u32){ 0 }))
+		dp_set_own_flows(NULL);
 	if (dp_apply(POLICY))
 		return -1;
 	return vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY);
@@ -318,11 +320,60 @@ static void own_flow(int family)
 	expect(&own, false, VRNET_REASON_INTERNET, "internet off cuts it");
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
 
-	/* control: without the note of its own flow, the answer opens one, and it passes */
+	/*
+	 * Its note pushed out of the LRU table (the sandbox opened many flows):
+	 * vrnet_ownflows still knows the flow, so the peer's answer (through a
+	 * NAT mapping it keeps alive) opens nothing.
+	 */
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "allowed again");
 	forget_conns();
 	peer_sends(&answer);
 	assert_int_equal(dp_apply(POLICY), 0);
-	expect(&own, true, REPLY, "no note of its own flow (control)");
+	expect(&own, false, DEFAULT, "its note pushed out, its rule gone");
+
+	/* control: with neither the note nor the bit, the answer opens one, and it passes */
+	forget_conns();
+	dp_set_own_flows(NULL);
+	peer_sends(&answer);
+	expect(&own, true, REPLY, "no note of its own flow, no bit (control)");
+}
+
+/*
+ * vrnet_ownflows's epochs: a bit of the epoch before this one still counts,
+ * and the peer's datagram moves it into this one; a bit older than that does
+ * not count.
+ */
+static void test_own_flow_epochs(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 7777, 40000, 0, NULL };
+	struct vrnet_ownflows o;
+	struct timespec ts;
+	__u64 epoch;
+
+	(void)state;
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
+	epoch = ((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec) / VRNET_OWNFLOW_EPOCH_NS;
+	assert_int_equal(dp_apply(POLICY), 0);
+
+	/* every bit set, in the epoch before this one: the answer opens nothing */
+	memset(&o, 0xff, sizeof(o));
+	o.epoch[(epoch - 1) & 1] = epoch - 1;
+	o.epoch[epoch & 1] = epoch - 2;
+	dp_set_own_flows(&o);
+	peer_sends(&answer);
+	expect(&own, false, DEFAULT, "a bit of the last epoch: the answer opened nothing");
+	dp_own_flows(&o);
+	assert_true(o.epoch[epoch & 1] == epoch); /* moved into this epoch, the rest emptied */
+
+	/* every bit set, but two epochs ago and older: the answer opens a connection */
+	memset(&o, 0xff, sizeof(o));
+	o.epoch[0] = o.epoch[1] = epoch - 2;
+	dp_set_own_flows(&o);
+	forget_conns();
+	peer_sends(&answer);
+	expect(&own, true, REPLY, "bits of epochs past: the answer opened a connection");
 }
 
 /* `check`'s probe of a UDP datagram its policy passes notes nothing; the same datagram sent does. */
@@ -498,6 +549,7 @@ int main(void)
 		cmocka_unit_test_setup(test_block_and_internet, setup),
 		cmocka_unit_test_setup(test_own_flow_v4, setup),
 		cmocka_unit_test_setup(test_own_flow_v6, setup),
+		cmocka_unit_test_setup(test_own_flow_epochs, setup),
 		cmocka_unit_test_setup(test_probes_note_nothing, setup),
 		cmocka_unit_test_setup(test_inbound_flow_answered_by_rule, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),

@@ -678,6 +678,28 @@ static inline int dp_table(int outer_fd)
 	return fd;
 }
 
+/* ifindex 1's vrnet_ownflows bits: set to @o (NULL: none), or read into @o. */
+static inline void dp_set_own_flows(const struct vrnet_ownflows *o)
+{
+	static const struct vrnet_ownflows none;
+	int fd = dp_table(dp.st.ownflows_fd);
+	__u32 zero = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_update_elem(fd, &zero, o ? o : &none, BPF_ANY), 0);
+	close(fd);
+}
+
+static inline void dp_own_flows(struct vrnet_ownflows *o)
+{
+	int fd = dp_table(dp.st.ownflows_fd);
+	__u32 zero = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &zero, o), 0);
+	close(fd);
+}
+
 /* Deletes every key of map @fd (keys of at most 128 bytes). */
 static inline void dp_delete_keys(int fd)
 {
