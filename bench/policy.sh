@@ -13,10 +13,13 @@
 # Everything is created here with the vr prefix and removed on exit.
 # Output: one JSON document on stdout; progress on stderr.
 # BENCH=quick (default): 1,000 and 100,000 rules; BENCH=full adds 1,000,000.
+# ONLY=vrnet-bpf measures vrnet-bpf alone (nftables and iptables take minutes
+# at a million rules).
 set -u
 cd "$(dirname "$0")/.."
 BIN=${VRNET_BIN:-$PWD/build/vrnet-bpf}
 MODE=${BENCH:-quick}
+ONLY=${ONLY:-}
 RUNS=${RUNS:-$([ "$MODE" = full ] && echo 5 || echo 3)}
 id=$$
 DEV=vrbp$id PEER=vrbq$id NS=vrbpn$id PIN=/sys/fs/bpf/vrbenchp$id TABLE=vrbenchp$id
@@ -141,6 +144,8 @@ for n in $sizes; do
 	record vrnet-bpf process_start "$n" "$(median <"$WORK/t.start")"
 	record shell true "$n" "$(median <"$WORK/t.true")"
 	"$BIN" --pin-dir "$PIN" detach "$DEV" >/dev/null
+
+	[ "$ONLY" = vrnet-bpf ] && continue
 
 	# nftables: a netdev table with a set on the same device
 	: >"$WORK/t.install" >"$WORK/t.one" >"$WORK/t.rm"
