@@ -71,10 +71,14 @@ static __always_inline int echo_id(const struct hdr_cursor *c, __u16 *id)
 	return 0;
 }
 
-static __always_inline int is_tracked_proto(__u8 proto)
+/* A packet a flow can be told by: its transport header here, of a tracked protocol. */
+static __always_inline int is_trackable(const struct packet_info *pkt)
 {
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP ||
-	       proto == IPPROTO_ICMPV6;
+	__u8 proto = pkt->l4_proto;
+
+	return pkt->has_l4 && pkt->fragment != VRNET_LATER_FRAGMENT &&
+	       (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP ||
+		proto == IPPROTO_ICMPV6);
 }
 
 /*
@@ -260,8 +264,7 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	__u64 now;
 	__u16 id;
 
-	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
-	    !is_tracked_proto(pkt->l4_proto) || !is_unicast(pkt))
+	if (!is_trackable(pkt) || !is_unicast(pkt))
 		return;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns)
@@ -441,8 +444,7 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	__u64 now;
 	__u8 flags = pkt->tcp_flags;
 
-	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
-	    !is_tracked_proto(pkt->l4_proto))
+	if (!is_trackable(pkt))
 		return 0;
 	/*
 	 * A TCP reply carries an ACK or is a RST: a blocked flood of new
@@ -551,8 +553,7 @@ static __always_inline int is_outbound_reply(__u32 slot, const struct hdr_cursor
 	void *conns;
 	__u64 now;
 
-	if (!pkt->has_l4 || pkt->fragment == VRNET_LATER_FRAGMENT ||
-	    !is_tracked_proto(pkt->l4_proto))
+	if (!is_trackable(pkt))
 		return 0;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns || answered_key(slot, c, pkt, 0, &k, &is_error))

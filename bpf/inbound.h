@@ -72,24 +72,4 @@ __noinline int vrnet_evaluate_inbound(const struct vrnet_record *dev,
 	return 0;
 }
 
-/* Counts the host's packet into the sandbox by what the inbound policy did. */
-static __always_inline struct vrnet_stats *count_inbound_packet(const struct vrnet_record *dev,
-								 struct __sk_buff *skb,
-								 const struct verdict *v)
-{
-	__u32 slot = dev->slot;
-	struct vrnet_stats *st = bpf_map_lookup_elem(&vrnet_stats, &slot);
-
-	if (!st)
-		return NULL;
-	if (v->action == VRNET_ACTION_ALLOW) {
-		st->inbound_allowed_packets++;
-		st->inbound_allowed_bytes += skb->len;
-	} else {
-		st->inbound_dropped_packets++;
-		st->inbound_dropped_bytes += skb->len;
-	}
-	return st;
-}
-
 #endif

@@ -3,25 +3,31 @@
 #ifndef VRNET_BPF_STATS_H
 #define VRNET_BPF_STATS_H
 
-/* Counts the packet on its device; returns the device's counters for more. */
+/*
+ * Counts the packet on its device: what it sent, or (@inbound) what the host
+ * sent into it that the inbound policy judged. Returns the device's counters.
+ */
 static __always_inline struct vrnet_stats *count_packet(const struct vrnet_record *dev,
 							 struct __sk_buff *skb,
-							 const struct verdict *v)
+							 const struct verdict *v, __u8 inbound)
 {
 	struct vrnet_stats *st;
 	__u32 slot = dev->slot;
+	__u64 *packets, *bytes;
 
 	st = bpf_map_lookup_elem(&vrnet_stats, &slot);
 	if (!st)
 		return NULL;
 	if (v->action == VRNET_ACTION_ALLOW) {
-		st->allowed_packets++;
-		st->allowed_bytes += skb->len;
+		packets = inbound ? &st->inbound_allowed_packets : &st->allowed_packets;
+		bytes = inbound ? &st->inbound_allowed_bytes : &st->allowed_bytes;
 	} else {
-		st->dropped_packets++;
-		st->dropped_bytes += skb->len;
+		packets = inbound ? &st->inbound_dropped_packets : &st->dropped_packets;
+		bytes = inbound ? &st->inbound_dropped_bytes : &st->dropped_bytes;
 	}
-	if (v->audit) {
+	(*packets)++;
+	*bytes += skb->len;
+	if (v->audit && !inbound) {
 		st->audited_packets++;
 		st->audited_bytes += skb->len;
 	}

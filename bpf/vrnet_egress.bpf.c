@@ -204,7 +204,7 @@ out:
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
 	if (dev && skb->mark != VRNET_PROBE_MARK) {
-		struct vrnet_stats *st = count_packet(dev, skb, &v);
+		struct vrnet_stats *st = count_packet(dev, skb, &v, 0);
 
 		count_rule_hit(dev, &v);
 		emit_event(skb, dev, &pkt, &v, st, 0);
@@ -303,7 +303,7 @@ int vrnet_inbound(struct __sk_buff *skb)
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
 	if (skb->mark != VRNET_PROBE_MARK) {
-		struct vrnet_stats *st = count_inbound_packet(dev, skb, &v);
+		struct vrnet_stats *st = count_packet(dev, skb, &v, 1);
 
 		if (v.action == VRNET_ACTION_ALLOW && v.reason != VRNET_REASON_REPLY && ret >= 0)
 			vrnet_track_inbound(skb, dev, &pkt, l4_off);
