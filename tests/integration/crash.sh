@@ -49,23 +49,29 @@ check_after() { # WHAT
 
 # kill_at MS COMMAND...: runs it, SIGKILLs it after a random 0..MS ms;
 # counts in $interrupted the kills that landed before it finished.
+# The delay and the timing below fork nothing: a command takes a few ms, about
+# what starting a `sleep` or `date` process takes, which would push the kills
+# past its end. `read -t` on a pipe nobody writes to is bash's own sleep.
 interrupted=0
+exec {never}<> <(:)
+usec() { printf -v "$1" '%s' "${EPOCHREALTIME//[.,]/}"; }
 kill_at() {
 	local ms=$((RANDOM % $1)) pid
 	shift
 	"$VRNET_BIN" --pin-dir "$VR_PIN" -w 30 "$@" >/dev/null 2>&1 &
 	pid=$!
-	sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+	read -r -t "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))" -u "$never"
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	[ $? = 137 ] && interrupted=$((interrupted + 1))
 }
 # how long COMMAND... takes, in ms
 took_ms() {
-	local start
-	start=$(vr_now)
+	local start end
+	usec start
 	vr "$@" >/dev/null 2>&1
-	awk -v s="$(vr_elapsed "$start")" 'BEGIN { printf "%d", s * 1000 + 1 }'
+	usec end
+	echo $(((end - start) / 1000 + 1))
 }
 
 expect "attach with a large policy" vr attach "$dev" --policy "$pa"
