@@ -562,15 +562,18 @@ struct ct_case {
  * What tracking costs per packet, beside the same program's figure without
  * it in the same run: a reply against a packet a rule allows (the reply is
  * looked up only where the default would drop), a drop by the default (one
- * lookup that misses) against a drop by a block rule (none); a UDP datagram a
- * rule allows (its flow noted as the sandbox's own) against the TCP packet;
- * on tc egress, the tracking program against an empty one.
+ * lookup that misses) against a drop by a block rule (none); a UDP datagram
+ * or TCP SYN a rule allows (its flow noted as the sandbox's own) against the
+ * TCP packet; on tc egress, the tracking program against an empty one, and a
+ * peer's SYN (its note and marks looked up, a connection opened).
  */
 static const struct ct_case ct_cases[] = {
 	{ "allowed by a rule", "filter", 6, CT_SANDBOX, "203.0.113.1", 40000, 443, 0x10,
 	  TC_ACT_OK },
 	{ "UDP allowed by a rule (its own flow)", "filter", 17, CT_SANDBOX, "203.0.113.1", 40000,
 	  443, 0, TC_ACT_OK },
+	{ "TCP SYN allowed by a rule (its own connection)", "filter", 6, CT_SANDBOX,
+	  "203.0.113.1", 40000, 443, 0x02, TC_ACT_OK },
 	{ "reply", "filter", 6, CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x10, TC_ACT_OK },
 	{ "dropped by a block rule", "filter", 6, CT_SANDBOX, "203.0.113.2", 40000, 443, 0x10,
 	  TC_ACT_SHOT },
@@ -582,6 +585,8 @@ static const struct ct_case ct_cases[] = {
 	  0x10, TC_ACT_UNSPEC },
 	{ "into the sandbox, a connection", "inbound", 6, "203.0.113.4", CT_SANDBOX, 50000, 8080,
 	  0x10, TC_ACT_UNSPEC },
+	{ "into the sandbox, a SYN (opens a connection)", "inbound", 6, "203.0.113.7", CT_SANDBOX,
+	  50000, 8080, 0x02, TC_ACT_UNSPEC },
 };
 
 /* CT_POLICY with an inbound part: in, allow .4:8080/tcp, block .6, default deny */

@@ -12,15 +12,17 @@
  * The sandbox's packets are what keep a connection alive; the peer's count
  * too for UDP and echo, and its FIN or RST closes TCP.
  *
- * A UDP datagram the sandbox sends that its policy passes starts a flow of
- * its own (OUTBOUND, note_outbound()): the peer's answers then open nothing,
- * and the sandbox's datagrams on it are never replies, so a rule removed, a
- * block or internet off stops the flow though the peer keeps answering.
- * (TCP and echo need no note for that: a SYN-ACK or an echo reply opens
- * nothing.) Under an inbound policy (inbound.h) the sandbox's TCP SYNs and
- * echo requests are noted too: the peers' packets on its own flows pass that
- * policy (is_outbound_reply()). A flow the sandbox opened is refreshed by its
- * SYNs and datagrams and by the peer's packets on it; no FIN closes it.
+ * A UDP datagram, TCP SYN or echo request the sandbox sends that its policy
+ * passes starts a flow of its own (OUTBOUND, note_outbound()): the peer's
+ * answers then open nothing (a bare SYN neither: a simultaneous open of the
+ * sandbox's connection is still its own), and the sandbox's packets on it
+ * are never replies, so a rule removed, a block or internet off stops the
+ * flow though the peer keeps answering. UDP flows and TCP connections are
+ * also marked in vrnet_ownflows, which the sandbox cannot push out. Under an
+ * inbound policy (inbound.h) the peers' packets on the sandbox's own flows
+ * pass that policy (is_outbound_reply()). A flow the sandbox opened is
+ * refreshed by its SYNs and datagrams and by the peer's packets on it; no
+ * FIN closes it.
  */
 #ifndef VRNET_BPF_CONNTRACK_H
 #define VRNET_BPF_CONNTRACK_H
@@ -176,22 +178,6 @@ static __always_inline void start_conn(void *conns, const struct vrnet_flow_key 
 	bpf_map_update_elem(conns, k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
 }
 
-/* The bit of flow @k in a vrnet_ownflows half: FNV-1a over the key's words, folded. */
-static __always_inline __u32 own_flow_bit(const struct vrnet_flow_key *k)
-{
-	const __u32 *w = (const __u32 *)k;
-	__u32 h = 2166136261u;
-
-	for (int i = 0; i < (int)(sizeof(*k) / 4); i++)
-		h = (h ^ w[i]) * 16777619u;
-	return (h ^ (h >> 16)) % VRNET_OWNFLOW_BITS;
-}
-
-/*
- * Sets flow @k's bit in the half of the epoch of @now, emptied first if it
- * held an older epoch. Two CPUs that start an epoch at once may clear a bit
- * the other just set: the flow's next datagram sets it again.
- */
 /* The device's vrnet_ownflows table's one element, or NULL (no table: nothing is noted). */
 static __always_inline struct vrnet_ownflows *own_flows(__u32 slot)
 {
@@ -201,42 +187,56 @@ static __always_inline struct vrnet_ownflows *own_flows(__u32 slot)
 	return table ? bpf_map_lookup_elem(table, &zero) : NULL;
 }
 
+/* vrnet_ownflows's tick of @now: 16 bits, never 0 (never marked). */
+static __always_inline __u16 own_flow_tick(__u64 now)
+{
+	__u16 tick = (__u16)(now >> VRNET_OWNFLOW_TICK_SHIFT);
+
+	return tick ? tick : 1;
+}
+
+/* Whether a bucket last marked at @seen is fresh at @tick (a mark a little ahead is). */
+static __always_inline int own_flow_fresh(__u16 seen, __u16 tick)
+{
+	return seen && (__u16)(tick - seen + VRNET_OWNFLOW_SKEW_TICKS) <=
+			       VRNET_OWNFLOW_LIFE_TICKS + VRNET_OWNFLOW_SKEW_TICKS;
+}
+
+static __always_inline __u32 own_flow_hash(const struct vrnet_flow_key *k)
+{
+	return vrnet_own_flow_hash((const __u32 *)k, sizeof(*k) / 4);
+}
+
+/* Marks flow @k's two buckets with @now's tick; a bucket that holds it already is left alone. */
 static __always_inline void own_flow_mark(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
 {
 	struct vrnet_ownflows *o = own_flows(slot);
-	__u64 epoch = now / VRNET_OWNFLOW_EPOCH_NS;
-	__u32 half = epoch & 1, bit = own_flow_bit(k);
+	__u32 h = own_flow_hash(k), first = VRNET_OWNFLOW_FIRST(h), second = VRNET_OWNFLOW_SECOND(h);
+	__u16 tick = own_flow_tick(now);
 
 	if (!o)
 		return;
-	if (o->epoch[half] != epoch) {
-		for (int i = 0; i < VRNET_OWNFLOW_WORDS; i++)
-			o->bits[half][i] = 0;
-		o->epoch[half] = epoch;
-	}
-	__sync_fetch_and_or(&o->bits[half][bit / 64], 1ull << (bit % 64));
+	if (o->seen[first] != tick)
+		o->seen[first] = tick;
+	if (o->seen[second] != tick)
+		o->seen[second] = tick;
 }
 
 /*
- * Whether the sandbox sent on flow @k in this epoch or the last (vrnet_common.h,
- * vrnet_ownflows); if so, marks it in this one: the peer's datagram keeps it.
+ * Whether the sandbox started flow @k lately (vrnet_common.h, vrnet_ownflows);
+ * if so, marks it again: the peer's packet keeps it.
  */
 static __always_inline int own_flow_seen(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
 {
 	const struct vrnet_ownflows *o = own_flows(slot);
-	__u64 epoch = now / VRNET_OWNFLOW_EPOCH_NS;
-	__u32 bit = own_flow_bit(k);
-	int seen = 0;
+	__u32 h = own_flow_hash(k);
+	__u16 tick = own_flow_tick(now);
 
-	if (!o)
+	if (!o || !own_flow_fresh(o->seen[VRNET_OWNFLOW_FIRST(h)], tick) ||
+	    !own_flow_fresh(o->seen[VRNET_OWNFLOW_SECOND(h)], tick))
 		return 0;
-	for (__u32 half = 0; half < 2; half++)
-		if ((o->epoch[half] == epoch || o->epoch[half] + 1 == epoch) &&
-		    (o->bits[half][bit / 64] & (1ull << (bit % 64))))
-			seen = 1;
-	if (seen)
-		own_flow_mark(slot, k, now);
-	return seen;
+	own_flow_mark(slot, k, now);
+	return 1;
 }
 
 static __always_inline int is_unicast(const struct packet_info *pkt)
@@ -285,18 +285,25 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    !(pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)))
 		return;
-	if (pkt->l4_proto == IPPROTO_TCP &&
-	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
-		fresh.seen_ns = conn_now();
-		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY); /* a SYN starts anew */
-		return;
-	}
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
+	if (pkt->l4_proto == IPPROTO_TCP &&
+	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
+		/*
+		 * A SYN starts anew, but not on a connection the sandbox started
+		 * lately: that is a simultaneous open of its own connection.
+		 */
+		if ((e && e->state == VRNET_CONN_OUTBOUND && !conn_expired(e, k.proto, now)) ||
+		    own_flow_seen(slot, &k, now))
+			return;
+		fresh.seen_ns = now;
+		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
+		return;
+	}
 	if (!e || conn_expired(e, k.proto, now)) {
 		/*
 		 * Only a SYN opens TCP; UDP and echo open with any packet, but
-		 * never a UDP flow the sandbox sent on lately, its note pushed out.
+		 * never a UDP flow the sandbox started lately, its note pushed out.
 		 */
 		if (pkt->l4_proto == IPPROTO_UDP && own_flow_seen(slot, &k, now))
 			return;
@@ -501,8 +508,8 @@ static __always_inline int own_flow_key(__u32 slot, const struct hdr_cursor *c,
 
 /*
  * tc ingress: the sandbox's packet @pkt, which its policy passes and the
- * caller chose (a UDP datagram; under an inbound policy a TCP SYN or an echo
- * request too), starts or goes on with a flow of its own, unless it answers
+ * caller chose (a UDP datagram, a TCP SYN or an echo request), starts or
+ * goes on with a flow of its own, unless it answers
  * a connection opened into the sandbox (whose entry it keeps alive then, as
  * a reply would; a UDP one becomes established). A global function,
  * verified once.
@@ -526,7 +533,8 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
 	now = conn_now();
 	live = e && !conn_expired(e, k.proto, now);
 	/* a note the sandbox cannot push out; none for its answers to connections into it */
-	if (k.proto == IPPROTO_UDP && (!live || e->state == VRNET_CONN_OUTBOUND))
+	if ((k.proto == IPPROTO_UDP || k.proto == IPPROTO_TCP) &&
+	    (!live || e->state == VRNET_CONN_OUTBOUND))
 		own_flow_mark(slot, &k, now);
 	if (live) {
 		if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)

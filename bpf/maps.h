@@ -257,7 +257,7 @@ struct {
 	__array(values, struct vrnet_device_frags); /* last: a flexible array */
 } vrnet_frags SEC(".maps");
 
-/* The UDP flows each sandbox sent on lately (vrnet_common.h): one element, key 0. */
+/* The UDP flows and TCP connections each sandbox started lately (vrnet_common.h): one element, key 0. */
 struct vrnet_device_ownflows {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -50,10 +50,9 @@ static __always_inline int reply_unblocked(struct __sk_buff *skb,
 
 /*
  * Whether the sandbox's packet starts or goes on with a flow of its own
- * (conntrack.h): a UDP datagram, and under an inbound policy a TCP SYN or an
- * echo request, that the policy, its default or the internet switch passed
- * (audited too), not a reply; `check`'s probes note nothing, a note would
- * outlive them by minutes.
+ * (conntrack.h): a UDP datagram, a TCP SYN or an echo request that the
+ * policy, its default or the internet switch passed (audited too), not a
+ * reply; `check`'s probes note nothing, a note would outlive them by minutes.
  */
 static __always_inline int own_flow(const struct __sk_buff *skb, const struct vrnet_record *dev,
 				    const struct packet_info *pkt, const struct verdict *v)
@@ -64,7 +63,7 @@ static __always_inline int own_flow(const struct __sk_buff *skb, const struct vr
 		return 0;
 	if (pkt->l4_proto == IPPROTO_UDP)
 		return 1;
-	if (dev->inbound == VRNET_INBOUND_NONE || !pkt->has_l4)
+	if (!pkt->has_l4)
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP)
 		return (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;

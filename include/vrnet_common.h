@@ -511,10 +511,10 @@ struct vrnet_flow_key {
  * ICMP echo by a request in (by id). Idle longer than its state's timeout,
  * an entry no longer counts. Each device's table is its own LRU of
  * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot. The same table notes
- * the UDP flows the sandbox opens under its policy (OUTBOUND): their peers'
- * answers open nothing, and they are never replies. Under an inbound policy
- * the sandbox's TCP connections and echo requests are noted so too: their
- * peers' packets pass the inbound policy as replies. An OUTBOUND entry
+ * the UDP flows, TCP connections and echo requests the sandbox opens under
+ * its policy (OUTBOUND): their peers' answers open nothing (a peer's bare
+ * SYN neither), and they are never replies; under an inbound policy their
+ * peers' packets pass that policy as replies. An OUTBOUND entry
  * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
  * the opening one).
  */
@@ -522,8 +522,8 @@ enum vrnet_conn_state {
 	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
 	VRNET_CONN_ESTABLISHED = 2, /* the sandbox answered */
 	VRNET_CONN_CLOSING = 3,	    /* a FIN or RST, either way */
-	VRNET_CONN_OUTBOUND = 4,    /* a flow the sandbox opened (UDP; under an inbound policy,
-				     * TCP and echo too): its policy decides it */
+	VRNET_CONN_OUTBOUND = 4,    /* a flow the sandbox opened (UDP, TCP, echo): its policy
+				     * decides it */
 };
 
 #define VRNET_CONN_OPENING_NS 30000000000ull	  /* unanswered TCP SYN, UDP, echo request */
@@ -538,25 +538,47 @@ struct vrnet_conn {
 };
 
 /*
- * vrnet_ownflows (by slot, a one-element array each): the UDP flows the
- * sandbox sent on lately, one bit
- * per flow (a hash of its vrnet_flow_key) in the two latest epochs of
- * VRNET_OWNFLOW_EPOCH_NS, beside vrnet_conns's notes, which the sandbox can
- * push out by opening flows: a bit it cannot take back. A peer's datagram on
- * a flow whose bit is set opens no connection into the sandbox, and sets it
- * again, so a peer that keeps a NAT mapping of the sandbox's flow alive never
- * turns that flow into a connection into the sandbox. A bit another flow set
- * (a collision) only keeps a peer's first datagram from opening a connection:
- * fail closed.
+ * vrnet_ownflows (by slot, a one-element array each): the UDP flows and TCP
+ * connections the sandbox started lately, beside vrnet_conns's notes, which
+ * the sandbox can push out by opening flows: a mark it cannot take back. A
+ * flow marks two buckets (vrnet_own_flow_hash() of its vrnet_flow_key) with
+ * the time, in ticks of 2^32 ns (about 4.3 s; 0: never marked), and counts
+ * as the sandbox's while both were marked within VRNET_OWNFLOW_LIFE_TICKS
+ * (300 s). A peer's packet that would open a connection into the sandbox on
+ * such a flow opens none and marks it again, so a peer that keeps a NAT
+ * mapping of the sandbox's flow alive never turns that flow into a
+ * connection into the sandbox. A mark is a plain store of the time: no CPU
+ * undoes another's, and nothing is ever cleared. A flow whose two buckets
+ * other flows marked (a collision: about (2n/16384)^2 with n flows started
+ * in the last 300 s) only keeps a peer's opening packet from opening: fail
+ * closed.
  */
-#define VRNET_OWNFLOW_WORDS 128
-#define VRNET_OWNFLOW_BITS (VRNET_OWNFLOW_WORDS * 64)
-#define VRNET_OWNFLOW_EPOCH_NS VRNET_CONN_UDP_IDLE_NS
+#define VRNET_OWNFLOW_BUCKETS 16384
+#define VRNET_OWNFLOW_TICK_SHIFT 32
+#define VRNET_OWNFLOW_LIFE_TICKS 70 /* 70 * 2^32 ns: 300.6 s */
+/* a mark up to this many ticks ahead of a CPU's clock counts: coarse clocks differ by a tick */
+#define VRNET_OWNFLOW_SKEW_TICKS 2
 
 struct vrnet_ownflows {
-	__u64 epoch[2];	/* conn_now() / VRNET_OWNFLOW_EPOCH_NS of each half; by epoch & 1 */
-	__u64 bits[2][VRNET_OWNFLOW_WORDS];
+	__u16 seen[VRNET_OWNFLOW_BUCKETS]; /* the tick of its latest mark (16 bits, never 0) */
 };
+
+/* Two buckets' indexes of a flow key's words @w (@n of them): FNV-1a, then a finalizer. */
+static inline __u32 vrnet_own_flow_hash(const __u32 *w, int n)
+{
+	__u32 h = 2166136261u;
+
+	for (int i = 0; i < n; i++)
+		h = (h ^ w[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+#define VRNET_OWNFLOW_FIRST(h) ((h) & (VRNET_OWNFLOW_BUCKETS - 1))
+#define VRNET_OWNFLOW_SECOND(h) (((h) >> 18) & (VRNET_OWNFLOW_BUCKETS - 1))
 
 /*
  * The DNS proxy's end of a network namespace (docs/dns-proxy.md): the device

@@ -3,8 +3,9 @@
  * A device's own tables (bpf/maps.h): its fragment notes (vrnet_frags) and
  * the connections opened into it (vrnet_conns), each an LRU map of its own
  * in an array of maps by slot, so that no other device's traffic pushes its
- * entries out, and the bits of its own UDP flows (vrnet_ownflows), made with
- * the slot so that a device that has none pays nothing.
+ * entries out, and the marks of its own UDP flows and TCP connections
+ * (vrnet_ownflows), made with the slot so that a device that has none pays
+ * nothing.
  */
 #ifndef VR_SLOT_TABLES_H
 #define VR_SLOT_TABLES_H

@@ -340,40 +340,144 @@ static void own_flow(int family)
 }
 
 /*
- * vrnet_ownflows's epochs: a bit of the epoch before this one still counts,
- * and the peer's datagram moves it into this one; a bit older than that does
- * not count.
+ * A simultaneous open on a TCP connection the sandbox started (its SYN
+ * allowed by a rule): the peer answers with a bare SYN (through the NAT
+ * mapping the sandbox's SYN made), the sandbox with a SYN-ACK. That is the
+ * sandbox's own connection, not one into it: under internet off its
+ * packets are dropped. Its note pushed out, the own-flow bit still says so.
  */
-static void test_own_flow_epochs(void **state)
+static void simultaneous_open(int family)
+{
+	const char *sbx = family == 4 ? SBX4 : SBX6;
+	const char *peer = family == 4 ? "203.0.113.50" : "2001:db8:7::50";
+	const struct pkt own_syn = { family, sbx, peer, 6, 40001, 443, SYN, NULL };
+	const struct pkt peer_syn = { family, peer, sbx, 6, 443, 40001, SYN, NULL };
+	const struct pkt synack = { family, sbx, peer, 6, 40001, 443, SYN | ACK, NULL };
+	const struct pkt data = { family, sbx, peer, 6, 40001, 443, ACK, NULL };
+
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	expect(&own_syn, true, VRNET_REASON_ALLOW_RULE, "its own SYN, allowed");
+	peer_sends(&peer_syn);
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect(&synack, false, VRNET_REASON_INTERNET, "simultaneous open, internet off");
+	expect(&data, false, VRNET_REASON_INTERNET, "simultaneous open, internet off, data");
+
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
+	expect(&own_syn, true, VRNET_REASON_ALLOW_RULE, "its own SYN again");
+	forget_conns();
+	peer_sends(&peer_syn);
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect(&synack, false, VRNET_REASON_INTERNET, "its note pushed out, internet off");
+
+	/* control: with neither note nor bit, the peer's SYN opens one, and the SYN-ACK passes */
+	forget_conns();
+	dp_set_own_flows(NULL);
+	peer_sends(&peer_syn);
+	expect(&synack, true, REPLY, "no note, no bit (control)");
+	expect(&data, true, REPLY, "no note, no bit (control), data");
+}
+
+static void test_simultaneous_open_v4(void **state)
+{
+	(void)state;
+	simultaneous_open(4);
+}
+
+static void test_simultaneous_open_v6(void **state)
+{
+	(void)state;
+	simultaneous_open(6);
+}
+
+/* The tick vrnet_ownflows marks with now (conntrack.h, own_flow_tick()). */
+static __u16 tick_now(void)
+{
+	struct timespec ts;
+	__u16 tick;
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
+	tick = (__u16)(((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec) >>
+		       VRNET_OWNFLOW_TICK_SHIFT);
+	return tick ? tick : 1;
+}
+
+/* The buckets of a key's flow in vrnet_ownflows; returns how many the table has marked. */
+static int marked_buckets(const struct vrnet_flow_key *key, __u32 *first, __u32 *second)
+{
+	static struct vrnet_ownflows o;
+	__u32 h = vrnet_own_flow_hash((const __u32 *)key, sizeof(*key) / 4);
+	int marked = 0;
+
+	*first = VRNET_OWNFLOW_FIRST(h);
+	*second = VRNET_OWNFLOW_SECOND(h);
+	dp_own_flows(&o);
+	for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
+		marked += o.seen[i] != 0;
+	return marked;
+}
+
+/* Only @first and @second marked, at ticks @a and @b (0: not marked). */
+static void mark_only(__u32 first, __u32 second, __u16 a, __u16 b)
+{
+	static struct vrnet_ownflows o;
+
+	memset(&o, 0, sizeof(o));
+	o.seen[first] = a;
+	o.seen[second] = b;
+	dp_set_own_flows(&o);
+	forget_conns();
+}
+
+/*
+ * vrnet_ownflows: the sandbox's datagram marks exactly its flow's two
+ * buckets; the peer's answer then opens nothing while both were marked in
+ * the last 300 s (and marks them again), and opens a connection (its answer
+ * passes as a reply) when either is older or unmarked.
+ */
+static void test_own_flow_life(void **state)
 {
 	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
 	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 7777, 40000, 0, NULL };
-	struct vrnet_ownflows o;
-	struct timespec ts;
-	__u64 epoch;
+	static struct vrnet_ownflows o;
+	struct vrnet_flow_key key;
+	struct vrnet_conn c;
+	__u32 first, second;
+	__u16 tick, fresh, stale;
+	int marked;
 
 	(void)state;
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
-	epoch = ((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec) / VRNET_OWNFLOW_EPOCH_NS;
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own flow, allowed");
+	the_conn(&key, &c);
+	assert_int_equal(c.state, VRNET_CONN_OUTBOUND);
+	marked = marked_buckets(&key, &first, &second);
+	assert_int_equal(marked, first == second ? 1 : 2);
 	assert_int_equal(dp_apply(POLICY), 0);
 
-	/* every bit set, in the epoch before this one: the answer opens nothing */
-	memset(&o, 0xff, sizeof(o));
-	o.epoch[(epoch - 1) & 1] = epoch - 1;
-	o.epoch[epoch & 1] = epoch - 2;
-	dp_set_own_flows(&o);
+	tick = tick_now();
+	fresh = (__u16)(tick - VRNET_OWNFLOW_LIFE_TICKS + 3);
+	stale = (__u16)(tick - VRNET_OWNFLOW_LIFE_TICKS - VRNET_OWNFLOW_SKEW_TICKS - 3);
+	mark_only(first, second, fresh, fresh);
 	peer_sends(&answer);
-	expect(&own, false, DEFAULT, "a bit of the last epoch: the answer opened nothing");
+	expect(&own, false, DEFAULT, "both buckets marked 290 s ago: the answer opened nothing");
 	dp_own_flows(&o);
-	assert_true(o.epoch[epoch & 1] == epoch); /* moved into this epoch, the rest emptied */
+	assert_true((__u16)(o.seen[first] - tick) <= 1 && (__u16)(o.seen[second] - tick) <= 1);
 
-	/* every bit set, but two epochs ago and older: the answer opens a connection */
-	memset(&o, 0xff, sizeof(o));
-	o.epoch[0] = o.epoch[1] = epoch - 2;
-	dp_set_own_flows(&o);
-	forget_conns();
+	mark_only(first, second, (__u16)(tick + 1), (__u16)(tick + 1));
 	peer_sends(&answer);
-	expect(&own, true, REPLY, "bits of epochs past: the answer opened a connection");
+	expect(&own, false, DEFAULT, "marked a tick ahead (another CPU's clock)");
+
+	if (first != second) {
+		mark_only(first, second, fresh, 0);
+		peer_sends(&answer);
+		expect(&own, true, REPLY, "one bucket unmarked: the answer opened a connection");
+		mark_only(first, second, 0, fresh);
+		peer_sends(&answer);
+		expect(&own, true, REPLY, "the other unmarked: the answer opened a connection");
+	}
+	mark_only(first, second, stale, stale);
+	peer_sends(&answer);
+	expect(&own, true, REPLY, "both marked 310 s ago: the answer opened a connection");
 }
 
 /* `check`'s probe of a UDP datagram its policy passes notes nothing; the same datagram sent does. */
@@ -549,7 +653,9 @@ int main(void)
 		cmocka_unit_test_setup(test_block_and_internet, setup),
 		cmocka_unit_test_setup(test_own_flow_v4, setup),
 		cmocka_unit_test_setup(test_own_flow_v6, setup),
-		cmocka_unit_test_setup(test_own_flow_epochs, setup),
+		cmocka_unit_test_setup(test_own_flow_life, setup),
+		cmocka_unit_test_setup(test_simultaneous_open_v4, setup),
+		cmocka_unit_test_setup(test_simultaneous_open_v6, setup),
 		cmocka_unit_test_setup(test_probes_note_nothing, setup),
 		cmocka_unit_test_setup(test_inbound_flow_answered_by_rule, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),

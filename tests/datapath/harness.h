@@ -678,7 +678,7 @@ static inline int dp_table(int outer_fd)
 	return fd;
 }
 
-/* ifindex 1's vrnet_ownflows bits: set to @o (NULL: none), or read into @o. */
+/* ifindex 1's vrnet_ownflows marks: set to @o (NULL: none), or read into @o. */
 static inline void dp_set_own_flows(const struct vrnet_ownflows *o)
 {
 	static const struct vrnet_ownflows none;

@@ -215,7 +215,7 @@ static void test_inbound_opens_connections(void **state)
 	sandbox_sends(&synack, true, "the SYN-ACK to an allowed SYN");
 }
 
-/* Every note of the sandbox's own flows gone: the LRU entries and vrnet_ownflows's bits. */
+/* Every note of the sandbox's own flows gone: the LRU entries and vrnet_ownflows's marks. */
 static void forget_own_flows(void)
 {
 	dp_table_clear(dp.st.conns_fd);
@@ -225,7 +225,7 @@ static void forget_own_flows(void)
 /*
  * A peer the inbound part does not let in opens nothing, even on a UDP flow
  * the sandbox started whose every note is gone (its LRU entry pushed out, its
- * vrnet_ownflows bit two epochs old, as behind a NAT that keeps mappings
+ * vrnet_ownflows mark older than 300 s, as behind a NAT that keeps mappings
  * longer): the sandbox's datagrams stay its own, and its policy, its rule
  * removed, drops them. Without an inbound part (the control) the peer's
  * datagram opens a connection and they pass as replies.
@@ -353,22 +353,24 @@ static size_t conns_count(void)
 	return n;
 }
 
-/* The sandbox's TCP SYNs and echo requests are noted only under an inbound part. */
-static void test_notes_only_with_inbound(void **state)
+/* The sandbox's TCP SYNs and echo requests are noted, with an inbound part or without. */
+static void test_notes_syns_and_echoes(void **state)
 {
 	const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, 40000, 443, SYN, NULL };
 	const struct pkt ping = { 4, SBX4, "203.0.113.50", 1, 0, 7, 8, NULL };
+	const struct pkt data = { 4, SBX4, "203.0.113.50", 6, 40000, 443, ACK, NULL };
 
 	(void)state;
 	dp_skip_unless_root();
-	assert_int_equal(dp_apply(NO_IN), 0);
-	sandbox_sends(&syn, true, "a SYN");
-	sandbox_sends(&ping, true, "an echo request");
-	assert_int_equal(conns_count(), 0);
-	assert_int_equal(dp_apply(DENY_IN), 0);
-	sandbox_sends(&syn, true, "a SYN");
-	sandbox_sends(&ping, true, "an echo request");
-	assert_int_equal(conns_count(), 2);
+	for (int inbound = 0; inbound < 2; inbound++) {
+		assert_int_equal(dp_apply(inbound ? DENY_IN : NO_IN), 0);
+		dp_table_clear(dp.st.conns_fd);
+		sandbox_sends(&data, true, "a segment that starts nothing");
+		assert_int_equal(conns_count(), 0);
+		sandbox_sends(&syn, true, "a SYN");
+		sandbox_sends(&ping, true, "an echo request");
+		assert_int_equal(conns_count(), 2);
+	}
 }
 
 /* Counted as inbound, by verdict; the sandbox's own counters stay as they were. */
@@ -406,7 +408,7 @@ int main(void)
 		cmocka_unit_test_setup(test_link_and_malformed, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
-		cmocka_unit_test_setup(test_notes_only_with_inbound, setup),
+		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
 		cmocka_unit_test_setup(test_counters, setup),
 	};
 
