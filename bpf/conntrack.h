@@ -41,6 +41,9 @@
 #define ICMPV6_ECHO_REQUEST 128
 #define ICMPV6_ECHO_REPLY 129
 #define ICMP_ERROR_QUOTE 8 /* where an ICMP error's quoted IP header starts */
+/* the longest ICMP error a router sends: 576 bytes in all (RFC 1812), 1280 (RFC 4443) */
+#define ICMP_ERROR_MAX (576 - 20)
+#define ICMPV6_ERROR_MAX (1280 - 40)
 
 static __always_inline int is_echo_request(const struct packet_info *pkt)
 {
@@ -550,7 +553,7 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
  * tc egress, under an inbound policy: whether the host's packet @pkt (@c at
  * its transport header) belongs to a live flow the sandbox opened: a peer's
  * TCP segment or UDP datagram on it, an echo reply to its request, or an
- * ICMP error about it; keeps the flow alive.
+ * ICMP error about it no longer than a router sends; keeps the flow alive.
  */
 static __always_inline int is_outbound_reply(__u32 slot, const struct hdr_cursor *c,
 					     const struct packet_info *pkt)
@@ -565,6 +568,9 @@ static __always_inline int is_outbound_reply(__u32 slot, const struct hdr_cursor
 		return 0;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns || answered_key(slot, c, pkt, 0, &k, &is_error))
+		return 0;
+	/* an error longer than a router sends carries more than the error */
+	if (is_error && pkt->l4_len > (pkt->family == 4 ? ICMP_ERROR_MAX : ICMPV6_ERROR_MAX))
 		return 0;
 	e = live_conn(conns, &k, &now);
 	if (!e || e->state != VRNET_CONN_OUTBOUND)

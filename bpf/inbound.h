@@ -7,7 +7,8 @@
  * packet on a connection the sandbox opened under its egress policy always
  * passes (reason reply, conntrack.h), and so does the host's neighbour
  * discovery (hop limit 255: from the link, RFC 4861) and its multicast
- * listener queries.
+ * listener queries (from a link-local address, which no router forwards).
+ * Only IPv4, IPv6 and ARP get in, untagged.
  */
 #ifndef VRNET_BPF_INBOUND_H
 #define VRNET_BPF_INBOUND_H
@@ -15,14 +16,24 @@
 #define ICMPV6_MLD_QUERY 130
 #define ICMPV6_ROUTER_ADVERT 134
 
-/* The host's ND to the sandbox, unfragmented: RA, NS, NA at hop limit 255; MLD queries at 1. */
+/* An MLD query's length: MLDv1's 24 bytes, or MLDv2's 28 and 16 a source (RFC 3810). */
+static __always_inline int mld_query_length(__u32 len)
+{
+	return len == 24 || (len >= 28 && (len - 28) % 16 == 0);
+}
+
+/*
+ * The host's ND to the sandbox, unfragmented: RA, NS, NA at hop limit 255;
+ * MLD queries at 1 from a link-local address.
+ */
 static __always_inline int inbound_link_exempt(const struct packet_info *pkt)
 {
 	if (pkt->family != 6 || pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4 ||
 	    pkt->frag_id_set)
 		return 0;
 	if (pkt->icmp_type == ICMPV6_MLD_QUERY)
-		return pkt->hop_limit == 1;
+		return pkt->hop_limit == 1 && is_link_local_unicast(pkt->saddr) &&
+		       mld_query_length(pkt->l4_len);
 	return pkt->hop_limit == 255 &&
 	       (pkt->icmp_type == ICMPV6_ROUTER_ADVERT ||
 		pkt->icmp_type == ICMPV6_NEIGHBOUR_SOLICIT ||

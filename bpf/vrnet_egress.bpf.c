@@ -229,8 +229,10 @@ int vrnet_egress_probe_read(struct __sk_buff *skb)
 
 /*
  * The inbound policy's verdict on the host's IP packet @pkt (@l4_off: its
- * transport header) into @v (inbound.h). A global function, verified once,
- * not once per parsing path; returns 0.
+ * transport header) into @v (inbound.h). A peer's packet on the sandbox's
+ * own flow passes; an ICMP error about one comes from any router on the
+ * path, which a block rule still keeps out. A global function, verified
+ * once, not once per parsing path; returns 0.
  */
 __noinline int vrnet_judge_inbound(struct __sk_buff *skb, const struct vrnet_record *dev,
 				   const struct packet_info *pkt, __u32 l4_off, struct verdict *v)
@@ -240,16 +242,28 @@ __noinline int vrnet_judge_inbound(struct __sk_buff *skb, const struct vrnet_rec
 	if (inbound_link_exempt(pkt)) {
 		v->action = VRNET_ACTION_ALLOW;
 		v->reason = VRNET_REASON_LINK_LOCAL;
-	} else if (pkt->fragment == VRNET_LATER_FRAGMENT) {
+		return 0;
+	}
+	if (pkt->fragment == VRNET_LATER_FRAGMENT) {
 		judge_later_fragment(dev, pkt, 1, v);
-	} else if (vrnet_outbound_reply(skb, dev->slot, pkt, l4_off)) {
+		return 0;
+	}
+	if (vrnet_outbound_reply(skb, dev->slot, pkt, l4_off)) {
 		v->action = VRNET_ACTION_ALLOW;
 		v->reason = VRNET_REASON_REPLY;
+		if ((pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
+		    is_icmp_error(pkt)) {
+			struct verdict router = { .action = VRNET_ACTION_DENY };
+
+			vrnet_evaluate_inbound(dev, pkt, &router);
+			if (router.reason == VRNET_REASON_BLOCK_RULE)
+				*v = router;
+		}
 	} else {
 		vrnet_evaluate_inbound(dev, pkt, v);
-		if (pkt->fragment == VRNET_FIRST_FRAGMENT)
-			note_first_fragment(dev, pkt, 1, v);
 	}
+	if (pkt->fragment == VRNET_FIRST_FRAGMENT)
+		note_first_fragment(dev, pkt, 1, v);
 	return 0;
 }
 
@@ -267,31 +281,37 @@ int vrnet_inbound(struct __sk_buff *skb)
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
 	struct hdr_cursor cur;
-	int eth_type, ret;
-	__u32 l4_off;
+	int eth_type, ret = -1;
+	__u32 l4_off = 0;
+	bool judged;
 
 	dev = device_record(skb->ifindex);
 	if (!dev)
 		return TC_ACT_UNSPEC;
+	judged = dev->policy_id && dev->inbound != VRNET_INBOUND_NONE;
 	pull_headers(skb);
 	cur.pos = (void *)(long)skb->data;
 	cur.end = (void *)(long)skb->data_end;
-	if (skb->vlan_present)
-		return TC_ACT_UNSPEC;
 	eth_type = parse_ethhdr(&cur);
-	if (eth_type == bpf_htons(ETH_P_IP))
+	if (skb->vlan_present) {
+		eth_type = -2; /* a tag the kernel took off: never judged by what it tags */
+	} else if (eth_type == bpf_htons(ETH_P_IP)) {
 		ret = parse_ipv4(&cur, &pkt, skb->len - sizeof(struct ethhdr), skb->gso_size != 0);
-	else if (eth_type == bpf_htons(ETH_P_IPV6))
+	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
 		ret = parse_ipv6(&cur, &pkt, skb->len - sizeof(struct ethhdr));
-	else
-		return TC_ACT_UNSPEC;
+	}
 	l4_off = (__u32)(cur.pos - (void *)(long)skb->data);
-	if (!dev->policy_id || dev->inbound == VRNET_INBOUND_NONE) {
+	if (!judged) {
 		if (ret >= 0 && skb->mark != VRNET_PROBE_MARK)
 			vrnet_track_inbound(skb, dev, &pkt, l4_off);
 		return TC_ACT_UNSPEC;
 	}
-	if (ret < 0) {
+	if (eth_type == bpf_htons(ETH_P_ARP)) {
+		v.reason = VRNET_REASON_LINK_LOCAL;
+	} else if (eth_type != bpf_htons(ETH_P_IP) && eth_type != bpf_htons(ETH_P_IPV6)) {
+		v.action = VRNET_ACTION_DENY;
+		v.reason = eth_type == -1 ? VRNET_REASON_MALFORMED : VRNET_REASON_ETHERTYPE;
+	} else if (ret < 0) {
 		v.action = VRNET_ACTION_DENY;
 		v.reason = VRNET_REASON_MALFORMED;
 	} else {

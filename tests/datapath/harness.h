@@ -47,7 +47,7 @@
 #define DP_BPFFS "/sys/fs/bpf"
 
 /* vr_probe_run() copies the frame back into 256 bytes: longer ones fail. */
-#define DP_FRAME_MAX 256
+#define DP_FRAME_MAX 1600
 
 #define DP_ETH_LEN 14
 #define DP_IP4_LEN 20

@@ -284,6 +284,106 @@ static void test_link_and_malformed(void **state)
 			  "an allowed SYN whose header is cut short");
 }
 
+/* An MLD query of @len bytes from @src at hop limit @hop, run into the sandbox. */
+static struct vr_verdict mld_query(const char *src, uint8_t hop, size_t len)
+{
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+	uint8_t *d;
+
+	dp_eth(&f, 0x86dd);
+	d = dp_put(&f, DP_IP6_LEN + len);
+	d[0] = 0x60;
+	dp_put16(d + 4, (uint16_t)len);
+	d[6] = 58;
+	d[7] = hop;
+	put_addr(d + 8, 6, src);
+	put_addr(d + 24, 6, "ff02::1");
+	d[DP_IP6_LEN] = 130;
+	assert_int_equal(vr_frame_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
+	return v;
+}
+
+static void expect_mld(const char *src, uint8_t hop, size_t len, bool allow, uint32_t reason)
+{
+	struct vr_verdict v = mld_query(src, hop, len);
+
+	if (v.allow != allow || v.reason != reason)
+		fail_msg("MLD query from %s, hop limit %u, %zu bytes: %s reason %s, want %s reason %s",
+			 src, hop, len, v.allow ? "allow" : "deny", vr_reason_key(v.reason),
+			 allow ? "allow" : "deny", vr_reason_key(reason));
+}
+
+/*
+ * The host's MLD queries get in: from a link-local address (no router
+ * forwards one), at hop limit 1, shaped as MLDv1 (24 bytes) or MLDv2 (28 and
+ * 16 a source). A forwarded one (a global source whose hop limit reached 1)
+ * or one carrying anything else does not.
+ */
+static void test_mld_queries(void **state)
+{
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(NO_IN), 0);
+	assert_true(mld_query("2001:db8:9::1", 1, 24).allow); /* the control */
+	assert_true(mld_query("fe80::1", 1, 200).allow);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	expect_mld("fe80::1", 1, 24, true, VRNET_REASON_LINK_LOCAL);
+	expect_mld("fe80::1", 1, 28, true, VRNET_REASON_LINK_LOCAL);
+	expect_mld("fe80::1", 1, 28 + 2 * 16, true, VRNET_REASON_LINK_LOCAL);
+	expect_mld("2001:db8:9::1", 1, 24, false, VRNET_REASON_DEFAULT);
+	expect_mld("fe80::1", 2, 24, false, VRNET_REASON_DEFAULT);
+	expect_mld("fe80::1", 1, 200, false, VRNET_REASON_DEFAULT);
+}
+
+/* A frame of @ethertype (after any @tag, 0: none) run into the sandbox. */
+static struct vr_verdict frame_of(uint16_t tag, uint16_t ethertype)
+{
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+
+	if (tag) {
+		dp_eth(&f, tag);
+		dp_vlan(&f, 7, ethertype);
+	} else {
+		dp_eth(&f, ethertype);
+	}
+	dp_put(&f, 46);
+	assert_int_equal(vr_frame_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
+	return v;
+}
+
+/*
+ * Under an inbound part only IPv4, IPv6 and ARP get in, untagged: another
+ * ethertype, or an IP packet behind a VLAN tag, is dropped (reason
+ * ethertype), as it is out of the sandbox.
+ */
+static void test_other_ethertypes(void **state)
+{
+	const uint16_t tags[] = { 0x8100, 0x88a8 };
+	struct vr_verdict v;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(NO_IN), 0);
+	assert_true(frame_of(0, 0x88b5).allow); /* the controls */
+	assert_true(frame_of(0x8100, 0x0800).allow);
+	for (int in = 0; in < 2; in++) {
+		assert_int_equal(dp_apply(in ? ALLOW_IN : DENY_IN), 0);
+		v = frame_of(0, 0x88b5);
+		assert_false(v.allow);
+		assert_int_equal(v.reason, VRNET_REASON_ETHERTYPE);
+		for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+			v = frame_of(tags[i], 0x0800);
+			assert_false(v.allow);
+			assert_int_equal(v.reason, VRNET_REASON_ETHERTYPE);
+		}
+		v = frame_of(0, 0x0806);
+		assert_true(v.allow);
+		assert_int_equal(v.reason, VRNET_REASON_LINK_LOCAL);
+	}
+}
+
 /* Audit mode passes what the inbound part would drop, and says so. */
 static void test_audit(void **state)
 {
@@ -353,6 +453,63 @@ static size_t conns_count(void)
 	return n;
 }
 
+/* Makes @d's IPv4 datagram 600 bytes long (ICMP: 580 bytes): more than a router quotes. */
+static void pad_to_600(uint8_t *d)
+{
+	dp_put16(d + 2, 600);
+}
+
+/*
+ * ICMP errors about the sandbox's own flow get in from any router on the
+ * path, but not from a source the inbound part blocks, nor longer than a
+ * router sends them (576 bytes in all for IPv4, RFC 1812).
+ */
+static void test_errors_about_own_flows(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt router = { 4, "198.51.100.200", SBX4, 1, 0, 0, 3, &own };
+	const struct pkt blocked = { 4, "203.0.113.9", SBX4, 1, 0, 0, 3, &own };
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+	uint8_t *d;
+
+	(void)state;
+	dp_skip_unless_root();
+	gets_in_without_inbound(&blocked, NULL);
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own, true, "its own flow");
+	expect_in(&router, true, VRNET_REASON_REPLY, "an error from a router on the path");
+	expect_in(&blocked, false, VRNET_REASON_BLOCK_RULE, "an error from a blocked source");
+
+	/* the same error, 580 bytes: its datagram grown, its payload zeros */
+	dp_eth(&f, 0x0800);
+	d = dp_put(&f, 600);
+	datagram(&router, d);
+	pad_to_600(d);
+	assert_int_equal(vr_frame_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
+	assert_false(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_DEFAULT);
+	assert_int_equal(dp_apply(NO_IN), 0); /* the control: it would get in */
+	assert_int_equal(vr_frame_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
+	assert_true(v.allow);
+}
+
+/* A fragmented answer on the sandbox's own flow gets in whole: its later fragments follow. */
+static void test_fragmented_replies(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own, true, "its own flow");
+	expect_in_patched(&answer, first_fragment, true, VRNET_REASON_REPLY,
+			  "the answer's first fragment");
+	expect_in_patched(&answer, later_fragment, true, VRNET_REASON_REPLY,
+			  "the answer's later fragment");
+}
+
 /* The sandbox's TCP SYNs and echo requests are noted, with an inbound part or without. */
 static void test_notes_syns_and_echoes(void **state)
 {
@@ -406,6 +563,10 @@ int main(void)
 		cmocka_unit_test_setup(test_inbound_opens_connections, setup),
 		cmocka_unit_test_setup(test_forgotten_flow, setup),
 		cmocka_unit_test_setup(test_link_and_malformed, setup),
+		cmocka_unit_test_setup(test_mld_queries, setup),
+		cmocka_unit_test_setup(test_other_ethertypes, setup),
+		cmocka_unit_test_setup(test_errors_about_own_flows, setup),
+		cmocka_unit_test_setup(test_fragmented_replies, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
 		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
