@@ -82,6 +82,7 @@ expect_not_from_host "inbound block rule" tcp "$sbx4" 8022
 expect_not_from_host "inbound block rule" udp "$sbx4" 5353
 expect_from_host "inbound block rule, IPv6 not blocked" tcp "$sbx6" 8022
 expect_reach "inbound block rule: the sandbox's own connection" tcp "$host4" 9090
+expect_reach "inbound block rule: the sandbox's own datagram" udp "$host4" 9091
 expect_rc "check --inbound: the blocked host" 1 vr check "$dev" "$host4:8022" --inbound
 
 # ---- audit mode: passed and logged ----
