@@ -170,15 +170,29 @@ static __always_inline struct vrnet_conn *inbound_conn(void *conns, const struct
 }
 
 /*
- * Starts entry @k in @state at @now where @e, its lookup, found none or one
- * that expired: an expired one gives way, one another CPU made since does not.
+ * Starts entry @k as @fresh where @e, its lookup, found none or one that
+ * expired: an expired one gives way, one another CPU made since does not.
  */
 static __always_inline void start_conn(void *conns, const struct vrnet_flow_key *k,
-				       const struct vrnet_conn *e, __u8 state, __u64 now)
+				       const struct vrnet_conn *e, const struct vrnet_conn *fresh)
 {
-	struct vrnet_conn fresh = { .seen_ns = now, .state = state };
+	bpf_map_update_elem(conns, k, fresh, e ? BPF_EXIST : BPF_NOEXIST);
+}
 
-	bpf_map_update_elem(conns, k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
+/* The sandbox's flow @e was judged allowed at @now under record @dev. */
+static __always_inline void note_judged(struct vrnet_conn *e, const struct vrnet_record *dev,
+					__u64 now)
+{
+	e->judged_tick = (__u16)(now >> VRNET_CONN_JUDGED_SHIFT);
+	e->judged_change = dev->change;
+}
+
+/* Whether the sandbox's flow @e was judged under record @dev, within the tick of @now. */
+static __always_inline int judged_lately(const struct vrnet_conn *e,
+					 const struct vrnet_record *dev, __u64 now)
+{
+	return e->judged_change == dev->change &&
+	       e->judged_tick == (__u16)(now >> VRNET_CONN_JUDGED_SHIFT);
 }
 
 /* The device's vrnet_ownflows table's one element, or NULL (no table: nothing is noted). */
@@ -310,8 +324,9 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		 */
 		if (pkt->l4_proto == IPPROTO_UDP && own_flow_seen(slot, &k, now))
 			return;
+		fresh.seen_ns = now;
 		if (pkt->l4_proto != IPPROTO_TCP)
-			start_conn(conns, &k, e, VRNET_CONN_OPENING, now);
+			start_conn(conns, &k, e, &fresh);
 		return;
 	}
 	e->seen_ns = now;
@@ -517,17 +532,22 @@ static __always_inline int own_flow_key(__u32 slot, const struct hdr_cursor *c,
  * a reply would; a UDP one becomes established). A global function,
  * verified once.
  */
-__noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
+__noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_record *dev,
 				   const struct packet_info *pkt, __u32 l4_off)
 {
+	struct vrnet_conn fresh = { .state = VRNET_CONN_OUTBOUND };
 	struct vrnet_flow_key k;
 	struct hdr_cursor c;
 	struct vrnet_conn *e;
 	void *conns;
+	__u32 slot;
 	__u64 now;
 	int live;
 
-	if (!pkt || cursor_at(skb, l4_off, &c) || own_flow_key(slot, &c, pkt, &k))
+	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
+		return 0;
+	slot = dev->slot;
+	if (own_flow_key(slot, &c, pkt, &k))
 		return 0;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns)
@@ -542,11 +562,103 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
 	if (live) {
 		if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
 			e->state = VRNET_CONN_ESTABLISHED;
+		if (e->state == VRNET_CONN_OUTBOUND)
+			note_judged(e, dev, now);
 		e->seen_ns = now;
 		return 0;
 	}
-	start_conn(conns, &k, e, VRNET_CONN_OUTBOUND, now);
+	fresh.seen_ns = now;
+	note_judged(&fresh, dev, now);
+	start_conn(conns, &k, e, &fresh);
 	return 0;
+}
+
+/*
+ * A flow of the sandbox to judge again (is_outbound_reply()), per CPU: its
+ * key and the sandbox's packet of it. Written and read in one run of the
+ * program: no other run of a tc program comes between on the CPU. It keeps
+ * the packet off the stack, where the chain of global functions down to the
+ * policy's scan has no room for it.
+ */
+struct own_flow_scratch {
+	struct vrnet_flow_key key;
+	struct packet_info flow;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct own_flow_scratch);
+} vrnet_own_flow_scratch SEC(".maps");
+
+#define OWN_FLOW_TO_JUDGE 2
+
+/* Puts flow @k and the sandbox's packet of it in the scratch; returns OWN_FLOW_TO_JUDGE, or 0. */
+static __always_inline int flow_to_judge(const struct vrnet_flow_key *k)
+{
+	__u32 zero = 0;
+	struct own_flow_scratch *s = bpf_map_lookup_elem(&vrnet_own_flow_scratch, &zero);
+	struct packet_info *q;
+
+	if (!s)
+		return 0;
+	s->key = *k;
+	q = &s->flow;
+	__builtin_memset(q, 0, sizeof(*q));
+	q->family = k->family;
+	q->l4_proto = k->proto;
+	q->has_l4 = 1;
+	q->sport = k->sport;
+	q->dport = k->dport;
+	q->has_port = k->proto == IPPROTO_TCP || k->proto == IPPROTO_UDP;
+	if (!q->has_port)
+		q->icmp_type = k->family == 4 ? ICMP_ECHO_REQUEST : ICMPV6_ECHO_REQUEST;
+	__builtin_memcpy(q->saddr, k->saddr, 16);
+	__builtin_memcpy(q->daddr, k->daddr, 16);
+	return OWN_FLOW_TO_JUDGE;
+}
+
+/*
+ * Whether the egress policy of @dev passes the sandbox's packets of the flow
+ * in the scratch now (the internet switch, the rules, an expired DNS opening
+ * too, the default, as audit mode passes them); if so, notes the flow judged
+ * and alive. A global function: called by the inbound judgement, not below
+ * vrnet_outbound_reply(), whose stack it would add to.
+ */
+__noinline int vrnet_own_flow_judged(const struct vrnet_record *dev)
+{
+	struct verdict v = { .action = VRNET_ACTION_DENY };
+	struct own_flow_scratch *s;
+	struct vrnet_conn *e;
+	__u32 zero = 0, slot;
+	void *conns;
+	__u64 now;
+
+	if (!dev)
+		return 0;
+	s = bpf_map_lookup_elem(&vrnet_own_flow_scratch, &zero);
+	if (!s)
+		return 0;
+	if (dev->internet == VRNET_INTERNET_POLICY) {
+		vrnet_evaluate_policy(dev, &s->flow, &v);
+		apply_mode(dev, &v);
+	} else if (dev->internet == VRNET_INTERNET_ON) {
+		v.action = VRNET_ACTION_ALLOW;
+	}
+	if (v.action != VRNET_ACTION_ALLOW)
+		return 0;
+	slot = dev->slot;
+	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+	if (!conns)
+		return 0;
+	e = bpf_map_lookup_elem(conns, &s->key);
+	if (!e)
+		return 0;
+	now = conn_now();
+	note_judged(e, dev, now);
+	e->seen_ns = now;
+	return 1;
 }
 
 /*
@@ -554,12 +666,17 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, __u32 slot,
  * its transport header) belongs to a live flow the sandbox opened: a peer's
  * TCP segment or UDP datagram on it, an echo reply to its request, or an
  * ICMP error about it no longer than a router sends; keeps the flow alive.
+ * A flow not judged under @dev lately (after a change, or a tick: what
+ * expires without one, a DNS opening) is left in the scratch to be judged
+ * again (OWN_FLOW_TO_JUDGE).
  */
-static __always_inline int is_outbound_reply(__u32 slot, const struct hdr_cursor *c,
+static __always_inline int is_outbound_reply(const struct vrnet_record *dev,
+					     const struct hdr_cursor *c,
 					     const struct packet_info *pkt)
 {
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
+	__u32 slot = dev->slot;
 	int is_error;
 	void *conns;
 	__u64 now;
@@ -575,19 +692,25 @@ static __always_inline int is_outbound_reply(__u32 slot, const struct hdr_cursor
 	e = live_conn(conns, &k, &now);
 	if (!e || e->state != VRNET_CONN_OUTBOUND)
 		return 0;
+	if (!judged_lately(e, dev, now))
+		return flow_to_judge(&k);
 	e->seen_ns = now;
 	return 1;
 }
 
-/* is_outbound_reply() for the packet whose transport header is @l4_off bytes in. */
-__noinline int vrnet_outbound_reply(struct __sk_buff *skb, __u32 slot,
+/*
+ * is_outbound_reply() for the packet whose transport header is @l4_off bytes
+ * in: 1 a reply, 0 not one, or OWN_FLOW_TO_JUDGE: one if the egress policy
+ * still passes its flow (vrnet_own_flow_judged()).
+ */
+__noinline int vrnet_outbound_reply(struct __sk_buff *skb, const struct vrnet_record *dev,
 				    const struct packet_info *pkt, __u32 l4_off)
 {
 	struct hdr_cursor c;
 
-	if (!pkt || cursor_at(skb, l4_off, &c))
+	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
 		return 0;
-	return is_outbound_reply(slot, &c, pkt);
+	return is_outbound_reply(dev, &c, pkt);
 }
 
 /*

@@ -198,7 +198,7 @@ out:
 	else
 		v.enforce_action = v.action;
 	if (dev && own_flow(skb, dev, &pkt, &v))
-		vrnet_note_outbound(skb, dev->slot, &pkt, l4_off);
+		vrnet_note_outbound(skb, dev, &pkt, l4_off);
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
@@ -228,16 +228,17 @@ int vrnet_egress_probe_read(struct __sk_buff *skb)
 }
 
 /*
- * The inbound policy's verdict on the host's IP packet @pkt (@l4_off: its
- * transport header) into @v (inbound.h). A peer's packet on the sandbox's
- * own flow passes; an ICMP error about one comes from any router on the
- * path, which a block rule still keeps out. A global function, verified
- * once, not once per parsing path; returns 0.
+ * The inbound policy's verdict on the host's IP packet @pkt into @v
+ * (inbound.h); @reply: a peer's packet on a flow the sandbox opened that its
+ * egress policy still passes (conntrack.h), which passes; an ICMP error
+ * about one comes from any router on the path, which a block rule still
+ * keeps out. A global function, verified once, not once per parsing path;
+ * returns 0.
  */
-__noinline int vrnet_judge_inbound(struct __sk_buff *skb, const struct vrnet_record *dev,
-				   const struct packet_info *pkt, __u32 l4_off, struct verdict *v)
+__noinline int vrnet_judge_inbound(const struct vrnet_record *dev, const struct packet_info *pkt,
+				   int reply, struct verdict *v)
 {
-	if (!skb || !dev || !pkt || !v)
+	if (!dev || !pkt || !v)
 		return 0;
 	if (inbound_link_exempt(pkt)) {
 		v->action = VRNET_ACTION_ALLOW;
@@ -248,19 +249,14 @@ __noinline int vrnet_judge_inbound(struct __sk_buff *skb, const struct vrnet_rec
 		judge_later_fragment(dev, pkt, 1, v);
 		return 0;
 	}
-	if (vrnet_outbound_reply(skb, dev->slot, pkt, l4_off)) {
+	/* the rules decide what is no reply, and a block rule an error's router */
+	if (!reply || ((pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
+		       is_icmp_error(pkt)))
+		vrnet_evaluate_inbound(dev, pkt, v);
+	if (reply && v->reason != VRNET_REASON_BLOCK_RULE) {
 		v->action = VRNET_ACTION_ALLOW;
 		v->reason = VRNET_REASON_REPLY;
-		if ((pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
-		    is_icmp_error(pkt)) {
-			struct verdict router = { .action = VRNET_ACTION_DENY };
-
-			vrnet_evaluate_inbound(dev, pkt, &router);
-			if (router.reason == VRNET_REASON_BLOCK_RULE)
-				*v = router;
-		}
-	} else {
-		vrnet_evaluate_inbound(dev, pkt, v);
+		v->rule_id = 0;
 	}
 	if (pkt->fragment == VRNET_FIRST_FRAGMENT)
 		note_first_fragment(dev, pkt, 1, v);
@@ -281,7 +277,7 @@ int vrnet_inbound(struct __sk_buff *skb)
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
 	struct hdr_cursor cur;
-	int eth_type, ret = -1;
+	int eth_type, ret = -1, reply;
 	__u32 l4_off = 0;
 	bool judged;
 
@@ -315,7 +311,14 @@ int vrnet_inbound(struct __sk_buff *skb)
 		v.action = VRNET_ACTION_DENY;
 		v.reason = VRNET_REASON_MALFORMED;
 	} else {
-		vrnet_judge_inbound(skb, dev, &pkt, l4_off, &v);
+		/*
+		 * Here, not in vrnet_judge_inbound(): a flow judged again reads the
+		 * egress policy, whose chain of calls has no stack to spare below it.
+		 */
+		reply = vrnet_outbound_reply(skb, dev, &pkt, l4_off);
+		if (reply == OWN_FLOW_TO_JUDGE)
+			reply = vrnet_own_flow_judged(dev);
+		vrnet_judge_inbound(dev, &pkt, reply, &v);
 	}
 	apply_mode(dev, &v);
 	skb->cb[VRNET_CB_REASON] = v.reason;

@@ -226,6 +226,13 @@ struct vrnet_record {
 	__u32 dns_burst;
 	__u64 dns_interval_ns;	/* 1e9 / dns_rate */
 	__u64 dns_tolerance_ns;	/* dns_interval_ns * (dns_burst - 1) */
+	/*
+	 * The slot's change count it was switched in with (its word's upper 32
+	 * bits then): no other record of the slot had it. A flow the sandbox
+	 * opened notes the change it was judged under (vrnet_conn).
+	 */
+	__u32 change;
+	__u32 pad;
 };
 
 /*
@@ -534,8 +541,18 @@ enum vrnet_conn_state {
 struct vrnet_conn {
 	__u64 seen_ns;	/* bpf_ktime_get_coarse_ns() of its last packet, either way */
 	__u8 state;	/* enum vrnet_conn_state */
-	__u8 pad[7];
+	__u8 pad;
+	/*
+	 * OUTBOUND: when its egress verdict was last read (seen_ns >>
+	 * VRNET_CONN_JUDGED_SHIFT, 16 bits) and under which record (its change):
+	 * a peer's packet on it passes an inbound part only while both are now's.
+	 */
+	__u16 judged_tick;
+	__u32 judged_change;
 };
+
+/* A flow the sandbox opened is judged again at most every 2^30 ns (1.07 s), and at every change. */
+#define VRNET_CONN_JUDGED_SHIFT 30
 
 /*
  * vrnet_ownflows (by slot, a one-element array each): the UDP flows and TCP

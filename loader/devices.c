@@ -39,10 +39,16 @@ static __u32 word_of(struct vr_state *st, __u32 slot)
 	return (__u32)__atomic_load_n(&st->switch_words[slot], __ATOMIC_ACQUIRE);
 }
 
-/* Names @record_id (0: none) in @slot's word, one more change counted (vrnet_common.h). */
+/* The change count @slot's word gets at its next store (vrnet_common.h). */
+static __u32 next_change(const struct vr_state *st, __u32 slot)
+{
+	return (__u32)(st->switch_words[slot] >> 32) + 1;
+}
+
+/* Names @record_id (0: none) in @slot's word, one more change counted. */
 static void store_word(struct vr_state *st, __u32 slot, __u32 record_id)
 {
-	__u64 changes = (st->switch_words[slot] >> 32) + 1;
+	__u64 changes = next_change(st, slot);
 
 	__atomic_store_n(&st->switch_words[slot], changes << 32 | record_id, __ATOMIC_RELEASE);
 }
@@ -329,12 +335,14 @@ int vr_device_switch(struct vr_state *st, __u32 slot, const struct vrnet_record 
 {
 	__u32 current = word_of(st, slot);
 	__u32 record_id = vrnet_record_id(slot, current == vrnet_record_id(slot, 0) ? 1 : 0);
+	struct vrnet_record rec = *next;
 	int ret = set_unsettled(st, 1);
 
 	if (ret)
 		return ret;
+	rec.change = next_change(st, slot);
 	/* the bank no word names: no packet reads it (the last switch waited) */
-	if (bpf_map_update_elem(st->records_fd, &record_id, next, BPF_ANY))
+	if (bpf_map_update_elem(st->records_fd, &record_id, &rec, BPF_ANY))
 		return -errno;
 	store_word(st, slot, record_id);
 	st->switched_ms = vr_now_ms(); /* in force from here: the wait is for what it replaced */
@@ -440,6 +448,7 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 	dev->ifindex = ifindex;
 	snprintf(dev->ifname, sizeof(dev->ifname), "%s", ifname);
 	vr_record_of(dev, &rec);
+	rec.change = next_change(st, dev->slot);
 	record_id = vrnet_record_id(dev->slot, 0);
 	if (bpf_map_update_elem(st->records_fd, &record_id, &rec, BPF_ANY))
 		ret = -errno;

@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 #include "datapath/harness.h"
+#include "datapath/flows.h"
 #include "devices.h"
+#include "program.h"
 #include "dns_opened.h"
 #include "dns_report.h"
 
@@ -496,6 +498,48 @@ static void test_query_rate(void **state)
 	assert_int_equal(v.reason, VRNET_REASON_DNS);
 }
 
+/* POLICY_A's name rule, and an inbound part that lets nobody in. */
+#define POLICY_INBOUND                                                                       \
+	"{\"default\": \"deny\", \"dns_proxy\": true, \"allow\": [\"api.example:443/tcp\"]," \
+	" \"inbound\": {\"default\": \"deny\"}}"
+
+/*
+ * Under an inbound part, the peer of a connection the sandbox opened to an
+ * address the proxy opened gets in as a reply while the opening lasts; once
+ * it expires (no change of the device's record says so) the peer's next
+ * packet, a tick (2^30 ns) later, meets the inbound part.
+ */
+static void test_openings_expire_for_replies_too(void **state)
+{
+	const struct pkt syn = { 4, "192.0.2.1", "203.0.113.7", 6, 40001, 443, 0x02, NULL };
+	const struct pkt data = { 4, "203.0.113.7", "192.0.2.1", 6, 443, 40001, 0x10, NULL };
+	struct vr_verdict v;
+	struct vr_device dev;
+	int inbound_fd;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(vr_program_inbound_fd(&dp.st, dp.st.netns_cookie, &inbound_fd), 0);
+	assert_int_equal(dp_apply(POLICY_INBOUND), 0);
+	assert_int_equal(vr_dns_opened_forget(&dp.st, device().slot), 0);
+	dev = device();
+	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, 60);
+	v = flow_run(dp.st.prog_fd, DP_IFINDEX, &syn, NULL);
+	assert_true(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_ALLOW_RULE);
+	v = flow_run(inbound_fd, DP_IFINDEX, &data, NULL);
+	assert_true(v.allow); /* the control: open, the peer's segment is a reply */
+	assert_int_equal(v.reason, VRNET_REASON_REPLY);
+	open_for(dev.slot, "203.0.113.7", dev.policy_id, dev.policy_id, 0, -1);
+	usleep(1200000); /* past the tick the flow was judged in */
+	v = flow_run(inbound_fd, DP_IFINDEX, &data, NULL);
+	assert_false(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_DEFAULT);
+	close(inbound_fd);
+	dp_table_clear(dp.st.conns_fd);
+	vr_dns_opened_forget(&dp.st, dev.slot);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -509,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_renewals_written_when_they_count),
 		cmocka_unit_test(test_an_address_open_under_several_rules),
 		cmocka_unit_test(test_query_rate),
+		cmocka_unit_test(test_openings_expire_for_replies_too),
 	};
 
 	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);

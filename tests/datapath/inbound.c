@@ -510,6 +510,46 @@ static void test_fragmented_replies(void **state)
 			  "the answer's later fragment");
 }
 
+/* DENY_IN with no egress rule: the sandbox may reach nothing. */
+#define DENY_IN_NO_EGRESS                                                             \
+	"{\"default\": \"deny\", \"inbound\": {\"default\": \"deny\", " INBOUND_RULES "}}"
+
+/*
+ * A peer's packets on the sandbox's own flow pass as replies only while its
+ * egress policy passes the flow: its rule gone, or internet off, they meet
+ * the inbound part (which blocks 203.0.113.0/25, and lets no other source
+ * in), though the peer kept the flow's note alive. Before the change (the
+ * control) they pass; internet on passes them again.
+ */
+static void test_own_flows_judged_again(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
+	const struct pkt syn = { 6, SBX6, "2001:db8:50::50", 6, 40001, 443, SYN, NULL };
+	const struct pkt data = { 6, "2001:db8:50::50", SBX6, 6, 443, 40001, ACK, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own, true, "its own flow");
+	sandbox_sends(&syn, true, "its own connection");
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer (control)");
+	expect_in(&data, true, VRNET_REASON_REPLY, "the peer's segment (control)");
+	assert_int_equal(dp_apply(DENY_IN_NO_EGRESS), 0);
+	expect_in(&answer, false, VRNET_REASON_BLOCK_RULE, "the answer, its rule gone");
+	expect_in(&data, false, VRNET_REASON_DEFAULT, "the peer's segment, its rule gone");
+	sandbox_sends(&own, false, "its own flow, its rule gone");
+
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer, its rule back");
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect_in(&answer, false, VRNET_REASON_BLOCK_RULE, "the answer, internet off");
+	expect_in(&data, false, VRNET_REASON_DEFAULT, "the peer's segment, internet off");
+	assert_int_equal(dp_apply(DENY_IN_NO_EGRESS), 0);
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_ON), 0);
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer, internet on");
+}
+
 /* The sandbox's TCP SYNs and echo requests are noted, with an inbound part or without. */
 static void test_notes_syns_and_echoes(void **state)
 {
@@ -567,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup(test_other_ethertypes, setup),
 		cmocka_unit_test_setup(test_errors_about_own_flows, setup),
 		cmocka_unit_test_setup(test_fragmented_replies, setup),
+		cmocka_unit_test_setup(test_own_flows_judged_again, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
 		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
