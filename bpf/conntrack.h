@@ -12,17 +12,18 @@
  * The sandbox's packets are what keep a connection alive; the peer's count
  * too for UDP and echo, and its FIN or RST closes TCP.
  *
- * A UDP datagram, TCP SYN or echo request the sandbox sends that its policy
- * passes starts a flow of its own (OUTBOUND, note_outbound()): the peer's
- * answers then open nothing (a bare SYN neither: a simultaneous open of the
- * sandbox's connection is still its own), and the sandbox's packets on it
- * are never replies, so a rule removed, a block or internet off stops the
- * flow though the peer keeps answering. UDP flows and TCP connections are
- * also marked in vrnet_ownflows, which the sandbox cannot push out. Under an
- * inbound policy (inbound.h) the peers' packets on the sandbox's own flows
- * pass that policy (is_outbound_reply()). A flow the sandbox opened is
- * refreshed by its SYNs and datagrams and by the peer's packets on it; no
- * FIN closes it.
+ * A UDP datagram the sandbox sends that its policy passes starts a flow of
+ * its own (OUTBOUND, note_outbound()), and so, under an inbound policy, do a
+ * TCP SYN and an echo request: the peer's answers then open nothing, and the
+ * sandbox's packets on it are never replies, so a rule removed, a block or
+ * internet off stops the flow though the peer keeps answering. UDP flows and
+ * TCP connections are also marked in vrnet_ownflows, which the sandbox
+ * cannot push out: a peer's datagram or bare SYN on a marked flow opens
+ * nothing (a simultaneous open of the sandbox's connection is still its
+ * own). Under an inbound policy (inbound.h) the peers' packets on the
+ * sandbox's own flows pass that policy (is_outbound_reply()) while its
+ * egress policy passes the flow. A flow the sandbox opened is refreshed by
+ * its SYNs and datagrams and by the peer's packets on it; no FIN closes it.
  */
 #ifndef VRNET_BPF_CONNTRACK_H
 #define VRNET_BPF_CONNTRACK_H
@@ -179,10 +180,11 @@ static __always_inline void start_conn(void *conns, const struct vrnet_flow_key 
 	bpf_map_update_elem(conns, k, fresh, e ? BPF_EXIST : BPF_NOEXIST);
 }
 
-/* The sandbox's flow @e was judged allowed at @now under record @dev. */
+/* The sandbox's flow @e was judged at @now under record @dev: @pass, its egress policy passed it. */
 static __always_inline void note_judged(struct vrnet_conn *e, const struct vrnet_record *dev,
-					__u64 now)
+					__u64 now, __u8 pass)
 {
+	e->judged_pass = pass;
 	e->judged_tick = (__u16)(now >> VRNET_CONN_JUDGED_SHIFT);
 	e->judged_change = dev->change;
 }
@@ -526,8 +528,8 @@ static __always_inline int own_flow_key(__u32 slot, const struct hdr_cursor *c,
 
 /*
  * tc ingress: the sandbox's packet @pkt, which its policy passes and the
- * caller chose (a UDP datagram, a TCP SYN or an echo request), starts or
- * goes on with a flow of its own, unless it answers
+ * caller chose (a UDP datagram, a TCP SYN; under an inbound policy an echo
+ * request), starts or goes on with a flow of its own, unless it answers
  * a connection opened into the sandbox (whose entry it keeps alive then, as
  * a reply would; a UDP one becomes established). A global function,
  * verified once.
@@ -552,10 +554,19 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_rec
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns)
 		return 0;
+	/*
+	 * Without an inbound part a TCP connection is only marked: its SYN-ACK
+	 * opens nothing, the marks keep a peer's SYN from opening one, and a
+	 * note would push the connections into the sandbox out of the table.
+	 */
+	if (k.proto == IPPROTO_TCP && dev->inbound == VRNET_INBOUND_NONE) {
+		own_flow_mark(slot, &k, conn_now());
+		return 0;
+	}
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
 	live = e && !conn_expired(e, k.proto, now);
-	/* a note the sandbox cannot push out; none for its answers to connections into it */
+	/* a mark the sandbox cannot push out; none for its answers to connections into it */
 	if ((k.proto == IPPROTO_UDP || k.proto == IPPROTO_TCP) &&
 	    (!live || e->state == VRNET_CONN_OUTBOUND))
 		own_flow_mark(slot, &k, now);
@@ -563,22 +574,24 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_rec
 		if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
 			e->state = VRNET_CONN_ESTABLISHED;
 		if (e->state == VRNET_CONN_OUTBOUND)
-			note_judged(e, dev, now);
+			note_judged(e, dev, now, 1);
 		e->seen_ns = now;
 		return 0;
 	}
 	fresh.seen_ns = now;
-	note_judged(&fresh, dev, now);
+	note_judged(&fresh, dev, now, 1);
 	start_conn(conns, &k, e, &fresh);
 	return 0;
 }
 
 /*
  * A flow of the sandbox to judge again (is_outbound_reply()), per CPU: its
- * key and the sandbox's packet of it. Written and read in one run of the
- * program: no other run of a tc program comes between on the CPU. It keeps
- * the packet off the stack, where the chain of global functions down to the
- * policy's scan has no room for it.
+ * key and the sandbox's packet of it, kept off the stack, where the chain of
+ * global functions down to the policy's scan has no room for it. Written and
+ * read in one run of the program, which no other tc run on the CPU comes
+ * between: tc runs with bottom halves off (on PREEMPT_RT, under the CPU's
+ * bottom-half lock). A BPF_PROG_TEST_RUN (`check`'s probes) has them on, so
+ * a probe never writes it (is_outbound_reply()).
  */
 struct own_flow_scratch {
 	struct vrnet_flow_key key;
@@ -646,8 +659,6 @@ __noinline int vrnet_own_flow_judged(const struct vrnet_record *dev)
 	} else if (dev->internet == VRNET_INTERNET_ON) {
 		v.action = VRNET_ACTION_ALLOW;
 	}
-	if (v.action != VRNET_ACTION_ALLOW)
-		return 0;
 	slot = dev->slot;
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns)
@@ -656,7 +667,10 @@ __noinline int vrnet_own_flow_judged(const struct vrnet_record *dev)
 	if (!e)
 		return 0;
 	now = conn_now();
-	note_judged(e, dev, now);
+	/* a denial is kept too: a peer's flood on a cut flow reads the policy once a tick */
+	note_judged(e, dev, now, v.action == VRNET_ACTION_ALLOW);
+	if (v.action != VRNET_ACTION_ALLOW)
+		return 0;
 	e->seen_ns = now;
 	return 1;
 }
@@ -668,11 +682,13 @@ __noinline int vrnet_own_flow_judged(const struct vrnet_record *dev)
  * ICMP error about it no longer than a router sends; keeps the flow alive.
  * A flow not judged under @dev lately (after a change, or a tick: what
  * expires without one, a DNS opening) is left in the scratch to be judged
- * again (OWN_FLOW_TO_JUDGE).
+ * again (OWN_FLOW_TO_JUDGE); for a probe (@probe) it is no reply, and a probe
+ * keeps no flow alive. An ICMP error is a reply only whole: a router does
+ * not fragment its errors.
  */
 static __always_inline int is_outbound_reply(const struct vrnet_record *dev,
 					     const struct hdr_cursor *c,
-					     const struct packet_info *pkt)
+					     const struct packet_info *pkt, int probe)
 {
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
@@ -686,15 +702,19 @@ static __always_inline int is_outbound_reply(const struct vrnet_record *dev,
 	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
 	if (!conns || answered_key(slot, c, pkt, 0, &k, &is_error))
 		return 0;
-	/* an error longer than a router sends carries more than the error */
-	if (is_error && pkt->l4_len > (pkt->family == 4 ? ICMP_ERROR_MAX : ICMPV6_ERROR_MAX))
+	/* an error longer than a router sends, or in pieces, carries more than the error */
+	if (is_error && (pkt->fragment != VRNET_NOT_FRAGMENT ||
+			 pkt->l4_len > (pkt->family == 4 ? ICMP_ERROR_MAX : ICMPV6_ERROR_MAX)))
 		return 0;
 	e = live_conn(conns, &k, &now);
 	if (!e || e->state != VRNET_CONN_OUTBOUND)
 		return 0;
 	if (!judged_lately(e, dev, now))
-		return flow_to_judge(&k);
-	e->seen_ns = now;
+		return probe ? 0 : flow_to_judge(&k);
+	if (!e->judged_pass)
+		return 0;
+	if (!probe)
+		e->seen_ns = now;
 	return 1;
 }
 
@@ -710,7 +730,7 @@ __noinline int vrnet_outbound_reply(struct __sk_buff *skb, const struct vrnet_re
 
 	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
 		return 0;
-	return is_outbound_reply(dev, &c, pkt);
+	return is_outbound_reply(dev, &c, pkt, skb->mark == VRNET_PROBE_MARK);
 }
 
 /*

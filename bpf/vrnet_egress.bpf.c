@@ -50,9 +50,10 @@ static __always_inline int reply_unblocked(struct __sk_buff *skb,
 
 /*
  * Whether the sandbox's packet starts or goes on with a flow of its own
- * (conntrack.h): a UDP datagram, a TCP SYN or an echo request that the
- * policy, its default or the internet switch passed (audited too), not a
- * reply; `check`'s probes note nothing, a note would outlive them by minutes.
+ * (conntrack.h): a UDP datagram, a TCP SYN, and under an inbound policy an
+ * echo request, that the policy, its default or the internet switch passed
+ * (audited too), not a reply; `check`'s probes note nothing, a note would
+ * outlive them by minutes.
  */
 static __always_inline int own_flow(const struct __sk_buff *skb, const struct vrnet_record *dev,
 				    const struct packet_info *pkt, const struct verdict *v)
@@ -67,7 +68,8 @@ static __always_inline int own_flow(const struct __sk_buff *skb, const struct vr
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP)
 		return (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
-	return (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
+	return dev->inbound != VRNET_INBOUND_NONE &&
+	       (pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
 	       is_echo_request(pkt);
 }
 

@@ -518,10 +518,10 @@ struct vrnet_flow_key {
  * ICMP echo by a request in (by id). Idle longer than its state's timeout,
  * an entry no longer counts. Each device's table is its own LRU of
  * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot. The same table notes
- * the UDP flows, TCP connections and echo requests the sandbox opens under
- * its policy (OUTBOUND): their peers' answers open nothing (a peer's bare
- * SYN neither), and they are never replies; under an inbound policy their
- * peers' packets pass that policy as replies. An OUTBOUND entry
+ * the UDP flows the sandbox opens under its policy, and under an inbound
+ * policy its TCP connections and echo requests (OUTBOUND): their peers'
+ * answers open nothing, and they are never replies; under an inbound policy
+ * their peers' packets pass that policy as replies. An OUTBOUND entry
  * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
  * the opening one).
  */
@@ -529,8 +529,8 @@ enum vrnet_conn_state {
 	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
 	VRNET_CONN_ESTABLISHED = 2, /* the sandbox answered */
 	VRNET_CONN_CLOSING = 3,	    /* a FIN or RST, either way */
-	VRNET_CONN_OUTBOUND = 4,    /* a flow the sandbox opened (UDP, TCP, echo): its policy
-				     * decides it */
+	VRNET_CONN_OUTBOUND = 4,    /* a flow the sandbox opened (UDP; under an inbound policy,
+				     * TCP and echo too): its policy decides it */
 };
 
 #define VRNET_CONN_OPENING_NS 30000000000ull	  /* unanswered TCP SYN, UDP, echo request */
@@ -541,12 +541,13 @@ enum vrnet_conn_state {
 struct vrnet_conn {
 	__u64 seen_ns;	/* bpf_ktime_get_coarse_ns() of its last packet, either way */
 	__u8 state;	/* enum vrnet_conn_state */
-	__u8 pad;
 	/*
-	 * OUTBOUND: when its egress verdict was last read (seen_ns >>
-	 * VRNET_CONN_JUDGED_SHIFT, 16 bits) and under which record (its change):
-	 * a peer's packet on it passes an inbound part only while both are now's.
+	 * OUTBOUND: whether its egress policy passed it (1) or not (0) when it
+	 * was last read (now >> VRNET_CONN_JUDGED_SHIFT, 16 bits) under which
+	 * record (its change): a peer's packet on it passes an inbound part
+	 * while both are now's and it passed; otherwise the flow is judged again.
 	 */
+	__u8 judged_pass;
 	__u16 judged_tick;
 	__u32 judged_change;
 };

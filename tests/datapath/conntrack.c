@@ -339,6 +339,18 @@ static void own_flow(int family)
 	expect(&own, true, REPLY, "no note of its own flow, no bit (control)");
 }
 
+/* The tick vrnet_ownflows marks with now (conntrack.h, own_flow_tick()). */
+static __u16 tick_now(void)
+{
+	struct timespec ts;
+	__u16 tick;
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
+	tick = (__u16)(((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec) >>
+		       VRNET_OWNFLOW_TICK_SHIFT);
+	return tick ? tick : 1;
+}
+
 /*
  * A simultaneous open on a TCP connection the sandbox started (its SYN
  * allowed by a rule): the peer answers with a bare SYN (through the NAT
@@ -354,6 +366,9 @@ static void simultaneous_open(int family)
 	const struct pkt peer_syn = { family, peer, sbx, 6, 443, 40001, SYN, NULL };
 	const struct pkt synack = { family, sbx, peer, 6, 40001, 443, SYN | ACK, NULL };
 	const struct pkt data = { family, sbx, peer, 6, 40001, 443, ACK, NULL };
+	static struct vrnet_ownflows marks;
+	int held = 0, renewed = 0;
+	__u16 old;
 
 	assert_int_equal(dp_apply(POLICY_UDP), 0);
 	expect(&own_syn, true, VRNET_REASON_ALLOW_RULE, "its own SYN, allowed");
@@ -368,6 +383,21 @@ static void simultaneous_open(int family)
 	peer_sends(&peer_syn);
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
 	expect(&synack, false, VRNET_REASON_INTERNET, "its note pushed out, internet off");
+
+	/* the peer's SYN marks the flow again, as its datagram would (a NAT mapping kept alive) */
+	dp_own_flows(&marks);
+	old = (__u16)(tick_now() - VRNET_OWNFLOW_LIFE_TICKS + 3);
+	for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
+		if (marks.seen[i])
+			marks.seen[i] = old, held++;
+	assert_true(held >= 1 && held <= 2);
+	dp_set_own_flows(&marks);
+	peer_sends(&peer_syn);
+	dp_own_flows(&marks);
+	for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
+		if (marks.seen[i] && (__u16)(marks.seen[i] - tick_now() + 1) <= 2)
+			renewed++;
+	assert_int_equal(renewed, held);
 
 	/* control: with neither note nor bit, the peer's SYN opens one, and the SYN-ACK passes */
 	forget_conns();
@@ -387,18 +417,6 @@ static void test_simultaneous_open_v6(void **state)
 {
 	(void)state;
 	simultaneous_open(6);
-}
-
-/* The tick vrnet_ownflows marks with now (conntrack.h, own_flow_tick()). */
-static __u16 tick_now(void)
-{
-	struct timespec ts;
-	__u16 tick;
-
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
-	tick = (__u16)(((__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec) >>
-		       VRNET_OWNFLOW_TICK_SHIFT);
-	return tick ? tick : 1;
 }
 
 /* The buckets of a key's flow in vrnet_ownflows; returns how many the table has marked. */

@@ -6,8 +6,10 @@
  * packet a test expects dropped is run first under the same policy without
  * an inbound part, where it passes: the control that it could get in.
  */
+#include <unistd.h>
 #include "datapath/harness.h"
 #include "datapath/flows.h"
+#include "rule_of.h"
 #include "output.h"
 #include "program.h"
 
@@ -494,6 +496,48 @@ static void test_errors_about_own_flows(void **state)
 	assert_true(v.allow);
 }
 
+/* Makes @d's IPv6 datagram's payload 1,300 bytes (ICMPv6: more than fits in 1,280 in all). */
+static void pad_to_1300(uint8_t *d)
+{
+	dp_put16(d + 4, 1300);
+}
+
+/*
+ * The same for IPv6 (1,280 bytes in all, RFC 4443), and for an error in
+ * fragments, which no router sends: its first fragment is no reply, so the
+ * rest has nothing to follow.
+ */
+static void test_errors_whole_and_short(void **state)
+{
+	const struct pkt own6 = { 6, SBX6, "2001:db8:50::50", 17, 40000, 53, 0, NULL };
+	const struct pkt router6 = { 6, "2001:db8:9::1", SBX6, 58, 0, 0, 1, &own6 };
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt router = { 4, "198.51.100.200", SBX4, 1, 0, 0, 3, &own };
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+	uint8_t *d;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own6, true, "its own IPv6 flow");
+	sandbox_sends(&own, true, "its own flow");
+	expect_in(&router6, true, VRNET_REASON_REPLY, "an IPv6 error from a router on the path");
+	dp_eth(&f, 0x86dd);
+	d = dp_put(&f, DP_IP6_LEN + 1300);
+	datagram(&router6, d);
+	pad_to_1300(d);
+	assert_int_equal(vr_frame_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, 0, &v), 0);
+	assert_false(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_DEFAULT);
+
+	expect_in(&router, true, VRNET_REASON_REPLY, "the error whole");
+	expect_in_patched(&router, first_fragment, false, VRNET_REASON_DEFAULT,
+			  "the error's first fragment");
+	expect_in_patched(&router, later_fragment, false, VRNET_REASON_FRAGMENT,
+			  "the error's later fragment");
+}
+
 /* A fragmented answer on the sandbox's own flow gets in whole: its later fragments follow. */
 static void test_fragmented_replies(void **state)
 {
@@ -542,6 +586,7 @@ static void test_own_flows_judged_again(void **state)
 
 	assert_int_equal(dp_apply(DENY_IN), 0);
 	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer, its rule back");
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer, again (judged this tick)");
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
 	expect_in(&answer, false, VRNET_REASON_BLOCK_RULE, "the answer, internet off");
 	expect_in(&data, false, VRNET_REASON_DEFAULT, "the peer's segment, internet off");
@@ -550,23 +595,144 @@ static void test_own_flows_judged_again(void **state)
 	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer, internet on");
 }
 
-/* The sandbox's TCP SYNs and echo requests are noted, with an inbound part or without. */
+/* The rule removed by an edit (unallow: the overlay), and an echo flow, the same way. */
+static void test_own_flows_judged_after_edits(void **state)
+{
+	const struct pkt own = { 6, SBX6, "2001:db8:50::50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 6, "2001:db8:50::50", SBX6, 17, 53, 40000, 0, NULL };
+	const struct pkt ping = { 6, SBX6, "2001:db8:50::50", 58, 0, 7, 128, NULL };
+	const struct pkt pong = { 6, "2001:db8:50::50", SBX6, 58, 0, 7, 129, NULL };
+	struct vr_rule r = rule_of("2001:db8:50::50");
+	char err[512] = "";
+	size_t missing = 99;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own, true, "its own flow");
+	sandbox_sends(&ping, true, "its echo request");
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer (control)");
+	expect_in(&pong, true, VRNET_REASON_REPLY, "the echo reply (control)");
+	if (vr_edit_remove(&dp.st, DP_IFINDEX, VRNET_LIST_ALLOW, &r, 1, &missing, err,
+			   sizeof(err)))
+		fail_msg("unallow: %s", err);
+	expect_in(&answer, false, VRNET_REASON_DEFAULT, "the answer, its rule removed");
+	expect_in(&pong, false, VRNET_REASON_DEFAULT, "the echo reply, its rule removed");
+	sandbox_sends(&own, false, "its own flow, its rule removed");
+}
+
+/* The one note of the device's table. */
+static struct vrnet_conn the_note(void)
+{
+	int fd = dp_table(dp.st.conns_fd);
+	struct vrnet_flow_key key;
+	struct vrnet_conn c;
+
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
+	close(fd);
+	return c;
+}
+
+/*
+ * `check --inbound`'s probe of a peer's packet on the sandbox's own flow
+ * keeps nothing alive and judges nothing (it may run between a real
+ * packet's steps on its CPU): to judge again, it is no reply. The real
+ * packet (the control) moves the note on.
+ */
+static void test_probes_move_no_flow(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
+	struct vrnet_conn before, after;
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own, true, "its own flow");
+	dp_eth(&f, 0x0800);
+	f.len += datagram(&answer, dp_put(&f, 0));
+	before = the_note();
+	usleep(20000); /* the coarse clock moves on */
+	assert_int_equal(vr_probe_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
+	assert_true(v.allow); /* judged this tick by the sandbox's datagram: a reply */
+	after = the_note();
+	assert_true(after.seen_ns == before.seen_ns);
+	assert_int_equal(dp_apply(DENY_IN), 0); /* a change: the flow must be judged again */
+	assert_int_equal(vr_probe_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
+	assert_false(v.allow);
+	after = the_note();
+	assert_true(after.judged_change == before.judged_change);
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer itself (control)");
+	after = the_note();
+	assert_true(after.seen_ns > before.seen_ns);
+	assert_true(after.judged_change != before.judged_change);
+}
+
+/*
+ * A simultaneous open under an inbound part: the peer's bare SYN on the
+ * sandbox's connection gets in as a reply and opens nothing, so under
+ * internet off the sandbox's SYN-ACK is its own packet and is dropped. The
+ * control: with the sandbox's note and marks gone, and an inbound part that
+ * lets the peer in, the peer's SYN opens a connection and the SYN-ACK passes.
+ */
+static void test_simultaneous_open(void **state)
+{
+	const struct pkt syn = { 6, SBX6, "2001:db8:50::50", 6, 40001, 443, SYN, NULL };
+	const struct pkt peer_syn = { 6, "2001:db8:50::50", SBX6, 6, 443, 40001, SYN, NULL };
+	const struct pkt synack = { 6, SBX6, "2001:db8:50::50", 6, 40001, 443, SYN | ACK, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(ALLOW_IN), 0);
+	forget_own_flows();
+	into_sandbox(&peer_syn, NULL);
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	sandbox_sends(&synack, true, "no note, no marks (control)");
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
+
+	forget_own_flows();
+	sandbox_sends(&syn, true, "its SYN");
+	expect_in(&peer_syn, true, VRNET_REASON_REPLY, "the peer's bare SYN");
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	sandbox_sends(&synack, false, "its SYN-ACK, internet off");
+}
+
+/*
+ * The sandbox's TCP SYNs and echo requests are noted only under an inbound
+ * part (which lets their peers' answers in); without one a SYN only marks
+ * its flow (vrnet_ownflows), and the table keeps its room for connections
+ * into the sandbox.
+ */
 static void test_notes_syns_and_echoes(void **state)
 {
 	const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, 40000, 443, SYN, NULL };
 	const struct pkt ping = { 4, SBX4, "203.0.113.50", 1, 0, 7, 8, NULL };
 	const struct pkt data = { 4, SBX4, "203.0.113.50", 6, 40000, 443, ACK, NULL };
+	static struct vrnet_ownflows marks;
+	size_t marked;
 
 	(void)state;
 	dp_skip_unless_root();
 	for (int inbound = 0; inbound < 2; inbound++) {
 		assert_int_equal(dp_apply(inbound ? DENY_IN : NO_IN), 0);
-		dp_table_clear(dp.st.conns_fd);
+		forget_own_flows();
 		sandbox_sends(&data, true, "a segment that starts nothing");
+		dp_own_flows(&marks);
+		marked = 0;
+		for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
+			marked += marks.seen[i] != 0;
+		assert_int_equal(marked, 0);
 		assert_int_equal(conns_count(), 0);
 		sandbox_sends(&syn, true, "a SYN");
 		sandbox_sends(&ping, true, "an echo request");
-		assert_int_equal(conns_count(), 2);
+		assert_int_equal(conns_count(), inbound ? 2 : 0);
+		dp_own_flows(&marks);
+		for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
+			marked += marks.seen[i] != 0;
+		assert_true(marked >= 1 && marked <= 2); /* the SYN's flow, two buckets */
 	}
 }
 
@@ -608,6 +774,10 @@ int main(void)
 		cmocka_unit_test_setup(test_errors_about_own_flows, setup),
 		cmocka_unit_test_setup(test_fragmented_replies, setup),
 		cmocka_unit_test_setup(test_own_flows_judged_again, setup),
+		cmocka_unit_test_setup(test_own_flows_judged_after_edits, setup),
+		cmocka_unit_test_setup(test_errors_whole_and_short, setup),
+		cmocka_unit_test_setup(test_simultaneous_open, setup),
+		cmocka_unit_test_setup(test_probes_move_no_flow, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
 		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
