@@ -5,7 +5,8 @@
  * passes is noted (vrnet_frags, per device, source, destination, protocol and
  * id; in audit mode, one the rules drop too, so that apply_mode() passes the
  * rest as it passes the first); a later fragment gets the note's verdict if
- * the note was made under the policies in force now, less than
+ * the note was made under the record in force now (its policies, internet
+ * switch and mode: any change since drops the rest), less than
  * VRNET_FRAG_LIFE_NS ago, and is otherwise dropped (reason fragment), in any
  * order it comes. A first fragment too short for its transport header is
  * malformed (parsing.h).
@@ -39,9 +40,9 @@ static __always_inline void note_first_fragment(const struct vrnet_record *dev,
 	struct vrnet_frag_key key = {};
 	__u32 slot = dev->slot; /* a key on the stack: Linux 6.1 takes no other memory as one */
 	void *notes;
-	struct vrnet_frag val = { .noted_ns = bpf_ktime_get_ns(), .policy_id = dev->policy_id,
-				  .overlay_id = dev->overlay_id, .rule_id = v->rule_id,
-				  .reason = (__u16)v->reason, .action = v->action };
+	struct vrnet_frag val = { .noted_ns = bpf_ktime_get_ns(), .change = dev->change,
+				  .rule_id = v->rule_id, .reason = (__u16)v->reason,
+				  .action = v->action };
 
 	if (v->action != VRNET_ACTION_ALLOW && dev->mode != VRNET_MODE_AUDIT)
 		return;
@@ -65,7 +66,7 @@ static __always_inline void judge_later_fragment(const struct vrnet_record *dev,
 	fragment_key(dev, pkt, inbound, &key);
 	if (notes)
 		first = bpf_map_lookup_elem(notes, &key);
-	if (first && first->policy_id == dev->policy_id && first->overlay_id == dev->overlay_id &&
+	if (first && first->change == dev->change &&
 	    bpf_ktime_get_ns() - first->noted_ns < VRNET_FRAG_LIFE_NS) {
 		v->action = first->action;
 		v->reason = first->reason;

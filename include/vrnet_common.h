@@ -656,7 +656,8 @@ struct vrnet_frag_key {
 
 struct vrnet_frag {
 	__u64 noted_ns;		     /* bpf_ktime_get_ns() of the first fragment */
-	__u32 policy_id, overlay_id; /* in force then */
+	__u32 change;		     /* the record in force then (vrnet_record.change) */
+	__u32 pad32;
 	__u32 rule_id;		     /* and the verdict's rule, reason and action */
 	__u16 reason;
 	__u8 action;

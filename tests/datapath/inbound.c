@@ -552,6 +552,12 @@ static void test_fragmented_replies(void **state)
 			  "the answer's first fragment");
 	expect_in_patched(&answer, later_fragment, true, VRNET_REASON_REPLY,
 			  "the answer's later fragment");
+	/* internet off between the first fragment and the rest: the rest is dropped */
+	expect_in_patched(&answer, first_fragment, true, VRNET_REASON_REPLY,
+			  "the answer's first fragment again");
+	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+	expect_in_patched(&answer, later_fragment, false, VRNET_REASON_FRAGMENT,
+			  "the later fragment, internet off since the first");
 }
 
 /* DENY_IN with no egress rule: the sandbox may reach nothing. */
