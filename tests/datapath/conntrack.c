@@ -339,6 +339,12 @@ static void own_flow(int family)
 	expect(&own, true, REPLY, "no note of its own flow, no bit (control)");
 }
 
+/* A mark of tick @t: 0 is none (a mark of tick 0 is 1, as the program stores it). */
+static __u16 as_mark(int t)
+{
+	return (__u16)t ? (__u16)t : 1;
+}
+
 /* The tick vrnet_ownflows marks with now (conntrack.h, own_flow_tick()). */
 static __u16 tick_now(void)
 {
@@ -386,7 +392,7 @@ static void simultaneous_open(int family)
 
 	/* the peer's SYN marks the flow again, as its datagram would (a NAT mapping kept alive) */
 	dp_own_flows(&marks);
-	old = (__u16)(tick_now() - VRNET_OWNFLOW_LIFE_TICKS + 3);
+	old = as_mark(tick_now() - VRNET_OWNFLOW_LIFE_TICKS + 3);
 	for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
 		if (marks.seen[i])
 			marks.seen[i] = old, held++;
@@ -473,7 +479,7 @@ static void test_own_flow_life(void **state)
 	assert_int_equal(dp_apply(POLICY), 0);
 
 	tick = tick_now();
-	fresh = (__u16)(tick - VRNET_OWNFLOW_LIFE_TICKS + 3);
+	fresh = as_mark(tick - VRNET_OWNFLOW_LIFE_TICKS + 3);
 	stale = (__u16)(tick - VRNET_OWNFLOW_LIFE_TICKS - VRNET_OWNFLOW_SKEW_TICKS - 3);
 	mark_only(first, second, fresh, fresh);
 	peer_sends(&answer);
@@ -481,7 +487,7 @@ static void test_own_flow_life(void **state)
 	dp_own_flows(&o);
 	assert_true((__u16)(o.seen[first] - tick) <= 1 && (__u16)(o.seen[second] - tick) <= 1);
 
-	mark_only(first, second, (__u16)(tick + 1), (__u16)(tick + 1));
+	mark_only(first, second, as_mark(tick + 1), as_mark(tick + 1));
 	peer_sends(&answer);
 	expect(&own, false, DEFAULT, "marked a tick ahead (another CPU's clock)");
 

@@ -692,6 +692,39 @@ static void test_probes_move_no_flow(void **state)
 }
 
 /*
+ * A verdict on the sandbox's flow is kept for its tick and record: a denial
+ * noted in this tick under this record holds though the policy passes the
+ * flow (a peer's flood on a cut flow reads the policy once a tick); a note
+ * of another record is judged again (the control).
+ */
+static void test_verdicts_kept(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
+	int fd = dp_table(dp.st.conns_fd);
+	struct vrnet_flow_key key;
+	struct vrnet_conn c;
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	at_start_of_tick();
+	sandbox_sends(&own, true, "its own flow");
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
+	assert_int_equal(c.judged_pass, 1);
+	c.judged_pass = 0;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &c, BPF_EXIST), 0);
+	expect_in(&answer, false, VRNET_REASON_BLOCK_RULE, "a denial kept for its tick");
+	c.judged_change++;
+	assert_int_equal(bpf_map_update_elem(fd, &key, &c, BPF_EXIST), 0);
+	expect_in(&answer, true, VRNET_REASON_REPLY, "a note of another record, judged again");
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
+	assert_int_equal(c.judged_pass, 1);
+	close(fd);
+}
+
+/*
  * A simultaneous open under an inbound part: the peer's bare SYN on the
  * sandbox's connection gets in as a reply and opens nothing, so under
  * internet off the sandbox's SYN-ACK is its own packet and is dropped. The
@@ -798,6 +831,7 @@ int main(void)
 		cmocka_unit_test_setup(test_errors_whole_and_short, setup),
 		cmocka_unit_test_setup(test_simultaneous_open, setup),
 		cmocka_unit_test_setup(test_probes_move_no_flow, setup),
+		cmocka_unit_test_setup(test_verdicts_kept, setup),
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
 		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
