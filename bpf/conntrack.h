@@ -60,6 +60,8 @@ static __always_inline int is_echo_reply(const struct packet_info *pkt)
 
 static __always_inline int is_icmp_error(const struct packet_info *pkt)
 {
+	if (pkt->l4_proto != IPPROTO_ICMP && pkt->l4_proto != IPPROTO_ICMPV6)
+		return 0;
 	if (pkt->family == 4)
 		return pkt->icmp_type == ICMP_DEST_UNREACH || pkt->icmp_type == ICMP_TIME_EXCEEDED ||
 		       pkt->icmp_type == ICMP_PARAMETERPROB;
@@ -226,19 +228,24 @@ static __always_inline __u32 own_flow_hash(const struct vrnet_flow_key *k)
 	return vrnet_own_flow_hash((const __u32 *)k, sizeof(*k) / 4);
 }
 
-/* Marks flow @k's two buckets with @now's tick; a bucket that holds it already is left alone. */
-static __always_inline void own_flow_mark(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
+/* Stores @tick in buckets @h of @o; a bucket that holds it already is left alone. */
+static __always_inline void mark_buckets(struct vrnet_ownflows *o, __u32 h, __u16 tick)
 {
-	struct vrnet_ownflows *o = own_flows(slot);
-	__u32 h = own_flow_hash(k), first = VRNET_OWNFLOW_FIRST(h), second = VRNET_OWNFLOW_SECOND(h);
-	__u16 tick = own_flow_tick(now);
+	__u32 first = VRNET_OWNFLOW_FIRST(h), second = VRNET_OWNFLOW_SECOND(h);
 
-	if (!o)
-		return;
 	if (o->seen[first] != tick)
 		o->seen[first] = tick;
 	if (o->seen[second] != tick)
 		o->seen[second] = tick;
+}
+
+/* Marks flow @k's two buckets with @now's tick. */
+static __always_inline void own_flow_mark(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
+{
+	struct vrnet_ownflows *o = own_flows(slot);
+
+	if (o)
+		mark_buckets(o, own_flow_hash(k), own_flow_tick(now));
 }
 
 /*
@@ -247,14 +254,14 @@ static __always_inline void own_flow_mark(__u32 slot, const struct vrnet_flow_ke
  */
 static __always_inline int own_flow_seen(__u32 slot, const struct vrnet_flow_key *k, __u64 now)
 {
-	const struct vrnet_ownflows *o = own_flows(slot);
+	struct vrnet_ownflows *o = own_flows(slot);
 	__u32 h = own_flow_hash(k);
 	__u16 tick = own_flow_tick(now);
 
 	if (!o || !own_flow_fresh(o->seen[VRNET_OWNFLOW_FIRST(h)], tick) ||
 	    !own_flow_fresh(o->seen[VRNET_OWNFLOW_SECOND(h)], tick))
 		return 0;
-	own_flow_mark(slot, k, now);
+	mark_buckets(o, h, tick);
 	return 1;
 }
 
@@ -551,9 +558,6 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_rec
 	slot = dev->slot;
 	if (own_flow_key(slot, &c, pkt, &k))
 		return 0;
-	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
-	if (!conns)
-		return 0;
 	/*
 	 * Without an inbound part a TCP connection is only marked: its SYN-ACK
 	 * opens nothing, the marks keep a peer's SYN from opening one, and a
@@ -563,6 +567,9 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_rec
 		own_flow_mark(slot, &k, conn_now());
 		return 0;
 	}
+	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+	if (!conns)
+		return 0;
 	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
 	live = e && !conn_expired(e, k.proto, now);

@@ -252,8 +252,7 @@ __noinline int vrnet_judge_inbound(const struct vrnet_record *dev, const struct 
 		return 0;
 	}
 	/* the rules decide what is no reply, and a block rule an error's router */
-	if (!reply || ((pkt->l4_proto == IPPROTO_ICMP || pkt->l4_proto == IPPROTO_ICMPV6) &&
-		       is_icmp_error(pkt)))
+	if (!reply || is_icmp_error(pkt))
 		vrnet_evaluate_inbound(dev, pkt, v);
 	if (reply && v->reason != VRNET_REASON_BLOCK_RULE) {
 		v->action = VRNET_ACTION_ALLOW;
