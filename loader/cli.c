@@ -20,6 +20,7 @@
 
 struct vr_cli_options opt = { .pin_dir = VR_DEFAULT_PIN_DIR };
 char errbuf[1024];
+char **cli_argv;
 
 int fail(int code, const char *fmt, ...)
 {

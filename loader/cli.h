@@ -59,6 +59,8 @@ struct vr_cli_options {
 extern struct vr_cli_options opt;
 /* The message of the last library error, for fail(). */
 extern char errbuf[1024];
+/* main()'s arguments as they came, before the options were parsed: `dns` hands them on. */
+extern char **cli_argv;
 
 /* Prints "Error: ..." (or {"error": ...} with -j) and returns @code. */
 int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -81,24 +81,23 @@ static int name_verdict(struct vr_state *st, const struct vr_device_policy *dp,
 			struct vr_addr *addrs, int max)
 {
 	struct opened o = { .dp = dp, .now_ns = vr_ktime_ns(), .addrs = addrs, .max = max };
-	ldns_rdf *qname = ldns_dname_new_frm_str(dest->name);
 	struct vr_name_pattern *p;
+	struct vr_dname qname;
 	size_t n;
 	int ret;
 
-	if (!qname)
+	if (vr_dname_from_text(&qname, dest->name))
 		return -EINVAL;
 	ret = vr_name_patterns_of(dp->rules, (const char(*)[VRNET_MAX_NAME_LEN])dp->names,
 				  dp->count, &p, &n);
 	if (!ret) {
-		int i = vr_name_decide(p, n, qname);
+		int i = vr_name_decide(p, n, qname.wire, qname.len);
 
 		*name_rule = i >= 0 ? (int)p[i].rule_id : -1;
 		*allowed = i >= 0 ? p[i].list == VRNET_LIST_ALLOW :
 				    dp->dev.default_action == VRNET_ACTION_ALLOW;
-		vr_name_patterns_free(p, n);
+		free(p);
 	}
-	ldns_rdf_deep_free(qname);
 	if (ret || *name_rule < 0 || !*allowed)
 		return ret; /* only a name rule's answers open anything */
 	*allowed = rule_covers(&dp->rules[*name_rule], dest);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "dns_opened.h"
 #include "dns_proxy.h"
+#include "dns_qtype.h"
 #include "log.h"
 #include "output.h"
 
@@ -24,25 +25,25 @@ static void on_signal(int sig)
 /* One line per query logged: text, or a JSON object with -j. */
 static void print_event(const struct vr_dns_event *e, void *ctx)
 {
-	char *tname;
+	char buf[VR_QTYPE_TEXT];
+	const char *tname;
 
 	if (!e) {
 		fflush(stdout);
 		return;
 	}
-	tname = ldns_rr_type2str((ldns_rr_type)e->qtype);
+	tname = vr_qtype_text(e->qtype, buf);
 	if (opt.json)
 		vr_json_print(json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "type", "dns",
 					"action", e->action, "name", e->name, "qtype",
-					tname ? tname : "?", "slot", (int)e->slot,
+					tname, "slot", (int)e->slot,
 					"addresses_opened", e->addrs, "addresses_blocked", e->blocked,
 					"open_ns", (json_int_t)e->open_ns),
 			      false);
 	else
 		printf("%s %s %s (slot %u, %d addresses opened%s)\n", e->action, e->name,
-		       tname ? tname : "?", e->slot, e->addrs,
+		       tname, e->slot, e->addrs,
 		       e->blocked ? ", some covered by a block rule: they stay closed" : "");
-	free(tname);
 }
 
 /* The proxy's settings from the options: 0, or the usage error's exit code. */

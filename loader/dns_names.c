@@ -2,8 +2,29 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/nameser.h>
 #include "dns_names.h"
 #include "vrnet_common.h"
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 'a' - 'A') : c;
+}
+
+int vr_dname_from_text(struct vr_dname *n, const char *text)
+{
+	size_t at = 0;
+
+	if (ns_name_pton(text, n->wire, sizeof(n->wire)) < 0)
+		return -EINVAL;
+	while (n->wire[at])
+		at += (size_t)n->wire[at] + 1;
+	n->len = (uint16_t)(at + 1);
+	/* lengths stay: they are below 64, and capitals are 65 to 90 */
+	for (size_t i = 0; i < at; i++)
+		n->wire[i] = lower(n->wire[i]);
+	return 0;
+}
 
 int vr_name_pattern_init(struct vr_name_pattern *p, const char *text, uint8_t list,
 			 uint32_t rule_id)
@@ -15,26 +36,14 @@ int vr_name_pattern_init(struct vr_name_pattern *p, const char *text, uint8_t li
 	/* "*" anywhere else is no pattern of ours (nor "*." alone, nor ".") */
 	if (!*name || !strcmp(name, ".") || strchr(name, '*'))
 		return -EINVAL;
-	p->name = ldns_dname_new_frm_str(name);
-	if (!p->name)
+	if (vr_dname_from_text(&p->name, name))
 		return -EINVAL;
-	ldns_dname2canonical(p->name);
-	p->labels = ldns_dname_label_count(p->name);
+	for (size_t at = 0; p->name.wire[at]; at += (size_t)p->name.wire[at] + 1)
+		p->labels++;
 	p->wildcard = wildcard;
 	p->list = list;
 	p->rule_id = rule_id;
 	return 0;
-}
-
-void vr_name_pattern_free(struct vr_name_pattern *p)
-{
-	ldns_rdf_deep_free(p->name);
-	p->name = NULL;
-}
-
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 'a' - 'A') : c;
 }
 
 /*
@@ -54,10 +63,10 @@ static bool same_name(const uint8_t *a, const uint8_t *lowercase, size_t n)
  * number of labels of its suffix (at most 127) plus one; an exact name more
  * than any. Compares wire forms, without allocating: this runs per query.
  */
-static int specificity(const struct vr_name_pattern *p, const ldns_rdf *qname)
+static int specificity(const struct vr_name_pattern *p, const uint8_t *q, size_t qn)
 {
-	const uint8_t *q = ldns_rdf_data(qname), *suffix = ldns_rdf_data(p->name);
-	size_t qn = ldns_rdf_size(qname), sn = ldns_rdf_size(p->name);
+	const uint8_t *suffix = p->name.wire;
+	size_t sn = p->name.len;
 
 	if (!p->wildcard)
 		return qn == sn && same_name(q, suffix, sn) ? 256 : 0;
@@ -68,12 +77,12 @@ static int specificity(const struct vr_name_pattern *p, const ldns_rdf *qname)
 	return 0;
 }
 
-int vr_name_decide(const struct vr_name_pattern *p, size_t n, const ldns_rdf *qname)
+int vr_name_decide(const struct vr_name_pattern *p, size_t n, const uint8_t *qname, size_t len)
 {
 	int best = -1, best_score = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int score = specificity(&p[i], qname);
+		int score = specificity(&p[i], qname, len);
 
 		if (!score || score < best_score)
 			continue;
@@ -88,8 +97,12 @@ int vr_name_decide(const struct vr_name_pattern *p, size_t n, const ldns_rdf *qn
 int vr_name_patterns_of(const struct vrnet_rule *recs, const char (*names)[VRNET_MAX_NAME_LEN],
 			uint32_t count, struct vr_name_pattern **out, size_t *n)
 {
+	size_t domains = 0;
+
+	for (uint32_t i = 0; i < count; i++)
+		domains += recs[i].kind == VRNET_RULE_DOMAIN;
 	*n = 0;
-	*out = calloc(count ? count : 1, sizeof(**out));
+	*out = calloc(domains ? domains : 1, sizeof(**out));
 	if (!*out)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < count; i++)
@@ -97,11 +110,4 @@ int vr_name_patterns_of(const struct vrnet_rule *recs, const char (*names)[VRNET
 		    !vr_name_pattern_init(&(*out)[*n], names[i], recs[i].list, i))
 			(*n)++;
 	return 0;
-}
-
-void vr_name_patterns_free(struct vr_name_pattern *p, size_t n)
-{
-	for (size_t i = 0; p && i < n; i++)
-		vr_name_pattern_free(&p[i]);
-	free(p);
 }

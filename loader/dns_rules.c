@@ -15,7 +15,7 @@ static void rules_free(struct vr_dns_rules *r)
 {
 	if (!r)
 		return;
-	vr_name_patterns_free(r->p, r->n);
+	free(r->p);
 	free(r->opens);
 	free(r->blocks);
 	free(r);
@@ -122,7 +122,7 @@ int vr_dns_rules_decide(const struct vr_dns_rules *r, const ldns_rdf *qname, boo
 
 	if (!r->dev.policy_id || !r->dev.dns_proxy)
 		return -ENOENT;
-	rule = vr_name_decide(r->p, r->n, qname);
+	rule = vr_name_decide(r->p, r->n, ldns_rdf_data(qname), ldns_rdf_size(qname));
 	*allowed = rule >= 0 ? r->p[rule].list != VRNET_LIST_BLOCK :
 			       r->dev.default_action == VRNET_ACTION_ALLOW;
 	return rule;
@@ -131,7 +131,7 @@ int vr_dns_rules_decide(const struct vr_dns_rules *r, const ldns_rdf *qname, boo
 bool vr_dns_rules_block(const ldns_rdf *name, void *ctx)
 {
 	const struct vr_dns_rules *r = ctx;
-	int rule = vr_name_decide(r->p, r->n, name);
+	int rule = vr_name_decide(r->p, r->n, ldns_rdf_data(name), ldns_rdf_size(name));
 
 	return rule >= 0 && r->p[rule].list == VRNET_LIST_BLOCK;
 }

@@ -11,7 +11,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <jansson.h>
-#include <ldns/ldns.h>
+#include <arpa/nameser.h>
+#include "dns_qtype.h"
 #include "events.h"
 #include "output.h"
 
@@ -332,9 +333,10 @@ static void print_dns_event(struct log_ctx *c, const struct vrnet_dns_event *e,
 			    struct log_device *d, int64_t when)
 {
 	char t[40], rule[VR_RULE_TEXT_MAX + 80] = "", name[VRNET_DNS_NAME_TEXT];
-	char *qtype = ldns_rr_type2str((ldns_rr_type)e->qtype);
+	char qtype_buf[VR_QTYPE_TEXT];
+	const char *qtype = vr_qtype_text(e->qtype, qtype_buf);
 	const char *dev = d->dp.rules ? d->dp.dev.ifname : "?";
-	const char *rcode = e->rcode == LDNS_RCODE_REFUSED ? "REFUSED" : "NXDOMAIN";
+	const char *rcode = e->rcode == ns_r_refused ? "REFUSED" : "NXDOMAIN";
 	int reason = e->rule_id == VRNET_DNS_NO_RULE ? VRNET_REASON_DEFAULT :
 						       VRNET_REASON_BLOCK_RULE;
 
@@ -345,7 +347,7 @@ static void print_dns_event(struct log_ctx *c, const struct vrnet_dns_event *e,
 	if (c->o->json) {
 		json_t *obj = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i}", "type", "dns",
 					"time", t, "device", dev, "action", "refused", "reason",
-					vr_reason_key(reason), "name", name, "qtype", qtype ? qtype : "?", "rcode", rcode,
+					vr_reason_key(reason), "name", name, "qtype", qtype, "rcode", rcode,
 					"policy_id", (int)e->policy_id);
 
 		if (e->rule_id != VRNET_DNS_NO_RULE) {
@@ -355,11 +357,10 @@ static void print_dns_event(struct log_ctx *c, const struct vrnet_dns_event *e,
 		}
 		print_json_line(obj);
 	} else {
-		printf("%s %s refused dns %s %s (%s): %s%s%s\n", t, dev, name, qtype ? qtype : "?",
+		printf("%s %s refused dns %s %s (%s): %s%s%s\n", t, dev, name, qtype,
 		       rcode, vr_reason_text(reason), *rule ? " " : "", rule);
 		fflush(stdout);
 	}
-	free(qtype);
 }
 
 /* Drains the DNS proxy's refusals (a queue, polled with the ring buffer). */

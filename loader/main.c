@@ -130,7 +130,8 @@ static const struct cmd cmds[] = {
 	  "(docs/dns-proxy.md). --max-addresses: open at once per device (default 1024);\n"
 	  "an address is open under 4 name rules at most; an answer over a bound gets\n"
 	  "SERVFAIL.\n"
-	  "One proxy per pin directory: a second one exits 4." },
+	  "One proxy per pin directory: a second one exits 4. The proxy is its own\n"
+	  "executable, vrnet-bpf-dns, run from this one's directory (exit 3 without it)." },
 	{ "version", do_version, 0, 0, 0, "",
 	  "Print the version, this binary's program build, and the programs running on\n"
 	  "this host (with their tags; \"another build\" when upgrade would replace one)." },
@@ -427,6 +428,10 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 	int nargs;
 
+	cli_argv = malloc((size_t)(argc + 1) * sizeof(*argv));
+	if (!cli_argv)
+		return VR_EXIT_SYSTEM;
+	memcpy(cli_argv, argv, (size_t)(argc + 1) * sizeof(*argv));
 	nargs = parse_options(argc, argv, &help, &version, &seen);
 	if (nargs < 0)
 		return VR_EXIT_USAGE;

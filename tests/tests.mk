@@ -31,7 +31,7 @@ $(OUTPUT)/tests/fuzz_dns: tests/fuzz/dns.c loader/dns_message.c loader/dns_names
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -Iinclude -Iloader $(filter %.c,$^) -lldns -o $@
 
 .PHONY: test-bins cmocka-bins test-sanitize-bins
-test-bins: $(OUTPUT)/vrnet-bpf $(TEST_BINS) $(OUTPUT)/tests/fuzz_dns
+test-bins: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns $(TEST_BINS) $(OUTPUT)/tests/fuzz_dns
 cmocka-bins: $(filter $(OUTPUT)/tests/unit_% $(OUTPUT)/tests/dp_%,$(TEST_BINS))
 
 # The cmocka suites once more with AddressSanitizer and UBSan (leaks

@@ -3,10 +3,12 @@
  * libFuzzer target of the DNS proxy's handling of what a sandbox sends and
  * an upstream answers: the input is parsed as a query (then decided against
  * name rules and refused) and as an answer (its addresses for the query's
- * name, or for a fixed name). Under AddressSanitizer and UBSan.
+ * name, or for a fixed name), and as a name's text as `check` reads it.
+ * Under AddressSanitizer and UBSan.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "dns_message.h"
 #include "dns_names.h"
 #include "vrnet_common.h"
@@ -17,6 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static ldns_rdf *fixed;
 	struct vr_dns_addr addrs[32];
 	struct vr_dns_query q;
+	struct vr_dname name;
+	char text[512];
 	uint8_t *refusal;
 	size_t len;
 
@@ -28,12 +32,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fixed = ldns_dname_new_frm_str("api.example.com");
 	}
 	if (!vr_dns_query_parse(data, size, &q)) {
-		vr_name_decide(rules, 3, q.qname);
+		vr_name_decide(rules, 3, ldns_rdf_data(q.qname), ldns_rdf_size(q.qname));
 		if (!vr_dns_refusal(&q, LDNS_RCODE_NXDOMAIN, &refusal, &len))
 			free(refusal);
 		vr_dns_answer_addrs(data, size, q.qname, addrs, 32);
 		vr_dns_query_free(&q);
 	}
 	vr_dns_answer_addrs(data, size, fixed, addrs, 32);
+	memcpy(text, data, size < sizeof(text) ? size : sizeof(text) - 1);
+	text[size < sizeof(text) ? size : sizeof(text) - 1] = '\0';
+	if (!vr_dname_from_text(&name, text))
+		vr_name_decide(rules, 3, name.wire, name.len);
 	return 0;
 }

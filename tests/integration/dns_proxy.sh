@@ -12,6 +12,14 @@ set -u
 # shellcheck disable=SC2119 # vr_init takes tool names, not our arguments
 vr_init dig dnsmasq
 
+# `dns` runs vrnet-bpf-dns from vrnet-bpf's own directory (vrnet-bpf links no ldns)
+cp "$VRNET_BIN" "$VR_TMP/vrnet-bpf"
+expect_rc "dns without vrnet-bpf-dns beside vrnet-bpf: exit 3" 3 \
+	"$VR_TMP/vrnet-bpf" --pin-dir "$VR_PIN" dns
+cp "$VR_TMP/err" "$VR_TMP/dns.err"
+expect "... and the error names the binary it looked for" \
+	grep -q "couldn't run $VR_TMP/vrnet-bpf-dns: No such file" "$VR_TMP/dns.err"
+
 vr_jail_sandbox
 jail=$VR_JAIL sbx=$VR_SBX
 for a in 203.0.113.10 203.0.113.20 203.0.113.30 203.0.113.40 203.0.113.50 203.0.113.51 \

@@ -4,11 +4,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "dns_message.h"
 #include "dns_names.h"
+#include "dns_qtype.h"
 #include "vrnet_common.h"
 
 static ldns_rdf *dname(const char *s)
@@ -30,9 +32,8 @@ static int decide_index(const char *const *texts, const uint8_t *lists, size_t n
 	assert_true(n <= 8);
 	for (size_t k = 0; k < n; k++)
 		assert_int_equal(vr_name_pattern_init(&p[k], texts[k], lists[k], (uint32_t)k), 0);
-	i = vr_name_decide(p, n, q);
-	for (size_t k = 0; k < n; k++)
-		vr_name_pattern_free(&p[k]);
+	/* the name as the proxy has it: ldns's, from the query */
+	i = vr_name_decide(p, n, ldns_rdf_data(q), ldns_rdf_size(q));
 	ldns_rdf_deep_free(q);
 	return i;
 }
@@ -123,6 +124,70 @@ static void test_bad_patterns(void **state)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(vr_name_pattern_init(&p, bad[i], A, 0), -EINVAL);
+}
+
+/*
+ * Names the CLI parses (libc's ns_name_pton, no ldns) come out as ldns
+ * parses them for the proxy, lowercase: `check` and the proxy decide alike.
+ */
+static void test_names_as_ldns_reads_them(void **state)
+{
+	const char *const names[] = { "api.example.com", "API.Example.COM.", "x\\.cdn.example",
+				      "a\\000.b", "\\003cdn\\007example.cdn.example",
+				      "a-b_c.9.example", "xn--bcher-kva.example" };
+	char long_label[80], long_name[300];
+	struct vr_dname n;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ldns_rdf *r = dname(names[i]);
+
+		ldns_dname2canonical(r);
+		assert_int_equal(vr_dname_from_text(&n, names[i]), 0);
+		assert_int_equal(n.len, ldns_rdf_size(r));
+		assert_memory_equal(n.wire, ldns_rdf_data(r), n.len);
+		ldns_rdf_deep_free(r);
+	}
+	/* a label of 64 bytes, a name of 256: no names, for ldns neither */
+	memset(long_label, 'a', 64);
+	strcpy(long_label + 64, ".example");
+	assert_int_equal(vr_dname_from_text(&n, long_label), -EINVAL);
+	assert_null(ldns_dname_new_frm_str(long_label));
+	for (size_t i = 0; i < 64; i++)
+		memcpy(long_name + 4 * i, "abc.", 4);
+	long_name[256] = '\0';
+	assert_int_equal(vr_dname_from_text(&n, long_name), -EINVAL);
+	assert_null(ldns_dname_new_frm_str(long_name));
+	long_name[252] = '\0'; /* 63 labels of 3: 253 bytes of wire, with the root */
+	assert_int_equal(vr_dname_from_text(&n, long_name), 0);
+	assert_int_equal(n.len, 253);
+	assert_int_equal(vr_dname_from_text(&n, "a..example"), -EINVAL);
+}
+
+/* Query types print as ldns (and dig) name them, RFC 3597's TYPEnnn the rest. */
+static void test_qtype_text(void **state)
+{
+	char buf[VR_QTYPE_TEXT];
+	int named = 0;
+
+	for (uint32_t t = 0; t <= 65535; t++) {
+		const char *ours = vr_qtype_text((uint16_t)t, buf);
+		char *theirs;
+
+		if (ours != buf) {
+			theirs = ldns_rr_type2str((ldns_rr_type)t);
+			assert_string_equal(ours, theirs);
+			free(theirs);
+			named++;
+		} else {
+			char generic[VR_QTYPE_TEXT];
+
+			snprintf(generic, sizeof(generic), "TYPE%u", t);
+			assert_string_equal(ours, generic);
+		}
+	}
+	assert_int_equal(named, 24);
+	assert_string_equal(vr_qtype_text(65, buf), "HTTPS");
+	assert_string_equal(vr_qtype_text(65535, buf), "TYPE65535");
 }
 
 /* @qname's query of @type as wire; malloc()ed. */
@@ -303,6 +368,8 @@ int main(void)
 		cmocka_unit_test(test_most_specific_wins),
 		cmocka_unit_test(test_block_wins_a_tie),
 		cmocka_unit_test(test_bad_patterns),
+		cmocka_unit_test(test_names_as_ldns_reads_them),
+		cmocka_unit_test(test_qtype_text),
 		cmocka_unit_test(test_query_and_refusal),
 		cmocka_unit_test(test_answer_chain_veto),
 		cmocka_unit_test(test_upstream_query_is_rebuilt),
