@@ -45,15 +45,15 @@ memlock() { # the pinned maps, the program and each device's own tables, in byte
 			bpftool -j prog show pinned "$f" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("bytes_memlock", 0))')
 		total=$((total + b))
 	done
-	# the tables in the arrays of maps (vrnet_frags, vrnet_conns, vrnet_ownflows) are pinned nowhere
-	b=$( { for m in vrnet_frags vrnet_conns vrnet_ownflows; do
+	# the tables in the arrays of maps (each device's own, bpf/maps.h) are pinned nowhere
+	b=$( { for m in vrnet_frags vrnet_conns vrnet_ownflows vrnet_ownnotes; do
 		bpftool -j map dump pinned "$PIN/$m"; echo; done; bpftool -j map show; } |
 		python3 -c '
 import json, sys
 docs = [json.loads(l) for l in sys.stdin.read().split("\n") if l.strip()]
 ids = {e["value"] if isinstance(e["value"], int) else int.from_bytes(bytes(int(x, 16) for x in e["value"]), "little")
-       for d in docs[:3] for e in d}
-print(sum(m.get("bytes_memlock", 0) for m in docs[3] if m["id"] in ids))')
+       for d in docs[:-1] for e in d}
+print(sum(m.get("bytes_memlock", 0) for m in docs[-1] if m["id"] in ids))')
 	echo $((total + b))
 }
 

@@ -12,18 +12,22 @@
  * The sandbox's packets are what keep a connection alive; the peer's count
  * too for UDP and echo, and its FIN or RST closes TCP.
  *
- * A UDP datagram the sandbox sends that its policy passes starts a flow of
- * its own (OUTBOUND, note_outbound()), and so, under an inbound policy, do a
- * TCP SYN and an echo request: the peer's answers then open nothing, and the
- * sandbox's packets on it are never replies, so a rule removed, a block or
- * internet off stops the flow though the peer keeps answering. UDP flows and
- * TCP connections are also marked in vrnet_ownflows, which the sandbox
- * cannot push out: a peer's datagram or bare SYN on a marked flow opens
- * nothing (a simultaneous open of the sandbox's connection is still its
- * own). Under an inbound policy (inbound.h) the peers' packets on the
- * sandbox's own flows pass that policy (is_outbound_reply()) while its
- * egress policy passes the flow. A flow the sandbox opened is refreshed by
- * its SYNs and datagrams and by the peer's packets on it; no FIN closes it.
+ * A UDP datagram or a TCP SYN the sandbox sends that its policy passes
+ * starts a flow of its own (note_outbound()), and so, under an inbound
+ * policy, does an echo request: noted in vrnet_ownnotes, a table apart from
+ * the connections into the sandbox, so neither side pushes the other's
+ * entries out. The peer's answers then open nothing, and the sandbox's
+ * packets on it are never replies, so a rule removed, a block or internet
+ * off stops the flow though the peer keeps answering. UDP flows and TCP
+ * connections are also marked in vrnet_ownflows, which the sandbox cannot
+ * push out: a peer's datagram or bare SYN on a marked flow opens nothing (a
+ * simultaneous open of the sandbox's connection is still its own). Under an
+ * inbound policy (inbound.h) the peers' packets on the sandbox's own flows
+ * pass that policy (is_outbound_reply()) while its egress policy passes the
+ * flow; a connection opened before the policy had an inbound part is one of
+ * them. A note is refreshed by the sandbox's SYNs and datagrams, by the
+ * peer's datagrams, and under an inbound policy by the peer's packets it
+ * lets in; no FIN closes it.
  */
 #ifndef VRNET_BPF_CONNTRACK_H
 #define VRNET_BPF_CONNTRACK_H
@@ -117,15 +121,21 @@ static __always_inline __u64 conn_timeout(__u8 proto, __u8 state)
 {
 	if (state == VRNET_CONN_CLOSING)
 		return VRNET_CONN_CLOSING_NS;
-	/*
-	 * The sandbox's own: outlives a NAT's UDP mappings on the host at Linux's
-	 * defaults (30 s, 120 s streams); TCP's as an established connection's.
-	 */
-	if (state == VRNET_CONN_OUTBOUND && proto != IPPROTO_ICMP && proto != IPPROTO_ICMPV6)
-		return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
 	if (state != VRNET_CONN_ESTABLISHED || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
 		return VRNET_CONN_OPENING_NS;
 	return proto == IPPROTO_TCP ? VRNET_CONN_TCP_IDLE_NS : VRNET_CONN_UDP_IDLE_NS;
+}
+
+/*
+ * A note of the sandbox's own flow: outlives a NAT's UDP mappings on the host
+ * at Linux's defaults (30 s, 120 s streams); TCP's as an established
+ * connection's; an echo's as an unanswered one's.
+ */
+static __always_inline __u64 own_note_timeout(__u8 proto)
+{
+	if (proto == IPPROTO_TCP)
+		return VRNET_CONN_TCP_IDLE_NS;
+	return proto == IPPROTO_UDP ? VRNET_CONN_UDP_IDLE_NS : VRNET_CONN_OPENING_NS;
 }
 
 /*
@@ -163,13 +173,29 @@ static __always_inline struct vrnet_conn *live_conn(void *conns, const struct vr
 	return conn_expired(e, k->proto, *now) ? NULL : e;
 }
 
-/* A connection into the sandbox, live: the sandbox's own flows (OUTBOUND) are none. */
-static __always_inline struct vrnet_conn *inbound_conn(void *conns, const struct vrnet_flow_key *k,
-						       __u64 *now)
+/* The device's table of its sandbox's own flows (vrnet_ownnotes), or NULL: none noted. */
+static __always_inline void *own_notes(__u32 slot)
 {
-	struct vrnet_conn *e = live_conn(conns, k, now);
+	return bpf_map_lookup_elem(&vrnet_ownnotes, &slot);
+}
 
-	return e && e->state != VRNET_CONN_OUTBOUND ? e : NULL;
+/* Whether the sandbox's note @n, idle since seen_ns, has outlived its timeout at @now. */
+static __always_inline int own_note_expired(const struct vrnet_own_note *n, __u8 proto, __u64 now)
+{
+	return (__s64)(now - n->seen_ns) > (__s64)own_note_timeout(proto);
+}
+
+/* The live note of the sandbox's flow @k, or NULL; @now gets the clock, read on a hit only. */
+static __always_inline struct vrnet_own_note *live_own_note(void *notes,
+							    const struct vrnet_flow_key *k,
+							    __u64 *now)
+{
+	struct vrnet_own_note *n = bpf_map_lookup_elem(notes, k);
+
+	if (!n)
+		return NULL;
+	*now = conn_now();
+	return own_note_expired(n, k->proto, *now) ? NULL : n;
 }
 
 /*
@@ -183,7 +209,7 @@ static __always_inline void start_conn(void *conns, const struct vrnet_flow_key 
 }
 
 /* The sandbox's flow @e was judged at @now under record @dev: @pass, its egress policy passed it. */
-static __always_inline void note_judged(struct vrnet_conn *e, const struct vrnet_record *dev,
+static __always_inline void note_judged(struct vrnet_own_note *e, const struct vrnet_record *dev,
 					__u64 now, __u8 pass)
 {
 	e->judged_pass = pass;
@@ -192,7 +218,7 @@ static __always_inline void note_judged(struct vrnet_conn *e, const struct vrnet
 }
 
 /* Whether the sandbox's flow @e was judged under record @dev, within the tick of @now. */
-static __always_inline int judged_lately(const struct vrnet_conn *e,
+static __always_inline int judged_lately(const struct vrnet_own_note *e,
 					 const struct vrnet_record *dev, __u64 now)
 {
 	return e->judged_change == dev->change &&
@@ -284,9 +310,10 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 					  const struct packet_info *pkt)
 {
 	struct vrnet_conn fresh = { .state = VRNET_CONN_OPENING };
+	struct vrnet_own_note *n;
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
-	void *conns;
+	void *conns, *notes;
 	__u64 now;
 	__u16 id;
 
@@ -311,21 +338,31 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    !(pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)))
 		return;
-	e = bpf_map_lookup_elem(conns, &k);
 	now = conn_now();
+	notes = own_notes(slot);
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
 		/*
 		 * A SYN starts anew, but not on a connection the sandbox started
 		 * lately: that is a simultaneous open of its own connection.
 		 */
-		if ((e && e->state == VRNET_CONN_OUTBOUND && !conn_expired(e, k.proto, now)) ||
-		    own_flow_seen(slot, &k, now))
+		n = notes ? bpf_map_lookup_elem(notes, &k) : NULL;
+		if ((n && !own_note_expired(n, k.proto, now)) || own_flow_seen(slot, &k, now))
 			return;
 		fresh.seen_ns = now;
 		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
 		return;
 	}
+	/* the peer keeps the sandbox's UDP flow alive, and its own in vrnet_ownflows too */
+	if (pkt->l4_proto == IPPROTO_UDP && notes) {
+		n = bpf_map_lookup_elem(notes, &k);
+		if (n && !own_note_expired(n, k.proto, now)) {
+			n->seen_ns = now;
+			own_flow_mark(slot, &k, now);
+			return;
+		}
+	}
+	e = bpf_map_lookup_elem(conns, &k);
 	if (!e || conn_expired(e, k.proto, now)) {
 		/*
 		 * Only a SYN opens TCP; UDP and echo open with any packet, but
@@ -339,12 +376,7 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		return;
 	}
 	e->seen_ns = now;
-	/* the peer keeps the sandbox's UDP flow its own, in vrnet_ownflows too */
-	if (pkt->l4_proto == IPPROTO_UDP && e->state == VRNET_CONN_OUTBOUND)
-		own_flow_mark(slot, &k, now);
-	/* the sandbox's own connection stays its own: a FIN makes it no connection into it */
-	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)) &&
-	    e->state != VRNET_CONN_OUTBOUND)
+	if (pkt->l4_proto == IPPROTO_TCP && (pkt->tcp_flags & (TCP_FLAG_FIN | TCP_FLAG_RST)))
 		e->state = VRNET_CONN_CLOSING;
 }
 
@@ -492,8 +524,8 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	if (!conns || answered_key(slot, c, pkt, 1, &k, &is_error))
 		return 0;
 	if (is_error) /* passes; moves nothing on */
-		return !!inbound_conn(conns, &k, &now);
-	e = inbound_conn(conns, &k, &now);
+		return !!live_conn(conns, &k, &now);
+	e = live_conn(conns, &k, &now);
 	if (!e)
 		return 0;
 	if (pkt->l4_proto == IPPROTO_TCP) {
@@ -544,50 +576,46 @@ static __always_inline int own_flow_key(__u32 slot, const struct hdr_cursor *c,
 __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_record *dev,
 				   const struct packet_info *pkt, __u32 l4_off)
 {
-	struct vrnet_conn fresh = { .state = VRNET_CONN_OUTBOUND };
+	struct vrnet_own_note fresh = {};
+	struct vrnet_own_note *n;
 	struct vrnet_flow_key k;
 	struct hdr_cursor c;
 	struct vrnet_conn *e;
-	void *conns;
+	void *conns, *notes;
 	__u32 slot;
 	__u64 now;
-	int live;
 
 	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
 		return 0;
 	slot = dev->slot;
 	if (own_flow_key(slot, &c, pkt, &k))
 		return 0;
-	/*
-	 * Without an inbound part a TCP connection is only marked: its SYN-ACK
-	 * opens nothing, the marks keep a peer's SYN from opening one, and a
-	 * note would push the connections into the sandbox out of the table.
-	 */
-	if (k.proto == IPPROTO_TCP && dev->inbound == VRNET_INBOUND_NONE) {
-		own_flow_mark(slot, &k, conn_now());
+	notes = own_notes(slot);
+	if (!notes)
 		return 0;
+	n = live_own_note(notes, &k, &now);
+	if (!n) {
+		conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
+		e = conns ? live_conn(conns, &k, &now) : NULL;
+		if (e) {
+			if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
+				e->state = VRNET_CONN_ESTABLISHED;
+			e->seen_ns = now;
+			return 0;
+		}
+		now = conn_now();
 	}
-	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
-	if (!conns)
-		return 0;
-	e = bpf_map_lookup_elem(conns, &k);
-	now = conn_now();
-	live = e && !conn_expired(e, k.proto, now);
-	/* a mark the sandbox cannot push out; none for its answers to connections into it */
-	if ((k.proto == IPPROTO_UDP || k.proto == IPPROTO_TCP) &&
-	    (!live || e->state == VRNET_CONN_OUTBOUND))
+	/* a mark the sandbox cannot push out */
+	if (k.proto == IPPROTO_UDP || k.proto == IPPROTO_TCP)
 		own_flow_mark(slot, &k, now);
-	if (live) {
-		if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
-			e->state = VRNET_CONN_ESTABLISHED;
-		if (e->state == VRNET_CONN_OUTBOUND)
-			note_judged(e, dev, now, 1);
-		e->seen_ns = now;
+	if (n) {
+		note_judged(n, dev, now, 1);
+		n->seen_ns = now;
 		return 0;
 	}
 	fresh.seen_ns = now;
 	note_judged(&fresh, dev, now, 1);
-	start_conn(conns, &k, e, &fresh);
+	bpf_map_update_elem(notes, &k, &fresh, BPF_ANY);
 	return 0;
 }
 
@@ -650,9 +678,9 @@ __noinline int vrnet_own_flow_judged(const struct vrnet_record *dev)
 {
 	struct verdict v = { .action = VRNET_ACTION_DENY };
 	struct own_flow_scratch *s;
-	struct vrnet_conn *e;
-	__u32 zero = 0, slot;
-	void *conns;
+	struct vrnet_own_note *e;
+	__u32 zero = 0;
+	void *notes;
 	__u64 now;
 
 	if (!dev)
@@ -666,11 +694,10 @@ __noinline int vrnet_own_flow_judged(const struct vrnet_record *dev)
 	} else if (dev->internet == VRNET_INTERNET_ON) {
 		v.action = VRNET_ACTION_ALLOW;
 	}
-	slot = dev->slot;
-	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
-	if (!conns)
+	notes = own_notes(dev->slot);
+	if (!notes)
 		return 0;
-	e = bpf_map_lookup_elem(conns, &s->key);
+	e = bpf_map_lookup_elem(notes, &s->key);
 	if (!e)
 		return 0;
 	now = conn_now();
@@ -697,24 +724,24 @@ static __always_inline int is_outbound_reply(const struct vrnet_record *dev,
 					     const struct hdr_cursor *c,
 					     const struct packet_info *pkt, int probe)
 {
+	struct vrnet_own_note *e;
 	struct vrnet_flow_key k;
-	struct vrnet_conn *e;
 	__u32 slot = dev->slot;
 	int is_error;
-	void *conns;
+	void *notes;
 	__u64 now;
 
 	if (!is_trackable(pkt))
 		return 0;
-	conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
-	if (!conns || answered_key(slot, c, pkt, 0, &k, &is_error))
+	notes = own_notes(slot);
+	if (!notes || answered_key(slot, c, pkt, 0, &k, &is_error))
 		return 0;
 	/* an error longer than a router sends, or in pieces, carries more than the error */
 	if (is_error && (pkt->fragment != VRNET_NOT_FRAGMENT ||
 			 pkt->l4_len > (pkt->family == 4 ? ICMP_ERROR_MAX : ICMPV6_ERROR_MAX)))
 		return 0;
-	e = live_conn(conns, &k, &now);
-	if (!e || e->state != VRNET_CONN_OUTBOUND)
+	e = live_own_note(notes, &k, &now);
+	if (!e)
 		return 0;
 	if (!judged_lately(e, dev, now))
 		return probe ? 0 : flow_to_judge(&k);

@@ -283,6 +283,22 @@ struct {
 	__array(values, struct vrnet_device_conns); /* last: a flexible array */
 } vrnet_conns SEC(".maps");
 
+struct vrnet_device_own_notes {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VRNET_DEVICE_OWN_NOTES);
+	__uint(key_size, sizeof(struct vrnet_flow_key));
+	__uint(value_size, sizeof(struct vrnet_own_note));
+};
+
+/* The flows sandboxes opened (vrnet_common.h), by slot, beside their connections in. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, VRNET_MAX_DEVICES);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct vrnet_device_own_notes); /* last: a flexible array */
+} vrnet_ownnotes SEC(".maps");
+
 /*
  * The source prefixes of bound devices (vrnet_common.h, enum vrnet_binding),
  * by slot. Written before a record says the device is bound; the loader's

@@ -62,6 +62,7 @@
 #define VRNET_MAP_CONNS "vrnet_conns"
 #define VRNET_MAP_REMOVED "vrnet_removed"
 #define VRNET_MAP_OWNFLOWS "vrnet_ownflows"
+#define VRNET_MAP_OWNNOTES "vrnet_ownnotes"
 /* One program per network namespace of devices: "vrnet_egress_<netns cookie>". */
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
@@ -94,6 +95,7 @@
 #define VRNET_MAX_BOUND_ADDRS 16	     /* source addresses/prefixes bound per device */
 #define VRNET_FLOW_WINDOW_NS 10000000000ull /* a flow idle this long starts anew */
 #define VRNET_DEVICE_CONNS 1024	     /* connections opened into a device's sandbox (LRU) */
+#define VRNET_DEVICE_OWN_NOTES 1024	     /* flows a device's sandbox opened (LRU) */
 #define VRNET_MAX_RULE_COUNTERS 1048576	     /* rules with a hit counter, host-wide */
 #define VRNET_DEFAULT_EVENT_RATE 100	     /* events per second and device */
 #define VRNET_DEFAULT_EVENT_BURST 1000
@@ -517,20 +519,12 @@ struct vrnet_flow_key {
  * by the sandbox's SYN-ACK; UDP by any datagram in, established by one out;
  * ICMP echo by a request in (by id). Idle longer than its state's timeout,
  * an entry no longer counts. Each device's table is its own LRU of
- * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot. The same table notes
- * the UDP flows the sandbox opens under its policy, and under an inbound
- * policy its TCP connections and echo requests (OUTBOUND): their peers'
- * answers open nothing, and they are never replies; under an inbound policy
- * their peers' packets pass that policy as replies. An OUTBOUND entry
- * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
- * the opening one).
+ * VRNET_DEVICE_CONNS, in the array vrnet_conns by slot.
  */
 enum vrnet_conn_state {
 	VRNET_CONN_OPENING = 1,	    /* the peer's first packet: no answer yet */
 	VRNET_CONN_ESTABLISHED = 2, /* the sandbox answered */
 	VRNET_CONN_CLOSING = 3,	    /* a FIN or RST, either way */
-	VRNET_CONN_OUTBOUND = 4,    /* a flow the sandbox opened (UDP; under an inbound policy,
-				     * TCP and echo too): its policy decides it */
 };
 
 #define VRNET_CONN_OPENING_NS 30000000000ull	  /* unanswered TCP SYN, UDP, echo request */
@@ -539,15 +533,34 @@ enum vrnet_conn_state {
 #define VRNET_CONN_CLOSING_NS 10000000000ull	  /* after a FIN or RST */
 
 struct vrnet_conn {
-	__u64 seen_ns;	/* bpf_ktime_get_coarse_ns() of its last packet, either way */
-	__u8 state;	/* enum vrnet_conn_state */
+	__u64 seen_ns; /* bpf_ktime_get_coarse_ns() of its last packet, either way */
+	__u8 state;    /* enum vrnet_conn_state */
+	__u8 pad[7];
+};
+
+/*
+ * vrnet_ownnotes (key: vrnet_flow_key, the sandbox's source first): a flow
+ * the sandbox opened under its egress policy: a UDP datagram, a TCP SYN,
+ * and under an inbound policy an echo request. Its peers' answers open no
+ * connection into the sandbox, and under an inbound policy they pass that
+ * policy (reason reply) while the egress policy passes the flow. A note
+ * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
+ * the opening one), refreshed by the sandbox's datagrams and SYNs and by
+ * the peers' packets on it. Each device's table is its own LRU of
+ * VRNET_DEVICE_OWN_NOTES, in the array vrnet_ownnotes by slot: peers
+ * opening connections into the sandbox push none of its notes out, and
+ * its flows push out none of those connections.
+ */
+struct vrnet_own_note {
+	__u64 seen_ns; /* bpf_ktime_get_coarse_ns() of its last packet, either way */
 	/*
-	 * OUTBOUND: whether its egress policy passed it (1) or not (0) when it
-	 * was last read (now >> VRNET_CONN_JUDGED_SHIFT, 16 bits) under which
-	 * record (its change): a peer's packet on it passes an inbound part
-	 * while both are now's and it passed; otherwise the flow is judged again.
+	 * Whether its egress policy passed it (1) or not (0) when it was last
+	 * read (now >> VRNET_CONN_JUDGED_SHIFT, 16 bits) under which record (its
+	 * change): a peer's packet on it passes an inbound part while both are
+	 * now's and it passed; otherwise the flow is judged again.
 	 */
 	__u8 judged_pass;
+	__u8 pad;
 	__u16 judged_tick;
 	__u32 judged_change;
 };
@@ -557,8 +570,8 @@ struct vrnet_conn {
 
 /*
  * vrnet_ownflows (by slot, a one-element array each): the UDP flows and TCP
- * connections the sandbox started lately, beside vrnet_conns's notes, which
- * the sandbox can push out by opening flows: a mark it cannot take back. A
+ * connections the sandbox started lately, beside vrnet_ownnotes's notes,
+ * which the sandbox can push out by opening flows: a mark it cannot take back. A
  * flow marks two buckets (vrnet_own_flow_hash() of its vrnet_flow_key) with
  * the time, in ticks of 2^32 ns (about 4.3 s; 0: never marked), and counts
  * as the sandbox's while both were marked within VRNET_OWNFLOW_LIFE_TICKS

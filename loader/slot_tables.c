@@ -27,6 +27,10 @@ int vr_slot_tables_fresh(struct vr_state *st, __u32 slot)
 		ret = put_table(st->conns_fd, slot, BPF_MAP_TYPE_LRU_HASH, "vrnet_dev_conns",
 				sizeof(struct vrnet_flow_key), sizeof(struct vrnet_conn),
 				VRNET_DEVICE_CONNS);
+	if (!ret)
+		ret = put_table(st->ownnotes_fd, slot, BPF_MAP_TYPE_LRU_HASH, "vrnet_dev_notes",
+				sizeof(struct vrnet_flow_key), sizeof(struct vrnet_own_note),
+				VRNET_DEVICE_OWN_NOTES);
 	return ret ? ret :
 		     put_table(st->ownflows_fd, slot, BPF_MAP_TYPE_ARRAY, "vrnet_dev_own",
 			       sizeof(__u32), sizeof(struct vrnet_ownflows), 1);
@@ -39,6 +43,8 @@ int vr_slot_tables_drop(struct vr_state *st, __u32 slot)
 	if (bpf_map_delete_elem(st->conns_fd, &slot) && errno != ENOENT)
 		return -errno;
 	if (bpf_map_delete_elem(st->ownflows_fd, &slot) && errno != ENOENT)
+		return -errno;
+	if (bpf_map_delete_elem(st->ownnotes_fd, &slot) && errno != ENOENT)
 		return -errno;
 	return 0;
 }

@@ -114,6 +114,7 @@ static const struct map_layout {
 	LAYOUT(VRNET_MAP_FRAGS, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32, frags_fd),
 	LAYOUT(VRNET_MAP_CONNS, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32, conns_fd),
 	LAYOUT(VRNET_MAP_OWNFLOWS, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32, ownflows_fd),
+	LAYOUT(VRNET_MAP_OWNNOTES, BPF_MAP_TYPE_ARRAY_OF_MAPS, __u32, __u32, ownnotes_fd),
 	LAYOUT(VRNET_MAP_BOUND4, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_bound4_key, __u8, bound4_fd),
 	LAYOUT(VRNET_MAP_BOUND6, BPF_MAP_TYPE_LPM_TRIE, struct vrnet_bound6_key, __u8, bound6_fd),
 	LAYOUT(VRNET_MAP_BINDINGS, BPF_MAP_TYPE_HASH, __u32, struct vrnet_binding_note,
@@ -393,7 +394,7 @@ int vr_state_open(struct vr_state *st, const char *pin_dir, enum vr_open_mode mo
 	st->flows_fd = st->rulehits_fd = st->dnsnetns_fd = st->dnsflows_fd = -1;
 	st->dnsaddrs_fd = st->dnsstats_fd = st->dnslog_fd = st->dnsrate_fd = st->frags_fd = -1;
 	st->bound4_fd = st->bound6_fd = st->bindings_fd = st->conns_fd = st->removed_fd = -1;
-	st->ownflows_fd = -1;
+	st->ownflows_fd = st->ownnotes_fd = -1;
 	snprintf(st->pin_dir, sizeof(st->pin_dir), "%s", pin_dir);
 
 	if (mode == VR_OPEN_CHANGE) {
@@ -507,7 +508,7 @@ void vr_state_close(struct vr_state *st)
 		       &st->rulehits_fd,  &st->dnsnetns_fd,  &st->dnsflows_fd, &st->dnsaddrs_fd,
 		       &st->dnsstats_fd,  &st->dnslog_fd,   &st->dnsrate_fd,  &st->frags_fd,
 		       &st->bound4_fd,	  &st->bound6_fd,    &st->bindings_fd, &st->conns_fd,
-		       &st->removed_fd,	  &st->ownflows_fd };
+		       &st->removed_fd,	  &st->ownflows_fd,  &st->ownnotes_fd };
 
 	if (st->switch_words)
 		munmap(st->switch_words, VRNET_MAX_DEVICES * sizeof(__u64));

@@ -28,7 +28,7 @@ struct vr_state {
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd,
 		dnsaddrs_fd, dnsstats_fd, dnslog_fd, dnsrate_fd, frags_fd, bound4_fd,
-		bound6_fd, bindings_fd, conns_fd, removed_fd, ownflows_fd;
+		bound6_fd, bindings_fd, conns_fd, removed_fd, ownflows_fd, ownnotes_fd;
 };
 
 enum vr_open_mode {

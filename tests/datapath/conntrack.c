@@ -64,10 +64,11 @@ static void expect(const struct pkt *p, bool allow, uint32_t reason, const char 
 			 allow ? "allow" : "deny", vr_reason_key(reason));
 }
 
-/* Every connection of the device out. */
+/* Every connection of the device out: those into its sandbox and the notes of its own flows. */
 static void forget_conns(void)
 {
 	dp_table_clear(dp.st.conns_fd);
+	dp_table_clear(dp.st.ownnotes_fd);
 }
 
 static int setup(void **state)
@@ -208,19 +209,24 @@ static size_t table_count(int fd)
 	return n;
 }
 
-/* The one connection of the device's table, with its key. */
-static void the_conn(struct vrnet_flow_key *key, struct vrnet_conn *c)
+/* The one entry, with its key, of the device's table in @outer_fd (conns_fd, ownnotes_fd). */
+static void the_entry(int outer_fd, struct vrnet_flow_key *key, void *value)
 {
-	int fd = dp_table(dp.st.conns_fd);
+	int fd = dp_table(outer_fd);
 
 	assert_int_equal(bpf_map_get_next_key(fd, NULL, key), 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, key, c), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, value), 0);
 	close(fd);
 }
 
 static size_t conns_count(void)
 {
 	return table_count(dp_table(dp.st.conns_fd));
+}
+
+static size_t own_notes_count(void)
+{
+	return table_count(dp_table(dp.st.ownnotes_fd));
 }
 
 /*
@@ -463,8 +469,8 @@ static void test_own_flow_life(void **state)
 	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
 	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 7777, 40000, 0, NULL };
 	static struct vrnet_ownflows o;
+	struct vrnet_own_note n;
 	struct vrnet_flow_key key;
-	struct vrnet_conn c;
 	__u32 first, second;
 	__u16 tick, fresh, stale;
 	int marked;
@@ -472,8 +478,9 @@ static void test_own_flow_life(void **state)
 	(void)state;
 	assert_int_equal(dp_apply(POLICY_UDP), 0);
 	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own flow, allowed");
-	the_conn(&key, &c);
-	assert_int_equal(c.state, VRNET_CONN_OUTBOUND);
+	assert_int_equal(conns_count(), 0);
+	the_entry(dp.st.ownnotes_fd, &key, &n);
+	assert_int_equal(n.judged_pass, 1);
 	marked = marked_buckets(&key, &first, &second);
 	assert_int_equal(marked, first == second ? 1 : 2);
 	assert_int_equal(dp_apply(POLICY), 0);
@@ -517,9 +524,9 @@ static void test_probes_note_nothing(void **state)
 	f.len += datagram(&own, dp_put(&f, 0));
 	assert_int_equal(vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
 	assert_true(v.allow);
-	assert_int_equal(conns_count(), 0);
+	assert_int_equal(own_notes_count(), 0);
 	expect(&own, true, VRNET_REASON_ALLOW_RULE, "sent");
-	assert_int_equal(conns_count(), 1);
+	assert_int_equal(own_notes_count(), 1);
 }
 
 /*
@@ -538,7 +545,7 @@ static void test_inbound_flow_answered_by_rule(void **state)
 	assert_int_equal(dp_apply(POLICY_UDP), 0);
 	peer_sends(&in);
 	expect(&out, true, VRNET_REASON_ALLOW_RULE, "the answer, by its rule");
-	the_conn(&key, &c);
+	the_entry(dp.st.conns_fd, &key, &c);
 	assert_int_equal(c.state, VRNET_CONN_ESTABLISHED);
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
 	expect(&out, true, REPLY, "internet off, the answer");
@@ -614,6 +621,36 @@ static void test_table_full(void **state)
 }
 
 /*
+ * The sandbox's own flows are noted in a table of their own: as many flows
+ * as fill a table twice over, started by the sandbox, push out no
+ * connection opened into it, whose answers still pass. The control: the
+ * flows filled their table (when they shared one, the connection's answer
+ * was dropped: DEFAULT).
+ */
+static void test_own_flows_push_out_nothing(void **state)
+{
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
+	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
+	size_t held;
+
+	(void)state;
+	assert_int_equal(dp_apply("{\"default\": \"deny\", \"allow\": [\"203.0.113.50\"]}"), 0);
+	peer_sends(&in);
+	for (uint16_t port = 1; port <= 2 * VRNET_DEVICE_OWN_NOTES; port++) {
+		const struct pkt own = { 4, SBX4, "203.0.113.50", 17, port, 443, 0, NULL };
+		const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, port, 443, SYN, NULL };
+
+		expect(&own, true, VRNET_REASON_ALLOW_RULE, "the sandbox's own datagram");
+		expect(&syn, true, VRNET_REASON_ALLOW_RULE, "the sandbox's own SYN");
+	}
+	held = own_notes_count();
+	if (held < VRNET_DEVICE_OWN_NOTES / 2)
+		fail_msg("the sandbox's flows left %zu notes in their table", held);
+	assert_int_equal(conns_count(), 1);
+	expect(&out, true, REPLY, "its answer after twice a table of its own flows");
+}
+
+/*
  * Each device has a table of its own: connections opened into another
  * sandbox, as many as fill a table (test_table_full()), push out none of
  * this one's.
@@ -684,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup(test_inbound_flow_answered_by_rule, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
+		cmocka_unit_test_setup(test_own_flows_push_out_nothing, setup),
 		cmocka_unit_test_setup(test_other_device_flood, setup),
 		cmocka_unit_test_setup(test_forget, setup),
 	};

@@ -84,6 +84,7 @@ static int setup(void **state)
 	if (dp_apply(NO_IN))
 		return -1;
 	dp_table_clear(dp.st.conns_fd);
+	dp_table_clear(dp.st.ownnotes_fd);
 	dp_forget_fragments();
 	return vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY);
 }
@@ -222,6 +223,7 @@ static void test_inbound_opens_connections(void **state)
 static void forget_own_flows(void)
 {
 	dp_table_clear(dp.st.conns_fd);
+	dp_table_clear(dp.st.ownnotes_fd);
 	dp_set_own_flows(NULL);
 }
 
@@ -447,13 +449,23 @@ static void test_fragments(void **state)
 			  "the denied peer's later fragment after a forged first");
 }
 
-static size_t conns_count(void)
+static size_t table_keys(int outer_fd)
 {
-	int fd = dp_table(dp.st.conns_fd);
+	int fd = dp_table(outer_fd);
 	size_t n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
 
 	close(fd);
 	return n;
+}
+
+static size_t conns_count(void)
+{
+	return table_keys(dp.st.conns_fd);
+}
+
+static size_t own_notes_count(void)
+{
+	return table_keys(dp.st.ownnotes_fd);
 }
 
 /*
@@ -639,12 +651,12 @@ static void at_start_of_tick(void)
 	usleep((useconds_t)((tick_ns - now % tick_ns) / 1000 + 10000));
 }
 
-/* The one note of the device's table. */
-static struct vrnet_conn the_note(void)
+/* The one note of the device's table of its sandbox's own flows. */
+static struct vrnet_own_note the_note(void)
 {
-	int fd = dp_table(dp.st.conns_fd);
+	int fd = dp_table(dp.st.ownnotes_fd);
 	struct vrnet_flow_key key;
-	struct vrnet_conn c;
+	struct vrnet_own_note c;
 
 	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
 	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
@@ -662,7 +674,7 @@ static void test_probes_move_no_flow(void **state)
 {
 	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
 	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
-	struct vrnet_conn before, after;
+	struct vrnet_own_note before, after;
 	struct dp_frame f = { 0 };
 	struct vr_verdict v;
 
@@ -700,9 +712,9 @@ static void test_verdicts_kept(void **state)
 {
 	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
 	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
-	int fd = dp_table(dp.st.conns_fd);
+	int fd = dp_table(dp.st.ownnotes_fd);
 	struct vrnet_flow_key key;
-	struct vrnet_conn c;
+	struct vrnet_own_note c;
 
 	(void)state;
 	dp_skip_unless_root();
@@ -753,10 +765,9 @@ static void test_simultaneous_open(void **state)
 }
 
 /*
- * The sandbox's TCP SYNs and echo requests are noted only under an inbound
- * part (which lets their peers' answers in); without one a SYN only marks
- * its flow (vrnet_ownflows), and the table keeps its room for connections
- * into the sandbox.
+ * The sandbox's TCP SYNs are noted (and marked in vrnet_ownflows) with or
+ * without an inbound part, its echo requests only under one (which lets
+ * their answers in); none of them in the table of connections into it.
  */
 static void test_notes_syns_and_echoes(void **state)
 {
@@ -777,15 +788,74 @@ static void test_notes_syns_and_echoes(void **state)
 		for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
 			marked += marks.seen[i] != 0;
 		assert_int_equal(marked, 0);
-		assert_int_equal(conns_count(), 0);
+		assert_int_equal(own_notes_count(), 0);
 		sandbox_sends(&syn, true, "a SYN");
 		sandbox_sends(&ping, true, "an echo request");
-		assert_int_equal(conns_count(), inbound ? 2 : 0);
+		assert_int_equal(own_notes_count(), inbound ? 2 : 1);
+		assert_int_equal(conns_count(), 0);
 		dp_own_flows(&marks);
 		for (int i = 0; i < VRNET_OWNFLOW_BUCKETS; i++)
 			marked += marks.seen[i] != 0;
 		assert_true(marked >= 1 && marked <= 2); /* the SYN's flow, two buckets */
 	}
+}
+
+/*
+ * A TCP connection the sandbox opened before its policy had an inbound part
+ * keeps working after one came: its SYN was noted then too, so its peer's
+ * segments are replies. The control: a segment of a connection the sandbox
+ * never opened is dropped.
+ */
+static void test_connections_from_before(void **state)
+{
+	const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, 40002, 443, SYN, NULL };
+	const struct pkt data = { 4, "203.0.113.50", SBX4, 6, 443, 40002, ACK, NULL };
+	const struct pkt stranger = { 4, "203.0.113.50", SBX4, 6, 443, 40003, ACK, NULL };
+	const struct pkt syn6 = { 6, SBX6, "2001:db8:50::50", 6, 40002, 443, SYN, NULL };
+	const struct pkt data6 = { 6, "2001:db8:50::50", SBX6, 6, 443, 40002, ACK, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(NO_IN), 0);
+	forget_own_flows();
+	sandbox_sends(&syn, true, "its SYN, no inbound part yet");
+	sandbox_sends(&syn6, true, "its IPv6 SYN, no inbound part yet");
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	expect_in(&stranger, false, VRNET_REASON_BLOCK_RULE, "no connection of the sandbox's (control)");
+	expect_in(&data, true, VRNET_REASON_REPLY, "its connection's segment, the inbound part come");
+	expect_in(&data6, true, VRNET_REASON_REPLY, "the same, IPv6");
+}
+
+/*
+ * Peers the inbound part lets in open connections into the sandbox, as many
+ * as fill a table twice over, and push none of the sandbox's own notes out:
+ * the answers on its flows still pass. The control: the flows' answers pass
+ * before the flood, and a flow never noted does not.
+ */
+static void test_flood_pushes_out_no_own_flow(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 53, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 53, 40000, 0, NULL };
+	const struct pkt syn = { 4, SBX4, "203.0.113.50", 6, 40001, 443, SYN, NULL };
+	const struct pkt data = { 4, "203.0.113.50", SBX4, 6, 443, 40001, ACK, NULL };
+	const struct pkt never = { 4, "203.0.113.50", SBX4, 17, 53, 40009, 0, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply(DENY_IN), 0);
+	sandbox_sends(&own, true, "its own flow");
+	sandbox_sends(&syn, true, "its own connection");
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer before the flood (control)");
+	expect_in(&never, false, VRNET_REASON_BLOCK_RULE, "a flow never noted (control)");
+	for (uint16_t port = 1; port <= 2 * VRNET_DEVICE_CONNS; port++) {
+		const struct pkt ssh = { 4, "198.51.100.7", SBX4, 6, port, 22, SYN, NULL };
+
+		expect_in(&ssh, true, VRNET_REASON_ALLOW_RULE, "the flood, let in");
+	}
+	if (conns_count() < VRNET_DEVICE_CONNS / 2)
+		fail_msg("the flood left %zu connections in the table", conns_count());
+	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer after the flood");
+	expect_in(&data, true, VRNET_REASON_REPLY, "its connection's segment after the flood");
 }
 
 /* Counted as inbound, by verdict; the sandbox's own counters stay as they were. */
@@ -834,6 +904,8 @@ int main(void)
 		cmocka_unit_test_setup(test_audit, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
 		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
+		cmocka_unit_test_setup(test_connections_from_before, setup),
+		cmocka_unit_test_setup(test_flood_pushes_out_no_own_flow, setup),
 		cmocka_unit_test_setup(test_counters, setup),
 	};
 
