@@ -3,6 +3,7 @@
 #ifndef VR_MAPIO_H
 #define VR_MAPIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -19,8 +20,9 @@ int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n);
 
 /*
  * Returns when no BPF program that started before the call still runs: an
- * RCU grace period. What a switch replaced may be reused after it.
+ * RCU grace period. What a switch replaced may be reused after it. True when
+ * it waited by its first means (a map-in-map update), false by a fallback.
  */
-void vr_wait_for_readers(void);
+bool vr_wait_for_readers(void);
 
 #endif
