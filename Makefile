@@ -99,6 +99,7 @@ bench: deps
 
 install: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns
 	install -D -m 0755 $(OUTPUT)/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf
+	install -D -m 0755 $(OUTPUT)/vrnet-bpf-dns $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf-dns
 	install -D -m 0644 docs/vrnet-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
 	install -d $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies
 	install -m 0644 policies/*.json $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies/

@@ -489,6 +489,21 @@ took_between "-w 10 went ahead once the holder let go, not before" "$start" 2.5 
 vr_stop_pid "$holder"
 expect_rc "-w takes seconds" 2 vr -w soon list
 
+# `make install` into a staging root: both binaries, and `dns` of the installed one finds its proxy
+if make -C "$VR_TOP" --no-print-directory OUTPUT="$(dirname "$VRNET_BIN")" \
+	DESTDIR="$VR_TMP/root" PREFIX=/usr/local install >"$VR_TMP/install.log" 2>&1; then
+	ok "make install DESTDIR=..."
+else
+	not_ok "make install: $(tail -3 "$VR_TMP/install.log")"
+fi
+for f in sbin/vrnet-bpf sbin/vrnet-bpf-dns share/man/man8/vrnet-bpf.8; do
+	expect "installed: $f" test -s "$VR_TMP/root/usr/local/$f"
+done
+expect_rc "the installed vrnet-bpf's dns runs the installed proxy (no pin directory: exit 2)" 2 \
+	"$VR_TMP/root/usr/local/sbin/vrnet-bpf" --pin-dir "$VR_TMP/nopin" dns
+cp "$VR_TMP/err" "$VR_TMP/install.err"
+expect "... the proxy's own error, not the exec's" grep -q "nothing attached" "$VR_TMP/install.err"
+
 # the systemd units as `make install` writes them
 if command -v systemd-analyze >/dev/null 2>&1; then
 	for unit in "$VR_TOP"/scripts/systemd/*; do

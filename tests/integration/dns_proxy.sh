@@ -19,6 +19,16 @@ expect_rc "dns without vrnet-bpf-dns beside vrnet-bpf: exit 3" 3 \
 cp "$VR_TMP/err" "$VR_TMP/dns.err"
 expect "... and the error names the binary it looked for" \
 	grep -q "couldn't run $VR_TMP/vrnet-bpf-dns: No such file" "$VR_TMP/dns.err"
+# ...and runs none that another user could have written there
+install -m 0775 "$(dirname "$VRNET_BIN")/vrnet-bpf-dns" "$VR_TMP/vrnet-bpf-dns"
+expect_rc "dns with a group-writable vrnet-bpf-dns beside it: exit 3, not run" 3 \
+	"$VR_TMP/vrnet-bpf" --pin-dir "$VR_PIN" dns
+cp "$VR_TMP/err" "$VR_TMP/dns.err"
+expect "... saying why" grep -q "only root or its owner can write: not run" "$VR_TMP/dns.err"
+rm -f "$VR_TMP/vrnet-bpf-dns"
+ln -s "$(dirname "$VRNET_BIN")/vrnet-bpf-dns" "$VR_TMP/vrnet-bpf-dns"
+expect_rc "dns with a symbolic link beside it: exit 3, not run" 3 \
+	"$VR_TMP/vrnet-bpf" --pin-dir "$VR_PIN" dns
 
 vr_jail_sandbox
 jail=$VR_JAIL sbx=$VR_SBX
