@@ -25,9 +25,11 @@
  * inbound policy (inbound.h) the peers' packets on the sandbox's own flows
  * pass that policy (is_outbound_reply()) while its egress policy passes the
  * flow; a connection opened before the policy had an inbound part is one of
- * them. A note is refreshed by the sandbox's SYNs and datagrams, by the
- * peer's datagrams, and under an inbound policy by the peer's packets it
- * lets in; no FIN closes it.
+ * them while its note lives: without an inbound part nothing but the
+ * sandbox's SYN refreshes a TCP note (the peer's segments are not looked
+ * up). A note is refreshed by the sandbox's SYNs, datagrams and echo
+ * requests, by the peer's datagrams and echo requests, and under an inbound
+ * policy by the peer's packets it lets in; no FIN closes it.
  */
 #ifndef VRNET_BPF_CONNTRACK_H
 #define VRNET_BPF_CONNTRACK_H
@@ -212,17 +214,15 @@ static __always_inline void start_conn(void *conns, const struct vrnet_flow_key 
 static __always_inline void note_judged(struct vrnet_own_note *e, const struct vrnet_record *dev,
 					__u64 now, __u8 pass)
 {
-	e->judged_pass = pass;
-	e->judged_tick = (__u16)(now >> VRNET_CONN_JUDGED_SHIFT);
-	e->judged_change = dev->change;
+	e->judged = VRNET_JUDGED(dev->change, now >> VRNET_CONN_JUDGED_SHIFT, pass);
 }
 
 /* Whether the sandbox's flow @e was judged under record @dev, within the tick of @now. */
 static __always_inline int judged_lately(const struct vrnet_own_note *e,
 					 const struct vrnet_record *dev, __u64 now)
 {
-	return e->judged_change == dev->change &&
-	       e->judged_tick == (__u16)(now >> VRNET_CONN_JUDGED_SHIFT);
+	return VRNET_JUDGED_WHEN(e->judged) ==
+	       VRNET_JUDGED_WHEN(VRNET_JUDGED(dev->change, now >> VRNET_CONN_JUDGED_SHIFT, 0));
 }
 
 /* The device's vrnet_ownflows table's one element, or NULL (no table: nothing is noted). */
@@ -353,12 +353,16 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
 		return;
 	}
-	/* the peer keeps the sandbox's UDP flow alive, and its own in vrnet_ownflows too */
-	if (pkt->l4_proto == IPPROTO_UDP && notes) {
+	/*
+	 * The peer keeps the sandbox's UDP flow or echo alive (a UDP flow its
+	 * own in vrnet_ownflows too), and opens nothing on it.
+	 */
+	if (pkt->l4_proto != IPPROTO_TCP && notes) {
 		n = bpf_map_lookup_elem(notes, &k);
 		if (n && !own_note_expired(n, k.proto, now)) {
 			n->seen_ns = now;
-			own_flow_mark(slot, &k, now);
+			if (k.proto == IPPROTO_UDP)
+				own_flow_mark(slot, &k, now);
 			return;
 		}
 	}
@@ -745,7 +749,7 @@ static __always_inline int is_outbound_reply(const struct vrnet_record *dev,
 		return 0;
 	if (!judged_lately(e, dev, now))
 		return probe ? 0 : flow_to_judge(&k);
-	if (!e->judged_pass)
+	if (!VRNET_JUDGED_PASS(e->judged))
 		return 0;
 	if (!probe)
 		e->seen_ns = now;

@@ -545,8 +545,9 @@ struct vrnet_conn {
  * connection into the sandbox, and under an inbound policy they pass that
  * policy (reason reply) while the egress policy passes the flow. A note
  * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
- * the opening one), refreshed by the sandbox's datagrams and SYNs and by
- * the peers' packets on it. Each device's table is its own LRU of
+ * the opening one), refreshed by the sandbox's datagrams, SYNs and echo
+ * requests, by the peers' datagrams and echo requests on it, and under an
+ * inbound policy by the peers' packets it lets in. Each device's table is its own LRU of
  * VRNET_DEVICE_OWN_NOTES, in the array vrnet_ownnotes by slot: peers
  * opening connections into the sandbox push none of its notes out, and
  * its flows push out none of those connections.
@@ -554,19 +555,23 @@ struct vrnet_conn {
 struct vrnet_own_note {
 	__u64 seen_ns; /* bpf_ktime_get_coarse_ns() of its last packet, either way */
 	/*
-	 * Whether its egress policy passed it (1) or not (0) when it was last
-	 * read (now >> VRNET_CONN_JUDGED_SHIFT, 16 bits) under which record (its
-	 * change): a peer's packet on it passes an inbound part while both are
-	 * now's and it passed; otherwise the flow is judged again.
+	 * The flow's last judgement, one word stored at once (two CPUs judging
+	 * it interleave no fields): under which record (its change, bits
+	 * 63-32), when (now >> VRNET_CONN_JUDGED_SHIFT, 16 bits, 31-16), and
+	 * whether its egress policy passed it (bit 0). A peer's packet on it
+	 * passes an inbound part while change and tick are now's and it
+	 * passed; otherwise the flow is judged again.
 	 */
-	__u8 judged_pass;
-	__u8 pad;
-	__u16 judged_tick;
-	__u32 judged_change;
+	__u64 judged;
 };
 
 /* A flow the sandbox opened is judged again at most every 2^30 ns (1.07 s), and at every change. */
 #define VRNET_CONN_JUDGED_SHIFT 30
+#define VRNET_JUDGED(change, tick, pass)                                                 \
+	(((__u64)(change) << 32) | ((__u64)(__u16)(tick) << 16) | ((pass) ? 1 : 0))
+#define VRNET_JUDGED_PASS(judged) ((judged) & 1)
+#define VRNET_JUDGED_WHEN(judged) ((judged) >> 16) /* change and tick: what must be now's */
+#define VRNET_JUDGED_CHANGE(judged) ((__u32)((judged) >> 32))
 
 /*
  * vrnet_ownflows (by slot, a one-element array each): the UDP flows and TCP

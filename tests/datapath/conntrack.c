@@ -419,6 +419,43 @@ static void simultaneous_open(int family)
 	expect(&data, true, REPLY, "no note, no bit (control), data");
 }
 
+/*
+ * The note alone keeps the peer out, its marks gone: the peer's bare SYN on
+ * the sandbox's connection, or its datagram on the sandbox's UDP flow,
+ * opens nothing, so under internet off the sandbox's SYN-ACK and datagram
+ * are its own and dropped. The control: with the note gone too, the same
+ * packets open a connection and pass as replies.
+ */
+static void test_note_alone_keeps_peer_out(void **state)
+{
+	const struct pkt own_syn = { 4, SBX4, "203.0.113.50", 6, 40001, 443, SYN, NULL };
+	const struct pkt peer_syn = { 4, "203.0.113.50", SBX4, 6, 443, 40001, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, "203.0.113.50", 6, 40001, 443, SYN | ACK, NULL };
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40002, 7777, 0, NULL };
+	const struct pkt answer = { 4, "203.0.113.50", SBX4, 17, 7777, 40002, 0, NULL };
+
+	(void)state;
+	for (int control = 0; control < 2; control++) {
+		assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
+		assert_int_equal(dp_apply(POLICY_UDP), 0);
+		forget_conns();
+		expect(&own_syn, true, VRNET_REASON_ALLOW_RULE, "its own SYN");
+		expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own datagram");
+		assert_int_equal(own_notes_count(), 2);
+		dp_set_own_flows(NULL);
+		if (control)
+			forget_conns();
+		peer_sends(&peer_syn);
+		peer_sends(&answer);
+		assert_int_equal(conns_count(), control ? 2 : 0);
+		assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+		expect(&synack, !!control, control ? REPLY : VRNET_REASON_INTERNET,
+		       control ? "no note, no marks (control)" : "the note alone, internet off");
+		expect(&own, !!control, control ? REPLY : VRNET_REASON_INTERNET,
+		       control ? "no note, no marks (control)" : "the note alone, internet off");
+	}
+}
+
 static void test_simultaneous_open_v4(void **state)
 {
 	(void)state;
@@ -480,7 +517,7 @@ static void test_own_flow_life(void **state)
 	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own flow, allowed");
 	assert_int_equal(conns_count(), 0);
 	the_entry(dp.st.ownnotes_fd, &key, &n);
-	assert_int_equal(n.judged_pass, 1);
+	assert_int_equal(VRNET_JUDGED_PASS(n.judged), 1);
 	marked = marked_buckets(&key, &first, &second);
 	assert_int_equal(marked, first == second ? 1 : 2);
 	assert_int_equal(dp_apply(POLICY), 0);
@@ -715,6 +752,7 @@ int main(void)
 		cmocka_unit_test_setup(test_own_flow_v4, setup),
 		cmocka_unit_test_setup(test_own_flow_v6, setup),
 		cmocka_unit_test_setup(test_own_flow_life, setup),
+		cmocka_unit_test_setup(test_note_alone_keeps_peer_out, setup),
 		cmocka_unit_test_setup(test_simultaneous_open_v4, setup),
 		cmocka_unit_test_setup(test_simultaneous_open_v6, setup),
 		cmocka_unit_test_setup(test_probes_note_nothing, setup),

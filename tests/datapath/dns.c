@@ -537,6 +537,7 @@ static void test_openings_expire_for_replies_too(void **state)
 	assert_int_equal(v.reason, VRNET_REASON_DEFAULT);
 	close(inbound_fd);
 	dp_table_clear(dp.st.conns_fd);
+	dp_table_clear(dp.st.ownnotes_fd);
 	vr_dns_opened_forget(&dp.st, dev.slot);
 }
 

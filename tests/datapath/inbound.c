@@ -695,11 +695,11 @@ static void test_probes_move_no_flow(void **state)
 	assert_int_equal(vr_probe_run(inbound_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
 	assert_false(v.allow);
 	after = the_note();
-	assert_true(after.judged_change == before.judged_change);
+	assert_true(VRNET_JUDGED_CHANGE(after.judged) == VRNET_JUDGED_CHANGE(before.judged));
 	expect_in(&answer, true, VRNET_REASON_REPLY, "the answer itself (control)");
 	after = the_note();
 	assert_true(after.seen_ns > before.seen_ns);
-	assert_true(after.judged_change != before.judged_change);
+	assert_true(VRNET_JUDGED_CHANGE(after.judged) != VRNET_JUDGED_CHANGE(before.judged));
 }
 
 /*
@@ -723,15 +723,15 @@ static void test_verdicts_kept(void **state)
 	sandbox_sends(&own, true, "its own flow");
 	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
 	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
-	assert_int_equal(c.judged_pass, 1);
-	c.judged_pass = 0;
+	assert_int_equal(VRNET_JUDGED_PASS(c.judged), 1);
+	c.judged &= ~1ull;
 	assert_int_equal(bpf_map_update_elem(fd, &key, &c, BPF_EXIST), 0);
 	expect_in(&answer, false, VRNET_REASON_BLOCK_RULE, "a denial kept for its tick");
-	c.judged_change++;
+	c.judged += 1ull << 32; /* another change */
 	assert_int_equal(bpf_map_update_elem(fd, &key, &c, BPF_EXIST), 0);
 	expect_in(&answer, true, VRNET_REASON_REPLY, "a note of another record, judged again");
 	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
-	assert_int_equal(c.judged_pass, 1);
+	assert_int_equal(VRNET_JUDGED_PASS(c.judged), 1);
 	close(fd);
 }
 
@@ -824,6 +824,42 @@ static void test_connections_from_before(void **state)
 	expect_in(&stranger, false, VRNET_REASON_BLOCK_RULE, "no connection of the sandbox's (control)");
 	expect_in(&data, true, VRNET_REASON_REPLY, "its connection's segment, the inbound part come");
 	expect_in(&data6, true, VRNET_REASON_REPLY, "the same, IPv6");
+	/* an inbound part whose egress policy no longer passes the connection: its peer is out */
+	assert_int_equal(dp_apply("{\"default\": \"deny\", \"allow\": [\"2001:db8:50::50\"], "
+				  "\"inbound\": {\"default\": \"deny\", " INBOUND_RULES "}}"),
+			 0);
+	expect_in(&data, false, VRNET_REASON_BLOCK_RULE, "its rule gone with the inbound part's coming");
+	expect_in(&data6, true, VRNET_REASON_REPLY, "the IPv6 one, still allowed");
+}
+
+/*
+ * A peer's echo request with the identifier of the sandbox's own echo opens
+ * no connection into the sandbox (it keeps the sandbox's note alive, as a
+ * datagram on its UDP flow does), so under internet off the sandbox's echo
+ * reply is its own packet and dropped. The control: with the note gone,
+ * the request opens a connection and the reply passes.
+ */
+static void test_echo_request_on_own_echo(void **state)
+{
+	const struct pkt ping = { 6, SBX6, "2001:db8:50::50", 58, 0, 9, 128, NULL };
+	const struct pkt peer_ping = { 6, "2001:db8:50::50", SBX6, 58, 0, 9, 128, NULL };
+	const struct pkt pong = { 6, SBX6, "2001:db8:50::50", 58, 0, 9, 129, NULL };
+
+	(void)state;
+	dp_skip_unless_root();
+	for (int control = 0; control < 2; control++) {
+		assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_POLICY), 0);
+		assert_int_equal(dp_apply(ALLOW_IN), 0);
+		forget_own_flows();
+		sandbox_sends(&ping, true, "its echo request");
+		if (control)
+			forget_own_flows();
+		expect_in(&peer_ping, true, VRNET_REASON_DEFAULT, "the peer's echo request, let in");
+		assert_int_equal(conns_count(), control ? 1 : 0);
+		assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
+		sandbox_sends(&pong, !!control,
+			      control ? "its reply, no note (control)" : "its reply, internet off");
+	}
 }
 
 /*
@@ -906,6 +942,7 @@ int main(void)
 		cmocka_unit_test_setup(test_notes_syns_and_echoes, setup),
 		cmocka_unit_test_setup(test_connections_from_before, setup),
 		cmocka_unit_test_setup(test_flood_pushes_out_no_own_flow, setup),
+		cmocka_unit_test_setup(test_echo_request_on_own_echo, setup),
 		cmocka_unit_test_setup(test_counters, setup),
 	};
 
