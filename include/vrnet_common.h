@@ -787,6 +787,13 @@ struct vrnet_config {
 	 * were last found to have: a command of that build skips comparing them.
 	 */
 	__u64 checked_build;
+	/*
+	 * Every slot in use is below this (a high-water mark, never lowered):
+	 * raised before a slot at or above it is taken, so a scan of the slots
+	 * (the recovery every change runs) stops here, not at VRNET_MAX_DEVICES.
+	 */
+	__u32 slots_used;
+	__u32 pad;
 };
 
 #endif /* VRNET_COMMON_H */

@@ -223,14 +223,37 @@ static int reset_slot(struct vr_state *st, __u32 slot)
 	return ret;
 }
 
-/* A slot no device holds: its vrnet_devinfo entry is not in use. */
+/* vrnet_config's high-water mark of slots: none at or above it is in use. */
+static __u32 slots_used(const struct vr_state *st)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg) || cfg.slots_used > VRNET_MAX_DEVICES)
+		return VRNET_MAX_DEVICES; /* no telling: every slot */
+	return cfg.slots_used;
+}
+
+/*
+ * The lowest slot no device holds (its vrnet_devinfo entry is not in use),
+ * the high-water mark raised above it first: a command killed after taking
+ * it leaves a slot the recovery's scan reaches.
+ */
 static int alloc_slot(struct vr_state *st, __u32 *slot, char *err, size_t errlen)
 {
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
 	for (__u32 s = 0; s < VRNET_MAX_DEVICES; s++) {
-		if (!st->devinfo[s].in_use) {
-			*slot = s;
+		if (st->devinfo[s].in_use)
+			continue;
+		*slot = s;
+		if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+			return -errno;
+		if (cfg.slots_used > s)
 			return 0;
-		}
+		cfg.slots_used = s + 1;
+		return bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY) ? -errno : 0;
 	}
 	snprintf(err, errlen, "too many devices: the limit is %d per host", VRNET_MAX_DEVICES);
 	return -ENOSPC;
@@ -653,7 +676,7 @@ int vr_recover(struct vr_state *st, size_t *repaired)
 		ret = set_unsettled(st, 0);
 		(*repaired)++;
 	}
-	for (__u32 s = 0; !ret && s < VRNET_MAX_DEVICES; s++) {
+	for (__u32 s = 0, end = slots_used(st); !ret && s < end; s++) {
 		struct vrnet_devinfo di = st->devinfo[s];
 		struct vrnet_device_key key = { 0 };
 		__u32 slot;

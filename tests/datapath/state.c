@@ -6,6 +6,7 @@
  */
 #include <stddef.h>
 #include "datapath/harness.h"
+#include "devices.h"
 #include "output.h"
 #include "program.h"
 #include "store.h"
@@ -149,6 +150,59 @@ static void test_recover_removes_unswitched_policies(void **state)
 
 	vr_device_forget(&dp.st, DP_IFINDEX);
 	assert_int_equal(dp_policy_entries(), empty);
+}
+
+static __u32 slots_mark(void)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(dp.st.config_fd, &zero, &cfg), 0);
+	return cfg.slots_used;
+}
+
+static void set_slots_mark(__u32 mark)
+{
+	struct vrnet_config cfg;
+	__u32 zero = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(dp.st.config_fd, &zero, &cfg), 0);
+	cfg.slots_used = mark;
+	assert_int_equal(bpf_map_update_elem(dp.st.config_fd, &zero, &cfg, BPF_ANY), 0);
+}
+
+/*
+ * An attach killed before its device's key leaves a slot in use that no
+ * key names; the next change (vr_recover) frees it. Its scan of the slots
+ * stops at vrnet_config's high-water mark, which taking the slot raised
+ * above it first. The control: with the mark put back below the slot, the
+ * scan does not reach it, so the mark is what finds it.
+ */
+static void test_recover_frees_a_slot_above_the_rest(void **state)
+{
+	int ifindex = dp_second_device();
+	struct vrnet_device_key key = { .netns_cookie = dp.st.netns_cookie,
+					.ifindex = (__u32)ifindex };
+	struct vr_device dev;
+	size_t repaired = 0;
+	char err[256];
+
+	dp_skip_unless_root();
+	assert_int_equal(vr_device_create(&dp.st, ifindex, dp.second, &dev, err, sizeof(err)), 0);
+	assert_true(slots_mark() > dev.slot);
+	for (int control = 1; control >= 0; control--) {
+		__u32 mark = slots_mark();
+
+		/* killed before its key: the slot in use, no key naming it */
+		bpf_map_delete_elem(dp.st.devices_fd, &key);
+		if (control)
+			set_slots_mark(dev.slot);
+		assert_int_equal(vr_recover(&dp.st, &repaired), 0);
+		assert_int_equal(repaired, control ? 0 : 1);
+		assert_int_equal(dp.st.devinfo[dev.slot].in_use, control ? 1 : 0);
+		if (control)
+			set_slots_mark(mark);
+	}
 }
 
 /*
@@ -386,6 +440,7 @@ int main(void)
 		cmocka_unit_test(test_reload_keeps_policy_ids),
 		cmocka_unit_test(test_replace_leaves_no_entries),
 		cmocka_unit_test(test_recover_removes_unswitched_policies),
+		cmocka_unit_test(test_recover_frees_a_slot_above_the_rest),
 		cmocka_unit_test(test_sweep_removes_orphans_only),
 		cmocka_unit_test(test_failed_apply_changes_nothing),
 		cmocka_unit_test(test_probes_are_not_counted),

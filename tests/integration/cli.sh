@@ -405,11 +405,13 @@ if grep -q "maps: laid out as this build noted, not compared" "$VR_TMP/err"; the
 else
 	not_ok "layouts compared again: $(grep maps: "$VR_TMP/err")"
 fi
-# another build's note (the config's last 8 bytes): the next change compares, and notes
+# another build's note (the config's bytes 8-15): the next change compares, and notes
 cfg=$(bpftool -j map lookup pinned "$VR_PIN/vrnet_config" key 0 0 0 0 |
 	jq -r '.value[0:8] | join(" ")')
+cfg_tail=$(bpftool -j map lookup pinned "$VR_PIN/vrnet_config" key 0 0 0 0 |
+	jq -r '.value[16:] | join(" ")')
 expect "the note set to another build" bpftool map update pinned "$VR_PIN/vrnet_config" \
-	key 0 0 0 0 value $cfg 1 2 3 4 5 6 7 8
+	key 0 0 0 0 value $cfg 1 2 3 4 5 6 7 8 $cfg_tail
 expect "a change after another build's note" vr -v gc
 if grep -q "maps: layouts compared with this build's" "$VR_TMP/err"; then
 	ok "another build's note: the layouts are compared"
@@ -425,7 +427,7 @@ fi
 
 # ---- maps of another build are refused, not misread ----
 fake=$VR_PIN-fake
-mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 16 entries 1 \
+mkdir "$fake" && bpftool map create "$fake/vrnet_config" type array key 4 value 24 entries 1 \
 	name vrnet_config || vr_fatal "a map of another build"
 expect_rc "a pin directory with a map of another layout: exit 3" 3 "$VRNET_BIN" --pin-dir "$fake" gc
 if grep -q "vrnet_config was made by another build of vrnet-bpf: its key is laid out as no BTF" \
