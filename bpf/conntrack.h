@@ -502,10 +502,11 @@ static __always_inline int answered_key(__u32 slot, const struct hdr_cursor *c,
 
 /*
  * tc ingress: whether the sandbox's packet (@c at its transport header)
- * answers a live connection opened into it; moves the connection on.
+ * answers a live connection opened into it; moves the connection on, unless
+ * it is `check`'s probe (@probe), which moves nothing.
  */
 static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
-				    const struct packet_info *pkt)
+				    const struct packet_info *pkt, int probe)
 {
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
@@ -532,11 +533,14 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	e = live_conn(conns, &k, &now);
 	if (!e)
 		return 0;
+	/* to a SYN only a SYN-ACK or a RST */
+	if (pkt->l4_proto == IPPROTO_TCP && e->state == VRNET_CONN_OPENING &&
+	    !(flags & TCP_FLAG_RST) &&
+	    (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != (TCP_FLAG_SYN | TCP_FLAG_ACK))
+		return 0;
+	if (probe)
+		return 1;
 	if (pkt->l4_proto == IPPROTO_TCP) {
-		/* to a SYN only a SYN-ACK or a RST */
-		if (e->state == VRNET_CONN_OPENING && !(flags & TCP_FLAG_RST) &&
-		    (flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != (TCP_FLAG_SYN | TCP_FLAG_ACK))
-			return 0;
 		if (flags & (TCP_FLAG_FIN | TCP_FLAG_RST))
 			e->state = VRNET_CONN_CLOSING;
 		else if (e->state == VRNET_CONN_OPENING)
@@ -783,7 +787,7 @@ __noinline int vrnet_is_reply(struct __sk_buff *skb, __u32 slot, const struct pa
 
 	if (!pkt || cursor_at(skb, l4_off, &c))
 		return 0;
-	return is_reply(slot, &c, pkt);
+	return is_reply(slot, &c, pkt, skb->mark == VRNET_PROBE_MARK);
 }
 
 #endif

@@ -8,6 +8,7 @@
  * after the peer's opening packet.
  */
 #include <time.h>
+#include <unistd.h>
 #include "datapath/harness.h"
 #include "datapath/flows.h"
 #include "slot_tables.h"
@@ -567,6 +568,39 @@ static void test_probes_note_nothing(void **state)
 }
 
 /*
+ * `check`'s probe of the sandbox's answer to a connection opened into it
+ * passes as a reply and moves the connection on by nothing: still opening,
+ * seen when the peer's SYN was. The answer sent (the control) establishes it.
+ */
+static void test_probes_move_no_connection(void **state)
+{
+	const struct pkt syn = { 4, PEER4, SBX4, 6, 50000, 8080, SYN, NULL };
+	const struct pkt synack = { 4, SBX4, PEER4, 6, 8080, 50000, SYN | ACK, NULL };
+	struct vrnet_conn before, after;
+	struct vrnet_flow_key key;
+	struct dp_frame f = { 0 };
+	struct vr_verdict v;
+
+	(void)state;
+	peer_sends(&syn);
+	the_entry(dp.st.conns_fd, &key, &before);
+	assert_int_equal(before.state, VRNET_CONN_OPENING);
+	usleep(20000); /* the coarse clock moves on */
+	dp_eth(&f, 0x0800);
+	f.len += datagram(&synack, dp_put(&f, 0));
+	assert_int_equal(vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
+	assert_true(v.allow);
+	assert_int_equal(v.reason, REPLY);
+	the_entry(dp.st.conns_fd, &key, &after);
+	assert_int_equal(after.state, VRNET_CONN_OPENING);
+	assert_true(after.seen_ns == before.seen_ns);
+	expect(&synack, true, REPLY, "the SYN-ACK sent");
+	the_entry(dp.st.conns_fd, &key, &after);
+	assert_int_equal(after.state, VRNET_CONN_ESTABLISHED);
+	assert_true(after.seen_ns > before.seen_ns);
+}
+
+/*
  * A UDP flow a peer opens, which a rule lets the sandbox answer anyway: the
  * answers keep it established, so it stays a connection into the sandbox,
  * answered under internet off too.
@@ -756,6 +790,7 @@ int main(void)
 		cmocka_unit_test_setup(test_simultaneous_open_v4, setup),
 		cmocka_unit_test_setup(test_simultaneous_open_v6, setup),
 		cmocka_unit_test_setup(test_probes_note_nothing, setup),
+		cmocka_unit_test_setup(test_probes_move_no_connection, setup),
 		cmocka_unit_test_setup(test_inbound_flow_answered_by_rule, setup),
 		cmocka_unit_test_setup(test_timeouts, setup),
 		cmocka_unit_test_setup(test_table_full, setup),
