@@ -572,7 +572,7 @@ static const struct ct_case ct_cases[] = {
 	  TC_ACT_OK },
 	{ "UDP allowed by a rule (its own flow)", "filter", 17, CT_SANDBOX, "203.0.113.1", 40000,
 	  443, 0, TC_ACT_OK },
-	{ "TCP SYN allowed by a rule (its connection marked)", "filter", 6, CT_SANDBOX,
+	{ "TCP SYN allowed by a rule (its connection noted and marked)", "filter", 6, CT_SANDBOX,
 	  "203.0.113.1", 40000, 443, 0x02, TC_ACT_OK },
 	{ "reply", "filter", 6, CT_SANDBOX, "203.0.113.4", 8080, 50000, 0x10, TC_ACT_OK },
 	{ "dropped by a block rule", "filter", 6, CT_SANDBOX, "203.0.113.2", 40000, 443, 0x10,
