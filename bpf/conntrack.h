@@ -187,6 +187,16 @@ static __always_inline int own_note_expired(const struct vrnet_own_note *n, __u8
 	return (__s64)(now - n->seen_ns) > (__s64)own_note_timeout(proto);
 }
 
+/* The live note at @now of the sandbox's flow @k in table @notes (NULL: none), or NULL. */
+static __always_inline struct vrnet_own_note *own_note_at(void *notes,
+							  const struct vrnet_flow_key *k,
+							  __u64 now)
+{
+	struct vrnet_own_note *n = notes ? bpf_map_lookup_elem(notes, k) : NULL;
+
+	return n && !own_note_expired(n, k->proto, now) ? n : NULL;
+}
+
 /* The live note of the sandbox's flow @k, or NULL; @now gets the clock, read on a hit only. */
 static __always_inline struct vrnet_own_note *live_own_note(void *notes,
 							    const struct vrnet_flow_key *k,
@@ -201,16 +211,18 @@ static __always_inline struct vrnet_own_note *live_own_note(void *notes,
 }
 
 /*
- * Starts entry @k as @fresh where @e, its lookup, found none or one that
- * expired: an expired one gives way, one another CPU made since does not.
+ * Starts entry @k in @state at @now where @e, its lookup, found none or one
+ * that expired: an expired one gives way, one another CPU made since does not.
  */
 static __always_inline void start_conn(void *conns, const struct vrnet_flow_key *k,
-				       const struct vrnet_conn *e, const struct vrnet_conn *fresh)
+				       const struct vrnet_conn *e, __u8 state, __u64 now)
 {
-	bpf_map_update_elem(conns, k, fresh, e ? BPF_EXIST : BPF_NOEXIST);
+	struct vrnet_conn fresh = { .seen_ns = now, .state = state };
+
+	bpf_map_update_elem(conns, k, &fresh, e ? BPF_EXIST : BPF_NOEXIST);
 }
 
-/* The sandbox's flow @e was judged at @now under record @dev: @pass, its egress policy passed it. */
+/* Flow @e was judged at @now under record @dev: @pass, its egress policy passed it. */
 static __always_inline void note_judged(struct vrnet_own_note *e, const struct vrnet_record *dev,
 					__u64 now, __u8 pass)
 {
@@ -313,7 +325,7 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	struct vrnet_own_note *n;
 	struct vrnet_flow_key k;
 	struct vrnet_conn *e;
-	void *conns, *notes;
+	void *conns;
 	__u64 now;
 	__u16 id;
 
@@ -339,15 +351,13 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	    !(pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_FIN | TCP_FLAG_RST)))
 		return;
 	now = conn_now();
-	notes = own_notes(slot);
 	if (pkt->l4_proto == IPPROTO_TCP &&
 	    (pkt->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == TCP_FLAG_SYN) {
 		/*
 		 * A SYN starts anew, but not on a connection the sandbox started
 		 * lately: that is a simultaneous open of its own connection.
 		 */
-		n = notes ? bpf_map_lookup_elem(notes, &k) : NULL;
-		if ((n && !own_note_expired(n, k.proto, now)) || own_flow_seen(slot, &k, now))
+		if (own_note_at(own_notes(slot), &k, now) || own_flow_seen(slot, &k, now))
 			return;
 		fresh.seen_ns = now;
 		bpf_map_update_elem(conns, &k, &fresh, BPF_ANY);
@@ -357,14 +367,12 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 	 * The peer keeps the sandbox's UDP flow or echo alive (a UDP flow its
 	 * own in vrnet_ownflows too), and opens nothing on it.
 	 */
-	if (pkt->l4_proto != IPPROTO_TCP && notes) {
-		n = bpf_map_lookup_elem(notes, &k);
-		if (n && !own_note_expired(n, k.proto, now)) {
-			n->seen_ns = now;
-			if (k.proto == IPPROTO_UDP)
-				own_flow_mark(slot, &k, now);
-			return;
-		}
+	n = pkt->l4_proto != IPPROTO_TCP ? own_note_at(own_notes(slot), &k, now) : NULL;
+	if (n) {
+		n->seen_ns = now;
+		if (k.proto == IPPROTO_UDP)
+			own_flow_mark(slot, &k, now);
+		return;
 	}
 	e = bpf_map_lookup_elem(conns, &k);
 	if (!e || conn_expired(e, k.proto, now)) {
@@ -374,9 +382,8 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
 		 */
 		if (pkt->l4_proto == IPPROTO_UDP && own_flow_seen(slot, &k, now))
 			return;
-		fresh.seen_ns = now;
 		if (pkt->l4_proto != IPPROTO_TCP)
-			start_conn(conns, &k, e, &fresh);
+			start_conn(conns, &k, e, VRNET_CONN_OPENING, now);
 		return;
 	}
 	e->seen_ns = now;
@@ -601,29 +608,29 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_rec
 	notes = own_notes(slot);
 	if (!notes)
 		return 0;
-	n = live_own_note(notes, &k, &now);
+	now = conn_now();
+	n = own_note_at(notes, &k, now);
 	if (!n) {
 		conns = bpf_map_lookup_elem(&vrnet_conns, &slot);
-		e = conns ? live_conn(conns, &k, &now) : NULL;
-		if (e) {
+		e = conns ? bpf_map_lookup_elem(conns, &k) : NULL;
+		if (e && !conn_expired(e, k.proto, now)) {
 			if (e->state == VRNET_CONN_OPENING && k.proto == IPPROTO_UDP)
 				e->state = VRNET_CONN_ESTABLISHED;
 			e->seen_ns = now;
 			return 0;
 		}
-		now = conn_now();
 	}
 	/* a mark the sandbox cannot push out */
 	if (k.proto == IPPROTO_UDP || k.proto == IPPROTO_TCP)
 		own_flow_mark(slot, &k, now);
-	if (n) {
-		note_judged(n, dev, now, 1);
-		n->seen_ns = now;
+	if (!n) {
+		fresh.seen_ns = now;
+		note_judged(&fresh, dev, now, 1);
+		bpf_map_update_elem(notes, &k, &fresh, BPF_ANY);
 		return 0;
 	}
-	fresh.seen_ns = now;
-	note_judged(&fresh, dev, now, 1);
-	bpf_map_update_elem(notes, &k, &fresh, BPF_ANY);
+	note_judged(n, dev, now, 1);
+	n->seen_ns = now;
 	return 0;
 }
 

@@ -231,7 +231,7 @@ struct vrnet_record {
 	/*
 	 * The slot's change count it was switched in with (its word's upper 32
 	 * bits then): no other record of the slot had it. A flow the sandbox
-	 * opened notes the change it was judged under (vrnet_conn).
+	 * opened notes the change it was judged under (vrnet_own_note).
 	 */
 	__u32 change;
 	__u32 pad;
@@ -547,10 +547,10 @@ struct vrnet_conn {
  * lives as long as its protocol's idle timeout (TCP's, UDP's; echo's is
  * the opening one), refreshed by the sandbox's datagrams, SYNs and echo
  * requests, by the peers' datagrams and echo requests on it, and under an
- * inbound policy by the peers' packets it lets in. Each device's table is its own LRU of
- * VRNET_DEVICE_OWN_NOTES, in the array vrnet_ownnotes by slot: peers
- * opening connections into the sandbox push none of its notes out, and
- * its flows push out none of those connections.
+ * inbound policy by the peers' packets it lets in. Each device's table is
+ * its own LRU of VRNET_DEVICE_OWN_NOTES, in the array vrnet_ownnotes by
+ * slot: peers opening connections into the sandbox push none of its notes
+ * out, and its flows push out none of those connections.
  */
 struct vrnet_own_note {
 	__u64 seen_ns; /* bpf_ktime_get_coarse_ns() of its last packet, either way */
@@ -576,9 +576,10 @@ struct vrnet_own_note {
 /*
  * vrnet_ownflows (by slot, a one-element array each): the UDP flows and TCP
  * connections the sandbox started lately, beside vrnet_ownnotes's notes,
- * which the sandbox can push out by opening flows: a mark it cannot take back. A
- * flow marks two buckets (vrnet_own_flow_hash() of its vrnet_flow_key) with
- * the time, in ticks of 2^32 ns (about 4.3 s; 0: never marked), and counts
+ * which the sandbox can push out by opening flows: a mark it cannot take
+ * back. A flow marks two buckets (vrnet_own_flow_hash() of its
+ * vrnet_flow_key) with the time, in ticks of 2^32 ns (about 4.3 s; 0: never
+ * marked), and counts
  * as the sandbox's while both were marked within VRNET_OWNFLOW_LIFE_TICKS
  * (300 s). A peer's packet that would open a connection into the sandbox on
  * such a flow opens none and marks it again, so a peer that keeps a NAT

@@ -17,7 +17,7 @@ int vr_dname_from_text(struct vr_dname *n, const char *text)
 
 	if (ns_name_pton(text, n->wire, sizeof(n->wire)) < 0)
 		return -EINVAL;
-	while (n->wire[at])
+	for (n->labels = 0; n->wire[at]; n->labels++)
 		at += (size_t)n->wire[at] + 1;
 	n->len = (uint16_t)(at + 1);
 	/* lengths stay: they are below 64, and capitals are 65 to 90 */
@@ -38,8 +38,6 @@ int vr_name_pattern_init(struct vr_name_pattern *p, const char *text, uint8_t li
 		return -EINVAL;
 	if (vr_dname_from_text(&p->name, name))
 		return -EINVAL;
-	for (size_t at = 0; p->name.wire[at]; at += (size_t)p->name.wire[at] + 1)
-		p->labels++;
 	p->wildcard = wildcard;
 	p->list = list;
 	p->rule_id = rule_id;
@@ -73,7 +71,7 @@ static int specificity(const struct vr_name_pattern *p, const uint8_t *q, size_t
 	/* one or more whole labels in front of the suffix, never the suffix itself */
 	for (size_t at = 0; at < qn && q[at] && qn - at > sn; at += (size_t)q[at] + 1)
 		if (qn - (at + q[at] + 1) == sn)
-			return same_name(q + at + q[at] + 1, suffix, sn) ? p->labels + 1 : 0;
+			return same_name(q + at + q[at] + 1, suffix, sn) ? p->name.labels + 1 : 0;
 	return 0;
 }
 

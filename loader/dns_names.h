@@ -24,7 +24,8 @@
  * hands its ldns names over as wire.
  */
 struct vr_dname {
-	uint16_t len; /* bytes of wire, root included */
+	uint16_t len;	/* bytes of wire, root included */
+	uint8_t labels; /* but the root */
 	uint8_t wire[255];
 };
 
@@ -34,7 +35,6 @@ int vr_dname_from_text(struct vr_dname *n, const char *text);
 struct vr_name_pattern {
 	struct vr_dname name; /* the exact name, or the part of a wildcard after "*." */
 	bool wildcard;
-	uint8_t labels;	  /* of name */
 	uint8_t list;	  /* VRNET_LIST_ALLOW or VRNET_LIST_BLOCK */
 	uint32_t rule_id; /* of the policy's DOMAIN record */
 };

@@ -2,12 +2,13 @@
 #include <errno.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include "mapio.h"
 #include "slot_tables.h"
 
 static int put_table(int outer_fd, __u32 slot, enum bpf_map_type type, const char *name,
 		     __u32 key_size, __u32 value_size, __u32 entries)
 {
-	int fd = bpf_map_create(type, name, key_size, value_size, entries, NULL);
+	int fd = vr_map_create(type, name, key_size, value_size, entries, -1);
 	int ret;
 
 	if (fd < 0)

@@ -18,7 +18,10 @@ int vr_slot_tables_fresh(struct vr_state *st, __u32 slot);
 /* Takes @slot's tables out (their memory goes with the last packet that holds them). */
 int vr_slot_tables_drop(struct vr_state *st, __u32 slot);
 
-/* A descriptor of @slot's table in @outer_fd (st->frags_fd, conns_fd, ownflows_fd, ownnotes_fd), or -errno. */
+/*
+ * A descriptor of @slot's table in @outer_fd (st->frags_fd, conns_fd,
+ * ownflows_fd, ownnotes_fd), or -errno.
+ */
 int vr_slot_table_fd(int outer_fd, __u32 slot);
 
 #endif

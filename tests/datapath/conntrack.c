@@ -199,35 +199,14 @@ static void quote_later_fragment(uint8_t *d)
 	dp_put16(d + DP_IP4_LEN + 8 + 6, 185); /* the quoted header's fragment offset */
 }
 
-/* The connections in table @fd, which is closed. */
-static size_t table_count(int fd)
-{
-	size_t n;
-
-	assert_true(fd >= 0);
-	n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
-	close(fd);
-	return n;
-}
-
-/* The one entry, with its key, of the device's table in @outer_fd (conns_fd, ownnotes_fd). */
-static void the_entry(int outer_fd, struct vrnet_flow_key *key, void *value)
-{
-	int fd = dp_table(outer_fd);
-
-	assert_int_equal(bpf_map_get_next_key(fd, NULL, key), 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, key, value), 0);
-	close(fd);
-}
-
 static size_t conns_count(void)
 {
-	return table_count(dp_table(dp.st.conns_fd));
+	return dp_flow_count(dp_table(dp.st.conns_fd));
 }
 
 static size_t own_notes_count(void)
 {
-	return table_count(dp_table(dp.st.ownnotes_fd));
+	return dp_flow_count(dp_table(dp.st.ownnotes_fd));
 }
 
 /*
@@ -517,7 +496,7 @@ static void test_own_flow_life(void **state)
 	assert_int_equal(dp_apply(POLICY_UDP), 0);
 	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own flow, allowed");
 	assert_int_equal(conns_count(), 0);
-	the_entry(dp.st.ownnotes_fd, &key, &n);
+	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
 	assert_int_equal(VRNET_JUDGED_PASS(n.judged), 1);
 	marked = marked_buckets(&key, &first, &second);
 	assert_int_equal(marked, first == second ? 1 : 2);
@@ -583,7 +562,7 @@ static void test_probes_move_no_connection(void **state)
 
 	(void)state;
 	peer_sends(&syn);
-	the_entry(dp.st.conns_fd, &key, &before);
+	dp_the_flow(dp.st.conns_fd, &key, &before);
 	assert_int_equal(before.state, VRNET_CONN_OPENING);
 	usleep(20000); /* the coarse clock moves on */
 	dp_eth(&f, 0x0800);
@@ -591,11 +570,11 @@ static void test_probes_move_no_connection(void **state)
 	assert_int_equal(vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f.data, f.len, 0, &v), 0);
 	assert_true(v.allow);
 	assert_int_equal(v.reason, REPLY);
-	the_entry(dp.st.conns_fd, &key, &after);
+	dp_the_flow(dp.st.conns_fd, &key, &after);
 	assert_int_equal(after.state, VRNET_CONN_OPENING);
 	assert_true(after.seen_ns == before.seen_ns);
 	expect(&synack, true, REPLY, "the SYN-ACK sent");
-	the_entry(dp.st.conns_fd, &key, &after);
+	dp_the_flow(dp.st.conns_fd, &key, &after);
 	assert_int_equal(after.state, VRNET_CONN_ESTABLISHED);
 	assert_true(after.seen_ns > before.seen_ns);
 }
@@ -616,7 +595,7 @@ static void test_inbound_flow_answered_by_rule(void **state)
 	assert_int_equal(dp_apply(POLICY_UDP), 0);
 	peer_sends(&in);
 	expect(&out, true, VRNET_REASON_ALLOW_RULE, "the answer, by its rule");
-	the_entry(dp.st.conns_fd, &key, &c);
+	dp_the_flow(dp.st.conns_fd, &key, &c);
 	assert_int_equal(c.state, VRNET_CONN_ESTABLISHED);
 	assert_int_equal(vr_set_internet(&dp.st, DP_IFINDEX, VRNET_INTERNET_OFF), 0);
 	expect(&out, true, REPLY, "internet off, the answer");
@@ -745,7 +724,7 @@ static void test_other_device_flood(void **state)
 	}
 	/* the control: the flood filled the other device's table */
 	assert_int_equal(vr_device_find(&dp.st, other, &other_slot), 0);
-	held = table_count(vr_slot_table_fd(dp.st.conns_fd, other_slot));
+	held = dp_flow_count(vr_slot_table_fd(dp.st.conns_fd, other_slot));
 	if (held < VRNET_DEVICE_CONNS / 2)
 		fail_msg("the flood left %zu connections in the other table", held);
 	expect(&synack, true, REPLY, "after another sandbox's flood");

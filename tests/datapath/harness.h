@@ -735,6 +735,27 @@ static inline size_t dp_count_keys(int fd, size_t key_size)
 	return n;
 }
 
+/* The flows (vrnet_flow_key) in table @fd, which is closed. */
+static inline size_t dp_flow_count(int fd)
+{
+	size_t n;
+
+	assert_true(fd >= 0);
+	n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
+	close(fd);
+	return n;
+}
+
+/* The one entry, with its key, of ifindex 1's table in @outer_fd (dp.st.conns_fd, ownnotes_fd). */
+static inline void dp_the_flow(int outer_fd, struct vrnet_flow_key *key, void *value)
+{
+	int fd = dp_table(outer_fd);
+
+	assert_int_equal(bpf_map_get_next_key(fd, NULL, key), 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, key, value), 0);
+	close(fd);
+}
+
 /* Entries of every policy map: what the store wrote and did not remove. */
 static inline size_t dp_policy_entries(void)
 {

@@ -449,23 +449,14 @@ static void test_fragments(void **state)
 			  "the denied peer's later fragment after a forged first");
 }
 
-static size_t table_keys(int outer_fd)
-{
-	int fd = dp_table(outer_fd);
-	size_t n = dp_count_keys(fd, sizeof(struct vrnet_flow_key));
-
-	close(fd);
-	return n;
-}
-
 static size_t conns_count(void)
 {
-	return table_keys(dp.st.conns_fd);
+	return dp_flow_count(dp_table(dp.st.conns_fd));
 }
 
 static size_t own_notes_count(void)
 {
-	return table_keys(dp.st.ownnotes_fd);
+	return dp_flow_count(dp_table(dp.st.ownnotes_fd));
 }
 
 /*
@@ -654,13 +645,10 @@ static void at_start_of_tick(void)
 /* The one note of the device's table of its sandbox's own flows. */
 static struct vrnet_own_note the_note(void)
 {
-	int fd = dp_table(dp.st.ownnotes_fd);
 	struct vrnet_flow_key key;
 	struct vrnet_own_note c;
 
-	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
-	close(fd);
+	dp_the_flow(dp.st.ownnotes_fd, &key, &c);
 	return c;
 }
 
@@ -721,8 +709,7 @@ static void test_verdicts_kept(void **state)
 	assert_int_equal(dp_apply(DENY_IN), 0);
 	at_start_of_tick();
 	sandbox_sends(&own, true, "its own flow");
-	assert_int_equal(bpf_map_get_next_key(fd, NULL, &key), 0);
-	assert_int_equal(bpf_map_lookup_elem(fd, &key, &c), 0);
+	dp_the_flow(dp.st.ownnotes_fd, &key, &c);
 	assert_int_equal(VRNET_JUDGED_PASS(c.judged), 1);
 	c.judged &= ~1ull;
 	assert_int_equal(bpf_map_update_elem(fd, &key, &c, BPF_EXIST), 0);

@@ -145,6 +145,7 @@ static void test_names_as_ldns_reads_them(void **state)
 		assert_int_equal(vr_dname_from_text(&n, names[i]), 0);
 		assert_int_equal(n.len, ldns_rdf_size(r));
 		assert_memory_equal(n.wire, ldns_rdf_data(r), n.len);
+		assert_int_equal(n.labels, ldns_dname_label_count(r));
 		ldns_rdf_deep_free(r);
 	}
 	/* a label of 64 bytes, a name of 256: no names, for ldns neither */
