@@ -96,19 +96,63 @@ if "wire" in r:
     w = r["wire"]
     md.append("## Wire throughput (64-byte UDP, sandbox veth to host)")
     md.append("")
+    md.append("A flood row's rate is what the sender pushed through while the filter dropped "
+              "it all. In place: the program's own time per packet on that traffic "
+              "(run_time_ns / run_cnt, the kernel's statistics on for the run only); the "
+              "empty program's is the floor, what any tc program costs there.")
+    md.append("")
+
+    def ratio(e, key):
+        return f"{float(e[key]):.3f}" if key in e else ""
+
+    def in_place(e):
+        if "ns_in_place_median" not in e:
+            return ""
+        return (f"{fmt(float(e['ns_in_place_median']))} "
+                f"({fmt(float(e['ns_in_place_min']))}–{fmt(float(e['ns_in_place_max']))})")
+
     rows = [(e["firewall"], fmt(e["rules"]), e.get("destinations", ""),
              fmt(float(e["pps_median"]), 0),
              f"{fmt(float(e['pps_min']), 0)}–{fmt(float(e['pps_max']), 0)}",
-             f"{float(e['ratio_to_none']):.3f}") for e in w]
+             ratio(e, "ratio_to_none"), ratio(e, "ratio_to_empty_tc"), in_place(e))
+            for e in w]
     table(["firewall", "rules", "destinations", "pps (median)", "min–max",
-           "ratio to no filter (same destinations)"], rows)
+           "ratio to no filter", "ratio to empty tc", "ns a packet in place (min–max)"], rows)
+    xs = [e["rules"] for e in w if e["rules"] > 0] or [1]
+    lo, hi = min(xs), max(xs)
+
+    def level(fw, key, lo_key, hi_key):
+        """a 0-rule configuration as a line across the plot (its widest destination list)"""
+        es = [e for e in w if e["firewall"] == fw and key in e]
+        if not es:
+            return []
+        e = max(es, key=lambda e: e["destinations"])
+        return [(x, e[key], e[lo_key], e[hi_key]) for x in (lo, hi)]
+
     series = {}
     for e in w:
-        if e["firewall"] == "none":
+        if e["rules"] == 0 or e["firewall"].endswith("-flood"):
             continue
         series.setdefault(e["firewall"], []).append(
             (e["rules"], e["pps_median"], e["pps_min"], e["pps_max"]))
+    for fw, label in (("none", "no filter"), ("empty-tc", "empty tc program")):
+        pts = level(fw, "pps_median", "pps_min", "pps_max")
+        if pts:
+            series[label] = pts
     plot("wire", "Packets per second vs rules", "rules", "packets per second", series)
+    series = {}
+    for e in w:
+        if e["rules"] == 0 or "ns_in_place_median" not in e:
+            continue
+        label = {"vrnet-bpf": "vrnet-bpf, allowed", "vrnet-bpf-flood": "vrnet-bpf, dropped flood",
+                 "vrnet-bpf-replies": "vrnet-bpf, replies"}.get(e["firewall"], e["firewall"])
+        series.setdefault(label, []).append(
+            (e["rules"], e["ns_in_place_median"], e["ns_in_place_min"], e["ns_in_place_max"]))
+    pts = level("empty-tc", "ns_in_place_median", "ns_in_place_min", "ns_in_place_max")
+    if series and pts:
+        series["empty tc program"] = pts
+    if series:
+        plot("in_place", "Program time per packet in place", "rules", "ns per packet", series)
 
 if "policy" in r:
     p = r["policy"]

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 # The wire benchmark's traffic generator (bench/wire.sh) and the DNS proxy's
-# floor (bench/dns.sh): `make bench-wire-bins`.
+# floor (bench/dns.sh), the in-place cost meter (progrun): `make bench-wire-bins`.
 # Guarded, so that `make -f Makefile -f bench/wire.mk` works too when the
 # Makefile includes this file already.
 
@@ -8,11 +8,16 @@ ifndef VRNET_WIRE_MK
 VRNET_WIRE_MK := 1
 
 .PHONY: bench-wire-bins
-bench-wire-bins: $(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho
+bench-wire-bins: $(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho $(OUTPUT)/bench/progrun
 
 $(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho: $(OUTPUT)/bench/%: bench/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(OUTPUT)/bench/progrun: bench/progrun.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< -Wl,-Bstatic -lbpf -lelf -lz -Wl,-Bdynamic -o $@
 
 endif

@@ -2,16 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #
 # Wire benchmark: packets per second of 64-byte UDP frames from a sandbox
-# namespace through its host-side veth, unfiltered and behind vrnet-bpf,
-# an nftables netdev-ingress set and iptables in the sandbox, at several rule
-# counts. Every figure is also a ratio to the unfiltered rate of this run.
+# namespace through its host-side veth, unfiltered, behind an empty tc
+# program (the floor of any tc filter), vrnet-bpf, an nftables netdev-ingress
+# set and iptables in the sandbox, at several rule counts. Every figure is
+# also a ratio to the unfiltered rate of this run. For the tc programs, the
+# program's own time per packet in place (the kernel's run-time statistics,
+# on for the run only: progrun), for allowed traffic and for a flood of
+# packets the policy drops.
 #
-#   BENCH=quick bench/wire.sh   # default: 3 s a run, 1 round, about 70 s
-#   BENCH=full  bench/wire.sh   # 5 s a run, 3 rounds (median, min, max), ~4.5 min
+#   BENCH=quick bench/wire.sh   # default: 3 s a run, 1 round, about 2 min
+#   BENCH=full  bench/wire.sh   # 5 s a run, 3 rounds (median, min, max), ~7 min
+#   ONLY="empty-tc vrnet-bpf" bench/wire.sh   # only these firewalls (and none)
 #
 # Needs root, ip, nft, iptables-restore (in the sandbox namespace only),
-# python3, $VRNET_BIN (build/vrnet-bpf) and $UDPFLOOD (build/bench/udpflood,
-# `make bench-wire-bins`).
+# python3, jq, $VRNET_BIN (build/vrnet-bpf), $UDPFLOOD and $PROGRUN
+# (build/bench/udpflood and build/bench/progrun, `make bench-wire-bins`).
 # One JSON document on stdout, progress on stderr.
 #
 # Topology (that of tests/integration): namespace vrbs$$ holds the sandbox
@@ -28,6 +33,8 @@ ID=$$
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VRNET_BIN=${VRNET_BIN:-$TOP/build/vrnet-bpf}
 UDPFLOOD=${UDPFLOOD:-$TOP/build/bench/udpflood}
+PROGRUN=${PROGRUN:-$TOP/build/bench/progrun}
+ONLY=${ONLY:-}
 BENCH=${BENCH:-quick}
 
 case $BENCH in
@@ -43,6 +50,7 @@ NS=vrbs$ID
 HOST=vrbh$ID
 PEER=vrbp$ID
 PIN=/sys/fs/bpf/vrbench$ID
+PASS_PIN=/sys/fs/bpf/vrbenchpass$ID # the empty program's tcx link
 NFT=vrbench$ID
 PORT=47000
 NDST=256
@@ -73,6 +81,7 @@ cleanup() {
 			"$VRNET_BIN" --pin-dir "$PIN" detach "$HOST" >/dev/null 2>&1
 	fi
 	[ "$have_nft" = 1 ] && nft delete table netdev "$NFT" 2>/dev/null
+	case $PASS_PIN in /sys/fs/bpf/vrbenchpass[0-9]*) rm -f "$PASS_PIN" ;; esac
 	if [ "$have_ns" = 1 ]; then
 		# whatever still runs in our own namespace is ours
 		for pid in $(ip netns pids "$NS" 2>/dev/null); do
@@ -89,7 +98,7 @@ cleanup() {
 # ---- preconditions ----
 
 [ "$(id -u)" -eq 0 ] || die "needs root"
-for t in ip nft iptables-restore python3 timeout "$VRNET_BIN" "$UDPFLOOD"; do
+for t in ip nft iptables-restore python3 jq timeout "$VRNET_BIN" "$UDPFLOOD" "$PROGRUN"; do
 	command -v "$t" >/dev/null 2>&1 || die "missing: $t"
 done
 if [ -n "$(ip -4 addr show to 10.232.0.0/24)$(ip -4 addr show to 198.18.0.0/15)" ] ||
@@ -124,10 +133,10 @@ addr_list() { # BASE FIRST COUNT
 	}'
 }
 
-# destinations 198.18.0.1..198.18.1.0, fillers from 198.18.2.0 (up to
-# 198.19.137.x for 100,000 rules; the probe address lies beyond)
+# destinations 198.18.0.1..198.18.1.0; fillers, addresses in rules that no
+# packet goes to, from 100.64.0.0 (up to 100.79.66.63 for a million rules)
 addr_list 198.18.0.0 1 "$NDST" >"$TMP/dst_all"
-addr_list 198.18.2.0 0 100000 >"$TMP/filler_all"
+addr_list 100.64.0.0 0 1000000 >"$TMP/filler_all"
 head -n 10 "$TMP/dst_all" >"$TMP/dst_10"
 head -n 100 "$TMP/dst_all" >"$TMP/dst_100"
 echo "$PROBE" >"$TMP/dst_probe"
@@ -174,6 +183,17 @@ ip -n "$NS" route add default via 10.232.0.1 || die "route in $NS"
 
 # ---- traffic ----
 
+# wait_for WORD FILE PID: until process PID says WORD in FILE (1 s at most);
+# false if it did not.
+wait_for() {
+	for _ in $(seq 50); do
+		grep -q "$1" "$2" 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || break
+		sleep 0.02
+	done
+	grep -q "$1" "$2"
+}
+
 # run_pair DSTFILE SECONDS: receiver in the root namespace, sender in the
 # sandbox (from port $SEND_SPORT if set); leaves recv.json and send.json in $TMP.
 SEND_SPORT=
@@ -185,13 +205,7 @@ run_pair() {
 		>"$TMP/recv.json" 2>"$TMP/recv.err" &
 	rpid=$!
 	pids+=("$rpid")
-	for _ in $(seq 50); do
-		grep -q receiving "$TMP/recv.err" 2>/dev/null && break
-		kill -0 "$rpid" 2>/dev/null || break
-		sleep 0.02
-	done
-	grep -q receiving "$TMP/recv.err" || die "receiver: $(cat "$TMP/recv.err")"
-	# shellcheck disable=SC2086
+	wait_for receiving "$TMP/recv.err" "$rpid" || die "receiver: $(cat "$TMP/recv.err")"
 	# shellcheck disable=SC2086 # SEND_SPORT is a port or nothing
 	timeout 60 ip netns exec "$NS" $SEND_CPU "$UDPFLOOD" send "$dsts" "$PORT" "$secs" $SEND_SPORT \
 		>"$TMP/send.json" 2>"$TMP/send.err" &
@@ -228,17 +242,56 @@ verify_open() { # AFTER
 	[ "$FLOWS" -gt 0 ] || die "no traffic after removing $1"
 }
 
+# In-place cost: the kernel's run-time statistics of program $STATS_ID (a
+# tc program on the host device; empty: none) while COMMAND runs, into
+# $NS_PER_RUN ("-" without a program).
+STATS_ID='' NS_PER_RUN=-
+with_stats() { # COMMAND...
+	local spid
+	NS_PER_RUN=-
+	if [ -z "$STATS_ID" ]; then
+		"$@"
+		return
+	fi
+	rm -f "$TMP/stats.json" "$TMP/stats.err"
+	"$PROGRUN" stats "$STATS_ID" >"$TMP/stats.json" 2>"$TMP/stats.err" &
+	spid=$!
+	pids+=("$spid")
+	wait_for ready "$TMP/stats.err" "$spid" || die "progrun stats: $(cat "$TMP/stats.err")"
+	"$@"
+	kill -TERM "$spid"
+	wait "$spid" || die "progrun stats: $(cat "$TMP/stats.err")"
+	pids=("${pids[@]:0:${#pids[@]}-1}")
+	NS_PER_RUN=$(jq -r '.programs[0] | if .run_cnt > 0 then .ns_per_run else "-" end' \
+		"$TMP/stats.json")
+}
+
 # measure FIREWALL RULES DSTFILE ROUND: one run, one result line.
 measure() {
 	local fw=$1 rules=$2 dsts=$3 round=$4 rx tx
-	run_pair "$dsts" "$D"
+	with_stats run_pair "$dsts" "$D"
 	rx=$(json_field "$TMP/recv.json" pps)
 	tx=$(json_field "$TMP/send.json" pps)
 	if [ -z "$rx" ] || [ -z "$tx" ]; then
 		die "$fw $rules: no result ($(cat "$TMP/send.err" "$TMP/recv.err"))"
 	fi
-	log "round $round/$R: $fw, $rules rules, $(wc -l <"$dsts") destinations: received $rx pps, sent $tx pps"
-	echo "$fw $rules $(wc -l <"$dsts") $rx $tx" >>"$TMP/results"
+	log "round $round/$R: $fw, $rules rules, $(wc -l <"$dsts") destinations: received $rx pps, sent $tx pps, $NS_PER_RUN ns a packet in place"
+	echo "$fw $rules $(wc -l <"$dsts") $rx $tx $NS_PER_RUN" >>"$TMP/results"
+}
+
+# A flood the filter drops: the sender alone, to the probe address, which
+# no policy allows (verify_filter saw it dropped). One result line, received 0.
+send_only() { # SECONDS
+	timeout 60 ip netns exec "$NS" $SEND_CPU "$UDPFLOOD" send "$TMP/dst_probe" "$PORT" "$1" \
+		>"$TMP/send.json" 2>"$TMP/send.err"
+}
+measure_drop() { # FIREWALL RULES ROUND
+	local fw=$1 rules=$2 round=$3 tx
+	with_stats send_only "$D"
+	tx=$(json_field "$TMP/send.json" pps)
+	[ -n "$tx" ] || die "$fw $rules: no result ($(cat "$TMP/send.err"))"
+	log "round $round/$R: $fw, $rules rules, dropped flood: sent $tx pps, $NS_PER_RUN ns a packet in place"
+	echo "$fw $rules 1 0 $tx $NS_PER_RUN" >>"$TMP/results"
 }
 
 # ---- filters ----
@@ -256,6 +309,7 @@ json.dump({"default": "deny", "allow": rules}, sys.stdout)' >"$TMP/policy.json"
 	t=$(date +%s.%N)
 	have_pin=1
 	vr attach "$HOST" --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach"
+	vrnet_program
 	log "vrnet-bpf: attached with $1 rules in $(awk -v s="$t" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s"
 }
 
@@ -269,6 +323,7 @@ REPLY_PORT=47001
 vrnet_replies_on() {
 	echo '{"default": "deny", "allow": ["192.0.2.1:9/udp"]}' >"$TMP/replies.json"
 	vr attach "$HOST" --policy "$TMP/replies.json" >/dev/null || die "vrnet-bpf attach"
+	vrnet_program
 	SEND_SPORT=$REPLY_PORT
 	flows "$(dst_file 10)"
 	[ "$FLOWS" -eq 0 ] || die "vrnet-bpf replies: $FLOWS packets passed before any connection was opened"
@@ -290,7 +345,31 @@ vrnet_replies_off() {
 }
 
 vrnet_off() {
+	STATS_ID=
 	vr detach "$HOST" >/dev/null || die "vrnet-bpf detach"
+}
+
+# The program vrnet-bpf runs on the host device: the one measured in place.
+vrnet_program() {
+	STATS_ID=$(vr -j show "$HOST" | jq -r '.. | objects | .program? | objects | .id' | head -n1)
+	[ -n "$STATS_ID" ] || die "vrnet-bpf show: no program id"
+}
+
+# The floor of every tc filter: a program that passes everything, first on
+# the same hook vrnet-bpf's goes on (progrun pass).
+empty_on() {
+	STATS_ID=$("$PROGRUN" pass "$HOST" "$PASS_PIN") || die "progrun pass"
+	flows "$TMP/dst_probe"
+	[ "$FLOWS" -gt 0 ] || die "the empty program drops traffic"
+}
+
+empty_off() {
+	STATS_ID=
+	if [ -e "$PASS_PIN" ]; then
+		rm -f "$PASS_PIN"
+	else
+		tc qdisc del dev "$HOST" clsact || die "tc qdisc del"
+	fi
 }
 
 nft_on() { # RULES
@@ -369,22 +448,42 @@ verify_open "nothing"
 log "warm-up"
 run_pair "$TMP/dst_all" 1
 
+# Whether firewall $1 is measured (ONLY names some, or all are).
+wanted() {
+	[ -z "$ONLY" ] || [[ " $ONLY " == *" $1 "* ]]
+}
+
+VRNET_SIZES=${SIZES:-10 1000 100000 1000000}
 for round in $(seq "$R"); do
 	for n in 10 100 "$NDST"; do
 		measure none 0 "$(dst_file "$n")" "$round"
 	done
-	for n in 10 1000 100000; do
+	if wanted empty-tc; then
+		empty_on
+		for n in 10 100 "$NDST"; do
+			measure empty-tc 0 "$(dst_file "$n")" "$round"
+		done
+		measure_drop empty-tc-flood 0 "$round"
+		empty_off
+		verify_open "the empty program"
+	fi
+	for n in $VRNET_SIZES; do
+		wanted vrnet-bpf || break
 		vrnet_on "$n"
 		verify_filter vrnet-bpf "$n"
 		measure vrnet-bpf "$n" "$(dst_file "$n")" "$round"
+		measure_drop vrnet-bpf-flood "$n" "$round"
 		vrnet_off
 		verify_open "vrnet-bpf"
 	done
-	vrnet_replies_on
-	measure vrnet-bpf-replies 1 "$(dst_file 10)" "$round"
-	vrnet_replies_off
-	verify_open "vrnet-bpf"
+	if wanted vrnet-bpf-replies; then
+		vrnet_replies_on
+		measure vrnet-bpf-replies 1 "$(dst_file 10)" "$round"
+		vrnet_replies_off
+		verify_open "vrnet-bpf"
+	fi
 	for n in 10 1000 100000; do
+		wanted nftables-set || break
 		nft_on "$n"
 		verify_filter nftables-set "$n"
 		measure nftables-set "$n" "$(dst_file "$n")" "$round"
@@ -392,6 +491,7 @@ for round in $(seq "$R"); do
 		verify_open "the nftables table"
 	done
 	for n in 100 1000 10000; do
+		wanted iptables || break
 		ipt_on "$n"
 		verify_filter iptables "$n"
 		measure iptables "$n" "$(dst_file "$n")" "$round"
@@ -411,18 +511,32 @@ import json, statistics, sys
 path, dur, runs, end_pps, mode = sys.argv[1:6]
 rows, order = {}, []
 for line in open(path):
-    fw, rules, ndst, rx, tx = line.split()
+    fw, rules, ndst, rx, tx, ns = line.split()
     key = (fw, int(rules), int(ndst))
     if key not in rows:
-        rows[key] = {"rx": [], "tx": []}
+        rows[key] = {"rx": [], "tx": [], "ns": []}
         order.append(key)
     rows[key]["rx"].append(float(rx))
     rows[key]["tx"].append(float(tx))
+    if ns != "-":
+        rows[key]["ns"].append(float(ns))
 
-none = {k[2]: statistics.median(v["rx"]) for k, v in rows.items() if k[0] == "none"}
+
+def median_of(fw):
+    """{destinations: median received pps} of firewall FW"""
+    return {k[2]: statistics.median(v["rx"]) for k, v in rows.items() if k[0] == fw}
+
+
+none, empty = median_of("none"), median_of("empty-tc")
 layout = {
     "none": "no filter",
+    "empty-tc": "a program of two instructions that passes everything, first on the tc "
+                "ingress hook of the host device (tcx where the kernel has it): the floor "
+                "of every tc filter",
+    "empty-tc-flood": "the empty program under the flood the others drop (it passes it)",
     "vrnet-bpf": "tc ingress on the host device: ADDR/32:47000/udp allow rules, default deny",
+    "vrnet-bpf-flood": "the same policy, every packet to an address it does not allow: "
+                       "dropped by the default (sent rate; nothing is received)",
     "vrnet-bpf-replies": "tc ingress on the host device, default deny, one rule elsewhere: "
                          "every packet passes as a reply to a connection the peer opened "
                          "(reason reply; the tc egress program on the same device)",
@@ -436,18 +550,31 @@ out = []
 for key in order:
     fw, rules, ndst = key
     r = rows[key]
-    med = statistics.median(r["rx"])
-    out.append({"firewall": fw, "rules": rules,
-                "pps_median": round(med), "pps_min": round(min(r["rx"])),
-                "pps_max": round(max(r["rx"])),
-                "ratio_to_none": round(med / none[ndst], 3),
-                "destinations": ndst,
-                "sent_pps_median": round(statistics.median(r["tx"])),
-                "layout": layout[fw]})
+    flood = fw.endswith("-flood")
+    rate = r["tx"] if flood else r["rx"]
+    med = statistics.median(rate)
+    row = {"firewall": fw, "rules": rules,
+           "pps_median": round(med), "pps_min": round(min(rate)),
+           "pps_max": round(max(rate)), "destinations": ndst,
+           "sent_pps_median": round(statistics.median(r["tx"])),
+           "layout": layout[fw]}
+    if not flood:
+        row["ratio_to_none"] = round(med / none[ndst], 3)
+        if ndst in empty:
+            row["ratio_to_empty_tc"] = round(med / empty[ndst], 3)
+    if r["ns"]:
+        row["ns_in_place_median"] = round(statistics.median(r["ns"]), 1)
+        row["ns_in_place_min"] = round(min(r["ns"]), 1)
+        row["ns_in_place_max"] = round(max(r["ns"]), 1)
+    out.append(row)
 doc = {"wire": out, "duration_s": int(dur), "runs": int(runs),
        "wire_info": {"mode": mode, "frame_bytes": 64, "udp_payload_bytes": 18,
                      "ratio_to_none": "pps_median over the median unfiltered rate of "
                                       "this run with the same destination list",
+                     "ns_in_place": "the program's run_time_ns / run_cnt over the run, "
+                                    "the kernel's statistics on for that run only "
+                                    "(BPF_ENABLE_STATS); they include the statistics' "
+                                    "own clock reads, as the empty program's do",
                      "none_at_end_pps": round(float(end_pps))}}
 print(json.dumps(doc, indent=1))
 EOF
