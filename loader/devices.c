@@ -456,7 +456,7 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 	if (!ret)
 		ret = reset_slot(st, dev->slot);
 	if (!ret)
-		ret = vr_slot_tables_fresh(st, dev->slot);
+		ret = vr_slot_tables_ready(st, dev->slot);
 	if (!ret)
 		ret = host_addrs_sync_slot(st, dev->slot, ifindex);
 	if (ret) {
@@ -489,8 +489,9 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 
 /*
  * Frees a slot whose key is gone: once no packet can hold it, its policies,
- * counters and notes go. Its notes go last: until then the next change finds
- * the slot and finishes the job.
+ * counters and notes go, and its tables are emptied for the next device.
+ * Its notes go last: until then the next change finds the slot and finishes
+ * the job.
  */
 static int free_slot(struct vr_state *st, __u32 slot)
 {
@@ -526,7 +527,7 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	if (!ret)
 		ret = vr_binding_forget(st, slot);
 	if (!ret)
-		ret = vr_slot_tables_drop(st, slot);
+		ret = vr_slot_tables_empty(st, slot);
 	if (!ret && bpf_map_update_elem(st->devinfo_fd, &slot, &none, BPF_ANY))
 		ret = -errno;
 	return ret;

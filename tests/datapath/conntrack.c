@@ -730,25 +730,66 @@ static void test_other_device_flood(void **state)
 	expect(&synack, true, REPLY, "after another sandbox's flood");
 }
 
-/* The device's connections go with it: the next device in the slot has none. */
+/* The id of ifindex 1's table in @outer_fd (0: none). */
+static __u32 table_id(int outer_fd)
+{
+	__u32 slot, id = 0;
+
+	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
+	if (bpf_map_lookup_elem(outer_fd, &slot, &id))
+		assert_int_equal(errno, ENOENT);
+	return id;
+}
+
+/*
+ * The device's connections go with it: the slot keeps its tables, emptied,
+ * and the next device there has none of them.
+ */
 static void test_forget(void **state)
 {
 	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
 	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
-	__u32 slot;
+	__u32 slot, conns = table_id(dp.st.conns_fd), notes = table_id(dp.st.ownnotes_fd);
 
 	(void)state;
 	peer_sends(&in);
 	expect(&out, true, REPLY, "before");
 	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
-	assert_int_equal(vr_slot_tables_drop(&dp.st, slot), 0);
-	dp_tables_replaced();
+	assert_int_equal(vr_slot_tables_empty(&dp.st, slot), 0);
+	expect(&out, false, DEFAULT, "an emptied table holds nothing");
+	assert_int_equal(vr_slot_tables_ready(&dp.st, slot), 0);
+	assert_int_equal(table_id(dp.st.conns_fd), conns);
+	assert_int_equal(table_id(dp.st.ownnotes_fd), notes);
+	expect(&out, false, DEFAULT, "the next device takes the same tables, empty");
+	peer_sends(&in);
+	expect(&out, true, REPLY, "the emptied table tracks");
+}
+
+/*
+ * A table that still holds something when the next device comes (its
+ * detach was killed before emptying it) is replaced, never taken.
+ */
+static void test_leftover_replaced(void **state)
+{
+	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
+	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
+	__u32 slot, conns = table_id(dp.st.conns_fd);
+
+	(void)state;
+	peer_sends(&in);
+	expect(&out, true, REPLY, "the control: the predecessor's connection");
+	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
+	assert_int_equal(vr_slot_tables_ready(&dp.st, slot), 0);
+	assert_int_not_equal(table_id(dp.st.conns_fd), conns);
+	expect(&out, false, DEFAULT, "a fresh table in its place");
+	/* and a slot without a table gets one */
+	assert_int_equal(bpf_map_delete_elem(dp.st.conns_fd, &slot), 0);
 	peer_sends(&in);
 	expect(&out, false, DEFAULT, "no table: nothing opens, nothing passes as a reply");
-	assert_int_equal(vr_slot_tables_fresh(&dp.st, slot), 0);
-	expect(&out, false, DEFAULT, "a fresh table holds nothing");
+	assert_int_equal(vr_slot_tables_ready(&dp.st, slot), 0);
+	assert_int_not_equal(table_id(dp.st.conns_fd), 0);
 	peer_sends(&in);
-	expect(&out, true, REPLY, "the fresh table tracks");
+	expect(&out, true, REPLY, "the new table tracks");
 }
 
 int main(void)
@@ -776,6 +817,7 @@ int main(void)
 		cmocka_unit_test_setup(test_own_flows_push_out_nothing, setup),
 		cmocka_unit_test_setup(test_other_device_flood, setup),
 		cmocka_unit_test_setup(test_forget, setup),
+		cmocka_unit_test_setup(test_leftover_replaced, setup),
 	};
 
 	return cmocka_run_group_tests_name("datapath connection tracking", tests, dp_group_setup,

@@ -84,5 +84,26 @@ expect_not_from_host "blocked peer" tcp "$sbx4" 8080
 expect "unblock it" vr unblock "$dev" "$host4"
 expect_from_host "unblocked" tcp "$sbx4" 8080
 
+# ---- the slot keeps its tables for the next device, emptied ----
+conns_tables() { # the ids of the slots' connection tables, one a line
+	bpftool -j map dump pinned "$VR_PIN/vrnet_conns" | "$VR_PY" -c 'import json, sys
+for e in json.load(sys.stdin):
+    print(int.from_bytes(bytes(int(b, 16) for b in e["value"]), "little"))'
+}
+entries() { # TABLE_ID: how many entries it holds
+	bpftool -j map dump id "$1" | "$VR_PY" -c 'import json, sys; print(len(json.load(sys.stdin)))'
+}
+tables=$(conns_tables)
+held=0
+for t in $tables; do held=$((held + $(entries "$t"))); done
+expect "the control: the connections in are in the device's table ($held)" test "$held" -gt 0
 expect "detach" vr detach "$dev"
+expect_eq "detached: the slot keeps its table" "$(conns_tables)" "$tables"
+held=0
+for t in $tables; do held=$((held + $(entries "$t"))); done
+expect_eq "detached: the table is empty" "$held" 0
 expect_from_host "detached" tcp "$sbx4" 8080
+expect "attach again" vr attach "$dev" --policy "$(vr_policy deny '{"default": "deny"}')"
+expect_eq "the next device takes the same table" "$(conns_tables)" "$tables"
+expect_from_host "the next device tracks" tcp "$sbx4" 8080
+expect "detach again" vr detach "$dev"
