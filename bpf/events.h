@@ -121,7 +121,15 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 
 	if (!wants_event(dev, v))
 		return; /* before the clock: most packets stop here */
-	now = bpf_ktime_get_ns();
+	/*
+	 * The flood's clock: the coarse one, which reads no clock source. In
+	 * a VM that is a paravirtual clock, ~27 ns of each blocked packet's
+	 * ~225 in place here. It moves a tick at a time (1-10 ms), which the
+	 * 10 s flow window, the bucket and the quiet do not feel: the bucket
+	 * keeps its rate and gives a tick's tokens at once. An event's own
+	 * time is read from the clock source.
+	 */
+	now = bpf_ktime_get_coarse_ns();
 	quiet = bpf_map_lookup_elem(&vrnet_quiet, &slot);
 	if (quiet && now < quiet->until_ns) {
 		/*
@@ -146,7 +154,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 			st->events_lost++;
 		return;
 	}
-	e->timestamp_ns = now;
+	e->timestamp_ns = bpf_ktime_get_ns();
 	e->suppressed_total = suppressed;
 	e->ifindex = skb->ifindex;
 	e->slot = dev->slot;
