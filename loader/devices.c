@@ -234,6 +234,32 @@ static __u32 slots_used(const struct vr_state *st)
 	return cfg.slots_used;
 }
 
+int vr_device_policy_ids(struct vr_state *st, __u32 **ids, size_t *n)
+{
+	__u32 end = slots_used(st), *out = calloc(2 * (size_t)end + 1, sizeof(*out));
+	size_t k = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (__u32 s = 0; s < end; s++) {
+		struct vrnet_record rec;
+		__u32 record_id = word_of(st, s);
+
+		if (!st->devinfo[s].in_use || !record_id ||
+		    bpf_map_lookup_elem(st->records_fd, &record_id, &rec))
+			continue;
+		if (rec.policy_id)
+			out[k++] = rec.policy_id;
+		if (rec.overlay_id)
+			out[k++] = rec.overlay_id;
+	}
+	if (k)
+		qsort(out, k, sizeof(*out), vr_cmp_policy_id);
+	*ids = out;
+	*n = k;
+	return 0;
+}
+
 /*
  * The lowest slot no device holds (its vrnet_devinfo entry is not in use),
  * the high-water mark raised above it first: a command killed after taking
@@ -611,54 +637,76 @@ int vr_device_detaching(struct vr_state *st, int ifindex, bool detaching)
 	return devinfo_write(st, slot, &di);
 }
 
-/* Whether the device of @dev still exists: -ENOENT if its namespace cannot be found. */
-static int device_exists(struct vr_state *st, const struct vr_device *dev)
+/*
+ * Whether interface @ifindex exists, asked on socket @sock (its namespace's):
+ * 1, 0 when the kernel says there is no such device, -errno when it cannot
+ * tell.
+ */
+static int ifindex_exists(int sock, __u32 ifindex)
 {
-	char name[IF_NAMESIZE];
-	int home, ret;
+	struct ifreq ifr = { .ifr_ifindex = (int)ifindex };
 
-	if (dev->netns_cookie == st->netns_cookie)
-		return if_indextoname((unsigned int)dev->ifindex, name) != NULL;
-	ret = vr_netns_enter(dev->netns_cookie, dev->netns_inode, &home);
-	if (ret)
-		return ret;
-	ret = if_indextoname((unsigned int)dev->ifindex, name) != NULL;
-	vr_netns_return(home);
-	return ret;
+	if (!ioctl(sock, SIOCGIFNAME, &ifr))
+		return 1;
+	return errno == ENODEV ? 0 : -errno;
 }
 
-int vr_gc(struct vr_state *st, enum vr_gc_scope scope, size_t *unreachable)
+/*
+ * Whether the device noted in @di still exists (@sock: a socket of this
+ * namespace): -ENOENT if its namespace cannot be found.
+ */
+static int device_exists(struct vr_state *st, const struct vrnet_devinfo *di, int sock)
 {
-	__u32 *slots;
-	size_t n;
-	int forgotten = 0, ret = vr_device_slots(st, &slots, &n);
+	int home, ret;
 
-	*unreachable = 0;
+	if (di->netns_cookie == st->netns_cookie)
+		return ifindex_exists(sock, di->ifindex);
+	ret = vr_netns_enter(di->netns_cookie, di->netns_inode, &home);
 	if (ret)
 		return ret;
-	for (size_t i = 0; i < n; i++) {
-		struct vr_device dev;
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); /* one of that namespace */
+	ret = sock < 0 ? -errno : ifindex_exists(sock, di->ifindex);
+	if (sock >= 0)
+		close(sock);
+	vr_netns_return(home);
+	return ret == -ENOENT ? -EIO : ret;
+}
+
+/*
+ * Every change runs this, so it reads the slots' notes from their mapping
+ * and asks one socket about each device of this namespace: one system call
+ * a device, where the devices map's walk, the records and a socket of its
+ * own for each were ten (4.3 ms of every change with 300 devices attached).
+ */
+int vr_gc(struct vr_state *st, enum vr_gc_scope scope, size_t *unreachable)
+{
+	int forgotten = 0, ret = 0, sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	*unreachable = 0;
+	if (sock < 0)
+		return -errno;
+	for (__u32 s = 0, end = slots_used(st); s < end; s++) {
+		struct vrnet_devinfo di = st->devinfo[s];
 		int exists;
 
-		if (vr_device_get_slot(st, slots[i], &dev))
+		if (!di.in_use || (scope == VR_GC_HERE && di.netns_cookie != st->netns_cookie))
 			continue;
-		if (scope == VR_GC_HERE && dev.netns_cookie != st->netns_cookie)
-			continue;
-		exists = device_exists(st, &dev);
+		exists = device_exists(st, &di, sock);
 		if (exists == -ENOENT && scope != VR_GC_FORCE) {
 			(*unreachable)++;
 			continue;
 		}
 		if (exists && exists != -ENOENT) /* there, or no telling */
 			continue;
-		ret = vr_device_forget_slot(st, slots[i]);
+		ret = vr_device_forget_slot(st, s);
 		if (ret && ret != -ENOENT)
 			break;
-		vr_debug("forgot %s (ifindex %d): it no longer exists", dev.ifname, dev.ifindex);
+		di.ifname[sizeof(di.ifname) - 1] = '\0';
+		vr_debug("forgot %s (ifindex %u): it no longer exists", di.ifname, di.ifindex);
 		forgotten++;
 		ret = 0;
 	}
-	free(slots);
+	close(sock);
 	return ret ? ret : forgotten;
 }
 

@@ -218,6 +218,13 @@ int vr_sweep(struct vr_state *st, size_t *swept);
 /* Every device of the host, as slots: this namespace's first, each by ifindex. */
 int vr_device_slots(struct vr_state *st, __u32 **slots, size_t *count);
 
+/*
+ * The policy ids (bases and overlays) that the records of the slots in use
+ * name, sorted, into @ids (freed by the caller). From the mapped slot notes
+ * and words: one record read a device, for the recovery every change runs.
+ */
+int vr_device_policy_ids(struct vr_state *st, __u32 **ids, size_t *n);
+
 int vr_stats_read(struct vr_state *st, uint32_t slot, struct vrnet_stats *sum);
 /* Events the rate limit held back on the device of @slot, ever. */
 uint64_t vr_suppressed_read(struct vr_state *st, uint32_t slot);

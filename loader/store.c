@@ -305,7 +305,7 @@ int vr_store_read_names(struct vr_state *st, __u32 id, const struct vrnet_rule *
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+int vr_cmp_policy_id(const void *a, const void *b)
 {
 	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
 
@@ -330,7 +330,7 @@ static int sweep_map(int fd, size_t key_size, size_t id_offset, const __u32 *use
 
 		memcpy(&id, next + id_offset, sizeof(id));
 		id &= ~VRNET_INBOUND_SPACE; /* an inbound part's prefixes are its policy's */
-		if (!bsearch(&id, used, n_used, sizeof(*used), cmp_u32)) {
+		if (!bsearch(&id, used, n_used, sizeof(*used), vr_cmp_policy_id)) {
 			if (n == cap) {
 				char *o = realloc(orphans, (cap = cap ? cap * 2 : 1024) * key_size);
 
@@ -521,48 +521,17 @@ void vr_store_retire(struct vr_state *st, __u32 id, bool hits, __u32 more_hits)
 }
 
 /* The policy ids every device's record names, sorted. */
-static int named_policies(struct vr_state *st, __u32 **ids, size_t *n)
-{
-	__u32 *slots, *out;
-	size_t count, k = 0;
-	int ret = vr_device_slots(st, &slots, &count);
-
-	if (ret)
-		return ret;
-	out = calloc(2 * count + 1, sizeof(*out));
-	if (!out) {
-		free(slots);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < count; i++) {
-		struct vr_device dev;
-
-		if (vr_device_get_slot(st, slots[i], &dev))
-			continue;
-		if (dev.policy_id)
-			out[k++] = dev.policy_id;
-		if (dev.overlay_id)
-			out[k++] = dev.overlay_id;
-	}
-	free(slots);
-	if (k)
-		qsort(out, k, sizeof(*out), cmp_u32);
-	*ids = out;
-	*n = k;
-	return 0;
-}
-
 int vr_store_reclaim(struct vr_state *st, size_t *removed)
 {
 	__u32 *named, *orphans = NULL, key, next, *prev = NULL;
 	size_t n_named, n = 0, cap = 0;
-	int ret = named_policies(st, &named, &n_named);
+	int ret = vr_device_policy_ids(st, &named, &n_named);
 
 	*removed = 0;
 	if (ret)
 		return ret;
 	while (!bpf_map_get_next_key(st->policies_fd, prev, &next)) {
-		if (!bsearch(&next, named, n_named, sizeof(*named), cmp_u32)) {
+		if (!bsearch(&next, named, n_named, sizeof(*named), vr_cmp_policy_id)) {
 			if (n == cap) {
 				__u32 *o = realloc(orphans, (cap = cap ? 2 * cap : 16) * sizeof(*o));
 
@@ -625,7 +594,7 @@ int vr_store_sweep(struct vr_state *st, size_t *swept)
 		prev = &key;
 	}
 	if (n_used)
-		qsort(used, n_used, sizeof(*used), cmp_u32);
+		qsort(used, n_used, sizeof(*used), vr_cmp_policy_id);
 	for (size_t i = 0; !ret && i < sizeof(maps) / sizeof(maps[0]); i++)
 		ret = sweep_map(*(int *)((char *)st + maps[i].fd_offset), maps[i].key_size,
 				maps[i].id_offset, used, n_used, swept);

@@ -58,4 +58,7 @@ int vr_store_reclaim(struct vr_state *st, size_t *removed);
 /* Deletes map entries under ids that have no vrnet_policies entry (`gc`). */
 int vr_store_sweep(struct vr_state *st, size_t *swept);
 
+/* qsort()/bsearch() order of policy ids (__u32). */
+int vr_cmp_policy_id(const void *a, const void *b);
+
 #endif
