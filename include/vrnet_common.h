@@ -255,11 +255,18 @@ static inline __u32 vrnet_record_id(__u32 slot, __u32 bank)
 }
 
 /* vrnet_devinfo (by slot): the loader's own notes on a device; no packet reads them. */
+/*
+ * vrnet_devinfo.in_use while an attach has not yet added the device's key:
+ * the recovery looks up the key of such a slot, or of one detaching, and of
+ * no other (a lookup for every device at every change would not scale).
+ */
+#define VRNET_SLOT_ATTACHING 2
+
 struct vrnet_devinfo {
 	__u64 netns_cookie;
 	__u64 netns_inode;	/* of /proc/self/ns/net when attached: to find it again */
 	__u32 ifindex;
-	__u8 in_use;
+	__u8 in_use;		/* 0, 1, or VRNET_SLOT_ATTACHING */
 	__u8 created_qdisc;	/* the loader created the clsact qdisc */
 	__u8 detaching;		/* a detach began: the next change finishes it */
 	__u8 tcx;		/* attached by a tcx link (else clsact + cls_bpf) */

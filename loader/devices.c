@@ -466,7 +466,7 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 	struct vrnet_devinfo di = { .netns_cookie = st->netns_cookie,
 				    .netns_inode = st->netns_inode,
 				    .ifindex = (__u32)ifindex,
-				    .in_use = 1 };
+				    .in_use = VRNET_SLOT_ATTACHING };
 	struct vrnet_record rec;
 	__u32 record_id;
 	int ret = alloc_slot(st, &dev->slot, err, errlen);
@@ -506,6 +506,10 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 		if (bpf_map_update_elem(st->devices_fd, &key, &dev->slot, BPF_NOEXIST))
 			ret = -errno;
 	}
+	/* keyed: the recovery need not look (if this fails, it looks and finds the key) */
+	di.in_use = 1;
+	if (!ret)
+		bpf_map_update_elem(st->devinfo_fd, &dev->slot, &di, BPF_EXIST);
 	if (ret)
 		snprintf(err, errlen, "couldn't add the device: %s",
 			 ret == -E2BIG ? "too many devices" : strerror(-ret));
@@ -583,6 +587,14 @@ int vr_device_forget_slot(struct vr_state *st, __u32 slot)
 		return ret;
 	key.netns_cookie = dev.netns_cookie;
 	key.ifindex = (__u32)dev.ifindex;
+	/* keyless from here on: the recovery looks at a detaching slot */
+	if (!st->devinfo[slot].detaching) {
+		struct vrnet_devinfo di = st->devinfo[slot];
+
+		di.detaching = 1;
+		if (bpf_map_update_elem(st->devinfo_fd, &slot, &di, BPF_EXIST))
+			return -errno;
+	}
 	/* the key, if it is still this slot's */
 	if (!bpf_map_lookup_elem(st->devices_fd, &key, &held) && held == slot &&
 	    bpf_map_delete_elem(st->devices_fd, &key) && errno != ENOENT)
@@ -738,6 +750,8 @@ int vr_recover(struct vr_state *st, size_t *repaired)
 		}
 		key.netns_cookie = di.netns_cookie;
 		key.ifindex = di.ifindex;
+		if (!di.detaching && di.in_use != VRNET_SLOT_ATTACHING)
+			continue; /* keyed, and no command took the key away */
 		if (!di.detaching && !bpf_map_lookup_elem(st->devices_fd, &key, &slot) && slot == s)
 			continue;
 		/* an attach killed before its key, or a detach once it began */
