@@ -59,7 +59,7 @@ int vr_batch_update(int fd, const void *keys, size_t key_size, const void *value
 }
 
 /* Deletes the keys that exist; a key already gone is not an error. */
-int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n)
+int vr_batch_delete_found(int fd, const void *keys, size_t key_size, size_t n, bool *missing)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
@@ -70,16 +70,28 @@ int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n)
 		if (!bpf_map_delete_batch(fd, k, &count, &opts)) {
 			done += count;
 		} else if (errno == ENOENT) {
-			done += count + 1; /* count went, the next key is not there */
+			done += count; /* count went, the next key is not there */
+			if (missing)
+				missing[done] = true;
+			done++;
 		} else if (no_batch_support(errno)) {
-			if (bpf_map_delete_elem(fd, k) && errno != ENOENT)
-				return -errno;
+			int gone = bpf_map_delete_elem(fd, k) ? -errno : 0;
+
+			if (gone && gone != -ENOENT)
+				return gone;
+			if (missing && gone)
+				missing[done] = true;
 			done++;
 		} else {
 			return -errno;
 		}
 	}
 	return 0;
+}
+
+int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n)
+{
+	return vr_batch_delete_found(fd, keys, key_size, n, NULL);
 }
 
 int vr_map_create(enum bpf_map_type type, const char *name, __u32 key_size, __u32 value_size,

@@ -18,6 +18,12 @@ int vr_batch_update(int fd, const void *keys, size_t key_size, const void *value
 		    size_t value_size, size_t n);
 /* Deletes the keys that exist; a key already gone is not an error. */
 int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n);
+/*
+ * The same, setting @missing[i] (n of them, false before) for each key i that
+ * was not there. A key not there costs a system call of its own: the kernel's
+ * batch stops at it.
+ */
+int vr_batch_delete_found(int fd, const void *keys, size_t key_size, size_t n, bool *missing);
 
 /*
  * A map (an array or hash of maps: of @inner_fd's kind; else -1), with the

@@ -5,6 +5,7 @@
  * directory; the devices are map entries only (nothing is attached).
  */
 #include <stddef.h>
+#include <bpf/libbpf.h>
 #include "datapath/harness.h"
 #include "devices.h"
 #include "output.h"
@@ -235,6 +236,103 @@ static void test_recover_frees_a_slot_whose_forget_died(void **state)
 	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
 	assert_int_equal(repaired, 1);
 	assert_int_equal(dp.st.devinfo[dev.slot].in_use, 0);
+}
+
+/* The policy id of ifindex 1's record. */
+static __u32 device_policy(void)
+{
+	struct vr_device dev;
+
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	return dev.policy_id;
+}
+
+/*
+ * A host address the hash could not take sits in the trie; deleting the
+ * policy finds it there, though it asks the trie only for the hosts the hash
+ * did not have. Here one host is moved from the hash to the trie, as a full
+ * hash would have left it.
+ */
+static void test_delete_finds_a_host_in_the_trie(void **state)
+{
+	struct vrnet_host4_key h = { 0 };
+	struct vrnet_lpm4_key t = { .prefixlen = 32 + 32 };
+	struct vrnet_prefix_value v;
+	size_t empty;
+	__u32 id;
+
+	dp_skip_unless_root();
+	forget_all();
+	empty = dp_policy_entries();
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\", "
+					      "\"203.0.113.11\", \"10.0.0.0/8\"]}"), 0);
+	id = device_policy();
+	h.policy_id = t.policy_id = id;
+	inet_pton(AF_INET, "203.0.113.11", h.addr);
+	memcpy(t.addr, h.addr, sizeof(h.addr));
+	assert_int_equal(bpf_map_lookup_elem(dp.st.host4_fd, &h, &v), 0);
+	assert_int_equal(bpf_map_delete_elem(dp.st.host4_fd, &h), 0);
+	assert_int_equal(bpf_map_update_elem(dp.st.lpm4_fd, &t, &v, BPF_NOEXIST), 0);
+	assert_true(dp_probe_tcp(4, "203.0.113.11", 80).allow); /* the trie finds it */
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.lpm4_fd, &t, &v), -ENOENT);
+	assert_int_equal(dp_policy_entries(), empty);
+}
+
+/* How many rule-hit counters policy @id has. */
+static size_t hits_of(__u32 id)
+{
+	struct vrnet_rulehit_key k, next, *prev = NULL;
+	size_t n = 0;
+
+	while (!bpf_map_get_next_key(dp.st.rulehits_fd, prev, &next)) {
+		n += next.policy_id == id;
+		k = next;
+		prev = &k;
+	}
+	return n;
+}
+
+/*
+ * A policy of more rules than its counters are deleted one key at a time
+ * for: its counters are found by reading the map, and only its own go.
+ */
+static void test_delete_finds_the_hits_of_a_large_policy(void **state)
+{
+	enum { RULES = 5000 };
+	__u32 other = 0xfffffff0u, id, rules[] = { 0, 1, RULES - 1, RULES + 7 };
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *one = calloc((size_t)ncpu, sizeof(*one));
+	char *json = malloc(RULES * 24 + 32), *p;
+
+	dp_skip_unless_root();
+	assert_non_null(one);
+	assert_non_null(json);
+	one[0] = 1;
+	p = json + sprintf(json, "{\"allow\": [");
+	for (int i = 0; i < RULES; i++)
+		p += sprintf(p, "%s\"10.%d.%d.1\"", i ? ", " : "", i / 256, i % 256);
+	sprintf(p, "]}");
+	assert_int_equal(apply_to(DP_IFINDEX, json), 0);
+	id = device_policy();
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct vrnet_rulehit_key k = { .policy_id = id, .rule_id = rules[i] };
+		struct vrnet_rulehit_key o = { .policy_id = other, .rule_id = rules[i] };
+
+		assert_int_equal(bpf_map_update_elem(dp.st.rulehits_fd, &k, one, BPF_ANY), 0);
+		assert_int_equal(bpf_map_update_elem(dp.st.rulehits_fd, &o, one, BPF_ANY), 0);
+	}
+	assert_int_equal(hits_of(id), 4);
+	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(hits_of(id), 0);
+	assert_int_equal(hits_of(other), 4); /* the control: another policy's stay */
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		struct vrnet_rulehit_key o = { .policy_id = other, .rule_id = rules[i] };
+
+		bpf_map_delete_elem(dp.st.rulehits_fd, &o);
+	}
+	free(one);
+	free(json);
 }
 
 /*
@@ -474,6 +572,8 @@ int main(void)
 		cmocka_unit_test(test_recover_removes_unswitched_policies),
 		cmocka_unit_test(test_recover_frees_a_slot_above_the_rest),
 		cmocka_unit_test(test_recover_frees_a_slot_whose_forget_died),
+		cmocka_unit_test(test_delete_finds_a_host_in_the_trie),
+		cmocka_unit_test(test_delete_finds_the_hits_of_a_large_policy),
 		cmocka_unit_test(test_sweep_removes_orphans_only),
 		cmocka_unit_test(test_failed_apply_changes_nothing),
 		cmocka_unit_test(test_probes_are_not_counted),
