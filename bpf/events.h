@@ -125,9 +125,9 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	 * The flood's clock: the coarse one, which reads no clock source. In
 	 * a VM that is a paravirtual clock, ~27 ns of each blocked packet's
 	 * ~225 in place here. It moves a tick at a time (1-10 ms), which the
-	 * 10 s flow window, the bucket and the quiet do not feel: the bucket
-	 * keeps its rate and gives a tick's tokens at once. An event's own
-	 * time is read from the clock source.
+	 * 10 s flow window does not feel, and a quiet lasts at most a tick
+	 * longer. The bucket reads the clock source: within a tick the coarse
+	 * clock stands still, which would hold a device to its burst a tick.
 	 */
 	now = bpf_ktime_get_coarse_ns();
 	quiet = bpf_map_lookup_elem(&vrnet_quiet, &slot);
@@ -144,8 +144,10 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	 * Offload drops are logged whatever the packet (a TSO segment of an
 	 * open connection, ARP): they are what breaks a guest that offloads.
 	 */
-	if ((v->reason != VRNET_REASON_OFFLOAD && !starts_attempt(slot, pkt, now)) ||
-	    !take_event_token(dev, now, &suppressed, quiet))
+	if (v->reason != VRNET_REASON_OFFLOAD && !starts_attempt(slot, pkt, now))
+		return;
+	now = bpf_ktime_get_ns(); /* the bucket's and the event's */
+	if (!take_event_token(dev, now, &suppressed, quiet))
 		return;
 	suppressed += quiet_total(slot);
 	e = bpf_ringbuf_reserve(&vrnet_events, sizeof(*e), 0);
@@ -154,7 +156,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 			st->events_lost++;
 		return;
 	}
-	e->timestamp_ns = bpf_ktime_get_ns();
+	e->timestamp_ns = now;
 	e->suppressed_total = suppressed;
 	e->ifindex = skb->ifindex;
 	e->slot = dev->slot;
