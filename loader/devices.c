@@ -506,10 +506,10 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 		if (bpf_map_update_elem(st->devices_fd, &key, &dev->slot, BPF_NOEXIST))
 			ret = -errno;
 	}
-	/* keyed: the recovery need not look (if this fails, it looks and finds the key) */
+	/* keyed: the recovery need not look (if this fails, it looks and marks it) */
 	di.in_use = 1;
-	if (!ret)
-		bpf_map_update_elem(st->devinfo_fd, &dev->slot, &di, BPF_EXIST);
+	if (!ret && bpf_map_update_elem(st->devinfo_fd, &dev->slot, &di, BPF_EXIST))
+		vr_debug("couldn't mark slot %u keyed: the next change does", dev->slot);
 	if (ret)
 		snprintf(err, errlen, "couldn't add the device: %s",
 			 ret == -E2BIG ? "too many devices" : strerror(-ret));
@@ -750,10 +750,17 @@ int vr_recover(struct vr_state *st, size_t *repaired)
 		}
 		key.netns_cookie = di.netns_cookie;
 		key.ifindex = di.ifindex;
-		if (!di.detaching && di.in_use != VRNET_SLOT_ATTACHING)
+		if (!di.detaching && di.in_use != VRNET_SLOT_ATTACHING && !st->new_build)
 			continue; /* keyed, and no command took the key away */
-		if (!di.detaching && !bpf_map_lookup_elem(st->devices_fd, &key, &slot) && slot == s)
+		if (!di.detaching && !bpf_map_lookup_elem(st->devices_fd, &key, &slot) && slot == s) {
+			/* an attach killed right after its key: it is attached */
+			if (di.in_use == VRNET_SLOT_ATTACHING) {
+				di.in_use = 1;
+				if (bpf_map_update_elem(st->devinfo_fd, &s, &di, BPF_EXIST))
+					vr_debug("couldn't mark slot %u keyed: the next change looks again", s);
+			}
 			continue;
+		}
 		/* an attach killed before its key, or a detach once it began */
 		ret = vr_device_forget_slot(st, s);
 		if (ret == -ENOENT)

@@ -7,8 +7,7 @@
 #include <bpf/bpf.h>
 #include "mapio.h"
 
-/* The kernel's ENOTSUPP (524) and its user-space names: no batch operation. */
-static bool no_batch_support(int err)
+bool vr_no_batch_support(int err)
 {
 	return err == 524 || err == ENOTSUP || err == EOPNOTSUPP;
 }
@@ -36,7 +35,7 @@ int vr_batch_update_some(int fd, const void *keys, size_t key_size, const void *
 			done += count;
 			continue;
 		}
-		if (!no_batch_support(errno)) {
+		if (!vr_no_batch_support(errno)) {
 			ret = -errno;
 			done += count; /* written before the one that failed */
 			break;
@@ -71,10 +70,10 @@ int vr_batch_delete_found(int fd, const void *keys, size_t key_size, size_t n, b
 			done += count;
 		} else if (errno == ENOENT) {
 			done += count; /* count went, the next key is not there */
-			if (missing)
+			if (missing && done < n)
 				missing[done] = true;
 			done++;
-		} else if (no_batch_support(errno)) {
+		} else if (vr_no_batch_support(errno)) {
 			int gone = bpf_map_delete_elem(fd, k) ? -errno : 0;
 
 			if (gone && gone != -ENOENT)

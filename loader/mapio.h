@@ -16,6 +16,9 @@ int vr_batch_update_some(int fd, const void *keys, size_t key_size, const void *
 			 size_t value_size, size_t n, size_t *written);
 int vr_batch_update(int fd, const void *keys, size_t key_size, const void *values,
 		    size_t value_size, size_t n);
+/* Whether errno @err is the kernel's ENOTSUPP (524) or a user-space name of it: no batch operation. */
+bool vr_no_batch_support(int err);
+
 /* Deletes the keys that exist; a key already gone is not an error. */
 int vr_batch_delete(int fd, const void *keys, size_t key_size, size_t n);
 /*

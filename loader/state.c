@@ -297,8 +297,10 @@ static int open_maps(struct vr_state *st, bool note, char *err, size_t errlen)
 	if (!ret)
 		vr_debug("maps: %s", checked ? "laid out as this build noted, not compared" :
 					       "layouts compared with this build's");
-	if (!ret && !checked && note)
+	if (!ret && !checked && note) {
+		st->new_build = true;
 		note_checked(st);
+	}
 	return ret;
 }
 

@@ -24,6 +24,12 @@ struct vr_state {
 	__u64 *switch_words; /* vrnet_switch, mapped: one word per slot */
 	double switched_ms; /* vr_now_ms() when this process's last switch stored its word */
 	const struct vrnet_devinfo *devinfo; /* vrnet_devinfo, mapped read-only */
+	/*
+	 * This build had not checked these maps before: another build's
+	 * commands may have left slots it did not mark attaching, so the
+	 * recovery looks up every slot's key once.
+	 */
+	bool new_build;
 	int devices_fd, switch_fd, records_fd, devinfo_fd, policies_fd, programs_fd, lpm4_fd, lpm6_fd, host4_fd,
 		host6_fd, portsets_fd, rules_fd, names_fd, hostaddrs_fd, stats_fd, config_fd,
 		events_fd, limits_fd, quiet_fd, flows_fd, rulehits_fd, dnsnetns_fd, dnsflows_fd,

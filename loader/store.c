@@ -67,53 +67,70 @@ static __u32 prefix_space(__u32 id, bool inbound)
  * Only rules that were hit have one, and the kernel's batch delete costs a
  * system call for every key not there (100,000 rules without hits made a
  * detach 0.3 s): beyond VR_HITS_BY_KEY keys, the counters that exist are
- * found by reading the map in batches, which costs what the host's hit
- * rules number, not what this policy's rules do.
+ * found by reading the map in batches, which costs what the host's
+ * counters number (each one value a CPU), not what this policy's rules do;
+ * where the kernel cannot read the map in batches, by key again.
  */
 #define VR_HITS_BY_KEY 4096
 #define VR_HITS_READ_BATCH 1024
-static int delete_hits(struct vr_state *st, __u32 id, size_t hit_count)
+static int delete_hits_by_key(struct vr_state *st, __u32 id, size_t hit_count)
+{
+	struct vrnet_rulehit_key *keys = calloc(hit_count + 1, sizeof(*keys));
+	int ret;
+
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < hit_count; i++)
+		keys[i] = (struct vrnet_rulehit_key){ .policy_id = id, .rule_id = (__u32)i };
+	ret = vr_batch_delete(st->rulehits_fd, keys, sizeof(*keys), hit_count);
+	free(keys);
+	return ret;
+}
+
+/* Appends the counters of policy @id among @keys[0..@count) to @found (@n of @cap). */
+static int collect_hits(__u32 id, const struct vrnet_rulehit_key *keys, __u32 count,
+			struct vrnet_rulehit_key **found, size_t *n, size_t *cap)
+{
+	for (__u32 i = 0; i < count; i++) {
+		if (keys[i].policy_id != id)
+			continue;
+		if (*n == *cap) {
+			size_t more = *cap ? 2 * *cap : VR_HITS_READ_BATCH;
+			struct vrnet_rulehit_key *f = realloc(*found, more * sizeof(*f));
+
+			if (!f)
+				return -ENOMEM;
+			*found = f;
+			*cap = more;
+		}
+		(*found)[(*n)++] = keys[i];
+	}
+	return 0;
+}
+
+/* The counters of policy @id that exist, found by reading the map in batches. */
+static int delete_hits_found(struct vr_state *st, __u32 id)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	int ncpu = libbpf_num_possible_cpus(), ret = 0;
-	size_t n = 0, cap = hit_count < VR_HITS_BY_KEY ? hit_count : VR_HITS_BY_KEY;
-	struct vrnet_rulehit_key *found = calloc(cap + 1, sizeof(*found)), *keys = NULL;
-	__u64 *values = NULL;
+	struct vrnet_rulehit_key *keys, *found = NULL;
+	size_t n = 0, cap = 0;
 	__u32 batch, count;
+	__u64 *values;
 	void *in = NULL;
 
-	if (!found || ncpu <= 0) {
-		free(found);
-		return found ? ncpu : -ENOMEM;
-	}
-	if (hit_count <= VR_HITS_BY_KEY) {
-		for (size_t i = 0; i < hit_count; i++)
-			found[i] = (struct vrnet_rulehit_key){ .policy_id = id, .rule_id = (__u32)i };
-		ret = vr_batch_delete(st->rulehits_fd, found, sizeof(*found), hit_count);
-		free(found);
-		return ret;
-	}
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
 	keys = calloc(VR_HITS_READ_BATCH, sizeof(*keys));
 	values = calloc((size_t)VR_HITS_READ_BATCH * (size_t)ncpu, sizeof(*values));
 	while (keys && values && !ret) {
 		count = VR_HITS_READ_BATCH;
 		ret = bpf_map_lookup_batch(st->rulehits_fd, in, &batch, keys, values, &count,
 					   &opts) ? -errno : 0;
-		if (ret && ret != -ENOENT)
-			break;
-		for (__u32 i = 0; i < count; i++) {
-			if (keys[i].policy_id != id)
-				continue;
-			if (n == cap) {
-				struct vrnet_rulehit_key *f = realloc(found, (cap *= 2) * sizeof(*f));
+		if (!ret || ret == -ENOENT) {
+			int err = collect_hits(id, keys, count, &found, &n, &cap);
 
-				if (!f) {
-					ret = -ENOMEM;
-					break;
-				}
-				found = f;
-			}
-			found[n++] = keys[i];
+			ret = err ? err : ret;
 		}
 		in = &batch;
 	}
@@ -125,6 +142,16 @@ static int delete_hits(struct vr_state *st, __u32 id, size_t hit_count)
 	free(values);
 	free(found);
 	return ret;
+}
+
+static int delete_hits(struct vr_state *st, __u32 id, size_t hit_count)
+{
+	int ret;
+
+	if (hit_count <= VR_HITS_BY_KEY)
+		return delete_hits_by_key(st, id, hit_count);
+	ret = delete_hits_found(st, id);
+	return ret < 0 && vr_no_batch_support(-ret) ? delete_hits_by_key(st, id, hit_count) : ret;
 }
 
 static int delete_entries(struct vr_state *st, __u32 id, const struct vrnet_rule *recs,

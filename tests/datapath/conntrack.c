@@ -750,14 +750,19 @@ static void test_forget(void **state)
 	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
 	const struct pkt out = { 4, SBX4, PEER4, 17, 53, 5353, 0, NULL };
 	__u32 slot, conns = table_id(dp.st.conns_fd), notes = table_id(dp.st.ownnotes_fd);
+	static struct vrnet_ownflows marked, marks;
 
 	(void)state;
 	peer_sends(&in);
 	expect(&out, true, REPLY, "before");
+	marked.seen[7] = 1;
+	dp_set_own_flows(&marked);
 	assert_int_equal(vr_device_find(&dp.st, DP_IFINDEX, &slot), 0);
 	assert_int_equal(vr_slot_tables_empty(&dp.st, slot), 0);
 	expect(&out, false, DEFAULT, "an emptied table holds nothing");
 	assert_int_equal(vr_slot_tables_ready(&dp.st, slot), 0);
+	dp_own_flows(&marks);
+	assert_int_equal(marks.seen[7], 0); /* the marks start afresh too */
 	assert_int_equal(table_id(dp.st.conns_fd), conns);
 	assert_int_equal(table_id(dp.st.ownnotes_fd), notes);
 	expect(&out, false, DEFAULT, "the next device takes the same tables, empty");

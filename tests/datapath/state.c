@@ -238,6 +238,35 @@ static void test_recover_frees_a_slot_whose_forget_died(void **state)
 	assert_int_equal(dp.st.devinfo[dev.slot].in_use, 0);
 }
 
+/*
+ * Another build's commands mark no slot attaching: the first change of this
+ * build on their maps (st.new_build) looks up every slot's key, and frees a
+ * slot in use that no key names. The control: a later change does not look.
+ */
+static void test_first_change_of_a_build_looks_up_every_key(void **state)
+{
+	int ifindex = dp_second_device();
+	struct vrnet_device_key key = { .netns_cookie = dp.st.netns_cookie,
+					.ifindex = (__u32)ifindex };
+	struct vr_device dev;
+	size_t repaired = 0;
+	char err[256];
+
+	dp_skip_unless_root();
+	assert_int_equal(vr_device_create(&dp.st, ifindex, dp.second, &dev, err, sizeof(err)), 0);
+	/* an older build's attach killed before its key: in use (1), no key */
+	assert_int_equal(bpf_map_delete_elem(dp.st.devices_fd, &key), 0);
+	dp.st.new_build = false;
+	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
+	assert_int_equal(repaired, 0);
+	assert_int_equal(dp.st.devinfo[dev.slot].in_use, 1);
+	dp.st.new_build = true;
+	assert_int_equal(vr_recover(&dp.st, &repaired), 0);
+	dp.st.new_build = false;
+	assert_int_equal(repaired, 1);
+	assert_int_equal(dp.st.devinfo[dev.slot].in_use, 0);
+}
+
 /* The policy id of ifindex 1's record. */
 static __u32 device_policy(void)
 {
@@ -274,7 +303,7 @@ static void test_delete_finds_a_host_in_the_trie(void **state)
 	assert_int_equal(bpf_map_delete_elem(dp.st.host4_fd, &h), 0);
 	assert_int_equal(bpf_map_update_elem(dp.st.lpm4_fd, &t, &v, BPF_NOEXIST), 0);
 	assert_true(dp_probe_tcp(4, "203.0.113.11", 80).allow); /* the trie finds it */
-	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
 	assert_int_equal(bpf_map_lookup_elem(dp.st.lpm4_fd, &t, &v), -ENOENT);
 	assert_int_equal(dp_policy_entries(), empty);
 }
@@ -295,12 +324,13 @@ static size_t hits_of(__u32 id)
 
 /*
  * A policy of more rules than its counters are deleted one key at a time
- * for: its counters are found by reading the map, and only its own go.
+ * for: its counters are found by reading the map (more of them than one
+ * read returns, more than the first list holds), and only its own go.
  */
 static void test_delete_finds_the_hits_of_a_large_policy(void **state)
 {
-	enum { RULES = 5000 };
-	__u32 other = 0xfffffff0u, id, rules[] = { 0, 1, RULES - 1, RULES + 7 };
+	enum { RULES = 5000, OTHERS = 2000 };
+	__u32 other = 0xfffffff0u, id;
 	int ncpu = libbpf_num_possible_cpus();
 	__u64 *one = calloc((size_t)ncpu, sizeof(*one));
 	char *json = malloc(RULES * 24 + 32), *p;
@@ -315,19 +345,22 @@ static void test_delete_finds_the_hits_of_a_large_policy(void **state)
 	sprintf(p, "]}");
 	assert_int_equal(apply_to(DP_IFINDEX, json), 0);
 	id = device_policy();
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		struct vrnet_rulehit_key k = { .policy_id = id, .rule_id = rules[i] };
-		struct vrnet_rulehit_key o = { .policy_id = other, .rule_id = rules[i] };
+	for (__u32 i = 0; i < RULES + 8; i++) { /* and some above its rule ids */
+		struct vrnet_rulehit_key k = { .policy_id = id, .rule_id = i };
 
 		assert_int_equal(bpf_map_update_elem(dp.st.rulehits_fd, &k, one, BPF_ANY), 0);
+	}
+	for (__u32 i = 0; i < OTHERS; i++) {
+		struct vrnet_rulehit_key o = { .policy_id = other, .rule_id = i };
+
 		assert_int_equal(bpf_map_update_elem(dp.st.rulehits_fd, &o, one, BPF_ANY), 0);
 	}
-	assert_int_equal(hits_of(id), 4);
-	vr_device_forget(&dp.st, DP_IFINDEX);
+	assert_int_equal(hits_of(id), RULES + 8);
+	assert_int_equal(vr_device_forget(&dp.st, DP_IFINDEX), 0);
 	assert_int_equal(hits_of(id), 0);
-	assert_int_equal(hits_of(other), 4); /* the control: another policy's stay */
-	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-		struct vrnet_rulehit_key o = { .policy_id = other, .rule_id = rules[i] };
+	assert_int_equal(hits_of(other), OTHERS); /* the control: another policy's stay */
+	for (__u32 i = 0; i < OTHERS; i++) {
+		struct vrnet_rulehit_key o = { .policy_id = other, .rule_id = i };
 
 		bpf_map_delete_elem(dp.st.rulehits_fd, &o);
 	}
@@ -572,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_recover_removes_unswitched_policies),
 		cmocka_unit_test(test_recover_frees_a_slot_above_the_rest),
 		cmocka_unit_test(test_recover_frees_a_slot_whose_forget_died),
+		cmocka_unit_test(test_first_change_of_a_build_looks_up_every_key),
 		cmocka_unit_test(test_delete_finds_a_host_in_the_trie),
 		cmocka_unit_test(test_delete_finds_the_hits_of_a_large_policy),
 		cmocka_unit_test(test_sweep_removes_orphans_only),
