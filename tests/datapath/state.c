@@ -172,6 +172,18 @@ static void set_slots_mark(__u32 mark)
 	assert_int_equal(bpf_map_update_elem(dp.st.config_fd, &zero, &cfg, BPF_ANY), 0);
 }
 
+/* The second device, made (its slot and key), for the recovery's tests: its key into @key. */
+static void second_device_made(struct vr_device *dev, struct vrnet_device_key *key)
+{
+	int ifindex = dp_second_device();
+	char err[256];
+
+	dp_skip_unless_root();
+	*key = (struct vrnet_device_key){ .netns_cookie = dp.st.netns_cookie,
+					  .ifindex = (__u32)ifindex };
+	assert_int_equal(vr_device_create(&dp.st, ifindex, dp.second, dev, err, sizeof(err)), 0);
+}
+
 /*
  * An attach killed before its device's key leaves a slot in use that no
  * key names; the next change (vr_recover) frees it. Its scan of the slots
@@ -181,15 +193,11 @@ static void set_slots_mark(__u32 mark)
  */
 static void test_recover_frees_a_slot_above_the_rest(void **state)
 {
-	int ifindex = dp_second_device();
-	struct vrnet_device_key key = { .netns_cookie = dp.st.netns_cookie,
-					.ifindex = (__u32)ifindex };
+	struct vrnet_device_key key;
 	struct vr_device dev;
 	size_t repaired = 0;
-	char err[256];
 
-	dp_skip_unless_root();
-	assert_int_equal(vr_device_create(&dp.st, ifindex, dp.second, &dev, err, sizeof(err)), 0);
+	second_device_made(&dev, &key);
 	assert_true(slots_mark() > dev.slot);
 	for (int control = 1; control >= 0; control--) {
 		__u32 mark = slots_mark();
@@ -217,16 +225,12 @@ static void test_recover_frees_a_slot_above_the_rest(void **state)
  */
 static void test_recover_frees_a_slot_whose_forget_died(void **state)
 {
-	int ifindex = dp_second_device();
-	struct vrnet_device_key key = { .netns_cookie = dp.st.netns_cookie,
-					.ifindex = (__u32)ifindex };
+	struct vrnet_device_key key;
 	struct vrnet_devinfo di;
 	struct vr_device dev;
 	size_t repaired = 0;
-	char err[256];
 
-	dp_skip_unless_root();
-	assert_int_equal(vr_device_create(&dp.st, ifindex, dp.second, &dev, err, sizeof(err)), 0);
+	second_device_made(&dev, &key);
 	assert_int_equal(dp.st.devinfo[dev.slot].in_use, 1);
 	/* what vr_device_forget_slot() does before its key goes */
 	di = dp.st.devinfo[dev.slot];
@@ -245,15 +249,11 @@ static void test_recover_frees_a_slot_whose_forget_died(void **state)
  */
 static void test_first_change_of_a_build_looks_up_every_key(void **state)
 {
-	int ifindex = dp_second_device();
-	struct vrnet_device_key key = { .netns_cookie = dp.st.netns_cookie,
-					.ifindex = (__u32)ifindex };
+	struct vrnet_device_key key;
 	struct vr_device dev;
 	size_t repaired = 0;
-	char err[256];
 
-	dp_skip_unless_root();
-	assert_int_equal(vr_device_create(&dp.st, ifindex, dp.second, &dev, err, sizeof(err)), 0);
+	second_device_made(&dev, &key);
 	/* an older build's attach killed before its key: in use (1), no key */
 	assert_int_equal(bpf_map_delete_elem(dp.st.devices_fd, &key), 0);
 	dp.st.new_build = false;
