@@ -95,12 +95,14 @@ int do_gc(int argc, char **argv)
 
 	if (ret)
 		return fail(open_exit(ret), "%s", errbuf);
-	size_t swept = 0, unreachable = 0;
+	size_t swept = 0, unreachable = 0, freed = 0;
 
 	ret = vr_gc(&st, opt.force ? VR_GC_FORCE : VR_GC_ALL, &unreachable);
 	if (ret >= 0) {
 		int sweep = vr_sweep(&st, &swept);
 
+		if (!sweep)
+			sweep = vr_gc_free_slots(&st, &freed);
 		ret = sweep ? sweep : ret;
 	}
 	if (ret >= 0)
@@ -109,13 +111,14 @@ int do_gc(int argc, char **argv)
 	if (ret < 0)
 		return fail(VR_EXIT_SYSTEM, "gc: %s", strerror(-ret));
 	if (opt.json)
-		vr_json_print(json_pack("{s:i,s:I,s:I}", "reclaimed_devices", ret, "removed_entries",
-					(json_int_t)swept, "unreachable_devices",
-					(json_int_t)unreachable),
+		vr_json_print(json_pack("{s:i,s:I,s:I,s:I}", "reclaimed_devices", ret,
+					"removed_entries", (json_int_t)swept, "unreachable_devices",
+					(json_int_t)unreachable, "freed_slot_tables",
+					(json_int_t)freed),
 			      opt.pretty);
 	else
-		printf("reclaimed the state of %d deleted device%s, removed %zu entries no policy uses\n",
-		       ret, ret == 1 ? "" : "s", swept);
+		printf("reclaimed the state of %d deleted device%s, removed %zu entries no policy uses, freed the tables of %zu free slot%s\n",
+		       ret, ret == 1 ? "" : "s", swept, freed, freed == 1 ? "" : "s");
 	if (unreachable && !opt.json)
 		printf("kept %zu device%s whose network namespace was not found (gc --force forgets %s)\n",
 		       unreachable, unreachable == 1 ? "" : "s", unreachable == 1 ? "it" : "them");

@@ -722,6 +722,19 @@ int vr_gc(struct vr_state *st, enum vr_gc_scope scope, size_t *unreachable)
 	return ret ? ret : forgotten;
 }
 
+int vr_gc_free_slots(struct vr_state *st, size_t *freed)
+{
+	*freed = 0;
+	for (__u32 s = 0, end = slots_used(st); s < end; s++) {
+		int ret = st->devinfo[s].in_use ? 0 : vr_slot_tables_drop(st, s);
+
+		if (ret < 0)
+			return ret;
+		*freed += (size_t)ret;
+	}
+	return 0;
+}
+
 int vr_recover(struct vr_state *st, size_t *repaired)
 {
 	struct vrnet_config cfg;

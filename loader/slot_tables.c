@@ -114,6 +114,19 @@ int vr_slot_tables_empty(struct vr_state *st, __u32 slot)
 	return 0;
 }
 
+int vr_slot_tables_drop(struct vr_state *st, __u32 slot)
+{
+	int dropped = 0;
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		if (!bpf_map_delete_elem(outer_fd(st, &tables[i]), &slot))
+			dropped = 1;
+		else if (errno != ENOENT)
+			return -errno;
+	}
+	return dropped;
+}
+
 int vr_slot_table_fd(int outer_fd, __u32 slot)
 {
 	__u32 id;

@@ -30,6 +30,14 @@ int vr_slot_tables_ready(struct vr_state *st, __u32 slot);
 int vr_slot_tables_empty(struct vr_state *st, __u32 slot);
 
 /*
+ * Takes @slot's tables out, for a slot no device holds (`gc`: a freed slot
+ * keeps ~330 KiB of tables for its next device, which a host past its peak
+ * gets back so); their memory goes with the last packet that holds them.
+ * Returns 1 if there were any, 0 if none, or -errno.
+ */
+int vr_slot_tables_drop(struct vr_state *st, __u32 slot);
+
+/*
  * A descriptor of @slot's table in @outer_fd (st->frags_fd, conns_fd,
  * ownflows_fd, ownnotes_fd), or -errno.
  */

@@ -211,6 +211,9 @@ enum vr_gc_scope {
  */
 int vr_gc(struct vr_state *st, enum vr_gc_scope scope, size_t *unreachable);
 
+/* `gc`: takes out the tables free slots kept for their next device; @freed counts the slots. */
+int vr_gc_free_slots(struct vr_state *st, size_t *freed);
+
 /*
  * Finishes what a killed command left (only under the lock of a change):
  * devices half attached or half forgotten, policies no record names. Runs at

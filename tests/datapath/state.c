@@ -267,6 +267,32 @@ static void test_first_change_of_a_build_looks_up_every_key(void **state)
 	assert_int_equal(dp.st.devinfo[dev.slot].in_use, 0);
 }
 
+/*
+ * A forgotten device's slot keeps its tables for the next device; gc takes
+ * them out of every slot no device holds, and of no other.
+ */
+static void test_gc_frees_the_tables_of_free_slots(void **state)
+{
+	struct vrnet_device_key key;
+	struct vr_device dev, first;
+	size_t freed = 0;
+	__u32 id;
+
+	second_device_made(&dev, &key);
+	assert_int_equal(apply_to(DP_IFINDEX, "{\"allow\": [\"203.0.113.10:443/tcp\"]}"), 0);
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &first), 0);
+	assert_int_equal(vr_device_forget(&dp.st, dev.ifindex), 0);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &dev.slot, &id), 0); /* kept */
+	assert_int_equal(vr_gc_free_slots(&dp.st, &freed), 0);
+	assert_true(freed >= 1);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &dev.slot, &id), -ENOENT);
+	assert_int_equal(bpf_map_lookup_elem(dp.st.ownnotes_fd, &dev.slot, &id), -ENOENT);
+	/* the control: the device still attached keeps its own */
+	assert_int_equal(bpf_map_lookup_elem(dp.st.conns_fd, &first.slot, &id), 0);
+	assert_int_equal(vr_gc_free_slots(&dp.st, &freed), 0);
+	assert_int_equal(freed, 0);
+}
+
 /* The policy id of ifindex 1's record. */
 static __u32 device_policy(void)
 {
@@ -606,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_recover_frees_a_slot_above_the_rest),
 		cmocka_unit_test(test_recover_frees_a_slot_whose_forget_died),
 		cmocka_unit_test(test_first_change_of_a_build_looks_up_every_key),
+		cmocka_unit_test(test_gc_frees_the_tables_of_free_slots),
 		cmocka_unit_test(test_delete_finds_a_host_in_the_trie),
 		cmocka_unit_test(test_delete_finds_the_hits_of_a_large_policy),
 		cmocka_unit_test(test_sweep_removes_orphans_only),
