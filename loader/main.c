@@ -103,7 +103,8 @@ static const struct cmd cmds[] = {
 	{ "gc", do_gc, 0, 0, OPT_FORCE, "[--force]",
 	  "Reclaim the state of devices that no longer exist (in any network namespace\n"
 	  "it can enter), and remove map entries no policy owns. A device whose namespace\n"
-	  "cannot be found is kept (something may hold the namespace open) unless --force." },
+	  "cannot be found is kept (something may hold the namespace open) unless --force.\n"
+	  "Also frees the tables that slots no device holds keep for their next device." },
 	{ "features", do_features, 0, 0, 0, "",
 	  "Probe the running kernel for every BPF feature vrnet-bpf uses and say whether\n"
 	  "it can run here (Linux " VR_KERNEL_FLOOR " or newer, nothing missing). Exit 0 if so,\n"
