@@ -234,6 +234,11 @@ static __u32 slots_used(const struct vr_state *st)
 	return cfg.slots_used;
 }
 
+static int devinfo_write(struct vr_state *st, __u32 slot, const struct vrnet_devinfo *di)
+{
+	return bpf_map_update_elem(st->devinfo_fd, &slot, di, BPF_EXIST) ? -errno : 0;
+}
+
 int vr_device_policy_ids(struct vr_state *st, __u32 **ids, size_t *n)
 {
 	__u32 end = slots_used(st), *out = calloc(2 * (size_t)end + 1, sizeof(*out));
@@ -508,7 +513,7 @@ int vr_device_create(struct vr_state *st, int ifindex, const char *ifname,
 	}
 	/* keyed: the recovery need not look (if this fails, it looks and marks it) */
 	di.in_use = 1;
-	if (!ret && bpf_map_update_elem(st->devinfo_fd, &dev->slot, &di, BPF_EXIST))
+	if (!ret && devinfo_write(st, dev->slot, &di))
 		vr_debug("couldn't mark slot %u keyed: the next change does", dev->slot);
 	if (ret)
 		snprintf(err, errlen, "couldn't add the device: %s",
@@ -592,8 +597,8 @@ int vr_device_forget_slot(struct vr_state *st, __u32 slot)
 		struct vrnet_devinfo di = st->devinfo[slot];
 
 		di.detaching = 1;
-		if (bpf_map_update_elem(st->devinfo_fd, &slot, &di, BPF_EXIST))
-			return -errno;
+		if ((ret = devinfo_write(st, slot, &di)))
+			return ret;
 	}
 	/* the key, if it is still this slot's */
 	if (!bpf_map_lookup_elem(st->devices_fd, &key, &held) && held == slot &&
@@ -618,11 +623,6 @@ static int devinfo_of(struct vr_state *st, int ifindex, __u32 *slot, struct vrne
 	if (!ret)
 		*di = st->devinfo[*slot];
 	return ret;
-}
-
-static int devinfo_write(struct vr_state *st, __u32 slot, const struct vrnet_devinfo *di)
-{
-	return bpf_map_update_elem(st->devinfo_fd, &slot, di, BPF_EXIST) ? -errno : 0;
 }
 
 int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_qdisc)
@@ -735,6 +735,29 @@ int vr_gc_free_slots(struct vr_state *st, size_t *freed)
 	return 0;
 }
 
+/*
+ * Whether slot @s (noted @di, not detaching) is its device's: its key names
+ * it. Asked only of a slot an attach left attaching, and of every slot at a
+ * build's first change (another build marked none); one found keyed is
+ * marked so.
+ */
+static bool slot_keyed(struct vr_state *st, __u32 s, struct vrnet_devinfo di)
+{
+	struct vrnet_device_key key = { .netns_cookie = di.netns_cookie, .ifindex = di.ifindex };
+	__u32 slot;
+
+	if (di.in_use != VRNET_SLOT_ATTACHING && !st->new_build)
+		return true; /* keyed, and no command took the key away */
+	if (bpf_map_lookup_elem(st->devices_fd, &key, &slot) || slot != s)
+		return false;
+	if (di.in_use == VRNET_SLOT_ATTACHING) { /* an attach killed right after its key */
+		di.in_use = 1;
+		if (devinfo_write(st, s, &di))
+			vr_debug("couldn't mark slot %u keyed: the next change looks again", s);
+	}
+	return true;
+}
+
 int vr_recover(struct vr_state *st, size_t *repaired)
 {
 	struct vrnet_config cfg;
@@ -752,8 +775,6 @@ int vr_recover(struct vr_state *st, size_t *repaired)
 	}
 	for (__u32 s = 0, end = slots_used(st); !ret && s < end; s++) {
 		struct vrnet_devinfo di = st->devinfo[s];
-		struct vrnet_device_key key = { 0 };
-		__u32 slot;
 
 		if (!di.in_use)
 			continue;
@@ -761,19 +782,8 @@ int vr_recover(struct vr_state *st, size_t *repaired)
 			ret = vr_binding_recover(st, s);
 			(*repaired)++;
 		}
-		key.netns_cookie = di.netns_cookie;
-		key.ifindex = di.ifindex;
-		if (!di.detaching && di.in_use != VRNET_SLOT_ATTACHING && !st->new_build)
-			continue; /* keyed, and no command took the key away */
-		if (!di.detaching && !bpf_map_lookup_elem(st->devices_fd, &key, &slot) && slot == s) {
-			/* an attach killed right after its key: it is attached */
-			if (di.in_use == VRNET_SLOT_ATTACHING) {
-				di.in_use = 1;
-				if (bpf_map_update_elem(st->devinfo_fd, &s, &di, BPF_EXIST))
-					vr_debug("couldn't mark slot %u keyed: the next change looks again", s);
-			}
+		if (!di.detaching && slot_keyed(st, s, di))
 			continue;
-		}
 		/* an attach killed before its key, or a detach once it began */
 		ret = vr_device_forget_slot(st, s);
 		if (ret == -ENOENT)
