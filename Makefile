@@ -61,9 +61,14 @@ $(OUTPUT)/vrnet_egress.bpf.o: bpf/vrnet_egress.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlin
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/vrnet_egress.skel.h: $(OUTPUT)/vrnet_egress.bpf.o
+$(OUTPUT)/vrnet_xdp.bpf.o: bpf/vrnet_xdp.bpf.c $(BPF_HDRS) $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+SKELETONS := $(OUTPUT)/vrnet_egress.skel.h $(OUTPUT)/vrnet_xdp.skel.h
+$(SKELETONS): $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name vrnet_egress > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # The program's build (vr_program_build()): the first 64 bits of the object's
 # SHA-256, fixed at build time, so no command hashes 0.7 MB when it starts.
@@ -72,7 +77,7 @@ $(OUTPUT)/vrnet_egress.build.h: $(OUTPUT)/vrnet_egress.bpf.o
 	$(Q)printf '#define VRNET_PROGRAM_BUILD 0x%sull\n' "$$(sha256sum $< | cut -c1-16)" > $@
 
 $(OUTPUT)/loader/%.o: loader/%.c $(wildcard loader/*.h) include/vrnet_common.h \
-		      $(OUTPUT)/vrnet_egress.skel.h $(OUTPUT)/vrnet_egress.build.h | $(OUTPUT)/loader
+		      $(SKELETONS) $(OUTPUT)/vrnet_egress.build.h | $(OUTPUT)/loader
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

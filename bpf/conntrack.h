@@ -396,12 +396,12 @@ static __always_inline void track_inbound(__u32 slot, int dns_proxy,
  * bytes in. A global function, verified once: the tc egress program calls
  * it with and without an inbound part.
  */
-__noinline int vrnet_track_inbound(struct __sk_buff *skb, const struct vrnet_record *dev,
+__noinline int vrnet_track_inbound(vr_ctx *ctx, const struct vrnet_record *dev,
 				   const struct packet_info *pkt, __u32 l4_off)
 {
 	struct hdr_cursor c;
 
-	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
+	if (!dev || !pkt || cursor_at(ctx, l4_off, &c))
 		return 0;
 	track_inbound(dev->slot, dev->dns_proxy, &c, pkt);
 	return 0;
@@ -588,7 +588,7 @@ static __always_inline int own_flow_key(__u32 slot, const struct hdr_cursor *c,
  * a reply would; a UDP one becomes established). A global function,
  * verified once.
  */
-__noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_record *dev,
+__noinline int vrnet_note_outbound(vr_ctx *ctx, const struct vrnet_record *dev,
 				   const struct packet_info *pkt, __u32 l4_off)
 {
 	struct vrnet_own_note fresh = {};
@@ -600,7 +600,7 @@ __noinline int vrnet_note_outbound(struct __sk_buff *skb, const struct vrnet_rec
 	__u32 slot;
 	__u64 now;
 
-	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
+	if (!dev || !pkt || cursor_at(ctx, l4_off, &c))
 		return 0;
 	slot = dev->slot;
 	if (own_flow_key(slot, &c, pkt, &k))
@@ -772,14 +772,14 @@ static __always_inline int is_outbound_reply(const struct vrnet_record *dev,
  * in: 1 a reply, 0 not one, or OWN_FLOW_TO_JUDGE: one if the egress policy
  * still passes its flow (vrnet_own_flow_judged()).
  */
-__noinline int vrnet_outbound_reply(struct __sk_buff *skb, const struct vrnet_record *dev,
+__noinline int vrnet_outbound_reply(vr_ctx *ctx, const struct vrnet_record *dev,
 				    const struct packet_info *pkt, __u32 l4_off)
 {
 	struct hdr_cursor c;
 
-	if (!dev || !pkt || cursor_at(skb, l4_off, &c))
+	if (!dev || !pkt || cursor_at(ctx, l4_off, &c))
 		return 0;
-	return is_outbound_reply(dev, &c, pkt, skb->mark == VRNET_PROBE_MARK);
+	return is_outbound_reply(dev, &c, pkt, frame_is_probe(ctx));
 }
 
 /*
@@ -787,14 +787,14 @@ __noinline int vrnet_outbound_reply(struct __sk_buff *skb, const struct vrnet_re
  * bytes in. A global function, verified once: inlined, the verifier walked
  * it again for every parsing path that reaches it.
  */
-__noinline int vrnet_is_reply(struct __sk_buff *skb, __u32 slot, const struct packet_info *pkt,
+__noinline int vrnet_is_reply(vr_ctx *ctx, __u32 slot, const struct packet_info *pkt,
 			      __u32 l4_off)
 {
 	struct hdr_cursor c;
 
-	if (!pkt || cursor_at(skb, l4_off, &c))
+	if (!pkt || cursor_at(ctx, l4_off, &c))
 		return 0;
-	return is_reply(slot, &c, pkt, skb->mark == VRNET_PROBE_MARK);
+	return is_reply(slot, &c, pkt, frame_is_probe(ctx));
 }
 
 #endif

@@ -17,13 +17,6 @@
 #define IP6_SADDR_OFF (ETH_HLEN_ + 8)
 #define IP6_DADDR_OFF (ETH_HLEN_ + 24)
 
-/* A query to port 53 over UDP or TCP, with its transport header. */
-static __always_inline bool is_dns_query(const struct packet_info *pkt)
-{
-	return pkt->has_port && pkt->dport == VRNET_DNS_PORT &&
-	       (pkt->l4_proto == IPPROTO_UDP || pkt->l4_proto == IPPROTO_TCP);
-}
-
 /* The proxy's address (@slot 0 unused) or the client address of @slot, for @family. */
 static __always_inline void dns_address(__u8 family, bool proxy, __u32 slot, __u8 *addr)
 {

@@ -110,7 +110,7 @@ static __always_inline __u64 quiet_total(__u32 slot)
 }
 
 /* @inbound: the host's packet into the sandbox, judged by the inbound policy */
-static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet_record *dev,
+static __always_inline void emit_event(vr_ctx *ctx, const struct vrnet_record *dev,
 				       const struct packet_info *pkt, const struct verdict *v,
 				       struct vrnet_stats *st, __u8 inbound)
 {
@@ -158,12 +158,12 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	}
 	e->timestamp_ns = now;
 	e->suppressed_total = suppressed;
-	e->ifindex = skb->ifindex;
+	e->ifindex = frame_ifindex(ctx);
 	e->slot = dev->slot;
 	e->policy_id = dev->policy_id;
 	e->rule_id = v->rule_id;
 	e->reason = v->reason;
-	e->len = skb->len;
+	e->len = frame_len(ctx);
 	e->sport = pkt->sport;
 	e->dport = pkt->dport;
 	e->family = pkt->family;
@@ -177,7 +177,7 @@ static __always_inline void emit_event(struct __sk_buff *skb, const struct vrnet
 	__builtin_memset(e->pad, 0, sizeof(e->pad));
 	e->arp = pkt->arp;
 	e->pad2 = 0;
-	if (bpf_skb_load_bytes(skb, 6, e->smac, sizeof(e->smac)))
+	if (frame_load_bytes(ctx, 6, e->smac, sizeof(e->smac)))
 		__builtin_memset(e->smac, 0, sizeof(e->smac));
 	__builtin_memcpy(e->saddr, pkt->saddr, 16);
 	__builtin_memcpy(e->daddr, pkt->daddr, 16);

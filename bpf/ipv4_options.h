@@ -29,7 +29,7 @@
  *   exact; indexing by an offset that the options' own lengths move made the
  *   6.12 verifier explore every sum of lengths, past its 1M-instruction limit.
  */
-__noinline int vrnet_ipv4_source_route(struct __sk_buff *skb, __u64 off, __u64 len)
+__noinline int vrnet_ipv4_source_route(vr_ctx *ctx, __u64 off, __u64 len)
 {
 	/* one byte past the longest options: the loop may read opts[pos + 1] */
 	__u8 opts[IPV4_MAX_OPTIONS_LEN + 1] = {};
@@ -39,7 +39,7 @@ __noinline int vrnet_ipv4_source_route(struct __sk_buff *skb, __u64 off, __u64 l
 	if (last >= IPV4_MAX_OPTIONS_LEN)
 		return len ? -1 : 0;
 	barrier_var(last);
-	if (bpf_skb_load_bytes(skb, off, opts, last + 1))
+	if (frame_load_bytes(ctx, off, opts, last + 1))
 		return -1;
 	for (pos = 0; pos < IPV4_MAX_OPTIONS_LEN && pos < len; pos++) {
 		__u8 type = opts[pos], optlen;
@@ -68,7 +68,7 @@ __noinline int vrnet_ipv4_source_route(struct __sk_buff *skb, __u64 off, __u64 l
  * The source-route check for a parsed IPv4 packet whose options end at @cur:
  * 0 to go on, -2 for a source route, -1 for malformed options.
  */
-static __always_inline int check_ipv4_options(struct __sk_buff *skb,
+static __always_inline int check_ipv4_options(vr_ctx *ctx,
 					      const struct hdr_cursor *cur,
 					      const struct packet_info *pkt)
 {
@@ -77,8 +77,8 @@ static __always_inline int check_ipv4_options(struct __sk_buff *skb,
 
 	if (!pkt->ip_options_len)
 		return 0;
-	off = (__u32)(cur->pos - (void *)(long)skb->data) - pkt->ip_options_len;
-	ret = vrnet_ipv4_source_route(skb, off, pkt->ip_options_len);
+	off = (__u32)(cur->pos - (void *)(long)ctx->data) - pkt->ip_options_len;
+	ret = vrnet_ipv4_source_route(ctx, off, pkt->ip_options_len);
 	return ret > 0 ? -2 : ret;
 }
 

@@ -147,12 +147,12 @@ static __always_inline int is_link_exempt(const struct hdr_cursor *c,
  * in. A global function, verified once (the policy path and source binding
  * both ask).
  */
-__noinline int vrnet_link_exempt(struct __sk_buff *skb, const struct packet_info *pkt,
+__noinline int vrnet_link_exempt(vr_ctx *ctx, const struct packet_info *pkt,
 				 __u32 slot, __u32 l4_off)
 {
 	struct hdr_cursor c;
 
-	if (!pkt || cursor_at(skb, l4_off, &c))
+	if (!pkt || cursor_at(ctx, l4_off, &c))
 		return 0;
 	return is_link_exempt(&c, pkt, slot);
 }

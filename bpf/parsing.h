@@ -57,28 +57,6 @@ enum vrnet_fragment {
 #define TCP_FLAG_ACK 0x10
 
 /* Headers the verdict may read: Ethernet, IPv6, extension headers, transport. */
-#define VRNET_PULL_LEN 512
-
-/*
- * A frame whose headers the kernel left outside the linear area (a tap
- * frame whose virtio-net header says a small hdr_len, a GSO frame) would be
- * read short and dropped as malformed: the first VRNET_PULL_LEN bytes are
- * made linear before anything is read. Only such frames pay for it. Packet
- * pointers taken before are invalid after. Not inlined: clang would share
- * the context offsets with the caller's reads, and the verifier refuses a
- * context pointer that was added to.
- */
-static __noinline void pull_headers(struct __sk_buff *skb)
-{
-	void *data = (void *)(long)skb->data;
-	void *data_end = (void *)(long)skb->data_end;
-	__u32 len = skb->len;
-	long linear = data_end - data;
-
-	if (linear < len && linear < VRNET_PULL_LEN)
-		bpf_skb_pull_data(skb, len < VRNET_PULL_LEN ? len : VRNET_PULL_LEN);
-}
-
 /*
  * A cursor @off bytes into the packet, for a global function: those get the
  * offset of a header, never a packet pointer. Headers parse_ipv6() accepts
@@ -87,14 +65,14 @@ static __noinline void pull_headers(struct __sk_buff *skb)
  * offsets read after it. -1 past it.
  */
 #define VRNET_MAX_HEADERS_OFF 0x7fff
-static __always_inline int cursor_at(struct __sk_buff *skb, __u32 off, struct hdr_cursor *c)
+static __always_inline int cursor_at(const vr_ctx *ctx, __u32 off, struct hdr_cursor *c)
 {
 	if (off > VRNET_MAX_HEADERS_OFF)
 		return -1;
 	/* the mask stays: clang may not rebuild the pointer from the unchecked offset */
 	barrier_var(off);
-	c->pos = (void *)(long)skb->data + (off & VRNET_MAX_HEADERS_OFF);
-	c->end = (void *)(long)skb->data_end;
+	c->pos = (void *)(long)ctx->data + (off & VRNET_MAX_HEADERS_OFF);
+	c->end = (void *)(long)ctx->data_end;
 	return 0;
 }
 

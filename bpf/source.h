@@ -105,14 +105,14 @@ static __always_inline int arp_sender_ok(const struct vrnet_record *dev,
  * a GSO packet: its later segments would be DHCP messages of their own,
  * with client MACs no one read.
  */
-static __always_inline int is_dhcp_broadcast(struct __sk_buff *skb,
+static __always_inline int is_dhcp_broadcast(vr_ctx *ctx,
 					     const struct vrnet_record *dev,
 					     const struct ethhdr *eth, const struct packet_info *pkt,
 					     __u32 l4_off)
 {
 	__u8 chaddr[6];
 
-	if (!(dev->binding & VRNET_BIND_DHCP) || !is_zero4(pkt->saddr) || skb->gso_size ||
+	if (!(dev->binding & VRNET_BIND_DHCP) || !is_zero4(pkt->saddr) || frame_gso_size(ctx) ||
 	    pkt->l4_proto != IPPROTO_UDP || !pkt->has_port || pkt->fragment ||
 	    pkt->sport != DHCP_CLIENT_PORT || pkt->dport != DHCP_SERVER_PORT ||
 	    pkt->l4_len < DHCP_CHADDR_OFFSET + sizeof(chaddr))
@@ -120,7 +120,7 @@ static __always_inline int is_dhcp_broadcast(struct __sk_buff *skb,
 	if (pkt->daddr[0] != 0xff || pkt->daddr[1] != 0xff || pkt->daddr[2] != 0xff ||
 	    pkt->daddr[3] != 0xff)
 		return 0;
-	if (bpf_skb_load_bytes(skb, l4_off + DHCP_CHADDR_OFFSET, chaddr, sizeof(chaddr)))
+	if (frame_load_bytes(ctx, l4_off + DHCP_CHADDR_OFFSET, chaddr, sizeof(chaddr)))
 		return 0;
 	return mac_equal(chaddr, sandbox_mac(dev, eth));
 }
@@ -167,7 +167,7 @@ static __always_inline int nd_claims_ok(const struct vrnet_record *dev,
  * From :: only what an interface without an address sends, in the shapes
  * link traffic is exempt in: DAD, RS, MLD reports and done messages.
  */
-static __always_inline int unspecified_ok(struct __sk_buff *skb, const struct packet_info *pkt,
+static __always_inline int unspecified_ok(vr_ctx *ctx, const struct packet_info *pkt,
 					  __u32 slot, __u32 l4_off)
 {
 	if (pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)
@@ -176,7 +176,7 @@ static __always_inline int unspecified_ok(struct __sk_buff *skb, const struct pa
 	    pkt->icmp_type != ICMPV6_MLD_REPORT && pkt->icmp_type != ICMPV6_MLD_DONE &&
 	    pkt->icmp_type != ICMPV6_MLD2_REPORT)
 		return 0;
-	return vrnet_link_exempt(skb, pkt, slot, l4_off);
+	return vrnet_link_exempt(ctx, pkt, slot, l4_off);
 }
 
 /* An IGMPv3 report of an interface that has no address yet (RFC 3376, 4.2.13). */
@@ -194,10 +194,10 @@ static __always_inline int is_unaddressed_igmp(const struct packet_info *pkt)
  * in, is the sandbox's own. A global function, verified once, not once per
  * parsing path before it.
  */
-__noinline int vrnet_ip_source_ok(struct __sk_buff *skb, const struct vrnet_record *dev,
+__noinline int vrnet_ip_source_ok(vr_ctx *ctx, const struct vrnet_record *dev,
 				  const struct packet_info *pkt, __u32 l4_off)
 {
-	const struct ethhdr *eth = (void *)(long)skb->data;
+	const struct ethhdr *eth = (void *)(long)ctx->data;
 	struct hdr_cursor c;
 	int from_unspecified;
 
@@ -205,14 +205,14 @@ __noinline int vrnet_ip_source_ok(struct __sk_buff *skb, const struct vrnet_reco
 		return 0;
 	if (!dev->binding)
 		return 1;
-	if ((void *)(eth + 1) > (void *)(long)skb->data_end || cursor_at(skb, l4_off, &c))
+	if ((void *)(eth + 1) > (void *)(long)ctx->data_end || cursor_at(ctx, l4_off, &c))
 		return 0;
 	if (pkt->family == 4)
 		return is_bound4(dev->slot, pkt->saddr) ||
 		       (is_zero4(pkt->saddr) && (is_unaddressed_igmp(pkt) ||
-						 is_dhcp_broadcast(skb, dev, eth, pkt, l4_off)));
+						 is_dhcp_broadcast(ctx, dev, eth, pkt, l4_off)));
 	from_unspecified = is_zero16(pkt->saddr);
-	if (from_unspecified ? !unspecified_ok(skb, pkt, dev->slot, l4_off) :
+	if (from_unspecified ? !unspecified_ok(ctx, pkt, dev->slot, l4_off) :
 			       !is_bound6(dev->slot, pkt->saddr))
 		return 0;
 	if (pkt->l4_proto != IPPROTO_ICMPV6 || !pkt->has_l4)

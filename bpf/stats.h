@@ -8,7 +8,7 @@
  * sent into it that the inbound policy judged. Returns the device's counters.
  */
 static __always_inline struct vrnet_stats *count_packet(const struct vrnet_record *dev,
-							 struct __sk_buff *skb,
+							 vr_ctx *ctx,
 							 const struct verdict *v, __u8 inbound)
 {
 	struct vrnet_stats *st;
@@ -26,10 +26,10 @@ static __always_inline struct vrnet_stats *count_packet(const struct vrnet_recor
 		bytes = inbound ? &st->inbound_dropped_bytes : &st->dropped_bytes;
 	}
 	(*packets)++;
-	*bytes += skb->len;
+	*bytes += frame_len(ctx);
 	if (v->audit && !inbound) {
 		st->audited_packets++;
-		st->audited_bytes += skb->len;
+		st->audited_bytes += frame_len(ctx);
 	}
 	return st;
 }

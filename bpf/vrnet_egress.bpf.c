@@ -10,6 +10,7 @@
 #include <bpf/bpf_endian.h>
 #include "vrnet_common.h"
 #include "maps.h"
+#include "frame.h"
 #include "device.h"
 #include "parsing.h"
 #include "arp.h"
@@ -29,24 +30,15 @@
 #define TC_ACT_OK 0
 #define TC_ACT_SHOT 2
 
-#include "dns.h"
-
-/*
- * Under internet off: a reply no block rule drops. The policy is read only
- * for a reply (a dropped flood costs what is_reply() costs); a blocked one
- * has moved its connection on, which lets nothing through.
- */
-static __always_inline int reply_unblocked(struct __sk_buff *skb,
-					   const struct vrnet_record *dev,
-					   const struct packet_info *pkt, __u32 l4_off)
+/* judge.h's check of what the socket buffer says of the packet: its offload metadata */
+static __always_inline bool frame_metadata_ok(struct __sk_buff *skb, const bool probe_read,
+					      const struct packet_info *pkt, __u32 l4_off)
 {
-	struct verdict pv = { .action = VRNET_ACTION_DENY };
-
-	if (!vrnet_is_reply(skb, dev->slot, pkt, l4_off))
-		return 0;
-	vrnet_evaluate_policy(dev, pkt, &pv);
-	return pv.reason != VRNET_REASON_BLOCK_RULE;
+	return offload_passes(skb, probe_read, pkt, l4_off);
 }
+
+#include "judge.h"
+#include "dns.h"
 
 /*
  * Whether the sandbox's packet starts or goes on with a flow of its own
@@ -58,7 +50,7 @@ static __always_inline int reply_unblocked(struct __sk_buff *skb,
 static __always_inline int own_flow(const struct __sk_buff *skb, const struct vrnet_record *dev,
 				    const struct packet_info *pkt, const struct verdict *v)
 {
-	if (v->action != VRNET_ACTION_ALLOW || skb->mark == VRNET_PROBE_MARK ||
+	if (v->action != VRNET_ACTION_ALLOW || frame_is_probe(skb) ||
 	    !(v->reason == VRNET_REASON_ALLOW_RULE || v->reason == VRNET_REASON_DEFAULT ||
 	      v->reason == VRNET_REASON_BLOCK_RULE || v->reason == VRNET_REASON_INTERNET))
 		return 0;
@@ -73,128 +65,44 @@ static __always_inline int own_flow(const struct __sk_buff *skb, const struct vr
 	       is_echo_request(pkt);
 }
 
+/* A query to the device's DNS proxy: steered there, within the device's rate. */
+static __always_inline int steer_query(struct __sk_buff *skb, const struct vrnet_record *dev,
+				       const struct packet_info *pkt, const struct ethhdr *eth,
+				       __u32 l4_off, struct verdict *v)
+{
+	struct frame_macs macs;
+	int redirect;
+
+	if (!dns_query_in_rate(dev)) {
+		v->reason = VRNET_REASON_DNS_RATE;
+		return 0;
+	}
+	__builtin_memcpy(macs.src, eth->h_source, 6);
+	__builtin_memcpy(macs.dst, eth->h_dest, 6);
+	redirect = vrnet_steer_dns(skb, dev->slot, pkt, &macs, l4_off) == TC_ACT_REDIRECT;
+	v->action = redirect ? VRNET_ACTION_ALLOW : VRNET_ACTION_DENY;
+	v->reason = VRNET_REASON_DNS;
+	return redirect;
+}
+
 /* @probe_read: how offload metadata is read (offload.h); a constant */
 static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 {
-	struct hdr_cursor cur;
 	struct verdict v = { .action = VRNET_ACTION_DENY };
 	struct packet_info pkt = {};
 	const struct vrnet_record *dev;
 	struct ethhdr *eth;
-	int eth_type, ret, redirect = 0;
-	__u32 ip_len, l4_off = 0;
+	int redirect = 0;
+	__u32 l4_off = 0;
 
 	dev = device_record(skb->ifindex);
-	if (!dev || !dev->policy_id) {
+	if (!dev || !dev->policy_id)
 		v.reason = VRNET_REASON_NO_POLICY;
-		goto out;
-	}
-
-	pull_headers(skb);
-	cur.pos = (void *)(long)skb->data;
-	cur.end = (void *)(long)skb->data_end;
-
-	/* Tags the kernel took off (802.1Q/802.1ad) never reach the policy. */
-	if (skb->vlan_present) {
+	else if (skb->vlan_present) /* tags the kernel took off never reach the policy */
 		v.reason = VRNET_REASON_ETHERTYPE;
-		goto out;
-	}
+	else if (decide(skb, dev, probe_read, false, &pkt, &v, &l4_off, &eth) == DNS_QUERY)
+		redirect = steer_query(skb, dev, &pkt, eth, l4_off, &v);
 
-	eth = cur.pos;
-	eth_type = parse_ethhdr(&cur);
-	if (eth_type >= 0 && !frame_source_ok(dev, eth)) {
-		v.reason = VRNET_REASON_SPOOFED;
-		goto out;
-	}
-	/* the IP header follows the Ethernet header: what the datagram may span */
-	ip_len = skb->len - sizeof(struct ethhdr);
-	if (eth_type == bpf_htons(ETH_P_ARP)) {
-		if (!offload_passes(skb, probe_read, &pkt, 0)) {
-			v.reason = VRNET_REASON_OFFLOAD;
-		} else if (!is_plain_arp(eth, &cur, skb->len, dev->host_mac)) {
-			v.reason = VRNET_REASON_MALFORMED;
-		} else if (!arp_sender_ok(dev, eth, &cur, &pkt)) {
-			v.reason = VRNET_REASON_SPOOFED;
-		} else {
-			v.action = VRNET_ACTION_ALLOW;
-			v.reason = VRNET_REASON_LINK_LOCAL;
-		}
-		goto out;
-	} else if (eth_type == bpf_htons(ETH_P_IP)) {
-		ret = parse_ipv4(&cur, &pkt, ip_len, skb->gso_size != 0);
-	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
-		ret = parse_ipv6(&cur, &pkt, ip_len);
-	} else {
-		v.reason = eth_type < 0 ? VRNET_REASON_MALFORMED : VRNET_REASON_ETHERTYPE;
-		goto out;
-	}
-
-	if (ret == 0)
-		ret = check_ipv4_options(skb, &cur, &pkt);
-	if (ret == -2) {
-		v.reason = VRNET_REASON_SOURCE_ROUTE;
-		goto out;
-	}
-	if (ret < 0) {
-		v.reason = VRNET_REASON_MALFORMED;
-		goto out;
-	}
-	/* the cursor is at the transport header, if there is one */
-	l4_off = (__u32)(cur.pos - (void *)eth);
-	if (!offload_passes(skb, probe_read, &pkt, l4_off)) {
-		v.reason = VRNET_REASON_OFFLOAD;
-		goto out;
-	}
-	if (!vrnet_ip_source_ok(skb, dev, &pkt, l4_off)) {
-		v.reason = VRNET_REASON_SPOOFED;
-		goto out;
-	}
-	if (dev->dns_proxy && is_dns_query(&pkt)) {
-		struct frame_macs macs;
-
-		if (!dns_query_in_rate(dev)) {
-			v.reason = VRNET_REASON_DNS_RATE;
-			goto out;
-		}
-		__builtin_memcpy(macs.src, eth->h_source, 6);
-		__builtin_memcpy(macs.dst, eth->h_dest, 6);
-		redirect = vrnet_steer_dns(skb, dev->slot, &pkt, &macs, l4_off) == TC_ACT_REDIRECT;
-		v.action = redirect ? VRNET_ACTION_ALLOW : VRNET_ACTION_DENY;
-		v.reason = VRNET_REASON_DNS;
-		goto out;
-	}
-	if (vrnet_link_exempt(skb, &pkt, dev->slot, l4_off)) {
-		v.action = VRNET_ACTION_ALLOW;
-		v.reason = VRNET_REASON_LINK_LOCAL;
-		goto out;
-	}
-
-	if (dev->internet != VRNET_INTERNET_POLICY) {
-		v.action = dev->internet == VRNET_INTERNET_ON ? VRNET_ACTION_ALLOW :
-								VRNET_ACTION_DENY;
-		v.reason = VRNET_REASON_INTERNET;
-		/* off cuts what the sandbox starts, not its answers to connections into it */
-		if (v.action == VRNET_ACTION_DENY && reply_unblocked(skb, dev, &pkt, l4_off)) {
-			v.action = VRNET_ACTION_ALLOW;
-			v.reason = VRNET_REASON_REPLY;
-		}
-		goto out;
-	}
-	if (pkt.fragment == VRNET_LATER_FRAGMENT) {
-		judge_later_fragment(dev, &pkt, 0, &v);
-		goto out;
-	}
-	vrnet_evaluate_policy(dev, &pkt, &v);
-	if (v.reason == VRNET_REASON_DEFAULT && v.action == VRNET_ACTION_DENY &&
-	    vrnet_is_reply(skb, dev->slot, &pkt, l4_off)) {
-		v.action = VRNET_ACTION_ALLOW;
-		v.reason = VRNET_REASON_REPLY;
-		v.rule_id = 0;
-	}
-	if (pkt.fragment == VRNET_FIRST_FRAGMENT)
-		note_first_fragment(dev, &pkt, 0, &v);
-
-out:
 	if (dev)
 		apply_mode(dev, &v);
 	else
@@ -204,7 +112,7 @@ out:
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
-	if (dev && skb->mark != VRNET_PROBE_MARK) {
+	if (dev && !frame_is_probe(skb)) {
 		struct vrnet_stats *st = count_packet(dev, skb, &v, 0);
 
 		count_rule_hit(dev, &v);
@@ -299,7 +207,7 @@ int vrnet_inbound(struct __sk_buff *skb)
 	}
 	l4_off = (__u32)(cur.pos - (void *)(long)skb->data);
 	if (!judged) {
-		if (ret >= 0 && skb->mark != VRNET_PROBE_MARK)
+		if (ret >= 0 && !frame_is_probe(skb))
 			vrnet_track_inbound(skb, dev, &pkt, l4_off);
 		return TC_ACT_UNSPEC;
 	}
@@ -325,7 +233,7 @@ int vrnet_inbound(struct __sk_buff *skb)
 	skb->cb[VRNET_CB_REASON] = v.reason;
 	skb->cb[VRNET_CB_RULE] = v.rule_id;
 	skb->cb[VRNET_CB_ENFORCE_ACTION] = v.enforce_action;
-	if (skb->mark != VRNET_PROBE_MARK) {
+	if (!frame_is_probe(skb)) {
 		struct vrnet_stats *st = count_packet(dev, skb, &v, 1);
 
 		if (v.action == VRNET_ACTION_ALLOW && v.reason != VRNET_REASON_REPLY && ret >= 0)

@@ -183,6 +183,18 @@ enum vrnet_mode {
 /* A probe run by `check` sets this mark: it is evaluated but not counted. */
 #define VRNET_PROBE_MARK 0x76726e74 /* "vrnt" */
 
+/*
+ * XDP metadata before a probe's frame (the XDP program has no mark, and no
+ * cb): the mark, then room for the verdict the program writes there. A
+ * frame from a device starts with none: only an XDP program can add it.
+ */
+struct vrnet_xdp_probe {
+	__u32 mark; /* VRNET_PROBE_MARK */
+	__u32 reason;
+	__u32 rule_id;
+	__u32 enforce_action;
+};
+
 /* vrnet_devices: a device -> its slot (__u32), from attach to detach. */
 struct vrnet_device_key {
 	__u64 netns_cookie; /* SO_NETNS_COOKIE of the device's network namespace */

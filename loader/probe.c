@@ -9,6 +9,7 @@
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
 #include "probe.h"
@@ -103,6 +104,41 @@ int vr_frame_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16
 	v->rule_id = ctx_out.cb[VRNET_CB_RULE];
 	v->enforce_allow = ctx_out.cb[VRNET_CB_ENFORCE_ACTION] == VRNET_ACTION_ALLOW;
 	return 0;
+}
+
+int vr_xdp_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
+		     struct vr_verdict *v)
+{
+	struct vrnet_xdp_probe meta = { .mark = VRNET_PROBE_MARK };
+	size_t size = sizeof(meta) + len;
+	struct xdp_md ctx = { .data = sizeof(meta), .data_end = (__u32)size,
+			      .ingress_ifindex = (__u32)ifindex };
+	uint8_t *in = malloc(size), *out = malloc(size);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = (__u32)size,
+		    .data_out = out, .data_size_out = (__u32)size, .ctx_in = &ctx,
+		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+	int ret = 0;
+
+	if (!in || !out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memcpy(in, &meta, sizeof(meta));
+	memcpy(in + sizeof(meta), frame, len);
+	if (bpf_prog_test_run_opts(prog_fd, &opts)) {
+		ret = -errno;
+		goto out;
+	}
+	/* the data out starts at the metadata, which holds the verdict */
+	memcpy(&meta, out, sizeof(meta));
+	v->allow = opts.retval == XDP_PASS;
+	v->reason = meta.reason;
+	v->rule_id = meta.rule_id;
+	v->enforce_allow = meta.enforce_action == VRNET_ACTION_ALLOW;
+out:
+	free(in);
+	free(out);
+	return ret;
 }
 
 const char *vr_reason_text(uint32_t reason)

@@ -40,6 +40,13 @@ int vr_probe_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16
 int vr_frame_run(int prog_fd, int ifindex, const void *frame, size_t len, uint16_t gso_size,
 		 uint32_t mark, struct vr_verdict *v);
 
+/*
+ * Runs @frame through the XDP mode's program @prog_fd as received on
+ * @ifindex: a pass leaves the verdict to the tc program.
+ */
+int vr_xdp_probe_run(int prog_fd, int ifindex, const void *frame, size_t len,
+		     struct vr_verdict *v);
+
 const char *vr_reason_text(uint32_t reason);
 
 #endif

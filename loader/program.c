@@ -14,6 +14,7 @@
 #include "skb_btf.h"
 #include "verifier_log.h"
 #include "vrnet_egress.skel.h"
+#include "vrnet_xdp.skel.h"
 
 /*
  * A load failure names the kernel, the function the verifier rejected and its
@@ -168,6 +169,35 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	 * their policies, and a new id must never collide with one in use.
 	 */
 	vrnet_egress__destroy(skel);
+	free(log);
+	return ret;
+}
+
+int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
+			size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
+	struct vrnet_xdp *skel;
+	char *log;
+	int ret;
+
+	*fd = -1;
+	skel = vrnet_xdp__open_opts(&opts);
+	if (!skel) {
+		snprintf(err, errlen, "couldn't open the XDP BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->vrnet_netns_cookie = netns_cookie;
+	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	log = calloc(1, VR_VERIFIER_LOG_SIZE);
+	if (log)
+		bpf_program__set_log_buf(skel->progs.vrnet_egress_xdp, log, VR_VERIFIER_LOG_SIZE);
+	ret = vrnet_xdp__load(skel);
+	if (ret)
+		load_error(log, bpf_program__name(skel->progs.vrnet_egress_xdp), ret, err, errlen);
+	else if ((*fd = dup(bpf_program__fd(skel->progs.vrnet_egress_xdp))) < 0)
+		ret = -errno;
+	vrnet_xdp__destroy(skel);
 	free(log);
 	return ret;
 }

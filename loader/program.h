@@ -17,6 +17,13 @@ __u64 vr_program_build(void);
 int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err, size_t errlen);
 
 /*
+ * Loads this build's XDP mode program (bpf/vrnet_xdp.bpf.c) for namespace
+ * @netns_cookie on @st's maps, after vr_program_load() made them: @fd, not pinned.
+ */
+int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
+			size_t errlen);
+
+/*
  * Pins @fd as namespace @netns_cookie's program, over any pinned before
  * (a rename: the pin never goes missing), and records its build.
  */

@@ -23,27 +23,26 @@
 #include <bpf/libbpf.h>
 #include "skb_btf.h"
 #include "vrnet_egress.skel.h"
+#include "vrnet_xdp.skel.h"
 
 #define VR_VERIFIER_BUDGET 250000
 #define LOG_SIZE (1 << 20)
 #define BPF_LOG_STATS 4
 
-/* Loads @name alone; returns the instructions the verifier processed, or -1. */
-static long processed_insns(const char *name)
+/* Loads @name of @obj alone; returns the instructions the verifier processed, or -1. */
+static long processed_insns_of(struct bpf_object *obj, const char *name)
 {
-	struct vrnet_egress *skel = vrnet_egress__open();
 	struct bpf_program *p, *target = NULL;
 	struct bpf_map *m;
 	char *log = calloc(1, LOG_SIZE);
 	const char *at;
 	long n = -1;
 
-	if (!skel || !log)
-		goto out;
-	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
-	bpf_object__for_each_map(m, skel->obj)
+	if (!log)
+		return -1;
+	bpf_object__for_each_map(m, obj)
 		bpf_map__set_pin_path(m, NULL); /* private maps, gone with the object */
-	bpf_object__for_each_program(p, skel->obj) {
+	bpf_object__for_each_program(p, obj) {
 		if (strcmp(bpf_program__name(p), name)) {
 			bpf_program__set_autoload(p, false);
 			continue;
@@ -52,7 +51,7 @@ static long processed_insns(const char *name)
 		bpf_program__set_log_level(p, BPF_LOG_STATS);
 		bpf_program__set_log_buf(p, log, LOG_SIZE);
 	}
-	if (!target || vrnet_egress__load(skel))
+	if (!target || bpf_object__load(obj))
 		goto out;
 	at = strstr(log, "processed ");
 	if (at)
@@ -60,8 +59,32 @@ static long processed_insns(const char *name)
 	print_message("%s: %ld instructions processed (budget %d)\n", name, n,
 		      VR_VERIFIER_BUDGET);
 out:
-	vrnet_egress__destroy(skel);
 	free(log);
+	return n;
+}
+
+/* The XDP mode's program is the only one of its object. */
+static long processed_insns(const char *name)
+{
+	long n = -1;
+
+	if (!strcmp(name, "vrnet_egress_xdp")) {
+		struct vrnet_xdp *xdp = vrnet_xdp__open();
+
+		if (xdp) {
+			xdp->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+			n = processed_insns_of(xdp->obj, name);
+		}
+		vrnet_xdp__destroy(xdp);
+	} else {
+		struct vrnet_egress *skel = vrnet_egress__open();
+
+		if (skel) {
+			skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+			n = processed_insns_of(skel->obj, name);
+		}
+		vrnet_egress__destroy(skel);
+	}
 	return n;
 }
 
@@ -98,6 +121,11 @@ static void test_dns_return(void **state)
 	check_program("vrnet_dns_return");
 }
 
+static void test_xdp(void **state)
+{
+	check_program("vrnet_egress_xdp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -105,6 +133,7 @@ int main(void)
 		cmocka_unit_test(test_egress_probe_read),
 		cmocka_unit_test(test_inbound),
 		cmocka_unit_test(test_dns_return),
+		cmocka_unit_test(test_xdp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

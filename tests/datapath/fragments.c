@@ -126,6 +126,25 @@ static void test_first_dropped(void **state)
 }
 
 /*
+ * In XDP mode the XDP program judges a first fragment before the tc program,
+ * which alone sees its offload metadata: one the policy passes and the tc
+ * program drops for that metadata leaves no note that passes the rest.
+ */
+static void test_first_dropped_for_offload(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 53, 34);
+	struct vr_verdict v;
+	struct dp_frame f;
+
+	dp_skip_unless_root();
+	dp_build(&first, &f);
+	assert_int_equal(dp_run_gso(&f, 1000, &v), 0); /* XDP, then tc */
+	assert_false(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_OFFLOAD);
+	expect(later_of(&first, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+}
+
+/*
  * A second first fragment of a datagram is judged on its own: to a port not
  * allowed it is dropped, and the note of the first one stands for the rest.
  */
@@ -293,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup(test_a_datagram_v6, setup),
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_first_dropped, setup),
+		cmocka_unit_test_setup(test_first_dropped_for_offload, setup),
 		cmocka_unit_test_setup(test_second_first_fragment, setup),
 		cmocka_unit_test_setup(test_policy_change_between, setup),
 		cmocka_unit_test_setup(test_note_expires, setup),

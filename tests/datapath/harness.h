@@ -38,6 +38,7 @@
 #include "compile.h"
 #include "policy.h"
 #include "probe.h"
+#include "program.h"
 #include "slot_tables.h"
 #include "state.h"
 
@@ -57,6 +58,7 @@ struct dp_env {
 	char pin_dir[64];
 	char second[IFNAMSIZ]; /* a veth of ours, when a test made one */
 	int frags_table;       /* ifindex 1's fragment table, while frags_table_open */
+	int xdp_fd;	       /* the XDP mode's program, once loaded (> 0) */
 	bool frags_table_open;
 	struct vr_state st;
 	bool open;	/* st holds descriptors */
@@ -145,6 +147,9 @@ static inline void dp_cleanup(void)
 	char cmd[64];
 
 	dp_tables_replaced();
+	if (dp.xdp_fd > 0)
+		close(dp.xdp_fd);
+	dp.xdp_fd = 0;
 	if (dp.open) {
 		vr_state_close(&dp.st);
 		dp.open = false;
@@ -651,15 +656,78 @@ cut:
 		f->len = p->cut;
 }
 
+/* The drops only the tc program can make: of what XDP does not show, and of DNS it steers. */
+static inline bool dp_tc_only_reason(uint32_t reason)
+{
+	return reason == VRNET_REASON_OFFLOAD || reason == VRNET_REASON_DNS ||
+	       reason == VRNET_REASON_DNS_RATE;
+}
+
+/*
+ * The XDP mode's program on @f, loaded at its first frame. Returns whether
+ * it ran: Linux 6.1 and 6.12 refuse to run XDP on a frame shorter than an
+ * Ethernet header, which no device gives XDP.
+ */
+static inline bool dp_run_xdp(const struct dp_frame *f, struct vr_verdict *x)
+{
+	char err[512] = "";
+	int ret;
+
+	if (!dp.xdp_fd && vr_program_load_xdp(&dp.st, dp.st.netns_cookie, &dp.xdp_fd, err,
+					      sizeof(err)))
+		fail_msg("the XDP program did not load: %s", err);
+	memset(x, 0, sizeof(*x));
+	ret = vr_xdp_probe_run(dp.xdp_fd, DP_IFINDEX, f->data, f->len, x);
+	if (ret == -EINVAL && f->len < DP_ETH_LEN)
+		return false;
+	assert_int_equal(ret, 0);
+	return true;
+}
+
+/*
+ * The XDP program's verdict @x beside the tc program's @tc on the same
+ * frame: it drops what the tc program drops, for the same reason and rule,
+ * and passes on only what the tc program passes. Where the tc program drops
+ * for a reason of its own (offload metadata, DNS), XDP may pass the frame
+ * on, or drop it for another reason.
+ */
+static inline void dp_check_xdp(const struct vr_verdict *x, const struct vr_verdict *tc)
+{
+	if (!tc->allow && dp_tc_only_reason(tc->reason))
+		return; /* XDP may pass it on, or drop it for what else it sees */
+	if (x->allow) {
+		if (!tc->allow)
+			fail_msg("XDP passed what the tc program drops (%s)",
+				 vr_reason_text(tc->reason));
+		return;
+	}
+	if (tc->allow || x->reason != tc->reason || x->rule_id != tc->rule_id ||
+	    x->enforce_allow != tc->enforce_allow)
+		fail_msg("XDP dropped (%s, rule %u) what the tc program %s (%s, rule %u)",
+			 vr_reason_text(x->reason), x->rule_id, tc->allow ? "passes" : "drops",
+			 vr_reason_text(tc->reason), tc->rule_id);
+}
+
 /**
  * dp_run() - run a frame through the program as received on ifindex 1
+ *
+ * Every frame runs through the XDP mode's program too (dp_check_xdp()),
+ * first, as a device in XDP mode runs it.
  *
  * Return: 0 or the negative errno of BPF_PROG_TEST_RUN.
  */
 static inline int dp_run_gso(const struct dp_frame *f, uint16_t gso_size, struct vr_verdict *v)
 {
+	struct vr_verdict x;
+	bool xdp_ran;
+	int ret;
+
+	xdp_ran = dp_run_xdp(f, &x);
 	memset(v, 0, sizeof(*v));
-	return vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f->data, f->len, gso_size, v);
+	ret = vr_probe_run(dp.st.prog_fd, DP_IFINDEX, f->data, f->len, gso_size, v);
+	if (!ret && xdp_ran)
+		dp_check_xdp(&x, v);
+	return ret;
 }
 
 /*
