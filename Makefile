@@ -12,7 +12,7 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -Iinclude -Iloader -I$(OUTPUT) -I/usr/include/libnl3 $(EXTRA_CFLAGS)
-LDLIBS := -lbpf -lelf -lz -ljansson -lcares -lldns -lnl-route-3 -lnl-3
+LDLIBS := -lxdp -lbpf -lelf -lz -ljansson -lcares -lldns -lnl-route-3 -lnl-3
 # Both binaries take their libraries from Debian's static archives, libc
 # staying shared: a command starts without loading and relocating eleven
 # shared objects, about 5 ms of each change's time here. vrnet-bpf links no
@@ -70,11 +70,11 @@ $(SKELETONS): $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
-# The program's build (vr_program_build()): the first 64 bits of the object's
-# SHA-256, fixed at build time, so no command hashes 0.7 MB when it starts.
-$(OUTPUT)/vrnet_egress.build.h: $(OUTPUT)/vrnet_egress.bpf.o
+# The programs' build (vr_program_build()): the first 64 bits of the SHA-256
+# of both objects, fixed at build time, so no command hashes 0.7 MB when it starts.
+$(OUTPUT)/vrnet_egress.build.h: $(OUTPUT)/vrnet_egress.bpf.o $(OUTPUT)/vrnet_xdp.bpf.o
 	$(call msg,GEN,$@)
-	$(Q)printf '#define VRNET_PROGRAM_BUILD 0x%sull\n' "$$(sha256sum $< | cut -c1-16)" > $@
+	$(Q)printf '#define VRNET_PROGRAM_BUILD 0x%sull\n' "$$(cat $^ | sha256sum | cut -c1-16)" > $@
 
 $(OUTPUT)/loader/%.o: loader/%.c $(wildcard loader/*.h) include/vrnet_common.h \
 		      $(SKELETONS) $(OUTPUT)/vrnet_egress.build.h | $(OUTPUT)/loader

@@ -67,6 +67,7 @@
 #define VRNET_PROG_PIN "vrnet_egress"
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
 #define VRNET_INBOUND_PROG_PIN "vrnet_inbound" /* on the devices' tc egress, per namespace */
+#define VRNET_XDP_PROG_PIN "vrnet_xdp" /* the XDP mode's program, for `check`, per namespace */
 
 /* Limits. The LPM and rule maps are not preallocated: memory follows use. */
 #define VRNET_MAX_DEVICES 16384
@@ -284,7 +285,15 @@ struct vrnet_devinfo {
 	__u8 tcx;		/* attached by a tcx link (else clsact + cls_bpf) */
 	char ifname[16];
 	__u8 rebinding;		/* a bind began: the next change removes its leaving prefixes */
-	__u8 pad[7];
+	__u8 xdp;		/* enum vrnet_xdp_mode: the XDP mode's program on the device */
+	__u8 pad[6];
+};
+
+/* vrnet_devinfo.xdp: XDP mode (bpf/vrnet_xdp.bpf.c), before the tc program, or not. */
+enum vrnet_xdp_mode {
+	VRNET_XDP_NONE = 0,    /* tc mode: the tc program alone */
+	VRNET_XDP_NATIVE = 1,  /* in the driver, before the kernel builds an skb */
+	VRNET_XDP_GENERIC = 2, /* generic XDP, on the skb (asked for by name only) */
 };
 
 /*

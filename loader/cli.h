@@ -32,6 +32,8 @@ enum {
 	OPT_MAC = 1 << 13,
 	OPT_DHCP = 1 << 14,
 	OPT_INBOUND = 1 << 15,
+	OPT_MODE = 1 << 16,
+	OPT_XDP_GENERIC = 1 << 17,
 };
 
 #define VR_MAX_ADDRESS_OPTS 64 /* --address options (each may list several, comma-separated) */
@@ -54,6 +56,8 @@ struct vr_cli_options {
 	const char *mac;
 	bool dhcp;
 	bool inbound; /* check: a packet from HOST into the sandbox */
+	const char *mode; /* attach: tc or xdp */
+	bool xdp_generic; /* attach: XDP mode on the skb (generic XDP) */
 };
 
 extern struct vr_cli_options opt;

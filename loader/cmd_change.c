@@ -14,6 +14,7 @@
 #include "output.h"
 #include "program.h"
 #include "tc.h"
+#include "xdp.h"
 
 /* Names are looked up before the lock: a slow resolver holds no one else up. */
 static int prepare_policy_names(struct vr_prepared_names *names, const struct vr_policy *p)
@@ -201,6 +202,78 @@ static int attach_inbound(struct vr_state *st, int ifindex, const char *name, bo
 	return 0;
 }
 
+/* --mode and --xdp-generic: the XDP mode asked for (enum vrnet_xdp_mode), or -1: none asked. */
+static int xdp_mode_arg(int *xdp)
+{
+	*xdp = -1;
+	if (opt.xdp_generic && !(opt.mode && !strcmp(opt.mode, "xdp")))
+		return fail(VR_EXIT_USAGE, "--xdp-generic goes with --mode xdp");
+	if (!opt.mode)
+		return 0;
+	if (!strcmp(opt.mode, "tc"))
+		*xdp = VRNET_XDP_NONE;
+	else if (!strcmp(opt.mode, "xdp"))
+		*xdp = opt.xdp_generic ? VRNET_XDP_GENERIC : VRNET_XDP_NATIVE;
+	else
+		return fail(VR_EXIT_USAGE, "--mode takes tc or xdp, not \"%s\"", opt.mode);
+	return 0;
+}
+
+/*
+ * Puts the XDP program on @ifindex in @xdp mode, or (VRNET_XDP_NONE) takes
+ * ours off. The device's note says XDP before the program goes on and after
+ * it came off: a detach, even after a command that died here, takes it off.
+ */
+static int set_xdp(struct vr_state *st, int ifindex, const char *name, __u8 xdp)
+{
+	__u8 before = 0;
+	__u32 slot;
+	int fd, ret = vr_device_find(st, ifindex, &slot);
+
+	if (!ret)
+		before = st->devinfo[slot].xdp;
+	if (!ret && xdp) {
+		ret = vr_device_set_xdp(st, slot, xdp);
+		/* the copy `check` runs, once per namespace */
+		if (!ret && vr_program_xdp_fd(st, st->netns_cookie, &fd) == 0)
+			close(fd);
+		else if (!ret)
+			ret = vr_program_pin_xdp(st, st->netns_cookie, errbuf, sizeof(errbuf));
+		if (!ret)
+			ret = vr_xdp_attach(st, st->netns_cookie, ifindex, xdp, errbuf,
+					    sizeof(errbuf));
+		if (ret && !vr_xdp_detach(ifindex))
+			vr_device_set_xdp(st, slot, before);
+	} else if (!ret) {
+		ret = vr_xdp_detach(ifindex);
+		if (!ret)
+			ret = vr_device_set_xdp(st, slot, VRNET_XDP_NONE);
+		if (ret)
+			snprintf(errbuf, sizeof(errbuf), "couldn't take the XDP program off: %s",
+				 strerror(-ret));
+	} else {
+		snprintf(errbuf, sizeof(errbuf), "no device entry: %s", strerror(-ret));
+	}
+	if (ret)
+		return fail(exit_of(ret), "%s: %s", name, errbuf);
+	return 0;
+}
+
+/*
+ * An attached device keeps its mode unless --mode says another; its XDP
+ * program goes on again if it is gone (a device in tc mode is not asked).
+ */
+static int keep_xdp(struct vr_state *st, int ifindex, const char *name, int asked, __u8 noted)
+{
+	int want = asked >= 0 ? asked : noted;
+
+	if (want == VRNET_XDP_NONE && noted == VRNET_XDP_NONE)
+		return 0;
+	if (want != VRNET_XDP_NONE && vr_xdp_attached(ifindex) == want)
+		return 0;
+	return set_xdp(st, ifindex, name, (__u8)want);
+}
+
 int do_attach(int argc, char **argv)
 {
 	struct vr_binding binding;
@@ -211,10 +284,11 @@ int do_attach(int argc, char **argv)
 	struct vr_device dev;
 	bool created = false, tcx = false;
 	char link[4200];
-	int ifindex, ret;
+	int ifindex, ret, xdp;
 	__u32 slot;
 
-	if ((ret = device_index(argv[0], &ifindex)) || (ret = require_ethernet(argv[0])))
+	if ((ret = xdp_mode_arg(&xdp)) || (ret = device_index(argv[0], &ifindex)) ||
+	    (ret = require_ethernet(argv[0])))
 		return ret;
 	if (vr_is_default_route_dev(ifindex) && !opt.force)
 		return fail(VR_EXIT_USAGE,
@@ -238,6 +312,8 @@ int do_attach(int argc, char **argv)
 			ret = move_first(&st, ifindex, argv[0]);
 		if (!ret && !vr_device_get(&st, ifindex, &dev))
 			ret = attach_inbound(&st, ifindex, argv[0], dev.tcx);
+		if (!ret)
+			ret = keep_xdp(&st, ifindex, argv[0], xdp, dev.xdp);
 		if (!ret)
 			print_device(&st, ifindex, "attached");
 		goto close;
@@ -272,6 +348,14 @@ int do_attach(int argc, char **argv)
 		vr_device_set_hook(&st, slot, tcx, created);
 	if ((ret = attach_inbound(&st, ifindex, argv[0], tcx))) {
 		vr_hook_detach(ifindex, link, created);
+		vr_device_forget(&st, ifindex);
+		goto close;
+	}
+	if (xdp > 0 && (ret = set_xdp(&st, ifindex, argv[0], (__u8)xdp))) {
+		if (!vr_state_inbound_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link)))
+			vr_hook_detach_inbound(ifindex, link);
+		if (!vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link)))
+			vr_hook_detach(ifindex, link, created);
 		vr_device_forget(&st, ifindex);
 		goto close;
 	}
@@ -470,6 +554,12 @@ int do_detach(int argc, char **argv)
 	 */
 	if (has_entry && (ret = vr_device_detaching(&st, ifindex, true))) {
 		ret = fail(VR_EXIT_SYSTEM, "couldn't begin to detach %s: %s", argv[0],
+			   strerror(-ret));
+		goto out;
+	}
+	if (has_entry && dev.xdp && (ret = vr_xdp_detach(ifindex))) {
+		vr_device_detaching(&st, ifindex, false);
+		ret = fail(VR_EXIT_SYSTEM, "couldn't take the XDP program off %s: %s", argv[0],
 			   strerror(-ret));
 		goto out;
 	}

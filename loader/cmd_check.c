@@ -233,6 +233,27 @@ static int check_inbound(struct vr_state *st, const struct vr_device_policy *dp,
 	return none || v.enforce_allow ? VR_EXIT_OK : VR_EXIT_DENY;
 }
 
+/*
+ * A device in XDP mode runs the XDP program first, as its packets do: what
+ * that drops is the verdict, what it passes the tc program decides.
+ */
+static int run_probe(struct vr_state *st, const struct vr_device *dev, int ifindex,
+		     const uint8_t *frame, size_t len, struct vr_verdict *v)
+{
+	int fd, ret;
+
+	if (dev->xdp) {
+		ret = vr_program_xdp_fd(st, st->netns_cookie, &fd);
+		if (!ret) {
+			ret = vr_xdp_probe_run(fd, ifindex, frame, len, v);
+			close(fd);
+		}
+		if (ret || !v->allow)
+			return ret;
+	}
+	return vr_probe_run(st->prog_fd, ifindex, frame, len, 0, v);
+}
+
 int do_check(int argc, char **argv)
 {
 	struct vr_addr addrs[VR_MAX_ADDRS_PER_NAME];
@@ -298,7 +319,7 @@ int do_check(int argc, char **argv)
 
 		bound_source(&st, &dp.dev, &probe);
 		len = vr_probe_frame(&probe, frame, sizeof(frame));
-		ret = vr_probe_run(st.prog_fd, ifindex, frame, len, 0, &v);
+		ret = run_probe(&st, &dp.dev, ifindex, frame, len, &v);
 		if (ret) {
 			ret = fail(VR_EXIT_SYSTEM, "couldn't run the program: %s", strerror(-ret));
 			goto close;

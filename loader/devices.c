@@ -21,6 +21,7 @@
 #include "state.h"
 #include "store.h"
 #include "tc.h"
+#include "xdp.h"
 #include "devices.h"
 #include "dns_opened.h"
 #include "binding.h"
@@ -79,6 +80,7 @@ int vr_device_get_slot(struct vr_state *st, __u32 slot, struct vr_device *dev)
 	dev->ifname[sizeof(dev->ifname) - 1] = '\0';
 	dev->created_qdisc = di.created_qdisc;
 	dev->tcx = di.tcx;
+	dev->xdp = di.xdp;
 	record_id = word_of(st, slot);
 	dev->record_id = record_id;
 	if (record_id && bpf_map_lookup_elem(st->records_fd, &record_id, &rec))
@@ -263,6 +265,14 @@ int vr_device_policy_ids(struct vr_state *st, __u32 **ids, size_t *n)
 	*ids = out;
 	*n = k;
 	return 0;
+}
+
+/* Whether @dev's ifindex in this namespace still names the device it noted. */
+static bool same_device(const struct vr_device *dev)
+{
+	char name[IF_NAMESIZE];
+
+	return if_indextoname((unsigned int)dev->ifindex, name) && !strcmp(name, dev->ifname);
 }
 
 /*
@@ -554,6 +564,9 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	if (!vr_state_inbound_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link)) &&
 	    unlink(link) && errno != ENOENT)
 		return -errno;
+	/* our XDP program, whose detach died: with no record it would drop everything */
+	if (dev.xdp && dev.netns_cookie == st->netns_cookie && same_device(&dev))
+		vr_xdp_detach(dev.ifindex);
 	ret = reset_slot(st, slot);
 	if (!ret)
 		ret = host_addrs_drop(st, slot, NULL, 0);
@@ -634,6 +647,17 @@ int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_q
 	di = st->devinfo[slot];
 	di.tcx = tcx;
 	di.created_qdisc = created_qdisc;
+	return devinfo_write(st, slot, &di);
+}
+
+int vr_device_set_xdp(struct vr_state *st, __u32 slot, __u8 xdp)
+{
+	struct vrnet_devinfo di;
+
+	if (slot >= VRNET_MAX_DEVICES || !st->devinfo[slot].in_use)
+		return -ENOENT;
+	di = st->devinfo[slot];
+	di.xdp = xdp;
 	return devinfo_write(st, slot, &di);
 }
 

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <string.h>
 #include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <jansson.h>
 #include "log.h"
 
@@ -18,11 +19,20 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* libxdp's too (XDP mode): what failed reaches the user as our own error. */
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	if (!log_verbose || level == LIBXDP_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
 void vr_log_setup(bool json, bool verbose)
 {
 	log_json = json;
 	log_verbose = verbose;
 	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
 }
 
 void vr_log_text(enum vr_log_level level, const char *title, const char *text)

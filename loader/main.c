@@ -29,8 +29,10 @@ static const struct cmd *find_cmd(const char *name);
 static int do_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
-	{ "attach", do_attach, 1, 1, OPT_POLICY | OPT_FORCE | OPT_ADDRESS | OPT_MAC | OPT_DHCP,
-	  "DEV [--policy FILE|-] [--address ADDR[/LEN]]... [--mac MAC] [--dhcp] [--force]",
+	{ "attach", do_attach, 1, 1,
+	  OPT_POLICY | OPT_FORCE | OPT_ADDRESS | OPT_MAC | OPT_DHCP | OPT_MODE | OPT_XDP_GENERIC,
+	  "DEV [--policy FILE|-] [--address ADDR[/LEN]]... [--mac MAC] [--dhcp]\n"
+	  "            [--mode tc|xdp [--xdp-generic]] [--force]",
 	  "Load the program (once per network namespace) and attach it to DEV's ingress\n"
 	  "hook (a tcx link, first on the hook, from Linux 6.6; clsact before), which sees\n"
 	  "everything the sandbox sends, and a second program to its egress hook, which\n"
@@ -46,7 +48,13 @@ static const struct cmd cmds[] = {
 	  "(reason spoofed). --mac binds its MAC too (frames, ARP and ND link-layer\n"
 	  "addresses; its link-local address fe80::/64 from the MAC is bound with it).\n"
 	  "--dhcp lets DHCP from 0.0.0.0:68 to 255.255.255.255:67 through (for the bound\n"
-	  "MAC). Attaching again with --address replaces the binding; without, it stays." },
+	  "MAC). Attaching again with --address replaces the binding; without, it stays.\n"
+	  "--mode xdp also runs the decision on DEV's XDP hook, before the tc program (on a\n"
+	  "tap, before the kernel builds an skb): what it drops costs the host least. The\n"
+	  "tc program still judges what it passes. Through libxdp's dispatcher: other XDP\n"
+	  "programs stay. Native XDP only; --xdp-generic runs it on the skb instead.\n"
+	  "--mode tc (the default) takes ours off the XDP hook again. Attaching again\n"
+	  "without --mode keeps the mode." },
 	{ "apply", do_apply, 0, 1, OPT_POLICY | OPT_CHECK, "DEV --policy FILE|- | --check --policy FILE|-",
 	  "Replace DEV's policy atomically: packets see the old policy or the new one,\n"
 	  "never a mix; on any error the old policy stays in force. With --check, only\n"
@@ -227,6 +235,8 @@ enum {
 	LONG_MAC,
 	LONG_DHCP,
 	LONG_INBOUND,
+	LONG_MODE,
+	LONG_XDP_GENERIC,
 };
 
 static const struct option long_opts[] = {
@@ -255,6 +265,8 @@ static const struct option long_opts[] = {
 	{ "mac", required_argument, NULL, LONG_MAC },
 	{ "dhcp", no_argument, NULL, LONG_DHCP },
 	{ "inbound", no_argument, NULL, LONG_INBOUND },
+	{ "mode", required_argument, NULL, LONG_MODE },
+	{ "xdp-generic", no_argument, NULL, LONG_XDP_GENERIC },
 	{ 0 },
 };
 
@@ -382,6 +394,14 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.inbound = true;
 			*seen |= OPT_INBOUND;
 			break;
+		case LONG_MODE:
+			opt.mode = optarg;
+			*seen |= OPT_MODE;
+			break;
+		case LONG_XDP_GENERIC:
+			opt.xdp_generic = true;
+			*seen |= OPT_XDP_GENERIC;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -419,6 +439,8 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_MAC	  ? "--mac" :
 	       bits & OPT_DHCP	  ? "--dhcp" :
 	       bits & OPT_INBOUND ? "--inbound" :
+	       bits & OPT_MODE	  ? "--mode" :
+	       bits & OPT_XDP_GENERIC ? "--xdp-generic" :
 				    "--summary-interval";
 }
 

@@ -22,6 +22,11 @@ void vr_mac_format(const __u8 *mac, char *buf, size_t len)
 		 mac[5]);
 }
 
+const char *vr_xdp_mode_name(int xdp)
+{
+	return xdp == VRNET_XDP_GENERIC ? "generic" : xdp == VRNET_XDP_NATIVE ? "native" : "none";
+}
+
 const char *vr_internet_name(int internet)
 {
 	return internet == VRNET_INTERNET_OFF ? "off" :
@@ -220,6 +225,8 @@ json_t *vr_device_json(struct vr_state *st, const struct vr_device_policy *dp,
 			"log", "rate", (int)d->event_rate, "burst", (int)d->event_burst, "allowed",
 			d->log_allowed, "counters", stats_json(st, d->slot));
 	json_object_set_new(obj, "hook", json_string(d->tcx ? "tcx" : "clsact"));
+	/* null: tc mode, the tc program alone */
+	json_object_set_new(obj, "xdp", d->xdp ? json_string(vr_xdp_mode_name(d->xdp)) : json_null());
 	json_object_set_new(obj, "source", source_json(st, d));
 	json_object_set_new(obj, "dns_proxy", json_boolean(d->dns_proxy));
 	json_object_set_new(obj, "dns_rate", json_pack("{s:i,s:i}", "rate", (int)d->dns_rate,
@@ -364,6 +371,9 @@ void vr_device_print(struct vr_state *st, const struct vr_device_policy *dp,
 		       json_array_size(json_object_get(obj, "block")) +
 		       json_array_size(json_object_get(obj, "dns")),
 	       dp->dev.policy_id, json_string_value(json_object_get(obj, "applied_at")));
+	if (dp->dev.xdp)
+		printf("  XDP mode (%s): judged on the XDP hook first, then by the tc program\n",
+		       vr_xdp_mode_name(dp->dev.xdp));
 	if (dp->dev.mode == VRNET_MODE_AUDIT)
 		printf("  AUDIT MODE: packets the policy would drop are passed and logged\n");
 	if (dp->dev.internet != VRNET_INTERNET_POLICY)

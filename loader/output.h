@@ -21,6 +21,8 @@ void vr_device_netns_text(const struct vr_state *st, const struct vr_device *d, 
 			  size_t len);
 
 const char *vr_internet_name(int internet);
+/* An XDP mode (enum vrnet_xdp_mode) by name: "native", "generic" or "none". */
+const char *vr_xdp_mode_name(int xdp);
 /* @mac as xx:xx:xx:xx:xx:xx (@len at least 18). */
 void vr_mac_format(const __u8 *mac, char *buf, size_t len);
 const char *vr_reason_key(uint32_t reason);

@@ -71,6 +71,21 @@ static int pin_side_program(struct vr_state *st, const char *prefix, __u64 cooki
 	return ret;
 }
 
+/* Pins @fd at @path over any pin there, by a rename: the pin never goes missing. */
+static int pin_by_rename(int fd, const char *path)
+{
+	char fresh[4300];
+	int ret = 0;
+
+	snprintf(fresh, sizeof(fresh), "%s_new", path);
+	unlink(fresh);
+	if (bpf_obj_pin(fd, fresh) || rename(fresh, path)) {
+		ret = -errno;
+		unlink(fresh);
+	}
+	return ret;
+}
+
 /* An fd of the program pinned as "@prefix_<cookie>". */
 static int pinned_fd(struct vr_state *st, const char *prefix, __u64 cookie, int *fd)
 {
@@ -90,6 +105,11 @@ int vr_program_dns_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 int vr_program_inbound_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 {
 	return pinned_fd(st, VRNET_INBOUND_PROG_PIN, netns_cookie, fd);
+}
+
+int vr_program_xdp_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+{
+	return pinned_fd(st, VRNET_XDP_PROG_PIN, netns_cookie, fd);
 }
 
 /*
@@ -202,20 +222,32 @@ int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *
 	return ret;
 }
 
+int vr_program_pin_xdp(struct vr_state *st, __u64 netns_cookie, char *err, size_t errlen)
+{
+	char path[4200];
+	int fd, ret = pin_path_of(st, VRNET_XDP_PROG_PIN, netns_cookie, path, sizeof(path));
+
+	if (!ret)
+		ret = vr_program_load_xdp(st, netns_cookie, &fd, err, errlen);
+	if (ret)
+		return ret;
+	if ((ret = pin_by_rename(fd, path)))
+		snprintf(err, errlen, "couldn't pin the XDP program at %s: %s", path,
+			 strerror(-ret));
+	close(fd);
+	return ret;
+}
+
 int vr_program_pin(struct vr_state *st, __u64 netns_cookie, int fd, char *err, size_t errlen)
 {
 	struct vrnet_program rec = { .build = vr_program_build() };
-	char path[4200], fresh[4300];
+	char path[4200];
 	int ret = prog_pin_path(st, netns_cookie, path, sizeof(path));
 
 	if (ret)
 		return ret;
-	snprintf(fresh, sizeof(fresh), "%s_new", path);
-	unlink(fresh);
-	if (bpf_obj_pin(fd, fresh) || rename(fresh, path)) {
-		ret = -errno;
-		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(errno));
-		unlink(fresh);
+	if ((ret = pin_by_rename(fd, path))) {
+		snprintf(err, errlen, "couldn't pin the program at %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (bpf_map_update_elem(st->programs_fd, &netns_cookie, &rec, BPF_ANY)) {

@@ -24,6 +24,17 @@ int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *
 			size_t errlen);
 
 /*
+ * Loads and pins the XDP program as namespace @netns_cookie's, over one
+ * pinned before: the one `check` runs for a device in XDP mode (the one on
+ * the device is libxdp's extension of its dispatcher, which cannot be run
+ * by itself).
+ */
+int vr_program_pin_xdp(struct vr_state *st, __u64 netns_cookie, char *err, size_t errlen);
+
+/* An fd of namespace @netns_cookie's pinned XDP program; -ENOENT if it has none. */
+int vr_program_xdp_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
+
+/*
  * Pins @fd as namespace @netns_cookie's program, over any pinned before
  * (a rename: the pin never goes missing), and records its build.
  */

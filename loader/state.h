@@ -82,6 +82,7 @@ struct vr_device {
 	int ifindex;
 	char ifname[16];
 	bool created_qdisc, tcx;
+	__u8 xdp; /* enum vrnet_xdp_mode */
 	/* the record in force */
 	__u32 policy_id, overlay_id;
 	__u8 default_action, internet, mode, log_allowed, dns_proxy;
@@ -187,6 +188,8 @@ int vr_edit_reapply(struct vr_state *st, int ifindex, int list, bool add,
 int vr_set_internet(struct vr_state *st, int ifindex, int internet);
 /* How the device in @slot is attached: by a tcx link, or a cls_bpf filter (on a clsact qdisc we made?). */
 int vr_device_set_hook(struct vr_state *st, __u32 slot, bool tcx, bool created_qdisc);
+/* Notes the XDP mode's program on the device in @slot (enum vrnet_xdp_mode). */
+int vr_device_set_xdp(struct vr_state *st, __u32 slot, __u8 xdp);
 /*
  * Notes that a detach of @ifindex began, before its filter comes off: if the
  * command dies, the next change finishes the detach (vr_recover). A detach

@@ -9,6 +9,7 @@
 #include "program.h"
 #include "tc.h"
 #include "upgrade.h"
+#include "xdp.h"
 
 /* Puts @fd (program @id) on @dev's hook in place of whatever program of ours is there. */
 static int replace_on_device(struct vr_state *st, const struct vr_device *dev, int fd,
@@ -42,6 +43,12 @@ static int replace_on_device(struct vr_state *st, const struct vr_device *dev, i
 		ret = vr_hook_attach_inbound(dev->ifindex, inbound_fd, link,
 					     vr_device_get_slot(st, dev->slot, &now) ? dev->tcx :
 										    now.tcx);
+	/* XDP mode: this build's XDP program in place of the old one, beside the filter */
+	if (!ret && dev->xdp && vr_hook_is_attached(dev->ifindex, id) == 1) {
+		char err[512];
+
+		ret = vr_xdp_attach(st, dev->netns_cookie, dev->ifindex, dev->xdp, err, sizeof(err));
+	}
 	vr_netns_return(home);
 	return ret;
 }
@@ -51,7 +58,7 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 			 struct vr_upgrade_netns *ns, char *err, size_t errlen)
 {
 	struct vr_program_info before, after;
-	int fd = -1, inbound_fd = -1, ret = vr_program_info(st, ns->cookie, &before);
+	int fd = -1, inbound_fd = -1, xdp_fd, ret = vr_program_info(st, ns->cookie, &before);
 
 	if (!ret)
 		snprintf(ns->old_tag, sizeof(ns->old_tag), "%s", before.tag);
@@ -64,6 +71,11 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 		ret = vr_program_load(st, ns->cookie, &fd, err, errlen);
 		if (!ret)
 			ret = vr_program_pin(st, ns->cookie, fd, err, errlen);
+		/* the XDP program `check` runs, where a device is in XDP mode */
+		if (!ret && !vr_program_xdp_fd(st, ns->cookie, &xdp_fd)) {
+			close(xdp_fd);
+			ret = vr_program_pin_xdp(st, ns->cookie, err, errlen);
+		}
 		if (ret)
 			goto out;
 		ns->loaded = true;

@@ -396,8 +396,9 @@ if ldd "$VRNET_BIN" | grep -v -e linux-vdso -e libc.so -e ld-linux | grep -q .; 
 else
 	ok "the CLI loads no shared library but libc"
 fi
-want_build=$(sha256sum "$(dirname "$VRNET_BIN")/vrnet_egress.bpf.o" | cut -c1-16)
-expect_eq "version: the program build is its object's SHA-256, 64 bits" \
+want_build=$(cat "$(dirname "$VRNET_BIN")/vrnet_egress.bpf.o" \
+	"$(dirname "$VRNET_BIN")/vrnet_xdp.bpf.o" | sha256sum | cut -c1-16)
+expect_eq "version: the program build is its objects' SHA-256, 64 bits" \
 	"$("$VRNET_BIN" -j version | jq -r .build)" "$want_build"
 expect "a reader after a change" vr -v list
 if grep -q "maps: laid out as this build noted, not compared" "$VR_TMP/err"; then

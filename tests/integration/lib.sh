@@ -18,6 +18,8 @@ VR_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VRNET_BIN=${VRNET_BIN:-$VR_TOP/build/vrnet-bpf}
 VRNET_TOOLS=${VRNET_TOOLS:-$VR_TOP/build/tests}
 VR_PIN=/sys/fs/bpf/vrpin$VR_ID
+# libxdp's pins (XDP mode) go beside ours, never to its default /sys/fs/bpf/xdp
+export LIBXDP_BPFFS=$VR_PIN-xdp
 VR_TIMEOUT=${VR_TIMEOUT:-0.5} # seconds a probe waits for an answer
 VR_PY=/usr/bin/python3
 [ -x "$VR_PY" ] || VR_PY=python3
@@ -180,6 +182,7 @@ vr_init() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	VR_TMP=$(mktemp -d /tmp/vrtest.XXXXXX) || exit 1
+	mkdir -p "$LIBXDP_BPFFS" || exit 1
 	vr_write_helpers
 }
 

@@ -152,6 +152,25 @@ expect_blocked "internet off" tcp4 $WEB4 8080
 expect_blocked "internet off" tcp6 "[$WEB6]" 8080
 expect_cmd "internet policy" vr internet $DEV policy
 
+# XDP mode on this kernel: through libxdp's dispatcher, its pins in a directory of ours
+export LIBXDP_BPFFS=/sys/fs/bpf/vrvmxdp
+mkdir -p $LIBXDP_BPFFS
+expect_cmd "attach in XDP mode" vr attach $DEV --mode xdp
+if ip link show dev $DEV | grep -q " xdp "; then
+	ok "XDP mode: the XDP program is on $DEV on $(uname -r)"
+else
+	not_ok "XDP mode: no XDP program on $DEV: $(ip link show dev $DEV)"
+fi
+if ls $LIBXDP_BPFFS/xdp 2>/dev/null | grep -q '^dispatch-'; then
+	ok "XDP mode: through libxdp's dispatcher on $(uname -r)"
+else
+	not_ok "XDP mode: no dispatcher on $(uname -r)"
+fi
+expect_reach "xdp mode" tcp4 $WEB4 8080
+expect_blocked "xdp mode" tcp4 $WEB4 9090
+expect_blocked "xdp mode" tcp6 "[$WEB6]" 9090
+expect_cmd "back to tc mode" vr attach $DEV --mode tc
+
 expect_cmd "detach" vr detach $DEV
 expect_reach "detached" tcp4 $WEB4 9090
 expect_reach "detached" tcp6 "[$WEB6]" 9090

@@ -31,6 +31,9 @@ copy_elf "$build/vrnet-bpf" /vr/vrnet-bpf
 for t in "$build"/tests/dp_* "$build"/tests/vnetsend; do
 	copy_elf "$t" "/vr/tests/$(basename "$t")"
 done
+# libxdp's dispatcher, which XDP mode loads from where libxdp1 installs it
+install -D -m 0644 /usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o \
+	"$root/usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o"
 install -m 0755 "$here/guest-init.sh" "$root/init"
 install -m 0755 "$here/guest-traffic.sh" "$here/guest-floor.sh" "$root/vr/"
 

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "xdp.h"
+#include "vrnet_xdp.skel.h"
+
+/*
+ * First among the dispatcher's programs (which run by ascending priority;
+ * xdp-tools' default is 50): a program before ours could redirect the
+ * sandbox's frames past it. The tc program judges them all the same.
+ */
+#define VR_XDP_RUN_PRIO 1
+
+/* The kernel keeps 15 characters of "vrnet_egress_xdp": ours, of any build. */
+static bool is_ours(const struct xdp_program *prog)
+{
+	const char *name = xdp_program__name(prog);
+
+	return name && !strncmp(name, "vrnet_egress_xdp", 15);
+}
+
+/* Ours on @mp, or NULL. */
+static struct xdp_program *find_ours(struct xdp_multiprog *mp)
+{
+	struct xdp_program *prog;
+
+	if (xdp_multiprog__is_legacy(mp)) {
+		prog = xdp_multiprog__main_prog(mp);
+		return prog && is_ours(prog) ? prog : NULL;
+	}
+	for (prog = xdp_multiprog__next_prog(NULL, mp); prog;
+	     prog = xdp_multiprog__next_prog(prog, mp))
+		if (is_ours(prog))
+			return prog;
+	return NULL;
+}
+
+/* @ifindex's XDP programs; NULL with 0 in *@ret if it has none. */
+static struct xdp_multiprog *programs_of(int ifindex, int *ret)
+{
+	struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(ifindex);
+	long err = libxdp_get_error(mp);
+
+	*ret = 0;
+	if (!err && mp && xdp_multiprog__main_prog(mp))
+		return mp;
+	if (err && err != -ENOENT)
+		*ret = (int)err;
+	if (!err)
+		xdp_multiprog__close(mp);
+	return NULL;
+}
+
+int vr_xdp_attached(int ifindex)
+{
+	int ret;
+	struct xdp_multiprog *mp = programs_of(ifindex, &ret);
+
+	if (!mp)
+		return ret;
+	if (find_ours(mp))
+		ret = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ? VRNET_XDP_GENERIC :
+									   VRNET_XDP_NATIVE;
+	xdp_multiprog__close(mp);
+	return ret;
+}
+
+int vr_xdp_detach(int ifindex)
+{
+	/* more than one of ours only after commands that died mid-attach */
+	for (int round = 0; round < 4; round++) {
+		struct xdp_program *prog;
+		struct xdp_multiprog *mp;
+		int ret;
+
+		mp = programs_of(ifindex, &ret);
+		if (!mp)
+			return ret;
+		prog = find_ours(mp);
+		if (prog)
+			ret = xdp_program__detach(prog, ifindex, xdp_multiprog__attach_mode(mp), 0);
+		xdp_multiprog__close(mp);
+		if (!prog || ret)
+			return ret;
+	}
+	return -EBUSY;
+}
+
+int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp, char *err,
+		  size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
+	enum xdp_attach_mode mode = xdp == VRNET_XDP_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+	struct xdp_program *prog = NULL;
+	struct vrnet_xdp *skel;
+	int ret = vr_xdp_detach(ifindex);
+
+	if (ret) {
+		snprintf(err, errlen, "couldn't take the XDP program of ours off: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	skel = vrnet_xdp__open_opts(&opts);
+	if (!skel) {
+		ret = -errno;
+		snprintf(err, errlen, "couldn't open the XDP BPF object: %s", strerror(-ret));
+		return ret;
+	}
+	skel->rodata->vrnet_netns_cookie = netns_cookie;
+	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	/* libxdp loads it, as an extension of its dispatcher, on the pinned maps */
+	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
+	ret = (int)libxdp_get_error(prog);
+	if (!ret)
+		ret = xdp_program__set_run_prio(prog, VR_XDP_RUN_PRIO);
+	if (!ret)
+		ret = xdp_program__attach(prog, ifindex, mode, 0);
+	if (ret == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
+		snprintf(err, errlen,
+			 "its driver has no native XDP (--xdp-generic runs XDP on the skb, after the kernel built it)");
+	else if (ret == -EEXIST)
+		snprintf(err, errlen, "its XDP programs run in %s mode: ours must run in the same",
+			 mode == XDP_MODE_SKB ? "native" : "generic");
+	else if (ret)
+		snprintf(err, errlen, "couldn't put the XDP program on it: %s", strerror(-ret));
+	if (!libxdp_get_error(prog))
+		xdp_program__close(prog);
+	vrnet_xdp__destroy(skel);
+	return ret;
+}
