@@ -9,6 +9,11 @@
  *	has tcx (Linux 6.6), else a cls_bpf filter under a clsact qdisc, which
  *	`tc qdisc del dev DEV clsact` removes. Prints the program's id.
  *
+ *   progrun xdp-drop DEV
+ *	The floor of a drop on DEV's XDP hook: a program of two instructions
+ *	that drops every frame (r0 = XDP_DROP; exit), attached in native mode
+ *	(`ip link set dev DEV xdpdrv off` removes it). Prints the program's id.
+ *
  *   progrun stats ID...
  *	Turns the kernel's run-time statistics on (BPF_ENABLE_STATS: on for as
  *	long as this process holds the descriptor, off again when it exits, the
@@ -28,6 +33,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/if_link.h>
 
 #define MAX_PROGS 8
 #define TCX_INGRESS 46 /* not in Debian 12's UAPI headers; the value is ABI */
@@ -35,7 +41,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: progrun pass DEV LINK_PIN | progrun stats ID...\n");
+	fprintf(stderr,
+		"usage: progrun pass DEV LINK_PIN | progrun xdp-drop DEV | progrun stats ID...\n");
 	return 1;
 }
 
@@ -84,6 +91,33 @@ static int attach_pass(const char *dev, const char *pin)
 			fprintf(stderr, "progrun: attach to %s: %s\n", dev, strerror(errno));
 			return 1;
 		}
+	}
+	printf("%u\n", info.id);
+	return 0;
+}
+
+static int attach_xdp_drop(const char *dev)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int ifindex = (int)if_nametoindex(dev), prog;
+
+	if (!ifindex) {
+		fprintf(stderr, "progrun: %s: %s\n", dev, strerror(errno));
+		return 1;
+	}
+	prog = bpf_prog_load(BPF_PROG_TYPE_XDP, "vrbench_drop", "GPL", insns, 2, NULL);
+	if (prog < 0 || bpf_obj_get_info_by_fd(prog, &info, &len)) {
+		fprintf(stderr, "progrun: load: %s\n", strerror(errno));
+		return 1;
+	}
+	if (bpf_xdp_attach(ifindex, prog, XDP_FLAGS_DRV_MODE, NULL)) {
+		fprintf(stderr, "progrun: XDP on %s: %s\n", dev, strerror(errno));
+		return 1;
 	}
 	printf("%u\n", info.id);
 	return 0;
@@ -150,6 +184,8 @@ int main(int argc, char **argv)
 {
 	if (argc == 4 && !strcmp(argv[1], "pass"))
 		return attach_pass(argv[2], argv[3]);
+	if (argc == 3 && !strcmp(argv[1], "xdp-drop"))
+		return attach_xdp_drop(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "stats"))
 		return stats(argc - 2, argv + 2);
 	return usage();

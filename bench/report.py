@@ -145,6 +145,8 @@ if "wire" in r:
         if e["rules"] == 0 or "ns_in_place_median" not in e:
             continue
         label = {"vrnet-bpf": "vrnet-bpf, allowed", "vrnet-bpf-flood": "vrnet-bpf, dropped flood",
+                 "vrnet-bpf-xdp": "XDP mode, allowed (both programs)",
+                 "vrnet-bpf-xdp-flood": "XDP mode, dropped flood",
                  "vrnet-bpf-replies": "vrnet-bpf, replies"}.get(e["firewall"], e["firewall"])
         series.setdefault(label, []).append(
             (e["rules"], e["ns_in_place_median"], e["ns_in_place_min"], e["ns_in_place_max"]))

@@ -14,7 +14,7 @@ WORK=$(mktemp -d /tmp/vrbench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 export VRNET_BIN=$PWD/$build/vrnet-bpf UDPFLOOD=$PWD/$build/bench/udpflood BENCH=$MODE
-export PROGRUN=$PWD/$build/bench/progrun
+export PROGRUN=$PWD/$build/bench/progrun TAPFLOOD=$PWD/$build/bench/tapflood
 export DNSECHO=$PWD/$build/bench/dnsecho
 quick=$([ "$MODE" = full ] || echo --quick)
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# The wire benchmark's traffic generator (bench/wire.sh) and the DNS proxy's
+# The wire benchmark's traffic generators (bench/wire.sh: udpflood, tapflood) and the DNS proxy's
 # floor (bench/dns.sh), the in-place cost meter (progrun): `make bench-wire-bins`.
 # Guarded, so that `make -f Makefile -f bench/wire.mk` works too when the
 # Makefile includes this file already.
@@ -8,9 +8,10 @@ ifndef VRNET_WIRE_MK
 VRNET_WIRE_MK := 1
 
 .PHONY: bench-wire-bins
-bench-wire-bins: $(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho $(OUTPUT)/bench/progrun
+bench-wire-bins: $(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho $(OUTPUT)/bench/progrun \
+		 $(OUTPUT)/bench/tapflood
 
-$(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho: $(OUTPUT)/bench/%: bench/%.c
+$(OUTPUT)/bench/udpflood $(OUTPUT)/bench/dnsecho $(OUTPUT)/bench/tapflood: $(OUTPUT)/bench/%: bench/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@

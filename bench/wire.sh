@@ -5,18 +5,25 @@
 # namespace through its host-side veth, unfiltered, behind an empty tc
 # program (the floor of any tc filter), vrnet-bpf, an nftables netdev-ingress
 # set and iptables in the sandbox, at several rule counts. Every figure is
-# also a ratio to the unfiltered rate of this run. For the tc programs, the
-# program's own time per packet in place (the kernel's run-time statistics,
-# on for the run only: progrun), for allowed traffic and for a flood of
-# packets the policy drops.
+# also a ratio to the unfiltered rate of this run. For the programs, their
+# own time per packet in place (the kernel's run-time statistics, on for the
+# run only: progrun), for allowed traffic and for a flood of packets the
+# policy drops; vrnet-bpf in tc mode and in XDP mode (vrnet-bpf-xdp), beside
+# a floor for each hook (an empty tc program; an XDP program that drops
+# everything: empty-xdp). "tap": a MicroVM's flood, frames written into a
+# tap of its own as a VMM writes them (tapflood), through no filter, both
+# floors, vrnet-bpf in both modes and the nftables set at 100,000 rules:
+# frames written per second and the writer's CPU time a frame.
 #
 #   BENCH=quick bench/wire.sh   # default: 3 s a run, 1 round, about 2 min
 #   BENCH=full  bench/wire.sh   # 5 s a run, 3 rounds (median, min, max), ~7 min
-#   ONLY="empty-tc vrnet-bpf" bench/wire.sh   # only these firewalls (and none)
+#   ONLY="empty-tc vrnet-bpf" bench/wire.sh   # only these firewalls (and none):
+#	empty-tc empty-xdp vrnet-bpf vrnet-bpf-xdp vrnet-bpf-replies nftables-set
+#	iptables tap
 #
 # Needs root, ip, nft, iptables-restore (in the sandbox namespace only),
-# python3, jq, $VRNET_BIN (build/vrnet-bpf), $UDPFLOOD and $PROGRUN
-# (build/bench/udpflood and build/bench/progrun, `make bench-wire-bins`).
+# python3, jq, $VRNET_BIN (build/vrnet-bpf), $UDPFLOOD, $PROGRUN and
+# $TAPFLOOD (build/bench/, `make bench-wire-bins`).
 # One JSON document on stdout, progress on stderr.
 #
 # Topology (that of tests/integration): namespace vrbs$$ holds the sandbox
@@ -34,6 +41,7 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VRNET_BIN=${VRNET_BIN:-$TOP/build/vrnet-bpf}
 UDPFLOOD=${UDPFLOOD:-$TOP/build/bench/udpflood}
 PROGRUN=${PROGRUN:-$TOP/build/bench/progrun}
+TAPFLOOD=${TAPFLOOD:-$TOP/build/bench/tapflood}
 ONLY=${ONLY:-}
 BENCH=${BENCH:-quick}
 
@@ -51,6 +59,8 @@ HOST=vrbh$ID
 PEER=vrbp$ID
 PIN=/sys/fs/bpf/vrbench$ID
 PASS_PIN=/sys/fs/bpf/vrbenchpass$ID # the empty program's tcx link
+TAP=vrbt$ID TAP_NET=10.232.9 TAP_RULES=100000 # the MicroVM's flood: a tap of its own, host side .1
+export LIBXDP_BPFFS=$PIN-xdp # libxdp's pins (XDP mode), never its default /sys/fs/bpf/xdp
 NFT=vrbench$ID
 PORT=47000
 NDST=256
@@ -58,7 +68,7 @@ PROBE=198.19.255.254 # local, never in an allow set: the filter must drop it
 CHECK_S=0.3          # seconds of the quick flow checks
 TMP=''
 pids=()
-have_ns=0 have_link=0 have_pin=0 have_nft=0
+have_ns=0 have_link=0 have_pin=0 have_nft=0 have_tap=0
 
 log() {
 	printf '[wire %s] %s\n' "$(date +%T)" "$*" >&2
@@ -90,7 +100,8 @@ cleanup() {
 		ip netns del "$NS" 2>/dev/null
 	fi
 	[ "$have_link" = 1 ] && ip link del dev "$HOST" 2>/dev/null
-	case $PIN in /sys/fs/bpf/vrbench[0-9]*) rm -rf "$PIN" ;; esac
+	[ "$have_tap" = 1 ] && ip link del dev "$TAP" 2>/dev/null
+	case $PIN in /sys/fs/bpf/vrbench[0-9]*) rm -rf "$PIN" "$LIBXDP_BPFFS" ;; esac
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$rc"
 }
@@ -98,7 +109,8 @@ cleanup() {
 # ---- preconditions ----
 
 [ "$(id -u)" -eq 0 ] || die "needs root"
-for t in ip nft iptables-restore python3 jq timeout "$VRNET_BIN" "$UDPFLOOD" "$PROGRUN"; do
+for t in ip nft iptables-restore python3 jq timeout "$VRNET_BIN" "$UDPFLOOD" "$PROGRUN" \
+	"$TAPFLOOD"; do
 	command -v "$t" >/dev/null 2>&1 || die "missing: $t"
 done
 if [ -n "$(ip -4 addr show to 10.232.0.0/24)$(ip -4 addr show to 198.18.0.0/15)" ] ||
@@ -254,7 +266,8 @@ with_stats() { # COMMAND...
 		return
 	fi
 	rm -f "$TMP/stats.json" "$TMP/stats.err"
-	"$PROGRUN" stats "$STATS_ID" >"$TMP/stats.json" 2>"$TMP/stats.err" &
+	# shellcheck disable=SC2086 # one id, or the XDP and the tc program's
+	"$PROGRUN" stats $STATS_ID >"$TMP/stats.json" 2>"$TMP/stats.err" &
 	spid=$!
 	pids+=("$spid")
 	wait_for ready "$TMP/stats.err" "$spid" || die "progrun stats: $(cat "$TMP/stats.err")"
@@ -262,7 +275,9 @@ with_stats() { # COMMAND...
 	kill -TERM "$spid"
 	wait "$spid" || die "progrun stats: $(cat "$TMP/stats.err")"
 	pids=("${pids[@]:0:${#pids[@]}-1}")
-	NS_PER_RUN=$(jq -r '.programs[0] | if .run_cnt > 0 then .ns_per_run else "-" end' \
+	# every packet crosses the first program; the run time is all the programs'
+	NS_PER_RUN=$(jq -r '.programs as $p | if $p[0].run_cnt > 0 then
+		(([$p[].run_time_ns] | add) / $p[0].run_cnt * 10 | round / 10) else "-" end' \
 		"$TMP/stats.json")
 }
 
@@ -294,6 +309,54 @@ measure_drop() { # FIREWALL RULES ROUND
 	echo "$fw $rules 1 0 $tx $NS_PER_RUN" >>"$TMP/results"
 }
 
+# A MicroVM's flood: 60-byte frames written into the tap by tapflood as a VMM
+# writes them (its XDP hook runs before the kernel builds an skb), to the
+# tap's own address, which no policy allows, on a port nothing listens on.
+tap_write() { # SECONDS
+	timeout 60 $SEND_CPU "$TAPFLOOD" "$TAP" "$1" 02:00:00:00:09:02 \
+		"$(cat "/sys/class/net/$TAP/address")" "$TAP_NET.2" "$TAP_NET.1" "$PORT" \
+		>"$TMP/tap.json" 2>"$TMP/tap.err"
+}
+measure_tap() { # FIREWALL RULES ROUND
+	local fw=$1 rules=$2 round=$3 pps cpu
+	with_stats tap_write "$D"
+	pps=$(json_field "$TMP/tap.json" pps)
+	cpu=$(json_field "$TMP/tap.json" cpu_ns_per_frame)
+	[ -n "$pps" ] || die "$fw: no result ($(cat "$TMP/tap.err"))"
+	log "round $round/$R: $fw, $rules rules, a tap's flood: $pps frames/s written, $cpu ns of CPU a frame, $NS_PER_RUN ns a frame in place"
+	echo "$fw $rules 1 0 $pps $NS_PER_RUN $cpu" >>"$TMP/results"
+}
+tap_on() {
+	ip tuntap add "$TAP" mode tap vnet_hdr || die "ip tuntap add $TAP"
+	have_tap=1
+	ip addr add "$TAP_NET.1/24" dev "$TAP" && ip link set "$TAP" up || die "$TAP up"
+}
+tap_runs() { # ROUND: each filter on the tap under the flood, at $TAP_RULES rules
+	local round=$1 tc_id
+	measure_tap tap-none-flood 0 "$round"
+	STATS_ID=$("$PROGRUN" pass "$TAP" "$PASS_PIN") || die "progrun pass on $TAP"
+	measure_tap tap-empty-tc-flood 0 "$round"
+	empty_off "$TAP"
+	STATS_ID=$("$PROGRUN" xdp-drop "$TAP") || die "progrun xdp-drop on $TAP"
+	measure_tap tap-empty-xdp-flood 0 "$round"
+	ip link set dev "$TAP" xdpdrv off || die "the empty XDP program stays on $TAP"
+	policy_file "$TAP_RULES"
+	have_pin=1
+	vr attach "$TAP" --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach $TAP"
+	tc_id=$(vr -j show "$TAP" | jq -r '.. | objects | .program? | objects | .id' | head -n1)
+	STATS_ID=$tc_id
+	measure_tap tap-vrnet-bpf-flood "$TAP_RULES" "$round"
+	mkdir -p "$LIBXDP_BPFFS"
+	vr attach "$TAP" --mode xdp >/dev/null || die "vrnet-bpf attach $TAP --mode xdp"
+	STATS_ID="$(ip -j -d link show dev "$TAP" | jq -r '.[0].xdp.prog.id // empty') $tc_id"
+	measure_tap tap-vrnet-bpf-xdp-flood "$TAP_RULES" "$round"
+	vr detach "$TAP" >/dev/null || die "vrnet-bpf detach $TAP"
+	STATS_ID=
+	nft_on "$TAP_RULES" "$TAP"
+	measure_tap tap-nftables-set-flood "$TAP_RULES" "$round"
+	nft_off
+}
+
 # ---- filters ----
 
 vr() {
@@ -302,15 +365,19 @@ vr() {
 
 vrnet_on() { # RULES
 	local t
-	rule_addrs "$1" | python3 -c '
-import json, sys
-rules = [l.strip() + ":'"$PORT"'/udp" for l in sys.stdin if l.strip()]
-json.dump({"default": "deny", "allow": rules}, sys.stdout)' >"$TMP/policy.json"
+	policy_file "$1"
 	t=$(date +%s.%N)
 	have_pin=1
 	vr attach "$HOST" --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach"
 	vrnet_program
 	log "vrnet-bpf: attached with $1 rules in $(awk -v s="$t" -v e="$(date +%s.%N)" 'BEGIN { printf "%.2f", e - s }') s"
+}
+
+policy_file() { # RULES: $TMP/policy.json, the allow rules of the fillers and destinations
+	rule_addrs "$1" | python3 -c '
+import json, sys
+rules = [l.strip() + ":'"$PORT"'/udp" for l in sys.stdin if l.strip()]
+json.dump({"default": "deny", "allow": rules}, sys.stdout)' >"$TMP/policy.json"
 }
 
 # The sandbox's packets as replies: a default-deny policy with no rule for
@@ -349,6 +416,21 @@ vrnet_off() {
 	vr detach "$HOST" >/dev/null || die "vrnet-bpf detach"
 }
 
+# XDP mode on the same device and policy: the XDP program (libxdp's
+# dispatcher, where the kernel takes it) and the tc program, measured together.
+vrnet_xdp_on() {
+	local tc_id=$STATS_ID xdp_id
+	mkdir -p "$LIBXDP_BPFFS"
+	vr attach "$HOST" --mode xdp >/dev/null || die "vrnet-bpf attach --mode xdp"
+	xdp_id=$(ip -j -d link show dev "$HOST" | jq -r '.[0].xdp.prog.id // empty')
+	[ -n "$xdp_id" ] || die "no XDP program on $HOST"
+	STATS_ID="$xdp_id $tc_id"
+}
+vrnet_xdp_off() {
+	vr attach "$HOST" --mode tc >/dev/null || die "vrnet-bpf attach --mode tc"
+	vrnet_program
+}
+
 # The program vrnet-bpf runs on the host device: the one measured in place.
 vrnet_program() {
 	STATS_ID=$(vr -j show "$HOST" | jq -r '.. | objects | .program? | objects | .id' | head -n1)
@@ -363,17 +445,17 @@ empty_on() {
 	[ "$FLOWS" -gt 0 ] || die "the empty program drops traffic"
 }
 
-empty_off() {
+empty_off() { # [DEV]
 	STATS_ID=
 	if [ -e "$PASS_PIN" ]; then
 		rm -f "$PASS_PIN"
 	else
-		tc qdisc del dev "$HOST" clsact || die "tc qdisc del"
+		tc qdisc del dev "${1:-$HOST}" clsact || die "tc qdisc del"
 	fi
 }
 
-nft_on() { # RULES
-	local t
+nft_on() { # RULES [DEV]
+	local t dev=${2:-$HOST}
 	{
 		echo "table netdev $NFT {"
 		echo "	set allowed {"
@@ -383,7 +465,7 @@ nft_on() { # RULES
 		echo "		}"
 		echo "	}"
 		echo "	chain ingress {"
-		echo "		type filter hook ingress device \"$HOST\" priority 0; policy drop;"
+		echo "		type filter hook ingress device \"$dev\" priority 0; policy drop;"
 		echo "		meta protocol arp accept"
 		echo "		ip daddr @allowed udp dport $PORT accept"
 		echo "	}"
@@ -467,12 +549,28 @@ for round in $(seq "$R"); do
 		empty_off
 		verify_open "the empty program"
 	fi
+	if wanted empty-xdp; then
+		STATS_ID=$("$PROGRUN" xdp-drop "$HOST") || die "progrun xdp-drop"
+		measure_drop empty-xdp-flood 0 "$round"
+		ip link set dev "$HOST" xdpdrv off || die "the empty XDP program stays on $HOST"
+		STATS_ID=
+		verify_open "the empty XDP program"
+	fi
 	for n in $VRNET_SIZES; do
-		wanted vrnet-bpf || break
+		wanted vrnet-bpf || wanted vrnet-bpf-xdp || break
 		vrnet_on "$n"
 		verify_filter vrnet-bpf "$n"
-		measure vrnet-bpf "$n" "$(dst_file "$n")" "$round"
-		measure_drop vrnet-bpf-flood "$n" "$round"
+		if wanted vrnet-bpf; then
+			measure vrnet-bpf "$n" "$(dst_file "$n")" "$round"
+			measure_drop vrnet-bpf-flood "$n" "$round"
+		fi
+		if wanted vrnet-bpf-xdp; then
+			vrnet_xdp_on
+			verify_filter vrnet-bpf-xdp "$n"
+			measure vrnet-bpf-xdp "$n" "$(dst_file "$n")" "$round"
+			measure_drop vrnet-bpf-xdp-flood "$n" "$round"
+			vrnet_xdp_off
+		fi
 		vrnet_off
 		verify_open "vrnet-bpf"
 	done
@@ -498,6 +596,10 @@ for round in $(seq "$R"); do
 		ipt_off
 		verify_open "the iptables rules"
 	done
+	if wanted tap; then
+		[ "$have_tap" = 1 ] || tap_on
+		tap_runs "$round"
+	fi
 done
 
 # the unfiltered rate once more: how far the machine drifted during the run
@@ -511,15 +613,17 @@ import json, statistics, sys
 path, dur, runs, end_pps, mode = sys.argv[1:6]
 rows, order = {}, []
 for line in open(path):
-    fw, rules, ndst, rx, tx, ns = line.split()
+    fw, rules, ndst, rx, tx, ns, *cpu = line.split()
     key = (fw, int(rules), int(ndst))
     if key not in rows:
-        rows[key] = {"rx": [], "tx": [], "ns": []}
+        rows[key] = {"rx": [], "tx": [], "ns": [], "cpu": []}
         order.append(key)
     rows[key]["rx"].append(float(rx))
     rows[key]["tx"].append(float(tx))
     if ns != "-":
         rows[key]["ns"].append(float(ns))
+    if cpu:  # the tap's flood: the writer's CPU time a frame
+        rows[key]["cpu"].append(float(cpu[0]))
 
 
 def median_of(fw):
@@ -534,9 +638,26 @@ layout = {
                 "ingress hook of the host device (tcx where the kernel has it): the floor "
                 "of every tc filter",
     "empty-tc-flood": "the empty program under the flood the others drop (it passes it)",
+    "empty-xdp-flood": "a program of two instructions that drops everything, on the host "
+                       "device's XDP hook (native): the floor of an XDP drop",
     "vrnet-bpf": "tc ingress on the host device: ADDR/32:47000/udp allow rules, default deny",
     "vrnet-bpf-flood": "the same policy, every packet to an address it does not allow: "
                        "dropped by the default (sent rate; nothing is received)",
+    "vrnet-bpf-xdp": "the same policy in XDP mode: the XDP program on the host device (native "
+                     "XDP of the veth), then the tc program; in place, both programs' time",
+    "vrnet-bpf-xdp-flood": "XDP mode under the flood: dropped on the XDP hook "
+                           "(sent rate; nothing is received)",
+    "tap-none-flood": "a tap, no filter: frames written as a VMM writes them (tapflood), "
+                      "to the tap's address on a closed port (written rate)",
+    "tap-empty-tc-flood": "the tap, the empty tc program (it passes the flood)",
+    "tap-empty-xdp-flood": "the tap, a two-instruction XDP program that drops everything "
+                           "(native): the floor of an XDP drop there",
+    "tap-vrnet-bpf-flood": "the tap, vrnet-bpf in tc mode at 100,000 rules: the flood "
+                           "dropped by the default",
+    "tap-vrnet-bpf-xdp-flood": "the tap, vrnet-bpf in XDP mode: the flood dropped on the "
+                               "XDP hook, before the kernel builds an skb",
+    "tap-nftables-set-flood": "the tap, the nftables netdev ingress set at 100,000 elements: "
+                              "the flood dropped by its policy",
     "vrnet-bpf-replies": "tc ingress on the host device, default deny, one rule elsewhere: "
                          "every packet passes as a reply to a connection the peer opened "
                          "(reason reply; the tc egress program on the same device)",
@@ -562,6 +683,8 @@ for key in order:
         row["ratio_to_none"] = round(med / none[ndst], 3)
         if ndst in empty:
             row["ratio_to_empty_tc"] = round(med / empty[ndst], 3)
+    if r["cpu"]:
+        row["cpu_ns_per_frame_median"] = round(statistics.median(r["cpu"]), 1)
     if r["ns"]:
         row["ns_in_place_median"] = round(statistics.median(r["ns"]), 1)
         row["ns_in_place_min"] = round(min(r["ns"]), 1)
