@@ -540,6 +540,9 @@ static __always_inline int is_reply(__u32 slot, const struct hdr_cursor *c,
 	e = live_conn(conns, &k, &now);
 	if (!e)
 		return 0;
+	/* XDP: any live connection's packet is left to tc, which moves it on */
+	if (FRAME_PREFILTER)
+		return 1;
 	/* to a SYN only a SYN-ACK or a RST */
 	if (pkt->l4_proto == IPPROTO_TCP && e->state == VRNET_CONN_OPENING &&
 	    !(flags & TCP_FLAG_RST) &&

@@ -16,6 +16,23 @@
 
 #define vr_ctx struct xdp_md
 
+/*
+ * What this program passes, the tc program judges again, maybe later (a
+ * veth's XDP runs in its NAPI poll, and GRO holds the passed frames back
+ * for a batch): it writes no state of a packet it passes, and a state tc
+ * may not have written yet (a fragment's note, a connection's next state)
+ * leaves the packet to tc.
+ */
+#define FRAME_PREFILTER 1
+
+/*
+ * Set by the loader only in the copy `check` runs (vr_program_load_xdp()):
+ * the program on a device never takes a frame for a probe. XDP metadata can
+ * come with a frame (a veth passes on what the peer's XDP program left), so
+ * the mark alone would let the sandbox's frames go uncounted.
+ */
+const volatile bool vrnet_probes = false;
+
 /* The device the frame came in on. */
 static __always_inline __u32 frame_ifindex(const vr_ctx *ctx)
 {
@@ -39,7 +56,8 @@ static __always_inline struct vrnet_xdp_probe *frame_probe_of(const vr_ctx *ctx)
 {
 	struct vrnet_xdp_probe *p = (void *)(long)ctx->data_meta;
 
-	if ((void *)(p + 1) > (void *)(long)ctx->data || p->mark != VRNET_PROBE_MARK)
+	if (!vrnet_probes || (void *)(p + 1) > (void *)(long)ctx->data ||
+	    p->mark != VRNET_PROBE_MARK)
 		return NULL;
 	return p;
 }
@@ -62,6 +80,8 @@ static __always_inline void pull_headers(vr_ctx *ctx)
 #else /* the tc programs */
 
 #define vr_ctx struct __sk_buff
+
+#define FRAME_PREFILTER 0 /* the tc program's verdict is the last */
 
 static __always_inline __u32 frame_ifindex(const vr_ctx *ctx)
 {

@@ -44,9 +44,10 @@ static __always_inline int reply_unblocked(vr_ctx *ctx, const struct vrnet_recor
 /**
  * decide() - the verdict on the frame @ctx from device @dev
  * @probe_read: how the tc program reads offload metadata (offload.h); a constant
- * @prefilter: the XDP program, whose passes the tc program judges again: it
- *	notes a first fragment only when it drops it, or the tc program's drop
- *	(of offload metadata) would leave a note that passes the later ones
+ * @prefilter: the XDP program (FRAME_PREFILTER), whose passes the tc program
+ *	judges again: it notes no first fragment (tc's drop of one, for offload
+ *	metadata, would leave a note that passes the later ones), and passes a
+ *	later fragment with no note on, which tc may not have written yet
  * @pkt, @v: the parsed packet and the verdict, filled in
  * @l4_off: the transport header's offset, where there is one
  * @eth: the Ethernet header, for DNS_QUERY
@@ -136,6 +137,8 @@ static __always_inline int decide(vr_ctx *ctx, const struct vrnet_record *dev,
 	}
 	if (pkt->fragment == VRNET_LATER_FRAGMENT) {
 		judge_later_fragment(dev, pkt, 0, v);
+		if (prefilter && v->reason == VRNET_REASON_FRAGMENT)
+			v->action = VRNET_ACTION_ALLOW;
 		return DECIDED;
 	}
 	vrnet_evaluate_policy(dev, pkt, v);
@@ -145,7 +148,7 @@ static __always_inline int decide(vr_ctx *ctx, const struct vrnet_record *dev,
 		v->reason = VRNET_REASON_REPLY;
 		v->rule_id = 0;
 	}
-	if (pkt->fragment == VRNET_FIRST_FRAGMENT && (!prefilter || v->action == VRNET_ACTION_DENY))
+	if (pkt->fragment == VRNET_FIRST_FRAGMENT && !prefilter)
 		note_first_fragment(dev, pkt, 0, v);
 	return DECIDED;
 }

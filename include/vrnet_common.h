@@ -186,8 +186,9 @@ enum vrnet_mode {
 
 /*
  * XDP metadata before a probe's frame (the XDP program has no mark, and no
- * cb): the mark, then room for the verdict the program writes there. A
- * frame from a device starts with none: only an XDP program can add it.
+ * cb): the mark, then room for the verdict the program writes there. Only
+ * the copy of the program `check` runs reads it: a frame from a device can
+ * come with metadata its sender's XDP program wrote.
  */
 struct vrnet_xdp_probe {
 	__u32 mark; /* VRNET_PROBE_MARK */

@@ -219,6 +219,18 @@ static int xdp_mode_arg(int *xdp)
 	return 0;
 }
 
+/* The copy of the XDP program `check` runs, pinned once per namespace. */
+static int xdp_check_copy(struct vr_state *st)
+{
+	int fd;
+
+	if (!vr_program_xdp_fd(st, st->netns_cookie, &fd)) {
+		close(fd);
+		return 0;
+	}
+	return vr_program_pin_xdp(st, st->netns_cookie, errbuf, sizeof(errbuf));
+}
+
 /*
  * Puts the XDP program on @ifindex in @xdp mode, or (VRNET_XDP_NONE) takes
  * ours off. The device's note says XDP before the program goes on and after
@@ -228,22 +240,26 @@ static int set_xdp(struct vr_state *st, int ifindex, const char *name, __u8 xdp)
 {
 	__u8 before = 0;
 	__u32 slot;
-	int fd, ret = vr_device_find(st, ifindex, &slot);
+	int ret = vr_device_find(st, ifindex, &slot);
 
 	if (!ret)
 		before = st->devinfo[slot].xdp;
 	if (!ret && xdp) {
 		ret = vr_device_set_xdp(st, slot, xdp);
-		/* the copy `check` runs, once per namespace */
-		if (!ret && vr_program_xdp_fd(st, st->netns_cookie, &fd) == 0)
-			close(fd);
-		else if (!ret)
-			ret = vr_program_pin_xdp(st, st->netns_cookie, errbuf, sizeof(errbuf));
+		if (!ret)
+			ret = xdp_check_copy(st);
 		if (!ret)
 			ret = vr_xdp_attach(st, st->netns_cookie, ifindex, xdp, errbuf,
 					    sizeof(errbuf));
-		if (ret && !vr_xdp_detach(ifindex))
-			vr_device_set_xdp(st, slot, before);
+		if (ret) {
+			/* it takes ours off first: the note says what is on the device now */
+			int now = vr_xdp_attached(ifindex);
+
+			vr_device_set_xdp(st, slot, now > 0 ? (__u8)now : VRNET_XDP_NONE);
+			if (before && now <= 0)
+				vr_warn("%s: its XDP program is off: the tc program alone filters it",
+					name);
+		}
 	} else if (!ret) {
 		ret = vr_xdp_detach(ifindex);
 		if (!ret)
@@ -261,7 +277,8 @@ static int set_xdp(struct vr_state *st, int ifindex, const char *name, __u8 xdp)
 
 /*
  * An attached device keeps its mode unless --mode says another; its XDP
- * program goes on again if it is gone (a device in tc mode is not asked).
+ * program, and the copy `check` runs, go on again if they are gone (a
+ * device in tc mode is not asked).
  */
 static int keep_xdp(struct vr_state *st, int ifindex, const char *name, int asked, __u8 noted)
 {
@@ -269,8 +286,11 @@ static int keep_xdp(struct vr_state *st, int ifindex, const char *name, int aske
 
 	if (want == VRNET_XDP_NONE && noted == VRNET_XDP_NONE)
 		return 0;
-	if (want != VRNET_XDP_NONE && vr_xdp_attached(ifindex) == want)
+	if (want != VRNET_XDP_NONE && vr_xdp_attached(ifindex) == want) {
+		if (xdp_check_copy(st))
+			return fail(VR_EXIT_SYSTEM, "%s: %s", name, errbuf);
 		return 0;
+	}
 	return set_xdp(st, ifindex, name, (__u8)want);
 }
 
@@ -310,10 +330,11 @@ int do_attach(int argc, char **argv)
 		/* another program put ahead of ours (tcx): ours goes first again */
 		if (!ret && vr_hook_ahead(ifindex, st.prog_id) > 0)
 			ret = move_first(&st, ifindex, argv[0]);
-		if (!ret && !vr_device_get(&st, ifindex, &dev))
+		if (!ret && !vr_device_get(&st, ifindex, &dev)) {
 			ret = attach_inbound(&st, ifindex, argv[0], dev.tcx);
-		if (!ret)
-			ret = keep_xdp(&st, ifindex, argv[0], xdp, dev.xdp);
+			if (!ret)
+				ret = keep_xdp(&st, ifindex, argv[0], xdp, dev.xdp);
+		}
 		if (!ret)
 			print_device(&st, ifindex, "attached");
 		goto close;
@@ -557,8 +578,10 @@ int do_detach(int argc, char **argv)
 			   strerror(-ret));
 		goto out;
 	}
-	if (has_entry && dev.xdp && (ret = vr_xdp_detach(ifindex))) {
-		vr_device_detaching(&st, ifindex, false);
+	/* ours, whatever the note says: a command that died may have left it */
+	if ((ret = vr_xdp_detach(ifindex))) {
+		if (has_entry)
+			vr_device_detaching(&st, ifindex, false);
 		ret = fail(VR_EXIT_SYSTEM, "couldn't take the XDP program off %s: %s", argv[0],
 			   strerror(-ret));
 		goto out;

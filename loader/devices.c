@@ -276,6 +276,25 @@ static bool same_device(const struct vr_device *dev)
 }
 
 /*
+ * Takes our XDP program off the device @dev noted as in XDP mode, if it is
+ * still that device: a detach that died left it there.
+ */
+static int xdp_off(struct vr_state *st, const struct vr_device *dev)
+{
+	int home = -1, ret = 0;
+
+	if (!dev->xdp)
+		return 0;
+	if (dev->netns_cookie != st->netns_cookie &&
+	    vr_netns_enter(dev->netns_cookie, dev->netns_inode, &home))
+		return 0; /* its namespace is gone, and the device with it */
+	if (same_device(dev))
+		ret = vr_xdp_detach(dev->ifindex);
+	vr_netns_return(home);
+	return ret;
+}
+
+/*
  * The lowest slot no device holds (its vrnet_devinfo entry is not in use),
  * the high-water mark raised above it first: a command killed after taking
  * it leaves a slot the recovery's scan reaches.
@@ -547,6 +566,10 @@ static int free_slot(struct vr_state *st, __u32 slot)
 
 	if (ret)
 		return ret;
+	/* before its record goes: with none, our XDP program would drop everything */
+	ret = xdp_off(st, &dev);
+	if (ret)
+		return ret;
 	vr_wait_for_readers();
 	if (dev.overlay_id)
 		ret = vr_store_delete(st, dev.overlay_id, false, 0);
@@ -564,9 +587,6 @@ static int free_slot(struct vr_state *st, __u32 slot)
 	if (!vr_state_inbound_link_path(st, dev.netns_cookie, dev.ifindex, link, sizeof(link)) &&
 	    unlink(link) && errno != ENOENT)
 		return -errno;
-	/* our XDP program, whose detach died: with no record it would drop everything */
-	if (dev.xdp && dev.netns_cookie == st->netns_cookie && same_device(&dev))
-		vr_xdp_detach(dev.ifindex);
 	ret = reset_slot(st, slot);
 	if (!ret)
 		ret = host_addrs_drop(st, slot, NULL, 0);

@@ -83,8 +83,9 @@ static const struct cmd cmds[] = {
 	  "(removing the clsact qdisc takes it away, and then nothing filters the\n"
 	  "device). Exit 1 if a filter is missing, naming the device." },
 	{ "check", do_check, 2, 2, OPT_INBOUND, "DEV HOST[:PORT[/PROTO]] [--inbound]",
-	  "Run a packet from DEV to HOST through the live program and maps. PORT without\n"
-	  "PROTO means tcp; no PORT means an ICMP echo. Prints allow or deny and the rule\n"
+	  "Run a packet from DEV to HOST through the live program and maps (in XDP mode,\n"
+	  "the XDP program first). PORT without PROTO means tcp; no PORT means an ICMP\n"
+	  "echo. Prints allow or deny and the rule\n"
 	  "that decided. Exit 0 for allow, 1 for deny (every address of a domain must pass).\n"
 	  "A name on a device whose DNS goes to the proxy is not resolved: its name rule\n"
 	  "decides, and the addresses the proxy opened under it are run. With --inbound,\n"

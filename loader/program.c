@@ -193,8 +193,8 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	return ret;
 }
 
-int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
-			size_t errlen)
+int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, bool probes, int *fd,
+			char *err, size_t errlen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
 	struct vrnet_xdp *skel;
@@ -209,6 +209,7 @@ int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *
 	}
 	skel->rodata->vrnet_netns_cookie = netns_cookie;
 	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	skel->rodata->vrnet_probes = probes;
 	log = calloc(1, VR_VERIFIER_LOG_SIZE);
 	if (log)
 		bpf_program__set_log_buf(skel->progs.vrnet_egress_xdp, log, VR_VERIFIER_LOG_SIZE);
@@ -228,7 +229,7 @@ int vr_program_pin_xdp(struct vr_state *st, __u64 netns_cookie, char *err, size_
 	int fd, ret = pin_path_of(st, VRNET_XDP_PROG_PIN, netns_cookie, path, sizeof(path));
 
 	if (!ret)
-		ret = vr_program_load_xdp(st, netns_cookie, &fd, err, errlen);
+		ret = vr_program_load_xdp(st, netns_cookie, true, &fd, err, errlen);
 	if (ret)
 		return ret;
 	if ((ret = pin_by_rename(fd, path)))

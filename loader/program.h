@@ -18,10 +18,13 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 
 /*
  * Loads this build's XDP mode program (bpf/vrnet_xdp.bpf.c) for namespace
- * @netns_cookie on @st's maps, after vr_program_load() made them: @fd, not pinned.
+ * @netns_cookie on @st's maps, after vr_program_load() made them: @fd, not
+ * pinned. @probes: it takes frames with the probe mark in their XDP metadata
+ * for probes (`check`'s copy; never the one on a device, whose frames could
+ * carry the mark).
  */
-int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
-			size_t errlen);
+int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, bool probes, int *fd,
+			char *err, size_t errlen);
 
 /*
  * Loads and pins the XDP program as namespace @netns_cookie's, over one

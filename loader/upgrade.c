@@ -43,8 +43,9 @@ static int replace_on_device(struct vr_state *st, const struct vr_device *dev, i
 		ret = vr_hook_attach_inbound(dev->ifindex, inbound_fd, link,
 					     vr_device_get_slot(st, dev->slot, &now) ? dev->tcx :
 										    now.tcx);
-	/* XDP mode: this build's XDP program in place of the old one, beside the filter */
-	if (!ret && dev->xdp && vr_hook_is_attached(dev->ifindex, id) == 1) {
+	/* XDP mode: this build's XDP program in place of another build's, or of none */
+	if (!ret && dev->xdp && vr_hook_is_attached(dev->ifindex, id) == 1 &&
+	    (ns->loaded || vr_xdp_attached(dev->ifindex) != dev->xdp)) {
 		char err[512];
 
 		ret = vr_xdp_attach(st, dev->netns_cookie, dev->ifindex, dev->xdp, err, sizeof(err));

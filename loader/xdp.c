@@ -122,7 +122,8 @@ int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp
 		snprintf(err, errlen,
 			 "its driver has no native XDP (--xdp-generic runs XDP on the skb, after the kernel built it)");
 	else if (ret == -EEXIST)
-		snprintf(err, errlen, "its XDP programs run in %s mode: ours must run in the same",
+		snprintf(err, errlen,
+			 "its XDP hook holds programs in %s mode, or one not put there through libxdp",
 			 mode == XDP_MODE_SKB ? "native" : "generic");
 	else if (ret)
 		snprintf(err, errlen, "couldn't put the XDP program on it: %s", strerror(-ret));

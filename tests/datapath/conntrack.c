@@ -124,6 +124,33 @@ static void test_tcp_v6(void **state)
 	tcp_connection(6);
 }
 
+/*
+ * XDP mode: the XDP program can see the sandbox's next segment before the tc
+ * program moved the connection on with its SYN-ACK (GRO holds passed frames
+ * back for a batch). It leaves any packet of a live connection to tc, which
+ * alone keeps the state, and drops what belongs to none.
+ */
+static void test_xdp_leaves_state_to_tc(void **state)
+{
+	const struct pkt syn = { 4, PEER4, SBX4, 6, 50002, 8080, SYN, NULL };
+	const struct pkt data = { 4, SBX4, PEER4, 6, 8080, 50002, ACK, NULL };
+	const struct pkt none = { 4, SBX4, PEER4, 6, 8080, 50003, ACK, NULL };
+	struct vr_verdict x;
+	struct dp_frame f;
+
+	(void)state;
+	peer_sends(&syn);
+	flow_frame(&data, NULL, &f);
+	assert_true(dp_run_xdp(&f, &x));
+	assert_true(x.allow);
+	flow_frame(&none, NULL, &f);
+	assert_true(dp_run_xdp(&f, &x));
+	assert_false(x.allow);
+	assert_int_equal(x.reason, DEFAULT);
+	/* tc's state is its own: no SYN-ACK seen, the segment is not a reply yet */
+	expect(&data, false, DEFAULT, "to a SYN, data before the SYN-ACK");
+}
+
 static void test_udp(void **state)
 {
 	const struct pkt in = { 4, PEER4, SBX4, 17, 5353, 53, 0, NULL };
@@ -802,6 +829,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_tcp_v4, setup),
 		cmocka_unit_test_setup(test_tcp_v6, setup),
+		cmocka_unit_test_setup(test_xdp_leaves_state_to_tc, setup),
 		cmocka_unit_test_setup(test_udp, setup),
 		cmocka_unit_test_setup(test_echo, setup),
 		cmocka_unit_test_setup(test_icmp_errors, setup),

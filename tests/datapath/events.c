@@ -193,6 +193,44 @@ static void test_audit_mode(void **state)
 	assert_false(v.enforce_allow);
 }
 
+/*
+ * XDP mode: the XDP program on a device counts, hit-counts and logs what it
+ * drops as the tc program does, and takes no frame for a probe, even one
+ * with the probe's mark in its XDP metadata: metadata can come with a frame
+ * (a veth passes on what its peer's XDP program wrote).
+ */
+static void test_xdp_counts_and_logs(void **state)
+{
+	struct dp_pkt syn = { .family = 4, .dst = "203.0.113.66", .proto = 6, .dport = 22,
+			      .tcp_flags = 0x02 };
+	struct collected c = { 0 };
+	struct vrnet_stats st;
+	struct vr_device dev;
+	struct vr_verdict x;
+	struct dp_frame f;
+	char err[512] = "";
+	int fd;
+
+	dp_skip_unless_root();
+	setup_policy("{\"block\": [\"203.0.113.66:22/tcp\"]}");
+	if (vr_program_load_xdp(&dp.st, dp.st.netns_cookie, false, &fd, err, sizeof(err)))
+		fail_msg("the XDP program did not load: %s", err);
+	dp_build(&syn, &f);
+	assert_int_equal(vr_xdp_probe_run(fd, DP_IFINDEX, f.data, f.len, &x), 0);
+	close(fd);
+	assert_false(x.allow);
+	drain(&c);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.ev[0].action, VRNET_ACTION_DENY);
+	assert_int_equal(c.ev[0].reason, VRNET_REASON_BLOCK_RULE);
+	assert_int_equal(c.ev[0].dport, 22);
+	assert_int_equal(vr_device_get(&dp.st, DP_IFINDEX, &dev), 0);
+	assert_int_equal(vr_stats_read(&dp.st, dev.slot, &st), 0);
+	assert_int_equal(st.dropped_packets, 1);
+	assert_int_equal(st.allowed_packets, 0);
+	assert_int_equal(vr_rule_hits_read(&dp.st, dev.policy_id, 0), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_rate_limit_counts_suppressed),
 		cmocka_unit_test(test_rate_zero_and_allowed_logging),
 		cmocka_unit_test(test_audit_mode),
+		cmocka_unit_test(test_xdp_counts_and_logs),
 	};
 
 	return cmocka_run_group_tests(tests, dp_group_setup, dp_group_teardown);

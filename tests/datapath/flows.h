@@ -78,18 +78,27 @@ static inline size_t datagram(const struct pkt *p, uint8_t *out)
  * Runs the frame of @p through @prog_fd as received on (or, for the tc egress
  * program, sent by) @ifindex, @patch (if any) applied to its datagram first.
  */
+/* The frame of @p into @f, @patch (if any) applied to its datagram. */
+static inline void flow_frame(const struct pkt *p, void (*patch)(uint8_t *dgram),
+			      struct dp_frame *f)
+{
+	uint8_t *d;
+
+	memset(f, 0, sizeof(*f));
+	dp_eth(f, p->family == 4 ? 0x0800 : 0x86dd);
+	d = dp_put(f, 0);
+	f->len += datagram(p, d);
+	if (patch)
+		patch(d);
+}
+
 static inline struct vr_verdict flow_run(int prog_fd, int ifindex, const struct pkt *p,
 					 void (*patch)(uint8_t *dgram))
 {
-	struct dp_frame f = { 0 };
+	struct dp_frame f;
 	struct vr_verdict v;
-	uint8_t *d;
 
-	dp_eth(&f, p->family == 4 ? 0x0800 : 0x86dd);
-	d = dp_put(&f, 0);
-	f.len += datagram(p, d);
-	if (patch)
-		patch(d);
+	flow_frame(p, patch, &f);
 	assert_int_equal(vr_frame_run(prog_fd, ifindex, f.data, f.len, 0, 0, &v), 0);
 	return v;
 }

@@ -144,6 +144,51 @@ static void test_first_dropped_for_offload(void **state)
 	expect(later_of(&first, 185, false), false, VRNET_REASON_FRAGMENT, -1);
 }
 
+/* The same in audit mode, where XDP passes the first fragment its default drops. */
+static void test_first_dropped_for_offload_audit(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 54, 35);
+	struct vr_verdict v;
+	struct dp_frame f;
+
+	dp_skip_unless_root();
+	assert_int_equal(dp_apply("{\"default\": \"deny\", \"mode\": \"audit\","
+				  " \"allow\": [\"203.0.113.10:53/udp\"]}"),
+			 0);
+	dp_build(&first, &f);
+	assert_int_equal(dp_run_gso(&f, 1000, &v), 0);
+	assert_false(v.allow);
+	assert_int_equal(v.reason, VRNET_REASON_OFFLOAD);
+	expect(later_of(&first, 185, false), false, VRNET_REASON_FRAGMENT, -1);
+}
+
+/*
+ * A later fragment can reach the XDP program before the tc program judged
+ * its first one (GRO holds passed frames back for a batch): with no note
+ * yet, XDP leaves it to tc. XDP notes nothing of a first fragment, even one
+ * it drops: tc alone decides the later ones.
+ */
+static void test_later_before_first(void **state)
+{
+	struct dp_pkt first = first_of(4, "203.0.113.10", 5353, 36);
+	struct dp_pkt later = later_of(&first, 185, false);
+	struct vr_verdict x;
+	struct dp_frame f;
+
+	dp_skip_unless_root();
+	dp_build(&later, &f);
+	assert_true(dp_run_xdp(&f, &x));
+	assert_true(x.allow);
+	dp_build(&first, &f);
+	assert_true(dp_run_xdp(&f, &x)); /* XDP drops the blocked first fragment... */
+	assert_false(x.allow);
+	dp_build(&later, &f);
+	assert_true(dp_run_xdp(&f, &x)); /* ...and notes nothing: tc decides the later one */
+	assert_true(x.allow);
+	/* and tc drops it: its first fragment never passed (dp_run: XDP, then tc) */
+	expect(later, false, VRNET_REASON_FRAGMENT, -1);
+}
+
 /*
  * A second first fragment of a datagram is judged on its own: to a port not
  * allowed it is dropped, and the note of the first one stands for the rest.
@@ -313,6 +358,8 @@ int main(void)
 		cmocka_unit_test_setup(test_out_of_order, setup),
 		cmocka_unit_test_setup(test_first_dropped, setup),
 		cmocka_unit_test_setup(test_first_dropped_for_offload, setup),
+		cmocka_unit_test_setup(test_first_dropped_for_offload_audit, setup),
+		cmocka_unit_test_setup(test_later_before_first, setup),
 		cmocka_unit_test_setup(test_second_first_fragment, setup),
 		cmocka_unit_test_setup(test_policy_change_between, setup),
 		cmocka_unit_test_setup(test_note_expires, setup),

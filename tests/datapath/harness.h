@@ -656,11 +656,16 @@ cut:
 		f->len = p->cut;
 }
 
-/* The drops only the tc program can make: of what XDP does not show, and of DNS it steers. */
-static inline bool dp_tc_only_reason(uint32_t reason)
+/*
+ * The tc program's verdicts the XDP program leaves to it: DNS it steers (a
+ * redirect, which reads as a drop here) or refuses over the device's rate,
+ * and a later fragment with no note of its first one, which tc may not have
+ * written yet when XDP sees it.
+ */
+static inline bool dp_xdp_passes_on(uint32_t reason)
 {
-	return reason == VRNET_REASON_OFFLOAD || reason == VRNET_REASON_DNS ||
-	       reason == VRNET_REASON_DNS_RATE;
+	return reason == VRNET_REASON_DNS || reason == VRNET_REASON_DNS_RATE ||
+	       reason == VRNET_REASON_FRAGMENT;
 }
 
 /*
@@ -673,7 +678,7 @@ static inline bool dp_run_xdp(const struct dp_frame *f, struct vr_verdict *x)
 	char err[512] = "";
 	int ret;
 
-	if (!dp.xdp_fd && vr_program_load_xdp(&dp.st, dp.st.netns_cookie, &dp.xdp_fd, err,
+	if (!dp.xdp_fd && vr_program_load_xdp(&dp.st, dp.st.netns_cookie, true, &dp.xdp_fd, err,
 					      sizeof(err)))
 		fail_msg("the XDP program did not load: %s", err);
 	memset(x, 0, sizeof(*x));
@@ -687,14 +692,20 @@ static inline bool dp_run_xdp(const struct dp_frame *f, struct vr_verdict *x)
 /*
  * The XDP program's verdict @x beside the tc program's @tc on the same
  * frame: it drops what the tc program drops, for the same reason and rule,
- * and passes on only what the tc program passes. Where the tc program drops
- * for a reason of its own (offload metadata, DNS), XDP may pass the frame
- * on, or drop it for another reason.
+ * and passes on what the tc program passes, or leaves to it
+ * (dp_xdp_passes_on()).
  */
 static inline void dp_check_xdp(const struct vr_verdict *x, const struct vr_verdict *tc)
 {
-	if (!tc->allow && dp_tc_only_reason(tc->reason))
-		return; /* XDP may pass it on, or drop it for what else it sees */
+	/* offload metadata, which XDP cannot see: it passes the frame on, or drops it for another reason */
+	if (!tc->allow && tc->reason == VRNET_REASON_OFFLOAD)
+		return;
+	if (!tc->allow && dp_xdp_passes_on(tc->reason)) {
+		if (!x->allow)
+			fail_msg("XDP dropped (%s) what it must leave to the tc program (%s)",
+				 vr_reason_text(x->reason), vr_reason_text(tc->reason));
+		return;
+	}
 	if (x->allow) {
 		if (!tc->allow)
 			fail_msg("XDP passed what the tc program drops (%s)",

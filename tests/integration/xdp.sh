@@ -72,6 +72,11 @@ expect_rc "check: the XDP program's drop" 1 vr check "$dev" 203.0.113.10:9999/ud
 reason=$(vr -j check "$dev" 203.0.113.10:9999/udp | "$VR_PY" -c \
 	'import json, sys; print(json.load(sys.stdin)["results"][0]["reason"])')
 expect_eq "check: the reason is the default's" "$reason" default
+# check runs the XDP program's copy first: without the copy it cannot, and says so
+rm -f "$VR_PIN"/vrnet_xdp_[0-9]*
+expect_rc "check: without the XDP program's copy, an error" 3 vr check "$dev" 203.0.113.10:8080
+expect "attach again puts the copy back" vr attach "$dev"
+expect_rc "check: through both programs again" 0 vr check "$dev" 203.0.113.10:8080
 timeout 3 "$VRNET_BIN" --pin-dir "$VR_PIN" -j log "$dev" >"$VR_TMP/log.json" 2>&1
 if grep -q '"destination_port":9999' "$VR_TMP/log.json"; then
 	ok "log: the flood's attempt is logged"
