@@ -312,9 +312,10 @@ measure_drop() { # FIREWALL RULES ROUND
 # A MicroVM's flood: 60-byte frames written into the tap by tapflood as a VMM
 # writes them (its XDP hook runs before the kernel builds an skb), to the
 # tap's own address, which no policy allows, on a port nothing listens on.
-tap_write() { # SECONDS
+tap_write() { # SECONDS [DST]
+	# shellcheck disable=SC2086 # SEND_CPU is a command or nothing
 	timeout 60 $SEND_CPU "$TAPFLOOD" "$TAP" "$1" 02:00:00:00:09:02 \
-		"$(cat "/sys/class/net/$TAP/address")" "$TAP_NET.2" "$TAP_NET.1" "$PORT" \
+		"$(cat "/sys/class/net/$TAP/address")" "$TAP_NET.2" "${2:-$TAP_NET.1}" "$PORT" \
 		>"$TMP/tap.json" 2>"$TMP/tap.err"
 }
 measure_tap() { # FIREWALL RULES ROUND
@@ -326,15 +327,42 @@ measure_tap() { # FIREWALL RULES ROUND
 	log "round $round/$R: $fw, $rules rules, a tap's flood: $pps frames/s written, $cpu ns of CPU a frame, $NS_PER_RUN ns a frame in place"
 	echo "$fw $rules 1 0 $pps $NS_PER_RUN $cpu" >>"$TMP/results"
 }
+# Allowed frames from the tap, to a destination every filter passes, as
+# received by udpflood on the host (the tap's receive path runs in the write).
+tap_pair() {
+	local rpid
+	rm -f "$TMP/recv.json" "$TMP/recv.err"
+	# shellcheck disable=SC2086 # RECV_CPU is a command or nothing
+	timeout 60 $RECV_CPU "$UDPFLOOD" recv 0.0.0.0 "$PORT" "$D" >"$TMP/recv.json" \
+		2>"$TMP/recv.err" &
+	rpid=$!
+	pids+=("$rpid")
+	wait_for receiving "$TMP/recv.err" "$rpid" || die "receiver: $(cat "$TMP/recv.err")"
+	tap_write "$D" "$(head -n1 "$(dst_file 10)")"
+	wait "$rpid"
+	pids=("${pids[@]:0:${#pids[@]}-1}")
+}
+measure_tap_allowed() { # FIREWALL RULES ROUND
+	local fw=$1 rules=$2 round=$3 rx tx cpu
+	with_stats tap_pair
+	rx=$(json_field "$TMP/recv.json" pps)
+	tx=$(json_field "$TMP/tap.json" pps)
+	cpu=$(json_field "$TMP/tap.json" cpu_ns_per_frame)
+	[ -n "$rx" ] && [ -n "$tx" ] || die "$fw: no result ($(cat "$TMP/tap.err" "$TMP/recv.err"))"
+	log "round $round/$R: $fw, $rules rules, a tap's allowed frames: $tx frames/s written, $rx received, $cpu ns of CPU a frame, $NS_PER_RUN ns a frame in place"
+	echo "$fw $rules 1 $rx $tx $NS_PER_RUN $cpu" >>"$TMP/results"
+}
 tap_on() {
 	ip tuntap add "$TAP" mode tap vnet_hdr || die "ip tuntap add $TAP"
 	have_tap=1
 	ip addr add "$TAP_NET.1/24" dev "$TAP" && ip link set "$TAP" up || die "$TAP up"
 }
-tap_runs() { # ROUND: each filter on the tap under the flood, at $TAP_RULES rules
+tap_runs() { # ROUND: each filter on the tap, allowed frames and the flood, at $TAP_RULES rules
 	local round=$1 tc_id
+	measure_tap_allowed tap-none 0 "$round"
 	measure_tap tap-none-flood 0 "$round"
 	STATS_ID=$("$PROGRUN" pass "$TAP" "$PASS_PIN") || die "progrun pass on $TAP"
+	measure_tap_allowed tap-empty-tc 0 "$round"
 	measure_tap tap-empty-tc-flood 0 "$round"
 	empty_off "$TAP"
 	STATS_ID=$("$PROGRUN" xdp-drop "$TAP") || die "progrun xdp-drop on $TAP"
@@ -345,14 +373,17 @@ tap_runs() { # ROUND: each filter on the tap under the flood, at $TAP_RULES rule
 	vr attach "$TAP" --policy "$TMP/policy.json" >/dev/null || die "vrnet-bpf attach $TAP"
 	tc_id=$(vr -j show "$TAP" | jq -r '.. | objects | .program? | objects | .id' | head -n1)
 	STATS_ID=$tc_id
+	measure_tap_allowed tap-vrnet-bpf "$TAP_RULES" "$round"
 	measure_tap tap-vrnet-bpf-flood "$TAP_RULES" "$round"
 	mkdir -p "$LIBXDP_BPFFS"
 	vr attach "$TAP" --mode xdp >/dev/null || die "vrnet-bpf attach $TAP --mode xdp"
 	STATS_ID="$(ip -j -d link show dev "$TAP" | jq -r '.[0].xdp.prog.id // empty') $tc_id"
+	measure_tap_allowed tap-vrnet-bpf-xdp "$TAP_RULES" "$round"
 	measure_tap tap-vrnet-bpf-xdp-flood "$TAP_RULES" "$round"
 	vr detach "$TAP" >/dev/null || die "vrnet-bpf detach $TAP"
 	STATS_ID=
 	nft_on "$TAP_RULES" "$TAP"
+	measure_tap_allowed tap-nftables-set "$TAP_RULES" "$round"
 	measure_tap tap-nftables-set-flood "$TAP_RULES" "$round"
 	nft_off
 }
@@ -632,6 +663,7 @@ def median_of(fw):
 
 
 none, empty = median_of("none"), median_of("empty-tc")
+tap_none, tap_empty = median_of("tap-none"), median_of("tap-empty-tc")
 layout = {
     "none": "no filter",
     "empty-tc": "a program of two instructions that passes everything, first on the tc "
@@ -647,6 +679,12 @@ layout = {
                      "XDP of the veth), then the tc program; in place, both programs' time",
     "vrnet-bpf-xdp-flood": "XDP mode under the flood: dropped on the XDP hook "
                            "(sent rate; nothing is received)",
+    "tap-none": "a tap, no filter: allowed frames written as a VMM writes them (tapflood) "
+                "to a local address, received by udpflood",
+    "tap-empty-tc": "the tap, the empty tc program, allowed frames",
+    "tap-vrnet-bpf": "the tap, vrnet-bpf in tc mode at 100,000 rules, allowed frames",
+    "tap-vrnet-bpf-xdp": "the tap, vrnet-bpf in XDP mode, allowed frames (both programs)",
+    "tap-nftables-set": "the tap, the nftables set at 100,000 elements, allowed frames",
     "tap-none-flood": "a tap, no filter: frames written as a VMM writes them (tapflood), "
                       "to the tap's address on a closed port (written rate)",
     "tap-empty-tc-flood": "the tap, the empty tc program (it passes the flood)",
@@ -679,7 +717,12 @@ for key in order:
            "pps_max": round(max(rate)), "destinations": ndst,
            "sent_pps_median": round(statistics.median(r["tx"])),
            "layout": layout[fw]}
-    if not flood:
+    if not flood and fw.startswith("tap-"):  # beside the tap's own baselines
+        if tap_none:
+            row["ratio_to_none"] = round(med / tap_none[1], 3)
+        if tap_empty:
+            row["ratio_to_empty_tc"] = round(med / tap_empty[1], 3)
+    elif not flood:
         row["ratio_to_none"] = round(med / none[ndst], 3)
         if ndst in empty:
             row["ratio_to_empty_tc"] = round(med / empty[ndst], 3)
@@ -693,7 +736,8 @@ for key in order:
 doc = {"wire": out, "duration_s": int(dur), "runs": int(runs),
        "wire_info": {"mode": mode, "frame_bytes": 64, "udp_payload_bytes": 18,
                      "ratio_to_none": "pps_median over the median unfiltered rate of "
-                                      "this run with the same destination list",
+                                      "this run with the same destination list (on the "
+                                      "tap: the tap's own, tap-none and tap-empty-tc)",
                      "ns_in_place": "the program's run_time_ns / run_cnt over the run, "
                                     "the kernel's statistics on for that run only "
                                     "(BPF_ENABLE_STATS); they include the statistics' "
