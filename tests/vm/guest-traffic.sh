@@ -169,9 +169,37 @@ fi
 expect_reach "xdp mode" tcp4 $WEB4 8080
 expect_blocked "xdp mode" tcp4 $WEB4 9090
 expect_blocked "xdp mode" tcp6 "[$WEB6]" 9090
+# another XDP program beside ours, as an operator's xdp-loader would put it there
+xdp_programs() { /vr/tests/xdpload list $DEV | sort | tr '\n' ' '; }
+/vr/tests/xdpload attach $DEV /usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o >/dev/null
+if [ "$(xdp_programs)" = "vrnet_egress_xdp xdpfilt_alw_all " ]; then
+	ok "XDP mode: another program runs beside ours"
+else
+	not_ok "XDP mode: the device's XDP programs: $(xdp_programs)"
+fi
+first=$(/vr/tests/xdpload list $DEV | head -n1)
+if [ "$first" = vrnet_egress_xdp ]; then
+	ok "XDP mode: ours runs first"
+else
+	not_ok "XDP mode: $first runs first"
+fi
+expect_reach "xdp mode, beside another" tcp4 $WEB4 8080
+expect_blocked "xdp mode, beside another" tcp4 $WEB4 9090
 expect_cmd "back to tc mode" vr attach $DEV --mode tc
+if [ "$(xdp_programs)" = "xdpfilt_alw_all " ]; then
+	ok "--mode tc took only ours off"
+else
+	not_ok "--mode tc: the device's XDP programs: $(xdp_programs)"
+fi
+expect_cmd "XDP mode again, beside it" vr attach $DEV --mode xdp
 
 expect_cmd "detach" vr detach $DEV
+if [ "$(xdp_programs)" = "xdpfilt_alw_all " ]; then
+	ok "detach took only ours off"
+else
+	not_ok "detach: the device's XDP programs: $(xdp_programs)"
+fi
+/vr/tests/xdpload detach $DEV xdpfilt_alw_all || not_ok "xdpload detach"
 expect_reach "detached" tcp4 $WEB4 9090
 expect_reach "detached" tcp6 "[$WEB6]" 9090
 

@@ -28,12 +28,14 @@ copy_elf() { # SRC DEST-IN-ROOT
 copy_elf "$(command -v ip)" /usr/sbin/ip
 copy_elf "$(command -v socat)" /usr/bin/socat
 copy_elf "$build/vrnet-bpf" /vr/vrnet-bpf
-for t in "$build"/tests/dp_* "$build"/tests/vnetsend; do
+for t in "$build"/tests/dp_* "$build"/tests/vnetsend "$build"/tests/xdpload; do
 	copy_elf "$t" "/vr/tests/$(basename "$t")"
 done
-# libxdp's dispatcher, which XDP mode loads from where libxdp1 installs it
-install -D -m 0644 /usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o \
-	"$root/usr/lib/x86_64-linux-gnu/bpf/xdp-dispatcher.o"
+# libxdp's dispatcher, which XDP mode loads from where libxdp1 installs it, and
+# xdp-filter's allow-all program (libxdp1 too): another XDP program beside ours
+for o in xdp-dispatcher.o xdpfilt_alw_all.o; do
+	install -D -m 0644 "/usr/lib/x86_64-linux-gnu/bpf/$o" "$root/usr/lib/x86_64-linux-gnu/bpf/$o"
+done
 install -m 0755 "$here/guest-init.sh" "$root/init"
 install -m 0755 "$here/guest-traffic.sh" "$here/guest-floor.sh" "$root/vr/"
 
