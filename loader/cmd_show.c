@@ -33,12 +33,14 @@ static void print_list_line(struct vr_state *st, const struct vr_device_policy *
 	vr_device_netns_text(st, &dp->dev, netns, sizeof(netns));
 	if (vr_program_info(st, dp->dev.netns_cookie, &prog))
 		snprintf(prog.tag, sizeof(prog.tag), "none");
-	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu  program %s%s%s%s%s\n",
+	printf("%-16s ifindex %-6d internet %-6s default %-5s %-7s %6u rules  allowed %llu  dropped %llu  program %s%s%s%s%s%s%s\n",
 	       dp->dev.ifname, dp->dev.ifindex, vr_internet_name(dp->dev.internet),
 	       dp->dev.default_action == VRNET_ACTION_ALLOW ? "allow" : "deny",
 	       dp->dev.mode == VRNET_MODE_AUDIT ? "audit" : "enforce", rules,
 	       (unsigned long long)c.allowed_packets, (unsigned long long)c.dropped_packets,
-	       prog.tag, c.audited_packets ? "  (audited: passed, would drop)" : "",
+	       prog.tag, dp->dev.xdp ? "  xdp " : "",
+	       dp->dev.xdp ? vr_xdp_mode_name(dp->dev.xdp) : "",
+	       c.audited_packets ? "  (audited: passed, would drop)" : "",
 	       *netns ? "  netns " : "", netns,
 	       !seen->reachable	       ? "  (namespace not found)" :
 	       vr_filter_missing(seen) ? "  FILTER MISSING: unfiltered" :

@@ -77,7 +77,8 @@ static const struct cmd cmds[] = {
 	  "rules resolved to (or the DNS proxy opened, with their expiry), what its source\n"
 	  "is bound to (or NOT BOUND), and counters of allowed and dropped packets and bytes." },
 	{ "list", do_list, 0, 0, 0, "",
-	  "One line per attached device; FILTER MISSING marks one whose filter is gone." },
+	  "One line per attached device; \"xdp native\" (or generic) marks one in XDP mode,\n"
+	  "FILTER MISSING one whose filter is gone." },
 	{ "status", do_status, 0, 0, 0, "",
 	  "Check that every device with vrnet-bpf state still has its filter on its hook\n"
 	  "(removing the clsact qdisc takes it away, and then nothing filters the\n"

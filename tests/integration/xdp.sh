@@ -52,6 +52,11 @@ policy=$(vr_policy xdp '{"default": "deny",
 expect "attach $dev in XDP mode" vr attach "$dev" --policy "$policy" --mode xdp
 expect_eq "the kernel has our XDP program on $dev" "$(link_mode)" xdp
 expect_eq "show says XDP mode, native" "$(vr_show_field "$dev" .xdp)" native
+if vr list | grep "^$dev " | grep -q "  xdp native"; then
+	ok "list says XDP mode, native"
+else
+	not_ok "list: $(vr list | grep "^$dev ")"
+fi
 expect_reach "xdp mode: allowed" tcp "$VR_WEB4" 8080
 expect_reach "xdp mode: allowed" udp "$VR_WEB4" 7777
 expect_reach "xdp mode: allowed" tcp "$VR_WEB6" 8080
