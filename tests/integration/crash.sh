@@ -5,6 +5,9 @@
 # command finishes or rolls back what the killed one left: no packet to a
 # blocked destination gets past the filter at any time, no map entry is left
 # that no policy owns (limits stay intact), and the device keeps working.
+# Switches to and from XDP mode, and detaches in it, killed too: the device's
+# note and its XDP hook agree after the next command, and no XDP program of
+# ours outlives a detach.
 set -u
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -159,4 +162,47 @@ for i in 1 2 3 4; do
 	vr detach "$dev" >/dev/null 2>&1
 	tc filter del dev "$dev" ingress 2>/dev/null # a filter left with no state: ours
 	expect "attach again (round $i)" vr attach "$dev" --policy "$pa"
+done
+
+# XDP mode switched and detached at random moments: whatever a kill left,
+# the next command leaves the device's note and its XDP hook agreeing, and a
+# detach (or the next command after a killed one) takes our XDP program off.
+xdp_on_link() { # xdp, or none: what the kernel has on the device's XDP hook
+	if ip -d link show dev "$dev" | grep -qE '\bxdp(drv|generic)?\b'; then echo xdp; else echo none; fi
+}
+agree() { # WHAT: the note and the hook say the same
+	local noted on
+	noted=$(vr_show_field "$dev" .xdp) on=$(xdp_on_link)
+	if { [ "$noted" = native ] && [ "$on" = xdp ]; } || { [ "$noted" = null ] && [ "$on" = none ]; }; then
+		return 0
+	fi
+	not_ok "$1: the note says $noted, the hook has $on"
+	return 1
+}
+xdp_ms=$(took_ms attach "$dev" --mode xdp)
+tc_ms=$(took_ms attach "$dev" --mode tc)
+echo "# an attach in XDP mode takes $xdp_ms ms, back to tc mode $tc_ms ms"
+bad=0 interrupted=0
+for i in 1 2 3 4; do
+	kill_at "$xdp_ms" attach "$dev" --mode xdp
+	vr attach "$dev" >/dev/null 2>&1 # the next command: the mode noted, its program on
+	agree "--mode xdp killed (round $i)" || bad=$((bad + 1))
+	kill_at "$tc_ms" attach "$dev" --mode tc
+	vr attach "$dev" >/dev/null 2>&1
+	agree "--mode tc killed (round $i)" || bad=$((bad + 1))
+done
+[ "$bad" = 0 ] && ok "8 mode switches killed at random moments ($interrupted mid-way): note and hook agree after the next command"
+expect "XDP mode for the detach kills" vr attach "$dev" --mode xdp
+detach_ms=$(took_ms detach "$dev")
+for i in 1 2 3; do
+	expect "attach in XDP mode (round $i)" vr attach "$dev" --policy "$pa" --mode xdp
+	kill_at "$detach_ms" detach "$dev"
+	vr -j gc >/dev/null 2>&1
+	vr detach "$dev" >/dev/null 2>&1
+	if [ "$(xdp_on_link)" = none ] && [ "$(vr -j list | jq length)" = 0 ]; then
+		ok "detach in XDP mode killed (round $i): no XDP program of ours left"
+	else
+		not_ok "detach in XDP mode killed (round $i): the hook has $(xdp_on_link), list $(vr -j list | jq -c 'map(.device)')"
+	fi
+	tc filter del dev "$dev" ingress 2>/dev/null || true # a filter left with no state: ours
 done
