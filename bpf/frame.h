@@ -2,7 +2,8 @@
 /*
  * The frame a decision reads, for both program types: the tc programs get a
  * socket buffer (struct __sk_buff), the XDP program (vrnet_xdp.bpf.c, built
- * with VRNET_XDP) the frame before the kernel built one (struct xdp_md).
+ * with VRNET_XDP) the frame as XDP shows it (struct xdp_md), in native mode
+ * before the kernel builds a socket buffer.
  * Both contexts have data and data_end; what else a decision needs of the
  * frame is read here, and only here.
  *
@@ -109,6 +110,7 @@ static __always_inline long frame_load_bytes(const vr_ctx *ctx, __u32 off, void 
 	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
+/* Headers the verdict may read: Ethernet, IPv6, extension headers, transport. */
 #define VRNET_PULL_LEN 512
 
 /*

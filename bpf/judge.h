@@ -44,10 +44,6 @@ static __always_inline int reply_unblocked(vr_ctx *ctx, const struct vrnet_recor
 /**
  * decide() - the verdict on the frame @ctx from device @dev
  * @probe_read: how the tc program reads offload metadata (offload.h); a constant
- * @prefilter: the XDP program (FRAME_PREFILTER), whose passes the tc program
- *	judges again: it notes no first fragment (tc's drop of one, for offload
- *	metadata, would leave a note that passes the later ones), and passes a
- *	later fragment with no note on, which tc may not have written yet
  * @pkt, @v: the parsed packet and the verdict, filled in
  * @l4_off: the transport header's offset, where there is one
  * @eth: the Ethernet header, for DNS_QUERY
@@ -55,9 +51,8 @@ static __always_inline int reply_unblocked(vr_ctx *ctx, const struct vrnet_recor
  * Return: DECIDED, or DNS_QUERY with no verdict.
  */
 static __always_inline int decide(vr_ctx *ctx, const struct vrnet_record *dev,
-				  const bool probe_read, const bool prefilter,
-				  struct packet_info *pkt, struct verdict *v, __u32 *l4_off,
-				  struct ethhdr **eth)
+				  const bool probe_read, struct packet_info *pkt, struct verdict *v,
+				  __u32 *l4_off, struct ethhdr **eth)
 {
 	struct hdr_cursor cur;
 	int eth_type, ret;
@@ -88,7 +83,7 @@ static __always_inline int decide(vr_ctx *ctx, const struct vrnet_record *dev,
 		return DECIDED;
 	} else if (eth_type == bpf_htons(ETH_P_IP)) {
 		/* XDP sees no GSO metadata: a frame that may be GSO is left to the tc program */
-		ret = parse_ipv4(&cur, pkt, ip_len, prefilter || frame_gso_size(ctx) != 0);
+		ret = parse_ipv4(&cur, pkt, ip_len, FRAME_PREFILTER || frame_gso_size(ctx) != 0);
 	} else if (eth_type == bpf_htons(ETH_P_IPV6)) {
 		ret = parse_ipv6(&cur, pkt, ip_len);
 	} else {
@@ -137,7 +132,8 @@ static __always_inline int decide(vr_ctx *ctx, const struct vrnet_record *dev,
 	}
 	if (pkt->fragment == VRNET_LATER_FRAGMENT) {
 		judge_later_fragment(dev, pkt, 0, v);
-		if (prefilter && v->reason == VRNET_REASON_FRAGMENT)
+		/* XDP: a note tc may not have written yet; tc decides */
+		if (FRAME_PREFILTER && v->reason == VRNET_REASON_FRAGMENT)
 			v->action = VRNET_ACTION_ALLOW;
 		return DECIDED;
 	}
@@ -148,7 +144,8 @@ static __always_inline int decide(vr_ctx *ctx, const struct vrnet_record *dev,
 		v->reason = VRNET_REASON_REPLY;
 		v->rule_id = 0;
 	}
-	if (pkt->fragment == VRNET_FIRST_FRAGMENT && !prefilter)
+	/* XDP notes none: tc's drop of this one (offload metadata) would leave a note */
+	if (pkt->fragment == VRNET_FIRST_FRAGMENT && !FRAME_PREFILTER)
 		note_first_fragment(dev, pkt, 0, v);
 	return DECIDED;
 }

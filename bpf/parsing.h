@@ -56,7 +56,6 @@ enum vrnet_fragment {
 #define TCP_FLAG_SYN 0x02
 #define TCP_FLAG_ACK 0x10
 
-/* Headers the verdict may read: Ethernet, IPv6, extension headers, transport. */
 /*
  * A cursor @off bytes into the packet, for a global function: those get the
  * offset of a header, never a packet pointer. Headers parse_ipv6() accepts

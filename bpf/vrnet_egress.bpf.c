@@ -100,7 +100,7 @@ static __always_inline int judge(struct __sk_buff *skb, const bool probe_read)
 		v.reason = VRNET_REASON_NO_POLICY;
 	else if (skb->vlan_present) /* tags the kernel took off never reach the policy */
 		v.reason = VRNET_REASON_ETHERTYPE;
-	else if (decide(skb, dev, probe_read, FRAME_PREFILTER, &pkt, &v, &l4_off, &eth) == DNS_QUERY)
+	else if (decide(skb, dev, probe_read, &pkt, &v, &l4_off, &eth) == DNS_QUERY)
 		redirect = steer_query(skb, dev, &pkt, eth, l4_off, &v);
 
 	if (dev)

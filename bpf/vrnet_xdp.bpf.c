@@ -64,7 +64,7 @@ int vrnet_egress_xdp(struct xdp_md *ctx)
 	dev = device_record(frame_ifindex(ctx));
 	if (!dev || !dev->policy_id)
 		v.reason = VRNET_REASON_NO_POLICY;
-	else if (decide(ctx, dev, false, FRAME_PREFILTER, &pkt, &v, &l4_off, &eth) == DNS_QUERY) {
+	else if (decide(ctx, dev, false, &pkt, &v, &l4_off, &eth) == DNS_QUERY) {
 		v.action = VRNET_ACTION_ALLOW; /* for the tc program to steer */
 		v.reason = VRNET_REASON_DNS;
 	}

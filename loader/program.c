@@ -42,6 +42,25 @@ static void load_error(const char *log, const char *name, int ret, char *err, si
 			 u.release, strerror(-ret));
 }
 
+/*
+ * Loads @obj; libbpf asks for @prog's verifier log only when the load fails,
+ * then into a buffer of ours, which names the failure in @err.
+ */
+static int load_logged(struct bpf_object *obj, struct bpf_program *prog, char *err,
+		       size_t errlen)
+{
+	char *log = calloc(1, VR_VERIFIER_LOG_SIZE);
+	int ret;
+
+	if (log)
+		bpf_program__set_log_buf(prog, log, VR_VERIFIER_LOG_SIZE);
+	ret = bpf_object__load(obj);
+	if (ret)
+		load_error(log, bpf_program__name(prog), ret, err, errlen);
+	free(log);
+	return ret;
+}
+
 /* A network namespace's program: "vrnet_egress_<cookie>" (bpffs takes no dots). */
 static int pin_path_of(const struct vr_state *st, const char *prefix, __u64 cookie, char *buf,
 		       size_t len)
@@ -152,7 +171,6 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	struct vrnet_egress *skel;
 	struct bpf_program *prog;
 	bool present[VR_KERNEL_MAX_FEATURES];
-	char *log;
 	int ret;
 
 	*fd = -1;
@@ -168,58 +186,56 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
 	set_gso_bits(skel);
 	prog = entry_point(skel);
-	/* libbpf asks for the log only when a load fails, then into this buffer */
-	log = calloc(1, VR_VERIFIER_LOG_SIZE);
-	if (log)
-		bpf_program__set_log_buf(prog, log, VR_VERIFIER_LOG_SIZE);
-	ret = vrnet_egress__load(skel);
-	if (ret)
-		load_error(log, bpf_program__name(prog), ret, err, errlen);
-	else if ((ret = pin_side_program(st, VRNET_DNS_PROG_PIN, netns_cookie,
-					 skel->progs.vrnet_dns_return)))
+	ret = load_logged(skel->obj, prog, err, errlen);
+	if (!ret && (ret = pin_side_program(st, VRNET_DNS_PROG_PIN, netns_cookie,
+					    skel->progs.vrnet_dns_return)))
 		snprintf(err, errlen, "couldn't pin the DNS return program: %s", strerror(-ret));
-	else if ((ret = pin_side_program(st, VRNET_INBOUND_PROG_PIN, netns_cookie,
-					 skel->progs.vrnet_inbound)))
+	else if (!ret && (ret = pin_side_program(st, VRNET_INBOUND_PROG_PIN, netns_cookie,
+						 skel->progs.vrnet_inbound)))
 		snprintf(err, errlen, "couldn't pin the connection tracking program: %s",
 			 strerror(-ret));
-	else if ((*fd = dup(bpf_program__fd(prog))) < 0)
+	else if (!ret && (*fd = dup(bpf_program__fd(prog))) < 0)
 		ret = -errno;
 	/*
 	 * vrnet_config is left as it is: maps that outlived the program keep
 	 * their policies, and a new id must never collide with one in use.
 	 */
 	vrnet_egress__destroy(skel);
-	free(log);
 	return ret;
+}
+
+struct vrnet_xdp *vr_program_open_xdp(struct vr_state *st, __u64 netns_cookie, bool probes,
+				     char *err, size_t errlen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
+	struct vrnet_xdp *skel = vrnet_xdp__open_opts(&opts);
+
+	if (!skel) {
+		int e = errno;
+
+		snprintf(err, errlen, "couldn't open the XDP BPF object: %s", strerror(e));
+		errno = e;
+		return NULL;
+	}
+	skel->rodata->vrnet_netns_cookie = netns_cookie;
+	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	skel->rodata->vrnet_probes = probes;
+	return skel;
 }
 
 int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, bool probes, int *fd,
 			char *err, size_t errlen)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
-	struct vrnet_xdp *skel;
-	char *log;
+	struct vrnet_xdp *skel = vr_program_open_xdp(st, netns_cookie, probes, err, errlen);
 	int ret;
 
 	*fd = -1;
-	skel = vrnet_xdp__open_opts(&opts);
-	if (!skel) {
-		snprintf(err, errlen, "couldn't open the XDP BPF object: %s", strerror(errno));
+	if (!skel)
 		return -errno;
-	}
-	skel->rodata->vrnet_netns_cookie = netns_cookie;
-	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
-	skel->rodata->vrnet_probes = probes;
-	log = calloc(1, VR_VERIFIER_LOG_SIZE);
-	if (log)
-		bpf_program__set_log_buf(skel->progs.vrnet_egress_xdp, log, VR_VERIFIER_LOG_SIZE);
-	ret = vrnet_xdp__load(skel);
-	if (ret)
-		load_error(log, bpf_program__name(skel->progs.vrnet_egress_xdp), ret, err, errlen);
-	else if ((*fd = dup(bpf_program__fd(skel->progs.vrnet_egress_xdp))) < 0)
+	ret = load_logged(skel->obj, skel->progs.vrnet_egress_xdp, err, errlen);
+	if (!ret && (*fd = dup(bpf_program__fd(skel->progs.vrnet_egress_xdp))) < 0)
 		ret = -errno;
 	vrnet_xdp__destroy(skel);
-	free(log);
 	return ret;
 }
 

@@ -26,6 +26,16 @@ int vr_program_load(struct vr_state *st, __u64 netns_cookie, int *fd, char *err,
 int vr_program_load_xdp(struct vr_state *st, __u64 netns_cookie, bool probes, int *fd,
 			char *err, size_t errlen);
 
+struct vrnet_xdp;
+/*
+ * The XDP mode's object for namespace @netns_cookie, opened on @st's pinned
+ * maps and its settings made (@probes as above), not loaded: for
+ * vr_program_load_xdp(), and for libxdp to load on a device (loader/xdp.c).
+ * NULL with errno and @err on a failure.
+ */
+struct vrnet_xdp *vr_program_open_xdp(struct vr_state *st, __u64 netns_cookie, bool probes,
+				     char *err, size_t errlen);
+
 /*
  * Loads and pins the XDP program as namespace @netns_cookie's, over one
  * pinned before: the one `check` runs for a device in XDP mode (the one on

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include "program.h"
 #include "xdp.h"
 #include "vrnet_xdp.skel.h"
 
@@ -92,7 +93,6 @@ int vr_xdp_detach(int ifindex)
 int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp, char *err,
 		  size_t errlen)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = st->pin_dir);
 	enum xdp_attach_mode mode = xdp == VRNET_XDP_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 	struct xdp_program *prog = NULL;
 	struct vrnet_xdp *skel;
@@ -103,14 +103,10 @@ int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp
 			 strerror(-ret));
 		return ret;
 	}
-	skel = vrnet_xdp__open_opts(&opts);
-	if (!skel) {
-		ret = -errno;
-		snprintf(err, errlen, "couldn't open the XDP BPF object: %s", strerror(-ret));
-		return ret;
-	}
-	skel->rodata->vrnet_netns_cookie = netns_cookie;
-	skel->rodata->vrnet_nr_cpus = (__u32)libbpf_num_possible_cpus();
+	/* the device's: it takes no frame for a probe */
+	skel = vr_program_open_xdp(st, netns_cookie, false, err, errlen);
+	if (!skel)
+		return -errno;
 	/* libxdp loads it, as an extension of its dispatcher, on the pinned maps */
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	ret = (int)libxdp_get_error(prog);
