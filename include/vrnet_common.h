@@ -599,6 +599,13 @@ struct vrnet_own_note {
 #define VRNET_JUDGED(change, tick, pass)                                                 \
 	(((__u64)(change) << 32) | ((__u64)(__u16)(tick) << 16) | ((pass) ? 1 : 0))
 #define VRNET_JUDGED_PASS(judged) ((judged) & 1)
+/*
+ * Bit 1: the sandbox's own packet judged it (conntrack.h, own_note_renew())
+ * and marked its vrnet_ownflows buckets in that tick. A tick of judgements
+ * lies within one tick of marks (2^30 divides 2^32): while the word stays
+ * now's, the flow's later packets mark nothing again.
+ */
+#define VRNET_JUDGED_MARKED 2ull
 #define VRNET_JUDGED_WHEN(judged) ((judged) >> 16) /* change and tick: what must be now's */
 #define VRNET_JUDGED_CHANGE(judged) ((__u32)((judged) >> 32))
 

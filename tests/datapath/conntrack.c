@@ -555,6 +555,64 @@ static void test_own_flow_life(void **state)
 	expect(&own, true, REPLY, "both marked 310 s ago: the answer opened a connection");
 }
 
+/* ifindex 1's note of its sandbox's flow @key: replaced by @n. */
+static void set_note(const struct vrnet_flow_key *key, const struct vrnet_own_note *n)
+{
+	int fd = dp_table(dp.st.ownnotes_fd);
+
+	assert_int_equal(bpf_map_update_elem(fd, key, n, BPF_EXIST), 0);
+	close(fd);
+}
+
+/*
+ * The sandbox's datagrams on a live note mark its flow's buckets once a
+ * tick of judgements (own_note_renew()): again in a later tick, and again
+ * after a peer's packet judged the flow (its word has no mark bit), but not
+ * twice in one tick, which the third case shows (what the first two cases
+ * see is the renewal, not a mark made whatever the word).
+ */
+static void test_own_note_marks_once_a_tick(void **state)
+{
+	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
+	static const struct vrnet_ownflows none;
+	struct vrnet_own_note n;
+	struct vrnet_flow_key key;
+	__u32 first, second;
+	int both;
+
+	(void)state;
+	assert_int_equal(dp_apply(POLICY_UDP), 0);
+	dp_at_start_of_tick(); /* the cases below in one tick */
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its own flow, allowed");
+	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
+	both = marked_buckets(&key, &first, &second);
+	assert_int_equal(both, first == second ? 1 : 2);
+	assert_true(VRNET_JUDGED_PASS(n.judged) && (n.judged & VRNET_JUDGED_MARKED));
+
+	/* a tick ago */
+	n.judged = VRNET_JUDGED(VRNET_JUDGED_CHANGE(n.judged), (n.judged >> 16) - 1, 1) |
+		   VRNET_JUDGED_MARKED;
+	set_note(&key, &n);
+	dp_set_own_flows(&none);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged a tick ago");
+	assert_int_equal(marked_buckets(&key, &first, &second), both);
+
+	/* judged now by a peer's packet: no mark bit */
+	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
+	n.judged &= ~VRNET_JUDGED_MARKED;
+	set_note(&key, &n);
+	dp_set_own_flows(&none);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged now by a peer's packet");
+	assert_int_equal(marked_buckets(&key, &first, &second), both);
+
+	/* marked in this tick already */
+	dp_set_own_flows(&none);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note marked in this tick");
+	assert_int_equal(marked_buckets(&key, &first, &second), 0);
+	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
+	assert_true(n.judged & VRNET_JUDGED_MARKED);
+}
+
 /* `check`'s probe of a UDP datagram its policy passes notes nothing; the same datagram sent does. */
 static void test_probes_note_nothing(void **state)
 {
@@ -839,6 +897,7 @@ int main(void)
 		cmocka_unit_test_setup(test_own_flow_v4, setup),
 		cmocka_unit_test_setup(test_own_flow_v6, setup),
 		cmocka_unit_test_setup(test_own_flow_life, setup),
+		cmocka_unit_test_setup(test_own_note_marks_once_a_tick, setup),
 		cmocka_unit_test_setup(test_note_alone_keeps_peer_out, setup),
 		cmocka_unit_test_setup(test_simultaneous_open_v4, setup),
 		cmocka_unit_test_setup(test_simultaneous_open_v6, setup),

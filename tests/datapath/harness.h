@@ -33,6 +33,7 @@
 #include <net/if.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "compile.h"
@@ -755,6 +756,18 @@ static inline int dp_table(int outer_fd)
 	fd = vr_slot_table_fd(outer_fd, slot);
 	assert_true(fd >= 0);
 	return fd;
+}
+
+/* Waits for a tick of the notes' judgements (VRNET_CONN_JUDGED_SHIFT) to begin: what follows fits in it. */
+static inline void dp_at_start_of_tick(void)
+{
+	const __u64 tick_ns = 1ull << VRNET_CONN_JUDGED_SHIFT;
+	struct timespec ts;
+	__u64 now;
+
+	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	usleep((useconds_t)((tick_ns - now % tick_ns) / 1000 + 10000));
 }
 
 /* ifindex 1's vrnet_ownflows marks: set to @o (NULL: none), or read into @o. */

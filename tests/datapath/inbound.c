@@ -630,18 +630,6 @@ static void test_own_flows_judged_after_edits(void **state)
 	sandbox_sends(&own, false, "its own flow, its rule removed");
 }
 
-/* Waits for a tick of the notes' judgements (VRNET_CONN_JUDGED_SHIFT) to begin: what follows fits in it. */
-static void at_start_of_tick(void)
-{
-	const __u64 tick_ns = 1ull << VRNET_CONN_JUDGED_SHIFT;
-	struct timespec ts;
-	__u64 now;
-
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC_COARSE, &ts), 0);
-	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
-	usleep((useconds_t)((tick_ns - now % tick_ns) / 1000 + 10000));
-}
-
 /* The one note of the device's table of its sandbox's own flows. */
 static struct vrnet_own_note the_note(void)
 {
@@ -669,7 +657,7 @@ static void test_probes_move_no_flow(void **state)
 	(void)state;
 	dp_skip_unless_root();
 	assert_int_equal(dp_apply(DENY_IN), 0);
-	at_start_of_tick(); /* the datagram and the first probe in one tick */
+	dp_at_start_of_tick(); /* the datagram and the first probe in one tick */
 	sandbox_sends(&own, true, "its own flow");
 	dp_eth(&f, 0x0800);
 	f.len += datagram(&answer, dp_put(&f, 0));
@@ -707,7 +695,7 @@ static void test_verdicts_kept(void **state)
 	(void)state;
 	dp_skip_unless_root();
 	assert_int_equal(dp_apply(DENY_IN), 0);
-	at_start_of_tick();
+	dp_at_start_of_tick();
 	sandbox_sends(&own, true, "its own flow");
 	dp_the_flow(dp.st.ownnotes_fd, &key, &c);
 	assert_int_equal(VRNET_JUDGED_PASS(c.judged), 1);
