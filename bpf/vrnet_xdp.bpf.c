@@ -15,6 +15,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
+#include <xdp/xdp_helpers.h>
 #include "vrnet_common.h"
 #include "maps.h"
 #include "frame.h"
@@ -51,6 +52,18 @@ static __always_inline void report_probe(struct xdp_md *ctx, const struct verdic
 	p->rule_id = v->rule_id;
 	p->enforce_action = v->enforce_action;
 }
+
+/*
+ * Where libxdp's dispatcher runs it (xdp_helpers.h; read from BTF, so also
+ * for the program loaded once per namespace and linked to each device's
+ * dispatcher): first, by ascending priority (xdp-tools' default is 50), as
+ * a program before ours could redirect the sandbox's frames past it; the
+ * next program runs after a pass only.
+ */
+struct {
+	__uint(priority, 1);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(vrnet_egress_xdp);
 
 SEC("xdp")
 int vrnet_egress_xdp(struct xdp_md *ctx)

@@ -68,6 +68,7 @@
 #define VRNET_DNS_PROG_PIN "vrnet_dnsret" /* the DNS proxy's return program, per namespace */
 #define VRNET_INBOUND_PROG_PIN "vrnet_inbound" /* on the devices' tc egress, per namespace */
 #define VRNET_XDP_PROG_PIN "vrnet_xdp" /* the XDP mode's program, for `check`, per namespace */
+#define VRNET_XDP_DEVICE_PIN "vrnet_xdpdev" /* the devices' XDP program, loaded once, per namespace */
 
 /* Limits. The LPM and rule maps are not preallocated: memory follows use. */
 #define VRNET_MAX_DEVICES 16384

@@ -131,6 +131,29 @@ int vr_program_xdp_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 	return pinned_fd(st, VRNET_XDP_PROG_PIN, netns_cookie, fd);
 }
 
+int vr_program_xdp_device_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
+{
+	return pinned_fd(st, VRNET_XDP_DEVICE_PIN, netns_cookie, fd);
+}
+
+int vr_program_pin_xdp_device(struct vr_state *st, __u64 netns_cookie, int fd)
+{
+	char path[4200];
+	int ret = pin_path_of(st, VRNET_XDP_DEVICE_PIN, netns_cookie, path, sizeof(path));
+
+	return ret ? ret : pin_by_rename(fd, path);
+}
+
+int vr_program_unpin_xdp_device(struct vr_state *st, __u64 netns_cookie)
+{
+	char path[4200];
+	int ret = pin_path_of(st, VRNET_XDP_DEVICE_PIN, netns_cookie, path, sizeof(path));
+
+	if (!ret && unlink(path) && errno != ENOENT)
+		ret = -errno;
+	return ret;
+}
+
 /*
  * The object's two entry points differ only in how they read offload
  * metadata (bpf/offload.h); only the one for this kernel is loaded.

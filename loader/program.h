@@ -48,6 +48,18 @@ int vr_program_pin_xdp(struct vr_state *st, __u64 netns_cookie, char *err, size_
 int vr_program_xdp_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
 
 /*
+ * The devices' XDP program of namespace @netns_cookie: as libxdp loaded it
+ * for the namespace's first device in XDP mode (an extension of a
+ * dispatcher, or an XDP program where the kernel takes no dispatcher),
+ * pinned so that each later device links the same program instead of
+ * loading its own (loader/xdp.c). Its fd (-ENOENT: none); pinned over the
+ * one before; unpinned (none is no error), for the next attach to load it.
+ */
+int vr_program_xdp_device_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
+int vr_program_pin_xdp_device(struct vr_state *st, __u64 netns_cookie, int fd);
+int vr_program_unpin_xdp_device(struct vr_state *st, __u64 netns_cookie);
+
+/*
  * Pins @fd as namespace @netns_cookie's program, over any pinned before
  * (a rename: the pin never goes missing), and records its build.
  */

@@ -177,7 +177,8 @@ int vr_state_inbound_link_path(const struct vr_state *st, __u64 netns_cookie, in
 static unsigned long long pin_cookie(const char *name)
 {
 	static const char *const prefixes[] = { VRNET_PROG_PIN "_", VRNET_DNS_PROG_PIN "_",
-						VRNET_INBOUND_PROG_PIN "_", VRNET_XDP_PROG_PIN "_" };
+						VRNET_INBOUND_PROG_PIN "_", VRNET_XDP_PROG_PIN "_",
+						VRNET_XDP_DEVICE_PIN "_" };
 	unsigned long long cookie;
 	char *end;
 

@@ -77,6 +77,10 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 			close(xdp_fd);
 			ret = vr_program_pin_xdp(st, ns->cookie, err, errlen);
 		}
+		/* the devices' XDP program: the first device put back loads this build's */
+		if (!ret && (ret = vr_program_unpin_xdp_device(st, ns->cookie)))
+			snprintf(err, errlen, "couldn't unpin the devices' XDP program: %s",
+				 strerror(-ret));
 		if (ret)
 			goto out;
 		ns->loaded = true;

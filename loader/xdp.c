@@ -2,18 +2,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include "log.h"
 #include "program.h"
 #include "xdp.h"
 #include "vrnet_xdp.skel.h"
-
-/*
- * First among the dispatcher's programs (which run by ascending priority;
- * xdp-tools' default is 50): a program before ours could redirect the
- * sandbox's frames past it. The tc program judges them all the same.
- */
-#define VR_XDP_RUN_PRIO 1
 
 /* The kernel keeps 15 characters of "vrnet_egress_xdp": ours, of any build. */
 static bool is_ours(const struct xdp_program *prog)
@@ -90,6 +85,48 @@ int vr_xdp_detach(int ifindex)
 	return -EBUSY;
 }
 
+/* libxdp puts @prog on @ifindex in @mode; a failure explained in @err. */
+static int put_on(struct xdp_program *prog, int ifindex, enum xdp_attach_mode mode, char *err,
+		  size_t errlen)
+{
+	int ret = xdp_program__attach(prog, ifindex, mode, 0);
+
+	if (ret == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
+		snprintf(err, errlen,
+			 "its driver has no native XDP (--xdp-generic runs XDP on the skb, after the kernel built it)");
+	else if (ret == -EEXIST)
+		snprintf(err, errlen,
+			 "its XDP hook holds programs in %s mode, or one not put there through libxdp",
+			 mode == XDP_MODE_SKB ? "native" : "generic");
+	else if (ret)
+		snprintf(err, errlen, "couldn't put the XDP program on it: %s", strerror(-ret));
+	return ret;
+}
+
+/*
+ * The namespace's devices' program, loaded for a device before and pinned,
+ * linked to @ifindex's dispatcher (libxdp links loaded programs to a new
+ * dispatcher as it does those already on the device); 0, or <0 to load one.
+ */
+static int put_on_shared(struct vr_state *st, __u64 netns_cookie, int ifindex,
+			 enum xdp_attach_mode mode)
+{
+	struct xdp_program *prog;
+	char ignored[256];
+	int fd, ret = vr_program_xdp_device_fd(st, netns_cookie, &fd);
+
+	if (ret)
+		return ret;
+	prog = xdp_program__from_fd(fd); /* a copy of the fd of its own */
+	close(fd);
+	ret = (int)libxdp_get_error(prog);
+	if (!ret)
+		ret = put_on(prog, ifindex, mode, ignored, sizeof(ignored));
+	if (!libxdp_get_error(prog))
+		xdp_program__close(prog);
+	return ret;
+}
+
 int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp, char *err,
 		  size_t errlen)
 {
@@ -103,6 +140,14 @@ int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp
 			 strerror(-ret));
 		return ret;
 	}
+	/*
+	 * Verifying the program takes ~150 ms, linking it a few: each device
+	 * after the namespace's first links the one loaded for it. A shared
+	 * one that will not go on (another build's, or of the other kind than
+	 * the kernel takes now) is loaded again below, and pinned in its place.
+	 */
+	if (!put_on_shared(st, netns_cookie, ifindex, mode))
+		return 0;
 	/* the device's: it takes no frame for a probe */
 	skel = vr_program_open_xdp(st, netns_cookie, false, err, errlen);
 	if (!skel)
@@ -111,18 +156,9 @@ int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp
 	prog = xdp_program__from_bpf_obj(skel->obj, "xdp");
 	ret = (int)libxdp_get_error(prog);
 	if (!ret)
-		ret = xdp_program__set_run_prio(prog, VR_XDP_RUN_PRIO);
-	if (!ret)
-		ret = xdp_program__attach(prog, ifindex, mode, 0);
-	if (ret == -EOPNOTSUPP && mode == XDP_MODE_NATIVE)
-		snprintf(err, errlen,
-			 "its driver has no native XDP (--xdp-generic runs XDP on the skb, after the kernel built it)");
-	else if (ret == -EEXIST)
-		snprintf(err, errlen,
-			 "its XDP hook holds programs in %s mode, or one not put there through libxdp",
-			 mode == XDP_MODE_SKB ? "native" : "generic");
-	else if (ret)
-		snprintf(err, errlen, "couldn't put the XDP program on it: %s", strerror(-ret));
+		ret = put_on(prog, ifindex, mode, err, errlen);
+	if (!ret && vr_program_pin_xdp_device(st, netns_cookie, xdp_program__fd(prog)))
+		vr_debug("couldn't pin the devices' XDP program: the next device loads its own");
 	if (!libxdp_get_error(prog))
 		xdp_program__close(prog);
 	vrnet_xdp__destroy(skel);

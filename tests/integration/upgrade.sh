@@ -110,3 +110,33 @@ else
 fi
 expect_blocked "still filtered after the upgrades" udp "$VR_WEB4" 7777
 expect_reach "the allowed destination" udp "$VR_WEB4B" 7777
+
+# XDP mode: upgrade puts the new build's XDP program on the device, and the
+# namespace's next device in XDP mode links that one, not the old build's
+ours_id() { # DEV: the id of our XDP program on DEV's hook
+	"$VRNET_TOOLS/xdpload" ids "$1" | awk '$1 == "vrnet_egress_xdp" { print $2 }'
+}
+expect "XDP mode" vr attach "$dev" --mode xdp
+id_before=$(ours_id "$dev")
+if vo -j upgrade && jq -e '.[0].replaced == 1' "$VR_TMP/out" >/dev/null; then
+	ok "the other build's upgrade in XDP mode"
+else
+	not_ok "the other build's upgrade in XDP mode: $(cat "$VR_TMP/out" "$VR_TMP/err")"
+fi
+id_after=$(ours_id "$dev")
+if [ -n "$id_after" ] && [ "$id_after" != "$id_before" ]; then
+	ok "the upgrade replaced the XDP program ($id_before, now $id_after)"
+else
+	not_ok "the XDP program after the upgrade: $id_after, before $id_before"
+fi
+second=vrq$VR_ID
+vr_add_link "$second" type veth peer name "vrr$VR_ID"
+ip link set "$second" up && ip link set "vrr$VR_ID" up
+if vo attach "$second" --policy "$policy" --mode xdp; then
+	expect_eq "a device attached after the upgrade links the new build's XDP program" \
+		"$(ours_id "$second")" "${id_after:-none}"
+else
+	not_ok "the other build's attach in XDP mode: $(cat "$VR_TMP/err")"
+fi
+expect_blocked "XDP mode, after the upgrade" udp "$VR_WEB4" 7777
+expect_reach "XDP mode, after the upgrade: the allowed destination" udp "$VR_WEB4B" 7777

@@ -89,6 +89,20 @@ else
 	not_ok "log: no attempt to port 9999: $(head -c 400 "$VR_TMP/log.json")"
 fi
 
+# the namespace's later devices link the program loaded for its first: one verification
+ours_id() { # DEV: the id of our XDP program on DEV's hook, as libxdp lists it
+	"$VRNET_TOOLS/xdpload" ids "$1" | awk '$1 == "vrnet_egress_xdp" { print $2 }'
+}
+first_id=$(ours_id "$dev")
+second=vrq$VR_ID
+vr_add_link "$second" type veth peer name "vrr$VR_ID"
+ip link set "$second" up && ip link set "vrr$VR_ID" up
+expect "attach a second device in XDP mode" vr attach "$second" --policy "$policy" --mode xdp
+expect_eq "it runs the first device's XDP program (id $first_id)" "$(ours_id "$second")" \
+	"${first_id:-none}"
+expect "detach the second device" vr detach "$second"
+expect_eq "the first keeps it" "$(ours_id "$dev")" "${first_id:-none}"
+
 expect "--mode tc takes the XDP program off" vr attach "$dev" --mode tc
 expect_eq "no XDP program on $dev" "$(link_mode)" none
 expect_eq "show says tc mode" "$(vr_show_field "$dev" .xdp)" null
@@ -99,6 +113,7 @@ expect_eq "tc mode: no XDP drops" "$(($(xdp_drops) - xdp0))" 0
 expect_reach "tc mode: allowed" tcp "$VR_WEB4" 8080
 
 expect "attach in generic XDP mode" vr attach "$dev" --mode xdp --xdp-generic
+expect_eq "the same program again, in generic mode" "$(ours_id "$dev")" "${first_id:-none}"
 expect_eq "the kernel has it as generic XDP" "$(link_mode)" xdpgeneric
 expect_eq "show says XDP mode, generic" "$(vr_show_field "$dev" .xdp)" generic
 expect_blocked "generic xdp mode" udp "$VR_WEB4" 9999

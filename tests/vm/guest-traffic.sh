@@ -169,6 +169,7 @@ fi
 expect_reach "xdp mode" tcp4 $WEB4 8080
 expect_blocked "xdp mode" tcp4 $WEB4 9090
 expect_blocked "xdp mode" tcp6 "[$WEB6]" 9090
+first_id=$(/vr/tests/xdpload ids $DEV | awk '$1 == "vrnet_egress_xdp" { print $2 }')
 # another XDP program beside ours, as an operator's xdp-loader would put it there
 xdp_programs() { /vr/tests/xdpload list $DEV | sort | tr '\n' ' '; }
 /vr/tests/xdpload attach $DEV /usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o >/dev/null
@@ -192,6 +193,20 @@ else
 	not_ok "--mode tc: the device's XDP programs: $(xdp_programs)"
 fi
 expect_cmd "XDP mode again, beside it" vr attach $DEV --mode xdp
+# the program loaded for the namespace's first attach, linked into a new dispatcher beside the other
+ours_id() { /vr/tests/xdpload ids $DEV | awk '$1 == "vrnet_egress_xdp" { print $2 }'; }
+if [ -n "$(ours_id)" ] && [ "$(ours_id)" = "$first_id" ]; then
+	ok "XDP mode again: the program loaded the first time, linked again ($first_id)"
+else
+	not_ok "XDP mode again: ours is $(ours_id), the first was $first_id"
+fi
+if [ "$(xdp_programs)" = "vrnet_egress_xdp xdpfilt_alw_all " ]; then
+	ok "XDP mode again: beside the other"
+else
+	not_ok "XDP mode again: the device's XDP programs: $(xdp_programs)"
+fi
+expect_reach "xdp mode again" tcp4 $WEB4 8080
+expect_blocked "xdp mode again" tcp4 $WEB4 9090
 
 expect_cmd "detach" vr detach $DEV
 if [ "$(xdp_programs)" = "xdpfilt_alw_all " ]; then
