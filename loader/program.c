@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,7 @@ static int load_logged(struct bpf_object *obj, struct bpf_program *prog, char *e
 static int pin_path_of(const struct vr_state *st, const char *prefix, __u64 cookie, char *buf,
 		       size_t len)
 {
-	char name[64];
+	char name[128];
 
 	snprintf(name, sizeof(name), "%s_%llu", prefix, (unsigned long long)cookie);
 	return vr_state_pin_path(st, name, buf, len);
@@ -131,26 +132,59 @@ int vr_program_xdp_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 	return pinned_fd(st, VRNET_XDP_PROG_PIN, netns_cookie, fd);
 }
 
+/*
+ * The devices' XDP program's pin, "vrnet_xdpdev_<build>_<cookie>": a build
+ * finds only its own, so no device links another build's program, however
+ * a command before was cut short.
+ */
+static int xdp_device_pin_path(const struct vr_state *st, __u64 cookie, char *buf, size_t len)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "%s_%016llx", VRNET_XDP_DEVICE_PIN,
+		 (unsigned long long)vr_program_build());
+	return pin_path_of(st, prefix, cookie, buf, len);
+}
+
 int vr_program_xdp_device_fd(struct vr_state *st, __u64 netns_cookie, int *fd)
 {
-	return pinned_fd(st, VRNET_XDP_DEVICE_PIN, netns_cookie, fd);
+	char path[4200];
+	int ret = xdp_device_pin_path(st, netns_cookie, path, sizeof(path));
+
+	if (!ret && (*fd = bpf_obj_get(path)) < 0)
+		ret = -errno;
+	return ret;
+}
+
+/* Unpins the devices' XDP programs of namespace @cookie that other builds pinned. */
+static void unpin_other_builds(struct vr_state *st, __u64 cookie, const char *ours)
+{
+	char suffix[32];
+	struct dirent *e;
+	size_t n, slen;
+	DIR *d = opendir(st->pin_dir);
+
+	if (!d)
+		return;
+	slen = (size_t)snprintf(suffix, sizeof(suffix), "_%llu", (unsigned long long)cookie);
+	while ((e = readdir(d))) {
+		n = strlen(e->d_name);
+		if (!strncmp(e->d_name, VRNET_XDP_DEVICE_PIN "_", strlen(VRNET_XDP_DEVICE_PIN) + 1) &&
+		    n > slen && !strcmp(e->d_name + n - slen, suffix) && strcmp(e->d_name, ours))
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
 }
 
 int vr_program_pin_xdp_device(struct vr_state *st, __u64 netns_cookie, int fd)
 {
 	char path[4200];
-	int ret = pin_path_of(st, VRNET_XDP_DEVICE_PIN, netns_cookie, path, sizeof(path));
+	int ret = xdp_device_pin_path(st, netns_cookie, path, sizeof(path));
 
-	return ret ? ret : pin_by_rename(fd, path);
-}
-
-int vr_program_unpin_xdp_device(struct vr_state *st, __u64 netns_cookie)
-{
-	char path[4200];
-	int ret = pin_path_of(st, VRNET_XDP_DEVICE_PIN, netns_cookie, path, sizeof(path));
-
-	if (!ret && unlink(path) && errno != ENOENT)
-		ret = -errno;
+	if (!ret)
+		ret = pin_by_rename(fd, path);
+	if (!ret)
+		unpin_other_builds(st, netns_cookie, strrchr(path, '/') + 1);
 	return ret;
 }
 

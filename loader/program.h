@@ -49,15 +49,14 @@ int vr_program_xdp_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
 
 /*
  * The devices' XDP program of namespace @netns_cookie: as libxdp loaded it
- * for the namespace's first device in XDP mode (an extension of a
- * dispatcher, or an XDP program where the kernel takes no dispatcher),
- * pinned so that each later device links the same program instead of
- * loading its own (loader/xdp.c). Its fd (-ENOENT: none); pinned over the
- * one before; unpinned (none is no error), for the next attach to load it.
+ * for the namespace's first device in XDP mode under this build (an
+ * extension of a dispatcher, or an XDP program where the kernel takes no
+ * dispatcher), pinned so that each later device links the same program
+ * instead of loading its own (loader/xdp.c). Its fd (-ENOENT: none of this
+ * build); pinned over the one before, the other builds' unpinned.
  */
 int vr_program_xdp_device_fd(struct vr_state *st, __u64 netns_cookie, int *fd);
 int vr_program_pin_xdp_device(struct vr_state *st, __u64 netns_cookie, int fd);
-int vr_program_unpin_xdp_device(struct vr_state *st, __u64 netns_cookie);
 
 /*
  * Pins @fd as namespace @netns_cookie's program, over any pinned before

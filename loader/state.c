@@ -173,22 +173,35 @@ int vr_state_inbound_link_path(const struct vr_state *st, __u64 netns_cookie, in
 	return vr_state_pin_path(st, name, buf, len);
 }
 
-/* The namespace cookie a program pin "PREFIX_<cookie>" names; 0 if @name is none. */
+/*
+ * The namespace cookie a program pin names, "PREFIX_<cookie>" (the devices'
+ * XDP program's "PREFIX_<build>_<cookie>"), or one a command cut short
+ * left behind with "_new" after it; 0 if @name is none.
+ */
 static unsigned long long pin_cookie(const char *name)
 {
 	static const char *const prefixes[] = { VRNET_PROG_PIN "_", VRNET_DNS_PROG_PIN "_",
 						VRNET_INBOUND_PROG_PIN "_", VRNET_XDP_PROG_PIN "_",
 						VRNET_XDP_DEVICE_PIN "_" };
 	unsigned long long cookie;
-	char *end;
+	char rest[128], *end;
+	size_t n, skip;
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		size_t plen = strlen(prefixes[i]);
 
-		if (strncmp(name, prefixes[i], plen))
+		if (strncmp(name, prefixes[i], plen) ||
+		    snprintf(rest, sizeof(rest), "%s", name + plen) >= (int)sizeof(rest))
 			continue;
+		n = strlen(rest);
+		if (n > 4 && !strcmp(rest + n - 4, "_new"))
+			rest[n -= 4] = '\0';
+		/* the build: 16 hex digits and "_" */
+		skip = !strcmp(prefixes[i], VRNET_XDP_DEVICE_PIN "_") ? 17 : 0;
+		if (n <= skip || (skip && rest[skip - 1] != '_'))
+			return 0;
 		errno = 0;
-		cookie = strtoull(name + plen, &end, 10);
+		cookie = strtoull(rest + skip, &end, 10);
 		return errno || *end ? 0 : cookie;
 	}
 	return 0;

@@ -45,7 +45,7 @@ static int replace_on_device(struct vr_state *st, const struct vr_device *dev, i
 										    now.tcx);
 	/* XDP mode: this build's XDP program in place of another build's, or of none */
 	if (!ret && dev->xdp && vr_hook_is_attached(dev->ifindex, id) == 1 &&
-	    (ns->loaded || vr_xdp_attached(dev->ifindex) != dev->xdp)) {
+	    (ns->loaded || !vr_xdp_runs_current(st, dev->netns_cookie, dev->ifindex, dev->xdp))) {
 		char err[512];
 
 		ret = vr_xdp_attach(st, dev->netns_cookie, dev->ifindex, dev->xdp, err, sizeof(err));
@@ -77,10 +77,6 @@ static int upgrade_netns(struct vr_state *st, bool force, const __u32 *slots, si
 			close(xdp_fd);
 			ret = vr_program_pin_xdp(st, ns->cookie, err, errlen);
 		}
-		/* the devices' XDP program: the first device put back loads this build's */
-		if (!ret && (ret = vr_program_unpin_xdp_device(st, ns->cookie)))
-			snprintf(err, errlen, "couldn't unpin the devices' XDP program: %s",
-				 strerror(-ret));
 		if (ret)
 			goto out;
 		ns->loaded = true;

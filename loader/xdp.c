@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "log.h"
@@ -62,6 +63,26 @@ int vr_xdp_attached(int ifindex)
 									   VRNET_XDP_NATIVE;
 	xdp_multiprog__close(mp);
 	return ret;
+}
+
+bool vr_xdp_runs_current(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct xdp_program *prog;
+	struct xdp_multiprog *mp;
+	bool current = false;
+	int fd, ret;
+
+	if (vr_xdp_attached(ifindex) != xdp || vr_program_xdp_device_fd(st, netns_cookie, &fd))
+		return false;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && (mp = programs_of(ifindex, &ret))) {
+		prog = find_ours(mp);
+		current = prog && xdp_program__id(prog) == info.id;
+		xdp_multiprog__close(mp);
+	}
+	close(fd);
+	return current;
 }
 
 int vr_xdp_detach(int ifindex)
@@ -142,9 +163,10 @@ int vr_xdp_attach(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp
 	}
 	/*
 	 * Verifying the program takes ~150 ms, linking it a few: each device
-	 * after the namespace's first links the one loaded for it. A shared
-	 * one that will not go on (another build's, or of the other kind than
-	 * the kernel takes now) is loaded again below, and pinned in its place.
+	 * after the namespace's first links the one this build loaded for it.
+	 * One that will not go on (of the other kind than the kernel takes
+	 * now, or for a reason of the device's, which the load says again) is
+	 * loaded again below, and pinned in its place.
 	 */
 	if (!put_on_shared(st, netns_cookie, ifindex, mode))
 		return 0;

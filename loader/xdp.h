@@ -26,4 +26,11 @@ int vr_xdp_detach(int ifindex);
 /* The mode our XDP program runs in on @ifindex (enum vrnet_xdp_mode; NONE: not there), or <0. */
 int vr_xdp_attached(int ifindex);
 
+/*
+ * Whether @ifindex runs ours in @xdp mode, and the one this build pinned for
+ * namespace @netns_cookie's devices (not another build's, left by a command
+ * cut short).
+ */
+bool vr_xdp_runs_current(struct vr_state *st, __u64 netns_cookie, int ifindex, __u8 xdp);
+
 #endif

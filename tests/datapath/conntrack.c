@@ -566,8 +566,9 @@ static void set_note(const struct vrnet_flow_key *key, const struct vrnet_own_no
 
 /*
  * The sandbox's datagrams on a live note mark its flow's buckets once a
- * tick of judgements (own_note_renew()): again in a later tick, and again
- * after a peer's packet judged the flow (its word has no mark bit), but not
+ * tick of judgements (own_note_renew()): again in a later tick, under
+ * another record, and after a peer's packet judged the flow (its word has
+ * no mark bit), but not
  * twice in one tick, which the third case shows (what the first two cases
  * see is the renewal, not a mark made whatever the word).
  */
@@ -595,6 +596,15 @@ static void test_own_note_marks_once_a_tick(void **state)
 	set_note(&key, &n);
 	dp_set_own_flows(&none);
 	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged a tick ago");
+	assert_int_equal(marked_buckets(&key, &first, &second), both);
+
+	/* judged now, but under the record before a change */
+	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
+	n.judged = VRNET_JUDGED(VRNET_JUDGED_CHANGE(n.judged) - 1, n.judged >> 16, 1) |
+		   VRNET_JUDGED_MARKED;
+	set_note(&key, &n);
+	dp_set_own_flows(&none);
+	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged under the record before");
 	assert_int_equal(marked_buckets(&key, &first, &second), both);
 
 	/* judged now by a peer's packet: no mark bit */

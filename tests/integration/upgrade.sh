@@ -140,3 +140,19 @@ else
 fi
 expect_blocked "XDP mode, after the upgrade" udp "$VR_WEB4" 7777
 expect_reach "XDP mode, after the upgrade: the allowed destination" udp "$VR_WEB4B" 7777
+# a device left running another build's XDP program (as by a command cut short) is put right
+expect "upgrade back to this build, in XDP mode" vr -j upgrade
+"$VRNET_TOOLS/xdpload" detach "$second" vrnet_egress_xdp || not_ok "xdpload detach"
+if vo attach "$second" && [ -n "$(ours_id "$second")" ]; then
+	ok "the other build puts its XDP program back on the second device"
+else
+	not_ok "the other build's attach: $(cat "$VR_TMP/err")"
+fi
+stray=$(ours_id "$second")
+expect "upgrade, this build already running" vr -j upgrade
+if [ -n "$(ours_id "$second")" ] && [ "$(ours_id "$second")" != "$stray" ] &&
+	[ "$(ours_id "$second")" = "$(ours_id "$dev")" ]; then
+	ok "upgrade put this build's XDP program back on it ($(ours_id "$dev"))"
+else
+	not_ok "after the upgrade: the second device runs $(ours_id "$second") (the other build's: $stray), the first $(ours_id "$dev")"
+fi

@@ -123,6 +123,8 @@ expect_eq "still generic XDP" "$(link_mode)" xdpgeneric
 
 expect "detach" vr detach "$dev"
 expect_eq "detach took the XDP program off" "$(link_mode)" none
+expect_eq "the namespace's last device gone, its XDP programs are unpinned" \
+	"$(find "$VR_PIN" -name 'vrnet_xdp*' | wc -l)" 0
 before=$(vr_count udp "$VR_WEB4" 9999)
 flood 9999
 after=$(vr_count udp "$VR_WEB4" 9999)
