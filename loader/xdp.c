@@ -133,7 +133,6 @@ static int put_on_shared(struct vr_state *st, __u64 netns_cookie, int ifindex,
 			 enum xdp_attach_mode mode)
 {
 	struct xdp_program *prog;
-	char ignored[256];
 	int fd, ret = vr_program_xdp_device_fd(st, netns_cookie, &fd);
 
 	if (ret)
@@ -141,8 +140,8 @@ static int put_on_shared(struct vr_state *st, __u64 netns_cookie, int ifindex,
 	prog = xdp_program__from_fd(fd); /* a copy of the fd of its own */
 	close(fd);
 	ret = (int)libxdp_get_error(prog);
-	if (!ret)
-		ret = put_on(prog, ifindex, mode, ignored, sizeof(ignored));
+	if (!ret) /* a failure is explained by the load that follows it */
+		ret = xdp_program__attach(prog, ifindex, mode, 0);
 	if (!libxdp_get_error(prog))
 		xdp_program__close(prog);
 	return ret;
