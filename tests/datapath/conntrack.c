@@ -555,13 +555,23 @@ static void test_own_flow_life(void **state)
 	expect(&own, true, REPLY, "both marked 310 s ago: the answer opened a connection");
 }
 
-/* ifindex 1's note of its sandbox's flow @key: replaced by @n. */
-static void set_note(const struct vrnet_flow_key *key, const struct vrnet_own_note *n)
+/*
+ * The note of flow @key given the judged word @judged, its marks cleared,
+ * the sandbox's datagram @own sent (@name): how many buckets it marked.
+ */
+static int marked_after(const struct pkt *own, const struct vrnet_flow_key *key,
+			struct vrnet_own_note *n, __u64 judged, const char *name)
 {
+	static const struct vrnet_ownflows none;
 	int fd = dp_table(dp.st.ownnotes_fd);
+	__u32 first, second;
 
+	n->judged = judged;
 	assert_int_equal(bpf_map_update_elem(fd, key, n, BPF_EXIST), 0);
 	close(fd);
+	dp_set_own_flows(&none);
+	expect(own, true, VRNET_REASON_ALLOW_RULE, name);
+	return marked_buckets(key, &first, &second);
 }
 
 /*
@@ -575,7 +585,6 @@ static void set_note(const struct vrnet_flow_key *key, const struct vrnet_own_no
 static void test_own_note_marks_once_a_tick(void **state)
 {
 	const struct pkt own = { 4, SBX4, "203.0.113.50", 17, 40000, 7777, 0, NULL };
-	static const struct vrnet_ownflows none;
 	struct vrnet_own_note n;
 	struct vrnet_flow_key key;
 	__u32 first, second;
@@ -590,35 +599,26 @@ static void test_own_note_marks_once_a_tick(void **state)
 	assert_int_equal(both, first == second ? 1 : 2);
 	assert_true(VRNET_JUDGED_PASS(n.judged) && (n.judged & VRNET_JUDGED_MARKED));
 
-	/* a tick ago */
-	n.judged = VRNET_JUDGED(VRNET_JUDGED_CHANGE(n.judged), (n.judged >> 16) - 1, 1) |
-		   VRNET_JUDGED_MARKED;
-	set_note(&key, &n);
-	dp_set_own_flows(&none);
-	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged a tick ago");
-	assert_int_equal(marked_buckets(&key, &first, &second), both);
-
-	/* judged now, but under the record before a change */
+	/* a tick ago; under the record before a change; now, by a peer's packet (no mark bit) */
+	assert_int_equal(marked_after(&own, &key, &n,
+				      VRNET_JUDGED(VRNET_JUDGED_CHANGE(n.judged), (n.judged >> 16) - 1, 1) |
+					      VRNET_JUDGED_MARKED,
+				      "its note judged a tick ago"),
+			 both);
 	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
-	n.judged = VRNET_JUDGED(VRNET_JUDGED_CHANGE(n.judged) - 1, n.judged >> 16, 1) |
-		   VRNET_JUDGED_MARKED;
-	set_note(&key, &n);
-	dp_set_own_flows(&none);
-	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged under the record before");
-	assert_int_equal(marked_buckets(&key, &first, &second), both);
-
-	/* judged now by a peer's packet: no mark bit */
+	assert_int_equal(marked_after(&own, &key, &n,
+				      VRNET_JUDGED(VRNET_JUDGED_CHANGE(n.judged) - 1, n.judged >> 16, 1) |
+					      VRNET_JUDGED_MARKED,
+				      "its note judged under the record before"),
+			 both);
 	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
-	n.judged &= ~VRNET_JUDGED_MARKED;
-	set_note(&key, &n);
-	dp_set_own_flows(&none);
-	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note judged now by a peer's packet");
-	assert_int_equal(marked_buckets(&key, &first, &second), both);
+	assert_int_equal(marked_after(&own, &key, &n, n.judged & ~VRNET_JUDGED_MARKED,
+				      "its note judged now by a peer's packet"),
+			 both);
 
 	/* marked in this tick already */
-	dp_set_own_flows(&none);
-	expect(&own, true, VRNET_REASON_ALLOW_RULE, "its note marked in this tick");
-	assert_int_equal(marked_buckets(&key, &first, &second), 0);
+	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
+	assert_int_equal(marked_after(&own, &key, &n, n.judged, "its note marked in this tick"), 0);
 	dp_the_flow(dp.st.ownnotes_fd, &key, &n);
 	assert_true(n.judged & VRNET_JUDGED_MARKED);
 }
