@@ -175,7 +175,8 @@ static int check_host_ipv4(const struct vr_binding *b, int ifindex, char *err, s
 	struct ifaddrs *all, *a;
 	int ret = 0;
 
-	if (!if_indextoname((unsigned int)ifindex, ifname) || getifaddrs(&all))
+	/* getifaddrs() dumps every link of the host: not for a binding of nothing */
+	if (!b->count || !if_indextoname((unsigned int)ifindex, ifname) || getifaddrs(&all))
 		return 0; /* nothing to compare with: the device is gone */
 	for (a = all; a && !ret; a = a->ifa_next) {
 		const struct sockaddr_in *sin = (const void *)a->ifa_addr;

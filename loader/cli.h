@@ -83,6 +83,30 @@ int live_devices(struct vr_state *st, __u32 **list, size_t *n);
 int devices_arg(struct vr_state *st, int argc, char **argv, __u32 **list, size_t *n);
 int parse_count(const char *text, const char *what, long max, long *out);
 
+struct vr_prepared_names;
+struct vr_binding;
+
+/* Looks up the policy's names (with no lock held) and compiles it; @source names it in errors. */
+int prepare_policy(struct vr_prepared_names *names, const struct vr_policy *p,
+		   const char *source, struct vr_compiled *c);
+
+/* What an attach sets on a device (attach_device()). */
+struct vr_attach_args {
+	const struct vr_policy *policy; /* prepared: deny-all when there is none */
+	const struct vr_compiled *compiled;
+	bool keep_policy;		    /* an attached device keeps the policy it has */
+	const struct vr_binding *binding;   /* the source binding; NULL keeps the device's */
+	int xdp;			    /* enum vrnet_xdp_mode; -1 keeps the device's */
+};
+
+/* A device attach may take: it exists, is Ethernet, and carries no default route (unless --force). */
+int attachable_device(const char *name, int *ifindex);
+/* Attaches (or, attached, changes) @ifindex with the state open for a change; says why it failed. */
+int attach_device(struct vr_state *st, int ifindex, const char *name,
+		  const struct vr_attach_args *a);
+/* Takes the filter off @ifindex and forgets its state; says why it failed. */
+int detach_device(struct vr_state *st, int ifindex, const char *name);
+
 /* The commands: argv holds the positional arguments only. */
 int do_attach(int argc, char **argv);
 int do_apply(int argc, char **argv);

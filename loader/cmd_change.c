@@ -33,14 +33,14 @@ static int prepare_policy_names(struct vr_prepared_names *names, const struct vr
  * compiled (100,000 rules take a while). Under the lock only the install
  * and the switch remain.
  */
-static int prepare_policy(struct vr_prepared_names *names, const struct vr_policy *p,
-			  struct vr_compiled *c)
+int prepare_policy(struct vr_prepared_names *names, const struct vr_policy *p,
+		   const char *source, struct vr_compiled *c)
 {
 	int ret = prepare_policy_names(names, p);
 
 	if (!ret && (ret = vr_compile(p, vr_resolve_prepared, names, c, errbuf, sizeof(errbuf))))
-		ret = fail(ret == -ENOMEM ? VR_EXIT_SYSTEM : VR_EXIT_USAGE, "%s: %s",
-			   opt.policy ? opt.policy : "policy", errbuf);
+		ret = fail(ret == -ENOMEM ? VR_EXIT_SYSTEM : VR_EXIT_USAGE, "%s: %s", source,
+			   errbuf);
 	return ret;
 }
 
@@ -294,6 +294,82 @@ static int keep_xdp(struct vr_state *st, int ifindex, const char *name, int aske
 	return set_xdp(st, ifindex, name, (__u8)want);
 }
 
+int attach_device(struct vr_state *st, int ifindex, const char *name,
+		  const struct vr_attach_args *a)
+{
+	struct vr_device dev;
+	bool created = false, tcx = false;
+	char link[4200];
+	int ret = 0;
+	__u32 slot;
+
+	if (is_attached(st, ifindex)) {
+		if (!a->keep_policy)
+			ret = apply_compiled(st, ifindex, name, a->policy, a->compiled);
+		if (!ret && a->binding)
+			ret = bind_device(st, ifindex, name, a->binding);
+		/* another program put ahead of ours (tcx): ours goes first again */
+		if (!ret && vr_hook_ahead(ifindex, st->prog_id) > 0)
+			ret = move_first(st, ifindex, name);
+		if (!ret && !vr_device_get(st, ifindex, &dev)) {
+			ret = attach_inbound(st, ifindex, name, dev.tcx);
+			if (!ret)
+				ret = keep_xdp(st, ifindex, name, a->xdp, dev.xdp);
+		}
+		return ret;
+	}
+	/* State left by a device that had this ifindex before is never inherited. */
+	if (!vr_device_get(st, ifindex, &dev) && (ret = vr_device_forget(st, ifindex)))
+		return fail(VR_EXIT_SYSTEM, "couldn't discard stale state under ifindex %d: %s",
+			    ifindex, strerror(-ret));
+
+	if (st->prog_fd < 0 && (ret = vr_state_load_program(st, errbuf, sizeof(errbuf))))
+		return fail(open_exit(ret), "%s", errbuf);
+	/* The policy is in the maps before the program can see a packet. */
+	ret = apply_compiled(st, ifindex, name, a->policy, a->compiled);
+	if (ret)
+		return ret;
+	if (a->binding && (ret = bind_device(st, ifindex, name, a->binding))) {
+		vr_device_forget(st, ifindex);
+		return ret;
+	}
+	if (!(ret = vr_state_link_path(st, st->netns_cookie, ifindex, link, sizeof(link))))
+		ret = vr_hook_attach(ifindex, st->prog_fd, link, &tcx, &created);
+	if (ret) {
+		vr_device_forget(st, ifindex);
+		return fail(VR_EXIT_SYSTEM, "couldn't attach to %s: %s", name, strerror(-ret));
+	}
+	if (!vr_device_find(st, ifindex, &slot))
+		vr_device_set_hook(st, slot, tcx, created);
+	if ((ret = attach_inbound(st, ifindex, name, tcx))) {
+		vr_hook_detach(ifindex, link, created);
+		vr_device_forget(st, ifindex);
+		return ret;
+	}
+	if (a->xdp > 0 && (ret = set_xdp(st, ifindex, name, (__u8)a->xdp))) {
+		if (!vr_state_inbound_link_path(st, st->netns_cookie, ifindex, link, sizeof(link)))
+			vr_hook_detach_inbound(ifindex, link);
+		if (!vr_state_link_path(st, st->netns_cookie, ifindex, link, sizeof(link)))
+			vr_hook_detach(ifindex, link, created);
+		vr_device_forget(st, ifindex);
+		return ret;
+	}
+	return 0;
+}
+
+int attachable_device(const char *name, int *ifindex)
+{
+	int ret = device_index(name, ifindex);
+
+	if (!ret)
+		ret = require_ethernet(name);
+	if (!ret && vr_is_default_route_dev(*ifindex) && !opt.force)
+		ret = fail(VR_EXIT_USAGE,
+			   "%s carries the host's default route; attaching would filter the host itself (use --force)",
+			   name);
+	return ret;
+}
+
 int do_attach(int argc, char **argv)
 {
 	struct vr_binding binding;
@@ -301,87 +377,23 @@ int do_attach(int argc, char **argv)
 	struct vr_compiled c = { 0 };
 	struct vr_policy p;
 	struct vr_state st;
-	struct vr_device dev;
-	bool created = false, tcx = false;
-	char link[4200];
-	int ifindex, ret, xdp;
-	__u32 slot;
+	struct vr_attach_args a = { .policy = &p, .compiled = &c, .keep_policy = !opt.policy };
+	int ifindex, ret;
 
-	if ((ret = xdp_mode_arg(&xdp)) || (ret = device_index(argv[0], &ifindex)) ||
-	    (ret = require_ethernet(argv[0])))
+	if ((ret = xdp_mode_arg(&a.xdp)) || (ret = attachable_device(argv[0], &ifindex)) ||
+	    (ret = binding_arg(&binding)))
 		return ret;
-	if (vr_is_default_route_dev(ifindex) && !opt.force)
-		return fail(VR_EXIT_USAGE,
-			    "%s carries the host's default route; attaching would filter the host itself (use --force)",
-			    argv[0]);
-	if ((ret = binding_arg(&binding)))
-		return ret;
+	if (opt.n_addresses)
+		a.binding = &binding;
 	vr_policy_init(&p); /* no policy: deny-all */
 	if (opt.policy && (ret = read_policy_arg(&p)))
 		return ret;
-	if ((ret = prepare_policy(&names, &p, &c)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+	if ((ret = prepare_policy(&names, &p, opt.policy ? opt.policy : "policy", &c)) ||
+	    (ret = open_state(&st, VR_OPEN_CHANGE)))
 		goto out;
-
-	if (is_attached(&st, ifindex)) {
-		if (opt.policy)
-			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
-		if (!ret && opt.n_addresses)
-			ret = bind_device(&st, ifindex, argv[0], &binding);
-		/* another program put ahead of ours (tcx): ours goes first again */
-		if (!ret && vr_hook_ahead(ifindex, st.prog_id) > 0)
-			ret = move_first(&st, ifindex, argv[0]);
-		if (!ret && !vr_device_get(&st, ifindex, &dev)) {
-			ret = attach_inbound(&st, ifindex, argv[0], dev.tcx);
-			if (!ret)
-				ret = keep_xdp(&st, ifindex, argv[0], xdp, dev.xdp);
-		}
-		if (!ret)
-			print_device(&st, ifindex, "attached");
-		goto close;
-	}
-	/* State left by a device that had this ifindex before is never inherited. */
-	if (!vr_device_get(&st, ifindex, &dev) && (ret = vr_device_forget(&st, ifindex))) {
-		ret = fail(VR_EXIT_SYSTEM, "couldn't discard stale state under ifindex %d: %s",
-			   ifindex, strerror(-ret));
-		goto close;
-	}
-
-	if (st.prog_fd < 0 && (ret = vr_state_load_program(&st, errbuf, sizeof(errbuf)))) {
-		ret = fail(open_exit(ret), "%s", errbuf);
-		goto close;
-	}
-	/* The policy is in the maps before the program can see a packet. */
-	ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
-	if (ret)
-		goto close;
-	if (opt.n_addresses && (ret = bind_device(&st, ifindex, argv[0], &binding))) {
-		vr_device_forget(&st, ifindex);
-		goto close;
-	}
-	if (!(ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link))))
-		ret = vr_hook_attach(ifindex, st.prog_fd, link, &tcx, &created);
-	if (ret) {
-		vr_device_forget(&st, ifindex);
-		ret = fail(VR_EXIT_SYSTEM, "couldn't attach to %s: %s", argv[0], strerror(-ret));
-		goto close;
-	}
-	if (!vr_device_find(&st, ifindex, &slot))
-		vr_device_set_hook(&st, slot, tcx, created);
-	if ((ret = attach_inbound(&st, ifindex, argv[0], tcx))) {
-		vr_hook_detach(ifindex, link, created);
-		vr_device_forget(&st, ifindex);
-		goto close;
-	}
-	if (xdp > 0 && (ret = set_xdp(&st, ifindex, argv[0], (__u8)xdp))) {
-		if (!vr_state_inbound_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link)))
-			vr_hook_detach_inbound(ifindex, link);
-		if (!vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link)))
-			vr_hook_detach(ifindex, link, created);
-		vr_device_forget(&st, ifindex);
-		goto close;
-	}
-	print_device(&st, ifindex, "attached");
-close:
+	ret = attach_device(&st, ifindex, argv[0], &a);
+	if (!ret)
+		print_device(&st, ifindex, "attached");
 	vr_state_close(&st);
 out:
 	vr_compiled_free(&c);
@@ -395,7 +407,7 @@ static int check_policy(struct vr_policy *p)
 {
 	struct vr_prepared_names names = { 0 };
 	struct vr_compiled c = { 0 };
-	int ret = prepare_policy(&names, p, &c);
+	int ret = prepare_policy(&names, p, opt.policy, &c);
 
 	if (!ret && opt.json)
 		vr_json_print(json_pack("{s:s,s:b,s:I,s:I,s:I,s:I}", "policy", opt.policy, "valid",
@@ -433,7 +445,8 @@ int do_apply(int argc, char **argv)
 		return fail(VR_EXIT_USAGE, "apply needs a device (or --check)");
 	if ((ret = device_index(argv[0], &ifindex)) || (ret = read_policy_arg(&p)))
 		return ret;
-	if (!(ret = prepare_policy(&names, &p, &c)) && !(ret = open_state(&st, VR_OPEN_CHANGE))) {
+	if (!(ret = prepare_policy(&names, &p, opt.policy, &c)) &&
+	    !(ret = open_state(&st, VR_OPEN_CHANGE))) {
 		ret = require_attached(&st, ifindex, argv[0]);
 		if (!ret)
 			ret = apply_compiled(&st, ifindex, argv[0], &p, &c);
@@ -552,75 +565,73 @@ int do_internet(int argc, char **argv)
 	return ret;
 }
 
-int do_detach(int argc, char **argv)
+int detach_device(struct vr_state *st, int ifindex, const char *name)
 {
 	char link[4200];
 	struct vr_device dev;
-	struct vr_state st;
-	int ifindex, ret;
 	bool has_entry, has_filter;
+	int ret;
 
-	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
-		return ret;
-	has_entry = !vr_device_get(&st, ifindex, &dev);
-	has_filter = st.prog_fd >= 0 && vr_hook_is_attached(ifindex, st.prog_id) == 1;
-	if (!has_filter && !has_entry) {
-		ret = fail(VR_EXIT_USAGE, "%s is not attached", argv[0]);
-		goto out;
-	}
+	has_entry = !vr_device_get(st, ifindex, &dev);
+	has_filter = st->prog_fd >= 0 && vr_hook_is_attached(ifindex, st->prog_id) == 1;
+	if (!has_filter && !has_entry)
+		return fail(VR_EXIT_USAGE, "%s is not attached", name);
 	/*
 	 * Only our own program comes off, and the qdisc only if we created it on
 	 * this device: an entry without our filter is state left by an earlier
 	 * device with this ifindex, and says nothing about this one's qdisc.
 	 */
-	if (has_entry && (ret = vr_device_detaching(&st, ifindex, true))) {
-		ret = fail(VR_EXIT_SYSTEM, "couldn't begin to detach %s: %s", argv[0],
-			   strerror(-ret));
-		goto out;
-	}
+	if (has_entry && (ret = vr_device_detaching(st, ifindex, true)))
+		return fail(VR_EXIT_SYSTEM, "couldn't begin to detach %s: %s", name,
+			    strerror(-ret));
 	/* ours, whatever the note says: a command that died may have left it */
 	if ((ret = vr_xdp_detach(ifindex))) {
 		if (has_entry)
-			vr_device_detaching(&st, ifindex, false);
-		ret = fail(VR_EXIT_SYSTEM, "couldn't take the XDP program off %s: %s", argv[0],
-			   strerror(-ret));
-		goto out;
+			vr_device_detaching(st, ifindex, false);
+		return fail(VR_EXIT_SYSTEM, "couldn't take the XDP program off %s: %s", name,
+			    strerror(-ret));
 	}
 	if (has_filter) {
-		ret = vr_state_inbound_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
+		ret = vr_state_inbound_link_path(st, st->netns_cookie, ifindex, link, sizeof(link));
 		if (!ret)
 			ret = vr_hook_detach_inbound(ifindex, link);
 		if (!ret)
-			ret = vr_state_link_path(&st, st.netns_cookie, ifindex, link, sizeof(link));
+			ret = vr_state_link_path(st, st->netns_cookie, ifindex, link, sizeof(link));
 		if (!ret)
 			ret = vr_hook_detach(ifindex, link, has_entry && dev.created_qdisc);
 		if (ret) {
 			/* nothing came off: the device stays as it was, not half detached */
 			if (has_entry)
-				vr_device_detaching(&st, ifindex, false);
-			ret = fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", argv[0],
-				   strerror(-ret));
-			goto out;
+				vr_device_detaching(st, ifindex, false);
+			return fail(VR_EXIT_SYSTEM, "couldn't detach from %s: %s", name,
+				    strerror(-ret));
 		}
 	}
-	if (has_entry && (ret = vr_device_forget(&st, ifindex)) && ret != -ENOENT) {
-		ret = fail(VR_EXIT_SYSTEM, "couldn't remove the state of %s: %s", argv[0],
-			   strerror(-ret));
-		goto out;
-	}
-	ret = 0;
-	vr_state_prune_programs(&st);
-	if (!vr_netns_has_devices(&st, st.netns_cookie))
-		vr_dns_device_remove(&st);
+	if (has_entry && (ret = vr_device_forget(st, ifindex)) && ret != -ENOENT)
+		return fail(VR_EXIT_SYSTEM, "couldn't remove the state of %s: %s", name,
+			    strerror(-ret));
+	vr_state_prune_programs(st);
+	if (!vr_netns_has_devices(st, st->netns_cookie))
+		vr_dns_device_remove(st);
 	if (!has_filter)
-		vr_warn("%s was not attached: removed state left by an earlier device", argv[0]);
-	if (opt.json)
+		vr_warn("%s was not attached: removed state left by an earlier device", name);
+	return 0;
+}
+
+int do_detach(int argc, char **argv)
+{
+	struct vr_state st;
+	int ifindex, ret;
+
+	if ((ret = device_index(argv[0], &ifindex)) || (ret = open_state(&st, VR_OPEN_CHANGE)))
+		return ret;
+	ret = detach_device(&st, ifindex, argv[0]);
+	if (!ret && opt.json)
 		vr_json_print(json_pack("{s:s,s:i,s:s}", "device", argv[0], "ifindex", ifindex,
 					"result", "detached"),
 			      opt.pretty);
-	else
+	else if (!ret)
 		printf("detached %s\n", argv[0]);
-out:
 	vr_state_close(&st);
 	return ret;
 }

@@ -10,6 +10,16 @@
 
 static bool log_json;
 static bool log_verbose;
+static char *capture_buf;
+static size_t capture_len;
+
+void vr_log_capture(char *buf, size_t len)
+{
+	capture_buf = buf;
+	capture_len = len;
+	if (buf && len)
+		buf[0] = '\0';
+}
 
 /* libbpf's own messages are hidden unless -v: they are for developers. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -56,6 +66,10 @@ void vr_log(enum vr_log_level level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
+	if (level == VR_LOG_ERROR && capture_buf) {
+		snprintf(capture_buf, capture_len, "%s", msg);
+		return;
+	}
 	if (level == VR_LOG_ERROR && log_json) {
 		json_t *obj = json_pack("{s:s}", "error", msg);
 		char *text = json_dumps(obj, JSON_COMPACT);

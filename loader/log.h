@@ -11,6 +11,13 @@ void vr_log_setup(bool json, bool verbose);
 void vr_log(enum vr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Errors go into @buf (@len bytes, the last one kept) instead of out, until
+ * called again with NULL: a command that reports many devices' errors its
+ * own way (sync).
+ */
+void vr_log_capture(char *buf, size_t len);
+
 /* A multi-line text under a title, whole (a DEBUG one only with -v), on stderr. */
 void vr_log_text(enum vr_log_level level, const char *title, const char *text);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,8 +339,8 @@ static int parse_dns_rate(json_t *o, const char *source, struct vr_policy *p, ch
 	return 0;
 }
 
-int vr_policy_parse(const char *text, size_t len, const char *source,
-		    struct vr_policy *p, char *err, size_t errlen)
+int vr_policy_parse_with(const char *text, size_t len, const char *source, const char *extra,
+			 struct vr_policy *p, char *err, size_t errlen)
 {
 	static const char *const known[] = { "default",	 "allow", "block", "dns",
 					     "dns_proxy", "dns_rate", "mode", "log",
@@ -365,15 +366,15 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
 			if (!strcmp(key, known[k]))
 				break;
-		if (k == sizeof(known) / sizeof(known[0])) {
+		if (k == sizeof(known) / sizeof(known[0]) && !(extra && !strcmp(key, extra))) {
 			char *ekey = encode(key), where[512];
 
 			position(text, ekey ? find_token(text, len, text, ekey, true, 0) : NULL,
 				 source, where, sizeof(where));
 			free(ekey);
 			snprintf(err, errlen,
-				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, dns_rate, mode, log, inbound, comment)",
-				 where, key);
+				 "%s: unknown key \"%.64s\" (known: default, allow, block, dns, dns_proxy, dns_rate, mode, log, inbound, comment%s%s)",
+				 where, key, extra ? ", " : "", extra ? extra : "");
 			goto out;
 		}
 	}
@@ -438,20 +439,30 @@ out:
 	return ret;
 }
 
-int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t errlen)
+int vr_policy_parse(const char *text, size_t len, const char *source, struct vr_policy *p,
+		    char *err, size_t errlen)
+{
+	return vr_policy_parse_with(text, len, source, NULL, p, err, errlen);
+}
+
+int vr_policy_read_text(const char *path, char **out, size_t *out_len, char *err,
+			size_t errlen)
 {
 	bool is_stdin = !strcmp(path, "-");
 	const char *source = is_stdin ? "<stdin>" : path;
 	size_t len = 0, cap = 1 << 16;
 	char *text = NULL;
-	int fd, ret;
+	struct stat sb;
+	int fd, ret = 0;
 
-	vr_policy_init(p);
 	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", source, strerror(errno));
 		return -EINVAL;
 	}
+	/* a file's size is known: one read fills it, one more finds its end */
+	if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) && sb.st_size < VR_POLICY_FILE_MAX)
+		cap = (size_t)sb.st_size + 1;
 	for (;;) {
 		ssize_t n;
 
@@ -483,10 +494,29 @@ int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t
 			goto out;
 		}
 	}
-	ret = vr_policy_parse(text, len, source, p, err, errlen);
 out:
 	if (!is_stdin)
 		close(fd);
+	if (ret) {
+		free(text);
+		return ret;
+	}
+	*out = text;
+	*out_len = len;
+	return 0;
+}
+
+int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t errlen)
+{
+	size_t len;
+	char *text;
+	int ret;
+
+	vr_policy_init(p);
+	ret = vr_policy_read_text(path, &text, &len, err, errlen);
+	if (ret)
+		return ret;
+	ret = vr_policy_parse(text, len, strcmp(path, "-") ? path : "<stdin>", p, err, errlen);
 	free(text);
 	return ret;
 }

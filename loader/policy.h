@@ -67,6 +67,11 @@ int vr_dns_rule_parse(const char *text, struct vr_rule *rule, char *err, size_t 
  */
 int vr_policy_parse(const char *text, size_t len, const char *source,
 		    struct vr_policy *p, char *err, size_t errlen);
+/* The same, where the object may also hold the key @extra, which the caller reads. */
+int vr_policy_parse_with(const char *text, size_t len, const char *source, const char *extra,
+			 struct vr_policy *p, char *err, size_t errlen);
+/* Reads a policy file whole, up to VR_POLICY_FILE_MAX; "-" reads standard input. */
+int vr_policy_read_text(const char *path, char **text, size_t *len, char *err, size_t errlen);
 /* Reads and parses a policy file; "-" reads standard input. */
 int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t errlen);
 
