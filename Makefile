@@ -12,15 +12,17 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -std=gnu11 -D_GNU_SOURCE \
 	  -Iinclude -Iloader -I$(OUTPUT) -I/usr/include/libnl3 $(EXTRA_CFLAGS)
-LDLIBS := -lxdp -lbpf -lelf -lz -ljansson -lcares -lldns -lnl-route-3 -lnl-3
+LDLIBS := -lxdp -lbpf -lelf -lz -ljansson -lcares -lldns -lnl-route-3 -lnl-3 -lcrypto
 # Both binaries take their libraries from Debian's static archives, libc
 # staying shared: a command starts without loading and relocating eleven
 # shared objects, about 5 ms of each change's time here. vrnet-bpf links no
-# ldns: ldns brings libcrypto, whose 18,000 relocations cost every command
-# another 3 ms; only the DNS proxy, vrnet-bpf-dns, needs it (README,
-# Performance: changing one rule). The link fails if the CLI calls ldns.
+# ldns: ldns brings all of libcrypto, whose 18,000 relocations as a shared
+# object cost every command another 3 ms; only the DNS proxy, vrnet-bpf-dns,
+# needs it (README, Performance: changing one rule). The link fails if the
+# CLI calls ldns. Of libcrypto the CLI takes SHA-256 alone (sync's digests):
+# from the archive, that adds 27 KB and no relocation.
 CLI_LDLIBS := -Wl,-Bstatic $(filter-out -lldns,$(LDLIBS)) -Wl,-Bdynamic
-DNS_LDLIBS := -Wl,-Bstatic $(LDLIBS) -lssl -lcrypto -Wl,-Bdynamic
+DNS_LDLIBS := -Wl,-Bstatic $(filter-out -lcrypto,$(LDLIBS)) -lssl -lcrypto -Wl,-Bdynamic
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall $(BPF_EXTRA_CFLAGS) \
 	      -Iinclude -I$(OUTPUT)
 

@@ -34,6 +34,8 @@ enum {
 	OPT_INBOUND = 1 << 15,
 	OPT_MODE = 1 << 16,
 	OPT_XDP_GENERIC = 1 << 17,
+	OPT_DRY_RUN = 1 << 18,
+	OPT_WATCH = 1 << 19,
 };
 
 #define VR_MAX_ADDRESS_OPTS 64 /* --address options (each may list several, comma-separated) */
@@ -58,6 +60,7 @@ struct vr_cli_options {
 	bool inbound; /* check: a packet from HOST into the sandbox */
 	const char *mode; /* attach: tc or xdp */
 	bool xdp_generic; /* attach: XDP mode on the skb (generic XDP) */
+	bool dry_run, watch; /* sync */
 };
 
 extern struct vr_cli_options opt;
@@ -128,5 +131,6 @@ int do_upgrade(int argc, char **argv);
 int do_version(int argc, char **argv);
 int do_dns(int argc, char **argv);
 int do_features(int argc, char **argv);
+int do_sync(int argc, char **argv);
 
 #endif

@@ -143,6 +143,23 @@ static const struct cmd cmds[] = {
 	  "SERVFAIL.\n"
 	  "One proxy per pin directory: a second one exits 4. The proxy is its own\n"
 	  "executable, vrnet-bpf-dns, run from this one's directory (exit 3 without it)." },
+	{ "sync", do_sync, 1, 1, OPT_DRY_RUN | OPT_WATCH, "PATH [--dry-run] [--watch]",
+	  "Bring this network namespace's devices to PATH, a directory of files named\n"
+	  "DEVICE.json (or one such file): a policy, which may also hold the device's\n"
+	  "settings, as attach's options: \"device\": {\"mode\": \"tc\"|\"xdp\",\n"
+	  "\"xdp_generic\": bool, \"addresses\": [ADDR[/LEN]...], \"mac\": MAC, \"dhcp\": bool}.\n"
+	  "A device with a file and no filter is attached; one whose file changed (by\n"
+	  "content), whose policy another command changed or whose filter is gone gets\n"
+	  "its file again; the others are not touched. A device sync attached whose file\n"
+	  "is gone is detached; one attached before sync managed it is left attached.\n"
+	  "Never a device without a file. A file for a device that does not exist waits\n"
+	  "for it. A file that cannot be used fails its device alone: an attached device\n"
+	  "keeps its policy, an unfiltered one is attached deny-all. Prints the plan:\n"
+	  "one line per device touched (-j: every device, with its action and result).\n"
+	  "--dry-run prints it and changes nothing. --watch stays, passing again when\n"
+	  "a file changes (renames too), a device appears or changes, and every 30 s;\n"
+	  "it prints a pass that did something. internet on|off stays as it was set.\n"
+	  "Exit 2 if a file could not be used, 3 if a change failed." },
 	{ "version", do_version, 0, 0, 0, "",
 	  "Print the version, this binary's program build, and the programs running on\n"
 	  "this host (with their tags; \"another build\" when upgrade would replace one)." },
@@ -239,6 +256,8 @@ enum {
 	LONG_INBOUND,
 	LONG_MODE,
 	LONG_XDP_GENERIC,
+	LONG_DRY_RUN,
+	LONG_WATCH,
 };
 
 static const struct option long_opts[] = {
@@ -269,6 +288,8 @@ static const struct option long_opts[] = {
 	{ "inbound", no_argument, NULL, LONG_INBOUND },
 	{ "mode", required_argument, NULL, LONG_MODE },
 	{ "xdp-generic", no_argument, NULL, LONG_XDP_GENERIC },
+	{ "dry-run", no_argument, NULL, LONG_DRY_RUN },
+	{ "watch", no_argument, NULL, LONG_WATCH },
 	{ 0 },
 };
 
@@ -404,6 +425,14 @@ static int parse_options(int argc, char **argv, bool *help, bool *version,
 			opt.xdp_generic = true;
 			*seen |= OPT_XDP_GENERIC;
 			break;
+		case LONG_DRY_RUN:
+			opt.dry_run = true;
+			*seen |= OPT_DRY_RUN;
+			break;
+		case LONG_WATCH:
+			opt.watch = true;
+			*seen |= OPT_WATCH;
+			break;
 		case ':':
 			vr_log_setup(opt.json, opt.verbose);
 			vr_err("option %s needs an argument", argv[optind - 1]);
@@ -443,6 +472,8 @@ static const char *option_name(unsigned int bits)
 	       bits & OPT_INBOUND ? "--inbound" :
 	       bits & OPT_MODE	  ? "--mode" :
 	       bits & OPT_XDP_GENERIC ? "--xdp-generic" :
+	       bits & OPT_DRY_RUN ? "--dry-run" :
+	       bits & OPT_WATCH	  ? "--watch" :
 				    "--summary-interval";
 }
 
