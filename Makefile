@@ -115,9 +115,12 @@ install: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$unit > \
 			$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit); \
 	done
+	install -D -m 0644 scripts/vrnet-bpf.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vrnet-bpf
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf-dns $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vrnet-bpf
 	rm -rf $(DESTDIR)$(PREFIX)/share/vrnet-bpf
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/systemd/system/,$(notdir $(wildcard scripts/systemd/*)))
 
