@@ -117,9 +117,11 @@ install: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns
 	done
 	install -D -m 0644 scripts/vrnet-bpf.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vrnet-bpf
+	install -m 0755 scripts/vrnet-tap scripts/vrnet-veth $(DESTDIR)$(PREFIX)/sbin/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf-dns $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
+	rm -f $(DESTDIR)$(PREFIX)/sbin/vrnet-tap $(DESTDIR)$(PREFIX)/sbin/vrnet-veth
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/vrnet-bpf
 	rm -rf $(DESTDIR)$(PREFIX)/share/vrnet-bpf
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/lib/systemd/system/,$(notdir $(wildcard scripts/systemd/*)))
