@@ -304,18 +304,18 @@ int attach_device(struct vr_state *st, int ifindex, const char *name,
 	__u32 slot;
 
 	if (is_attached(st, ifindex)) {
-		if (!a->keep_policy)
-			ret = apply_compiled(st, ifindex, name, a->policy, a->compiled);
-		if (!ret && a->binding)
+		/* the binding and the mode first: a device that refuses either keeps all it had */
+		if (a->binding)
 			ret = bind_device(st, ifindex, name, a->binding);
+		if (!ret && !vr_device_get(st, ifindex, &dev))
+			ret = keep_xdp(st, ifindex, name, a->xdp, dev.xdp);
+		if (!ret && !a->keep_policy)
+			ret = apply_compiled(st, ifindex, name, a->policy, a->compiled);
 		/* another program put ahead of ours (tcx): ours goes first again */
 		if (!ret && vr_hook_ahead(ifindex, st->prog_id) > 0)
 			ret = move_first(st, ifindex, name);
-		if (!ret && !vr_device_get(st, ifindex, &dev)) {
+		if (!ret && !vr_device_get(st, ifindex, &dev))
 			ret = attach_inbound(st, ifindex, name, dev.tcx);
-			if (!ret)
-				ret = keep_xdp(st, ifindex, name, a->xdp, dev.xdp);
-		}
 		return ret;
 	}
 	/* State left by a device that had this ifindex before is never inherited. */

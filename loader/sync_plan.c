@@ -24,10 +24,16 @@ struct vr_sync_step vr_sync_decide(bool has_file, bool file_ok, const uint8_t *d
 				   const struct vr_sync_record *rec, bool foreign,
 				   const struct vr_sync_seen *seen)
 {
-	/* two directories for one device would undo each other at every pass */
+	/*
+	 * Two directories for one device would undo each other at every pass:
+	 * the other keeps it. Unfiltered meanwhile, it is attached deny-all.
+	 */
+	if (rec && foreign && !has_file)
+		return step(VR_SYNC_UNCHANGED, "another directory's sync manages it");
+	if (rec && foreign && seen->ifindex && !seen->filtered)
+		return step(VR_SYNC_DENY, "another directory's sync manages it: deny-all until it attaches it");
 	if (rec && foreign)
-		return has_file ? step(VR_SYNC_INVALID, "another directory's sync manages it") :
-				  step(VR_SYNC_UNCHANGED, "another directory's sync manages it");
+		return step(VR_SYNC_INVALID, "another directory's sync manages it");
 	if (!has_file)
 		return rec ? without_file(rec, seen) : step(VR_SYNC_UNCHANGED, "not managed");
 	if (!file_ok && seen->ifindex && !seen->filtered)

@@ -19,6 +19,14 @@
 	(IN_CLOSE_WRITE | IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB | \
 	 IN_DELETE_SELF | IN_MOVE_SELF)
 
+static void parent_of(const char *path, char *out, size_t len)
+{
+	char copy[4096];
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	snprintf(out, len, "%s", dirname(copy));
+}
+
 int vr_sync_watch_open(struct vr_sync_watch *w, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
@@ -27,13 +35,11 @@ int vr_sync_watch_open(struct vr_sync_watch *w, const char *path, char *err, siz
 	int ret;
 
 	w->inotify_fd = w->netlink_fd = w->signal_fd = -1;
-	snprintf(w->dir, sizeof(w->dir), "%s", path);
-	if (!stat(path, &sb) && !S_ISDIR(sb.st_mode)) {
-		char copy[sizeof(w->dir)];
-
-		snprintf(copy, sizeof(copy), "%s", path);
-		snprintf(w->dir, sizeof(w->dir), "%s", dirname(copy));
-	}
+	parent_of(path, w->parent, sizeof(w->parent));
+	if (!stat(path, &sb) && !S_ISDIR(sb.st_mode))
+		parent_of(path, w->dir, sizeof(w->dir));
+	else
+		snprintf(w->dir, sizeof(w->dir), "%s", path);
 	w->inotify_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (w->inotify_fd < 0 || vr_sync_watch_rearm(w)) {
 		ret = -errno;
@@ -64,6 +70,8 @@ fail:
 
 int vr_sync_watch_rearm(struct vr_sync_watch *w)
 {
+	/* PATH itself replaced (a symlink swapped, a folder renamed over) shows in its parent */
+	inotify_add_watch(w->inotify_fd, w->parent, IN_CREATE | IN_MOVED_TO | IN_MASK_ADD);
 	return inotify_add_watch(w->inotify_fd, w->dir, WATCH_EVENTS) < 0 ? -errno : 0;
 }
 

@@ -12,7 +12,8 @@
 
 struct vr_sync_watch {
 	int inotify_fd, netlink_fd, signal_fd;
-	char dir[4096]; /* the directory watched */
+	char dir[4096];	   /* the directory watched */
+	char parent[4096]; /* PATH's parent: PATH replaced shows there */
 };
 
 enum vr_sync_wake {

@@ -134,6 +134,65 @@ expect "never in a file: $E still attached" vr show "$E"
 expect_eq "never in a file: $E's policy" "$(vr -j show "$E" | jq -r '.default')" deny
 expect_reach "removed: unfiltered again" tcp "$VR_WEB4" 8080
 
+# -- a file the device refuses: nothing half applied, never unfiltered --
+# ($D: attached, released above; $E: attached by hand, no file)
+H=vrsh$VR_ID
+vr_add_link "$H" type veth peer name "${H}p"
+# an address of the host's on each: binding it would let the sandbox speak as the host
+ip addr add 198.51.100.201/32 dev "$H"
+ip addr add 198.51.100.202/32 dev "$D"
+idD=$(policy_id "$D")
+put "$H" '{"device": {"addresses": ["198.51.100.201"]}, "default": "allow"}'
+put "$D" '{"device": {"addresses": ["198.51.100.202"]}, "default": "deny", "allow": ["192.0.2.5"]}'
+sync_j 2 "$DIR"
+expect_eq "refused binding: $D, its apply failed" "$(step "$D")" "apply failed"
+expect_eq "refused binding: $D kept its policy whole" "$(policy_id "$D")" "$idD"
+expect_eq "refused binding: $H, its attach failed" "$(step "$H")" "attach failed"
+expect_eq "refused binding: $H attached deny-all instead" \
+	"$(jq -r --arg d "$H" '.devices[] | select(.device == $d) | .denied' "$VR_TMP/plan.json"),$(vr -j show "$H" | jq -r '.default')" \
+	"true,deny"
+rm "$DIR/$D.json" "$DIR/$H.json"
+sync_j 0 "$DIR"
+expect_eq "refused binding: $H, deny-all, detached with its file" "$(step "$H")" "detach done"
+
+# -- names cut at 15 characters: the devices' and the files' that are no device's --
+N=$(printf 'vrsn%sxxxxxxxxxxxxxxx' "$VR_ID" | cut -c1-15)
+vr_add_link "$N" type veth peer name "vrsnp$VR_ID"
+put "$N" '{"default": "deny", "allow": ["192.0.2.1"]}'
+put "$N-old" '{}'
+put "$N-new" '{}'
+sync_j 2 "$DIR"
+expect_eq "cut names: $N" "$(step "$N")" "attach done"
+put "$N" '{"default": "deny"}'
+sync_j 2 "$DIR"
+expect_eq "cut names: $N's change" "$(step "$N")" "apply done"
+expect_eq "cut names: $N's rules" "$(vr -j show "$N" | jq -r '.rule_count')" 0
+expect_eq "cut names: the two files no device has" \
+	"$(jq -r '[.devices[] | select(.device == null) | .action] | join(",")' "$VR_TMP/plan.json")" "invalid,invalid"
+rm "$DIR/$N-old.json" "$DIR/$N-new.json"
+
+# -- PATH through a symlink swapped to a new folder: the same directory --
+M=vrsm$VR_ID
+vr_add_link "$M" type veth peer name "${M}p"
+mkdir -p "$VR_TMP/v1" "$VR_TMP/v2"
+printf '{"default": "deny"}\n' >"$VR_TMP/v1/$M.json"
+printf '{"default": "allow"}\n' >"$VR_TMP/v2/$M.json"
+ln -s v1 "$VR_TMP/current"
+sync_j 0 "$VR_TMP/current"
+expect_eq "through a symlink: $M" "$(step "$M")" "attach done"
+ln -s v2 "$VR_TMP/current.new" && mv -T "$VR_TMP/current.new" "$VR_TMP/current"
+rm -rf "$VR_TMP/v1"
+sync_j 0 "$VR_TMP/current"
+expect_eq "symlink swapped: $M's file applied" "$(step "$M")" "apply done"
+expect_eq "symlink swapped: $M's policy" "$(vr -j show "$M" | jq -r '.default')" allow
+expect_eq "symlink swapped: $DIR's devices not in its plan" \
+	"$(jq -r '[.devices[].device] | join(",")' "$VR_TMP/plan.json")" "$M"
+# a record whose directory is gone is taken over by the sync whose file names the device
+mv "$VR_TMP/v2" "$VR_TMP/v3"
+rm "$VR_TMP/current"
+sync_j 0 "$VR_TMP/v3"
+expect_eq "its directory gone: $M taken over" "$(step "$M")" "unchanged none"
+
 # -- one file as PATH: that device alone, the others' files are not missing --
 put "$B" '{"default": "deny"}'
 sync_j 0 "$DIR/$B.json"

@@ -81,6 +81,8 @@ static const struct decide_case decide_cases[] = {
 	  { .ifindex = 9, .filtered = true }, VR_SYNC_FORGET, "file and device gone" },
 	{ "file, another directory's device", true, true, digest_a, 3, SEEN_FILTERED,
 	  VR_SYNC_INVALID, "another directory's sync manages it" },
+	{ "file, another directory's device, unfiltered", true, true, digest_a, 3, { .ifindex = 7 },
+	  VR_SYNC_DENY, "another directory's sync manages it: deny-all until it attaches it" },
 	{ "no file, another directory's device", false, false, NULL, 3, SEEN_FILTERED,
 	  VR_SYNC_UNCHANGED, "another directory's sync manages it" },
 	{ "no file, no record: not sync's", false, false, NULL, 0, SEEN_FILTERED,
