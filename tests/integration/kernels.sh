@@ -13,7 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$(dirname "${VRNET_BIN:-$top/build/vrnet-bpf}")
 vmdir=$build/vm
-# run.sh gives a suite 300 s; a first run also fetches the kernels (~30 s)
+# run.sh runs this suite beside the others, niced, with 400 s a guest and 600 s in
+# all; a first run also fetches the kernels (~30 s)
 guest_timeout=${VR_GUEST_TIMEOUT:-180}
 
 if [ "$(id -u)" -ne 0 ]; then
