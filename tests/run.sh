@@ -94,9 +94,12 @@ done
 background=kernels
 if [ -x tests/integration/$background.sh ] && selected "$background"; then
 	background_began=$(date +%s)
-	VRNET_BIN="$PWD/$build/vrnet-bpf" VRNET_TOOLS="$PWD/$build/tests" VR_GUEST_TIMEOUT=400 \
-		nice -n 19 timeout 600 tests/integration/$background.sh \
-		>"$logdir/$background.log" 2>&1 &
+	(
+		VRNET_BIN="$PWD/$build/vrnet-bpf" VRNET_TOOLS="$PWD/$build/tests" VR_GUEST_TIMEOUT=400 \
+			nice -n 19 timeout 840 tests/integration/$background.sh \
+			>"$logdir/$background.log" 2>&1
+		echo "$? $(date +%s)" >"$logdir/$background.end"
+	) &
 	background_pid=$!
 fi
 
@@ -117,9 +120,9 @@ done
 if [ -n "${background_pid:-}" ]; then
 	echo "=== $background (beside the others)"
 	wait "$background_pid"
-	rc=$?
+	read -r rc background_ended <"$logdir/$background.end" || rc=1 background_ended=$(date +%s)
 	cat "$logdir/$background.log"
-	echo "# $background: $(($(date +%s) - background_began)) s, beside the others"
+	echo "# $background: $((background_ended - background_began)) s, beside the others"
 	count_shell "$background" "$logdir/$background.log" "$rc"
 fi
 

@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 build=$(dirname "${VRNET_BIN:-$top/build/vrnet-bpf}")
 vmdir=$build/vm
-# run.sh runs this suite beside the others, niced, with 400 s a guest and 600 s in
+# run.sh runs this suite beside the others, niced, with 400 s a guest and 840 s in
 # all; a first run also fetches the kernels (~30 s)
 guest_timeout=${VR_GUEST_TIMEOUT:-180}
 
