@@ -184,6 +184,17 @@ if "scale" in r:
             f"{s['detach_ms_per_device']} ms",
             f"{s['memlock_bytes_one_device'] / 1048576:.1f} MiB",
             f"{s['memlock_bytes_per_device'] / 1024:.1f} KiB")])
+    if "sync" in s:
+        y = s["sync"]
+        md.append("")
+        md.append(f"`sync` over the same {s['devices']} taps, one file each (whole command, median "
+                  "of 5; the pass alone, its `duration_ms`, in brackets; `/bin/true`, the "
+                  "floor of starting any command, in the same run):")
+        md.append("")
+        table(["attach all", "no change", "one file changed", "detach all", "/bin/true"],
+              [(f"{y['attach_all_ms']} ms", f"{y['no_change_ms']} ms ({y['no_change_pass_ms']})",
+                f"{y['one_changed_ms']} ms ({y['one_changed_pass_ms']})",
+                f"{y['detach_all_ms']} ms", f"{y['true_ms']} ms")])
 
 if "dns" in r:
     d = r["dns"]

@@ -76,10 +76,48 @@ done
 detach_ms=$(( ($(now) - t) / 1000000 ))
 log "detached in $detach_ms ms"
 
+# The same taps declared in a directory, one file each, brought on by sync.
+mkdir -p "$WORK/devices"
+for tap in "${taps[@]}"; do cp "$WORK/policy.json" "$WORK/devices/$tap.json"; done
+sync_j() { "$BIN" --pin-dir "$PIN" -j sync "$WORK/devices"; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# timed CMD...: the whole command's wall time in ms, with its pass's duration_ms on fd 3
+timed() {
+	local t0=$(now) out
+	out=$("$@") || exit 1
+	echo "$(( ($(now) - t0) / 1000 ))" | awk '{ printf "%.1f\n", $1 / 1000 }'
+	[ -n "$out" ] && echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["duration_ms"])' >&3
+}
+log "sync: attaching $N taps from their files"
+sync_attach_ms=$(timed sync_j 3>/dev/null)
+true_ms=$(for i in 1 2 3 4 5; do timed /bin/true 3>/dev/null; done | median)
+: >"$WORK/pass"
+sync_same_ms=$(for i in 1 2 3 4 5; do timed sync_j 3>>"$WORK/pass"; done | median)
+sync_same_pass_ms=$(median <"$WORK/pass")
+: >"$WORK/pass"
+sync_one_ms=$(for i in 1 2 3 4 5; do
+	python3 - "$WORK/devices/${taps[$i]}.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["allow"].append("192.0.2.77:443/tcp")
+json.dump(p, open(sys.argv[1], "w"))
+PY
+	timed sync_j 3>>"$WORK/pass"
+done | median)
+sync_one_pass_ms=$(median <"$WORK/pass")
+rm -f "$WORK"/devices/*.json
+log "sync: detaching $N taps whose files are gone"
+sync_detach_ms=$(timed sync_j 3>/dev/null)
+log "sync: attach ${sync_attach_ms} ms, no change ${sync_same_ms} ms, one changed ${sync_one_ms} ms, detach ${sync_detach_ms} ms (/bin/true ${true_ms} ms)"
+
 cat <<JSON
 {"scale": {"devices": $N, "rules_per_device": $RULES, "attached": $attached,
   "attach_total_ms": $attach_ms, "attach_ms_per_device": $(echo "scale=2; $attach_ms / ($N - 1)" | bc),
   "detach_total_ms": $detach_ms, "detach_ms_per_device": $(echo "scale=2; $detach_ms / $N" | bc),
   "memlock_bytes_one_device": $mem_one, "memlock_bytes_all_devices": $mem_all,
-  "memlock_bytes_per_device": $(( (mem_all - mem_one) / (N - 1) ))}}
+  "memlock_bytes_per_device": $(( (mem_all - mem_one) / (N - 1) )),
+  "sync": {"attach_all_ms": $sync_attach_ms, "no_change_ms": $sync_same_ms,
+    "no_change_pass_ms": $sync_same_pass_ms, "one_changed_ms": $sync_one_ms,
+    "one_changed_pass_ms": $sync_one_pass_ms, "detach_all_ms": $sync_detach_ms,
+    "true_ms": $true_ms}}}
 JSON
