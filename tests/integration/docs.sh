@@ -205,6 +205,24 @@ for o in "${longs[@]}"; do
 done
 [ "$bad" -eq 0 ] && ok "every long option of --help and help COMMAND (${#longs[@]}) is in the page"
 
+# ---- the README: a row of its table for each command, each long option named ----
+readme=${VR_README:-$VR_TOP/README.md}
+bt='`' # a row starts "| `CMD ..." or "| `allow`/`block ..."
+bad=0
+for c in "${cmds[@]}"; do
+	if ! grep -qE "^\\| $bt([a-z]+$bt/$bt)?${c}[ $bt]" "$readme"; then
+		not_ok "$c: no row in the README's table of commands"
+		bad=$((bad + 1))
+	fi
+done
+for o in "${longs[@]}"; do
+	if ! grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|\$)" "$readme"; then
+		not_ok "$o (in --help or help COMMAND) is not in the README"
+		bad=$((bad + 1))
+	fi
+done
+[ "$bad" -eq 0 ] && ok "the README has a row for every command and names every long option"
+
 # ---- rendered at 80 columns ----
 long=$(awk 'length > 80 { printf "line %d (%d columns); ", NR, length }' "$tmp/page.txt")
 if [ -n "$long" ]; then
