@@ -14,6 +14,9 @@ set -euo pipefail
 dir=$(realpath -m "$1")
 state=$dir/apt
 mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+# one fetch at a time: the matrix and the MicroVM suite may ask at once
+exec 9>"$dir/.lock"
+flock 9
 apt_opts=(-o "Dir::Etc::SourceList=$state/sources.list" -o Dir::Etc::SourceParts=/dev/null
 	-o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache"
 	-o APT::Sandbox::User=root)
