@@ -107,13 +107,16 @@ bench: deps
 install: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns
 	install -D -m 0755 $(OUTPUT)/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf
 	install -D -m 0755 $(OUTPUT)/vrnet-bpf-dns $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf-dns
-	install -D -m 0644 docs/vrnet-bpf.8 $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8
+	sed 's|/usr/local/|$(PREFIX)/|g' docs/vrnet-bpf.8 > $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
 	install -d $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies
 	install -m 0644 policies/*.json $(DESTDIR)$(PREFIX)/share/vrnet-bpf/policies/
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
 	for unit in scripts/systemd/*; do \
 		sed 's|@SBINDIR@|$(PREFIX)/sbin|g' $$unit > \
-			$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit); \
+			$(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit) && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$(basename $$unit) || exit; \
 	done
 	install -D -m 0644 scripts/vrnet-bpf.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vrnet-bpf
