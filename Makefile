@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# vrnet-bpf: `make` builds build/vrnet-bpf; `make test`, `make demo`, `make install`.
+# vrnet-bpf: `make` builds build/vrnet-bpf; `make test`, `make demo`, `make install`,
+# `make deb`.
 
 OUTPUT ?= build
 PREFIX ?= /usr/local
@@ -45,7 +46,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all deps install uninstall test demo bench clean
+.PHONY: all deps install uninstall deb test demo bench clean
 
 all: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns
 
@@ -121,6 +122,13 @@ install: $(OUTPUT)/vrnet-bpf $(OUTPUT)/vrnet-bpf-dns
 	install -D -m 0644 scripts/vrnet-bpf.bash-completion \
 		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vrnet-bpf
 	install -m 0755 scripts/vrnet-tap scripts/vrnet-veth $(DESTDIR)$(PREFIX)/sbin/
+
+# The Debian package, build/vrnet-bpf_VERSION_ARCH.deb: what install installs
+# with PREFIX=/usr, in a staging tree, made a package by scripts/deb/mkdeb.sh.
+deb: all
+	$(Q)rm -rf $(OUTPUT)/deb
+	$(Q)$(MAKE) --no-print-directory $(if $(Q),-s) install DESTDIR=$(OUTPUT)/deb/root PREFIX=/usr
+	$(Q)./scripts/deb/mkdeb.sh $(OUTPUT)
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf $(DESTDIR)$(PREFIX)/sbin/vrnet-bpf-dns $(DESTDIR)$(PREFIX)/share/man/man8/vrnet-bpf.8
