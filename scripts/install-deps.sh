@@ -12,6 +12,7 @@ packages=(
 	iproute2 ethtool nftables iptables socat dnsmasq-base bind9-dnsutils iputils-ping netcat-openbsd
 	python3 jq prometheus
 	qemu-system-x86 busybox-static cpio binutils xz-utils
+	groff-base mandoc man-db dpkg-dev
 )
 # `install-deps.sh bench`: what make bench needs besides
 [ "${1:-}" = bench ] && packages=(gnuplot-nox bc iptables nftables dnsperf python3-dnspython)
