@@ -64,7 +64,7 @@ for bin in "$build"/tests/unit_* "$build"/tests/dp_* \
 	count_cmocka "$name" "$log" "$rc"
 done
 
-# fuzz targets: FUZZ_SECONDS (default 10) each over a copy of its corpus
+# fuzz targets: FUZZ_SECONDS (default 5) each over a copy of its corpus
 for bin in "$build"/tests/fuzz_*; do
 	[ -x "$bin" ] || continue
 	name=${bin##*/}
@@ -72,7 +72,7 @@ for bin in "$build"/tests/fuzz_*; do
 	suite_start "$name"
 	corpus=$(mktemp -d "$logdir/corpus.XXXXXX")
 	cp tests/fuzz/corpus/"${name#fuzz_}"/* "$corpus"/
-	"$bin" -max_total_time="${FUZZ_SECONDS:-10}" -rss_limit_mb=1024 \
+	"$bin" -max_total_time="${FUZZ_SECONDS:-5}" -rss_limit_mb=1024 \
 		-artifact_prefix="$build/$name-" "$corpus" \
 		>"$logdir/$name.log" 2>&1
 	rc=$?
