@@ -445,24 +445,13 @@ int vr_policy_parse(const char *text, size_t len, const char *source, struct vr_
 	return vr_policy_parse_with(text, len, source, NULL, p, err, errlen);
 }
 
-int vr_policy_read_text(const char *path, char **out, size_t *out_len, char *err,
-			size_t errlen)
+int vr_policy_read_fd(int fd, const char *source, size_t size, char **out, size_t *out_len,
+		      char *err, size_t errlen)
 {
-	bool is_stdin = !strcmp(path, "-");
-	const char *source = is_stdin ? "<stdin>" : path;
-	size_t len = 0, cap = 1 << 16;
-	char *text = NULL;
-	struct stat sb;
-	int fd, ret = 0;
-
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", source, strerror(errno));
-		return -EINVAL;
-	}
 	/* a file's size is known: one read fills it, one more finds its end */
-	if (!fstat(fd, &sb) && S_ISREG(sb.st_mode) && sb.st_size < VR_POLICY_FILE_MAX)
-		cap = (size_t)sb.st_size + 1;
+	size_t len = 0, cap = size && size < VR_POLICY_FILE_MAX ? size + 1 : 1 << 16;
+	char *text = NULL;
+
 	for (;;) {
 		ssize_t n;
 
@@ -470,40 +459,51 @@ int vr_policy_read_text(const char *path, char **out, size_t *out_len, char *err
 			char *t = realloc(text, cap = text ? cap * 2 : cap);
 
 			if (!t) {
-				ret = -ENOMEM;
+				free(text);
 				snprintf(err, errlen, "%s: out of memory", source);
-				goto out;
+				return -ENOMEM;
 			}
 			text = t;
 		}
 		n = read(fd, text + len, cap - len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			snprintf(err, errlen, "%s: %s", source, strerror(errno));
-			ret = -EINVAL;
-			goto out;
-		}
 		if (n == 0)
 			break;
-		len += (size_t)n;
-		if (len > VR_POLICY_FILE_MAX) {
+		if (n > 0 && (len += (size_t)n) > VR_POLICY_FILE_MAX)
 			snprintf(err, errlen, "%s: larger than the limit of %u MiB", source,
 				 VR_POLICY_FILE_MAX >> 20);
-			ret = -EINVAL;
-			goto out;
+		if (n < 0 || len > VR_POLICY_FILE_MAX) {
+			free(text);
+			return -EINVAL;
 		}
-	}
-out:
-	if (!is_stdin)
-		close(fd);
-	if (ret) {
-		free(text);
-		return ret;
 	}
 	*out = text;
 	*out_len = len;
 	return 0;
+}
+
+int vr_policy_read_text(const char *path, char **out, size_t *out_len, char *err,
+			size_t errlen)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *source = is_stdin ? "<stdin>" : path;
+	struct stat sb;
+	int fd, ret;
+
+	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", source, strerror(errno));
+		return -EINVAL;
+	}
+	ret = vr_policy_read_fd(fd, source,
+				!fstat(fd, &sb) && S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0, out,
+				out_len, err, errlen);
+	if (!is_stdin)
+		close(fd);
+	return ret;
 }
 
 int vr_policy_read_file(const char *path, struct vr_policy *p, char *err, size_t errlen)

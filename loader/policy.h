@@ -70,6 +70,12 @@ int vr_policy_parse(const char *text, size_t len, const char *source,
 /* The same, where the object may also hold the key @extra, which the caller reads. */
 int vr_policy_parse_with(const char *text, size_t len, const char *source, const char *extra,
 			 struct vr_policy *p, char *err, size_t errlen);
+/*
+ * Reads open @fd whole, up to VR_POLICY_FILE_MAX (@size, if known, sizes the
+ * buffer); @source names it in errors.
+ */
+int vr_policy_read_fd(int fd, const char *source, size_t size, char **text, size_t *len,
+		      char *err, size_t errlen);
 /* Reads a policy file whole, up to VR_POLICY_FILE_MAX; "-" reads standard input. */
 int vr_policy_read_text(const char *path, char **text, size_t *len, char *err, size_t errlen);
 /* Reads and parses a policy file; "-" reads standard input. */

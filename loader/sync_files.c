@@ -31,10 +31,8 @@ static bool device_name_valid(const char *name, size_t len)
 static int read_regular(const char *path, bool regular, char **text, size_t *len, char *why,
 			size_t whylen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ret = 0;
-	size_t got = 0, cap = 4096;
-	char *buf = NULL;
-	struct stat sb;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY), ret;
+	struct stat sb = { 0 };
 
 	if (fd < 0) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
@@ -45,45 +43,9 @@ static int read_regular(const char *path, bool regular, char **text, size_t *len
 		close(fd);
 		return -EINVAL;
 	}
-	for (;;) {
-		ssize_t n;
-
-		if (!buf || got == cap) {
-			char *more = realloc(buf, cap = buf ? cap * 4 : cap);
-
-			if (!more) {
-				snprintf(why, whylen, "%s: out of memory", path);
-				ret = -ENOMEM;
-				break;
-			}
-			buf = more;
-		}
-		n = read(fd, buf + got, cap - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(why, whylen, "%s: %s", path, strerror(errno));
-			ret = -EINVAL;
-			break;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > VR_POLICY_FILE_MAX) {
-			snprintf(why, whylen, "%s: larger than the limit of %u MiB", path,
-				 VR_POLICY_FILE_MAX >> 20);
-			ret = -EINVAL;
-			break;
-		}
-	}
+	ret = vr_policy_read_fd(fd, path, (size_t)sb.st_size, text, len, why, whylen);
 	close(fd);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*text = buf;
-	*len = got;
-	return 0;
+	return ret;
 }
 
 /* Reads one file's bytes into its digest, or notes why it cannot be used. */

@@ -196,14 +196,19 @@ done
 
 mapfile -t longs < <(cat "$tmp"/help* | grep -oE -- '(^|[^a-zA-Z0-9-])--[a-z][a-z0-9-]*' |
 	sed 's/^[^-]*//' | sort -u)
-bad=0
-for o in "${longs[@]}"; do
-	if ! grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|\$)" "$tmp/page.txt"; then
-		not_ok "$o (in --help or help COMMAND) is not in the page"
-		bad=$((bad + 1))
-	fi
-done
-[ "$bad" -eq 0 ] && ok "every long option of --help and help COMMAND (${#longs[@]}) is in the page"
+# missing_options FILE WHERE: a line for each long option FILE does not name; the count
+missing_options() {
+	local o n=0
+	for o in "${longs[@]}"; do
+		if ! grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|\$)" "$1"; then
+			not_ok "$o (in --help or help COMMAND) is not in the $2"
+			n=$((n + 1))
+		fi
+	done
+	return "$n"
+}
+missing_options "$tmp/page.txt" page &&
+	ok "every long option of --help and help COMMAND (${#longs[@]}) is in the page"
 
 # ---- the README: a row of its table for each command, each long option named ----
 readme=${VR_README:-$VR_TOP/README.md}
@@ -215,12 +220,7 @@ for c in "${cmds[@]}"; do
 		bad=$((bad + 1))
 	fi
 done
-for o in "${longs[@]}"; do
-	if ! grep -qE -- "(^|[^a-zA-Z0-9-])$o([^a-zA-Z0-9-]|\$)" "$readme"; then
-		not_ok "$o (in --help or help COMMAND) is not in the README"
-		bad=$((bad + 1))
-	fi
-done
+missing_options "$readme" README || bad=$((bad + 1))
 [ "$bad" -eq 0 ] && ok "the README has a row for every command and names every long option"
 
 # ---- rendered at 80 columns ----
